@@ -1,0 +1,67 @@
+/* cmd_data.c: `rnnlm data`: the data pipeline's figures (sentences, tokens,
+ * split sizes, id counts, the first ids and their words, <unk> rates), and
+ * optionally a check of the batchers on those streams. */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "dataset.h"
+
+static long g_show = 25, g_batch = 0, g_time = 25;
+
+static opt_spec data_cmd_opts[] = {
+    {"show", OPT_INT, &g_show, 0, 1000000, NULL, "how many leading training ids to print"},
+    {"batch-size", OPT_INT, &g_batch, 0, 1 << 20, NULL, "also report stateful batching with B rows (0: no)"},
+    {"max-time", OPT_INT, &g_time, 1, 1 << 20, NULL, "T, steps per batch, with --batch-size"},
+    OPT_TABLE_END,
+};
+
+static void print_split(const split_data *s) {
+    if (!s->n_ids) return;
+    printf("%-5s  %9zu sentences  %10zu tokens  %10zu ids  <unk> %5.2f%% of ids\n", s->name, s->sentences,
+           s->tokens, s->n_ids, 100.0 * (double)s->unk / (double)s->n_ids);
+}
+
+int cmd_data(int argc, char **argv) {
+    data_opts_defaults(&g_data_opts);
+    int n_pos, rc = opts_parse("data", argc, argv, data_opt_table, data_cmd_opts, NULL, 0, &n_pos, "[options]");
+    if (rc) return rc > 0 ? 0 : 2;
+    dataset d;
+    if (dataset_load(&d, &g_data_opts)) { dataset_free(&d); return 1; }
+    printf("corpus %s: %zu sentences, %zu tokens\n", d.source, d.sentences, d.tokens);
+    printf("vocabulary: %zu ids (%zu distinct %swords, cap %ld)\n", rnnlm_vocab_size(d.vocab),
+           rnnlm_vocab_distinct(d.vocab), rnnlm_vocab_canon(d.vocab) ? "canonical " : "",
+           g_data_opts.vocab_size);
+    print_split(&d.train);
+    print_split(&d.valid);
+    print_split(&d.test);
+    size_t show = (size_t)g_show < d.train.n_ids ? (size_t)g_show : d.train.n_ids;
+    if (show) {
+        printf("first %zu training ids:", show);
+        for (size_t i = 0; i < show; i++) printf(" %d", d.train.ids[i]);
+        printf("\nfirst %zu training words:", show);
+        for (size_t i = 0; i < show; i++) printf(" %s", rnnlm_vocab_word(d.vocab, d.train.ids[i]));
+        printf("\n");
+    }
+    int status = 0;
+    if (g_batch > 0) {
+        rnnlm_err err;
+        rnnlm_stream_batcher sb;
+        rnnlm_window_batcher wb;
+        if (rnnlm_stream_batcher_init(&sb, d.train.x, d.train.y, d.train.n, (int)g_batch, (int)g_time, 0, &err)) {
+            fprintf(stderr, "rnnlm data: %s\n", err.msg);
+            status = 1;
+        } else {
+            printf("stateful batches: %zu of %ld x %ld (rows of %zu pairs; last batch %zu wide)\n", sb.n_batches,
+                   g_batch, g_time, sb.rows_len, sb.rows_len - (sb.n_batches - 1) * (size_t)g_time);
+            if (!rnnlm_window_batcher_init(&wb, d.train.x, d.train.y, d.train.n, (int)g_batch, (int)g_time,
+                                           (size_t)(g_batch * g_time), 0, &err)) {
+                printf("windowed batches: %zu (%zu windows of %ld; training x has %zu ids)\n", wb.n_batches,
+                       wb.n_windows, g_time, wb.n_windows * (size_t)g_time);
+                rnnlm_window_batcher_free(&wb);
+            }
+        }
+    }
+    dataset_free(&d);
+    return status;
+}

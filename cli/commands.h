@@ -1,0 +1,10 @@
+/* commands.h: the subcommands of the rnnlm program. Each returns the process
+ * exit status: 0 success, 1 failure (one line on stderr says why), 2 usage. */
+#ifndef RNNLM_CLI_COMMANDS_H
+#define RNNLM_CLI_COMMANDS_H
+
+int cmd_data(int argc, char **argv);
+int cmd_train(int argc, char **argv);
+int cmd_summary(int argc, char **argv);
+
+#endif

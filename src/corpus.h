@@ -1,0 +1,25 @@
+/* corpus.h: a corpus in memory: sentences of tokens, each token an interned
+ * raw word type (the word exactly as the file spells it). Readers: the tagged
+ * Brown corpus (a directory of files ca01..cr09), plain text (one sentence a
+ * line, UTF-8, whitespace-separated), and the recipe's toy corpus. */
+#ifndef RNNLM_CORPUS_H
+#define RNNLM_CORPUS_H
+
+#include "common.h"
+#include "strtab.h"
+
+struct rnnlm_corpus {
+    strtab types;            /* raw word types, ids in order of first occurrence */
+    uint64_t *type_count;    /* (n_types) occurrences of each type */
+    size_t count_cap;
+    uint32_t *tok;           /* (n_tokens) type id of each token */
+    size_t n_tokens, tok_cap;
+    size_t *sent;            /* (n_sents + 1) first token of each sentence */
+    size_t n_sents, sent_cap;
+};
+
+/* Appends one token / closes one sentence (used by the readers and tests). */
+rnnlm_status corpus_add_token(rnnlm_corpus *c, const char *w, size_t len, rnnlm_err *err);
+rnnlm_status corpus_end_sentence(rnnlm_corpus *c, rnnlm_err *err);
+
+#endif
