@@ -133,8 +133,8 @@ typedef struct {
 RNNLM_API rnnlm_status rnnlm_stream_batcher_init(rnnlm_stream_batcher *b, const int32_t *x,
                                                  const int32_t *y, size_t n, int B, int T,
                                                  int drop_tail, rnnlm_err *err);
-/* Fills xb, yb (B, T) row-major with batch k; returns its width (<= T). Only
- * the first width columns of each row are written, rows are T apart. */
+/* Fills xb, yb with batch k as (B, w) row-major (rows w apart, so a short
+ * last batch is contiguous too); returns its width w (<= T), 0 past the end. */
 RNNLM_API int rnnlm_stream_batch(const rnnlm_stream_batcher *b, size_t k, int32_t *xb, int32_t *yb);
 
 /* The notebook's windowed pipeline: pairs cut into n_windows windows of T

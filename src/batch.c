@@ -26,8 +26,8 @@ int rnnlm_stream_batch(const rnnlm_stream_batcher *b, size_t k, int32_t *xb, int
     size_t w = b->rows_len - c0 < (size_t)b->T ? b->rows_len - c0 : (size_t)b->T;
     for (int r = 0; r < b->B; r++) {
         size_t src = (size_t)r * b->rows_len + c0;
-        memcpy(xb + (size_t)r * b->T, b->x + src, w * sizeof *xb);
-        memcpy(yb + (size_t)r * b->T, b->y + src, w * sizeof *yb);
+        memcpy(xb + (size_t)r * w, b->x + src, w * sizeof *xb);
+        memcpy(yb + (size_t)r * w, b->y + src, w * sizeof *yb);
     }
     return (int)w;
 }

@@ -1,0 +1,103 @@
+/* train_opts.c: model/training options and the recipe's presets. */
+#include "train_opts.h"
+#include "dataset.h"
+
+#include <stdio.h>
+#include <string.h>
+
+train_opts g_train_opts;
+
+#define MODEL_OPTS                                                                                     \
+    {"config", OPT_CHOICE, &g_train_opts.config, 0, 0, "industrial|toy",                               \
+     "the recipe's configuration; other flags override it"},                                           \
+    {"cell", OPT_CHOICE, &g_train_opts.cell, 0, 0, "rnn|lstm|gru", "recurrent cell"},                \
+    {"hidden", OPT_INT, &g_train_opts.hidden, 1, 65536, NULL, "H, width of every recurrent layer"},    \
+    {"embed", OPT_INT, &g_train_opts.embed, 0, 65536, NULL, "E, embedding width (0: same as H)"},     \
+    {"layers", OPT_INT, &g_train_opts.layers, 1, 64, NULL, "L, recurrent layers"},                    \
+    {"dropout", OPT_FLOAT, &g_train_opts.dropout, 0, 0.99, NULL, "dropout rate after each recurrent layer"}, \
+    {"tied", OPT_FLAG, &g_train_opts.tied, 0, 0, NULL, "tie input and output embeddings (E == H)"},  \
+    {"init", OPT_CHOICE, &g_train_opts.init, 0, 0, "recipe|uniform", "initialisation"}
+
+opt_spec model_opt_table[] = {MODEL_OPTS, OPT_TABLE_END};
+
+opt_spec train_opt_table[] = {
+    MODEL_OPTS,
+    {"max-time", OPT_INT, &g_train_opts.max_time, 1, 100000, NULL, "T, time steps of a batch (BPTT length)"},
+    {"batch-size", OPT_INT, &g_train_opts.batch, 1, 100000, NULL, "B, rows of a batch"},
+    {"epochs", OPT_INT, &g_train_opts.epochs, 1, 100000, NULL, "training epochs"},
+    {"optimizer", OPT_CHOICE, &g_train_opts.optimizer, 0, 0, "adam|adagrad|sgd", "optimiser"},
+    {"lr", OPT_FLOAT, &g_train_opts.lr, -1, 100, NULL, "learning rate (-1: 0.01 for adam, 0.1 otherwise)"},
+    {"eps-torch", OPT_FLAG, &g_train_opts.eps_torch, 0, 0, NULL, "Adam with PyTorch's epsilon placement"},
+    {"clip", OPT_FLOAT, &g_train_opts.clip, 0, 1e9, NULL, "global gradient-norm clip (0: none)"},
+    {"pipeline", OPT_CHOICE, &g_train_opts.pipeline, 0, 0, "stateful|windowed",
+     "carried-state BPTT rows, or the notebook's shuffled windows"},
+    {"threads", OPT_INT, &g_train_opts.threads, 0, 256, NULL, "BLAS threads (0: one per core)"},
+    {"train-seed", OPT_INT, &g_train_opts.train_seed, 0, 1e18, NULL, "seed of initialisation, dropout, shuffling"},
+    {"max-steps", OPT_INT, &g_train_opts.max_steps, 0, 1e12, NULL, "steps per epoch (0: the whole epoch)"},
+    {"max-bad-steps", OPT_INT, &g_train_opts.max_bad, 1, 1e9, NULL, "consecutive non-finite steps before stopping"},
+    {"quick", OPT_FLAG, &g_train_opts.quick, 0, 0, NULL, "a first result in about a minute: 1 epoch of 150 steps"},
+    OPT_TABLE_END,
+};
+
+static void defaults(void) {
+    memset(&g_train_opts, 0, sizeof g_train_opts);
+    g_train_opts.cell = CELL_LSTM;
+    g_train_opts.hidden = 200;
+    g_train_opts.layers = 2;
+    g_train_opts.dropout = 0.1;
+    g_train_opts.max_time = 25;
+    g_train_opts.batch = 100;
+    g_train_opts.epochs = 10;
+    g_train_opts.lr = -1;
+    g_train_opts.clip = 5;
+    g_train_opts.train_seed = 1;
+    g_train_opts.max_bad = 20;
+}
+
+int train_opts_preset(const char *cmd, int argc, char **argv) {
+    defaults();
+    const char *cfg = NULL;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) cfg = argv[i + 1];
+        else if (strncmp(argv[i], "--config=", 9) == 0) cfg = argv[i] + 9;
+    }
+    if (!cfg || strcmp(cfg, "industrial") == 0) return 0;
+    if (strcmp(cfg, "toy") != 0) {
+        fprintf(stderr, "rnnlm %s: --config: '%s' is not one of industrial|toy\n", cmd, cfg);
+        return -1;
+    }
+    g_train_opts.config = 1;
+    g_train_opts.hidden = 10;
+    g_train_opts.layers = 1;
+    g_train_opts.max_time = 8;
+    g_train_opts.batch = 2;
+    g_train_opts.epochs = 20;
+    g_data_opts.corpus = "toy";
+    g_data_opts.vocab_size = 15;
+    return 0;
+}
+
+train_config train_opts_config(long V) {
+    const train_opts *o = &g_train_opts;
+    train_config c;
+    memset(&c, 0, sizeof c);
+    c.model.cell = (cell_kind)o->cell;
+    c.model.V = (int)V;
+    c.model.H = (int)o->hidden;
+    c.model.E = o->embed ? (int)o->embed : (int)o->hidden;
+    c.model.L = (int)o->layers;
+    c.model.dropout = (float)o->dropout;
+    c.model.tied = o->tied;
+    c.model.init = (init_kind)o->init;
+    c.opt = opt_config_default((opt_kind)o->optimizer);
+    if (o->lr > 0) c.opt.lr = (float)o->lr;
+    c.opt.clip = (float)o->clip;
+    c.opt.eps_torch = o->eps_torch;
+    c.B = (int)o->batch;
+    c.T = (int)o->max_time;
+    c.pipeline = (pipeline_kind)o->pipeline;
+    c.seed = (uint64_t)o->train_seed;
+    c.max_bad_steps = (int)o->max_bad;
+    c.max_steps = (size_t)o->max_steps;
+    return c;
+}

@@ -1,0 +1,55 @@
+/* train.h: the training loop as a library object: epochs of batches from
+ * either pipeline, a model step, the non-finite guard, global-norm clipping
+ * and the optimiser update; evaluation on held-out pairs. The caller drives it
+ * step by step and decides what to print. */
+#ifndef RNNLM_TRAIN_H
+#define RNNLM_TRAIN_H
+
+#include "common.h"
+#include "model.h"
+#include "optim.h"
+
+typedef enum { PIPE_STATEFUL = 0, PIPE_WINDOWED = 1 } pipeline_kind;
+
+typedef struct {
+    model_config model;
+    opt_config opt;
+    int B, T;                 /* rows and time steps of a batch */
+    pipeline_kind pipeline;   /* stateful truncated BPTT (default) or the notebook's windows */
+    uint64_t seed;            /* initialisation, dropout masks, window shuffling */
+    int max_bad_steps;        /* consecutive non-finite steps before training stops */
+    size_t max_steps;         /* per epoch; 0: every batch */
+} train_config;
+
+typedef struct {
+    int epoch;                /* from 1 */
+    size_t step, n_steps;     /* step within the epoch, from 1 */
+    batch_stats batch;        /* this step */
+    batch_stats epoch_sum;    /* this epoch so far (skipped steps excluded) */
+    double grad_norm;         /* before clipping */
+    int skipped;              /* 1: non-finite loss or norm, weights untouched */
+    size_t skipped_total;
+    double seconds;           /* since the epoch began */
+} train_progress;
+
+typedef struct trainer trainer;
+
+/* Builds the model (initialised from cfg->seed), optimiser and batcher over
+ * the training pairs x[i] -> y[i], i < n. The arrays must outlive the trainer. */
+rnnlm_status trainer_create(trainer **out, const train_config *cfg, const int32_t *x, const int32_t *y,
+                            size_t n, rnnlm_err *err);
+void trainer_free(trainer *t);
+model *trainer_model(trainer *t);
+size_t trainer_steps_per_epoch(const trainer *t);
+
+/* Starts the next epoch: zero state, a new window order. */
+void trainer_begin_epoch(trainer *t);
+/* One step; *done = 1 (and nothing run) when the epoch is over. Fails with
+ * RNNLM_E_NUMERIC after max_bad_steps consecutive non-finite steps. */
+rnnlm_status trainer_step(trainer *t, train_progress *p, int *done, rnnlm_err *err);
+/* Loss and accuracy on held-out pairs with the training pipeline's batching
+ * (zero state at the start; windows each from zero state), no dropout. */
+rnnlm_status trainer_evaluate(trainer *t, const int32_t *x, const int32_t *y, size_t n, batch_stats *out,
+                              rnnlm_err *err);
+
+#endif
