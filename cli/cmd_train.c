@@ -9,7 +9,25 @@
 #include "commands.h"
 #include "dataset.h"
 #include "progress.h"
+#include "runlog.h"
 #include "train_opts.h"
+
+/* Logs one scalar; a failure to log stops the run (what is lost is named). */
+static int log_scalar(runlog *rl, run_kind run, const char *tag, int64_t step, double v) {
+    rnnlm_err err;
+    if (rl && runlog_scalar(rl, run, tag, step, v, &err)) {
+        fprintf(stderr, "rnnlm train: --logdir: %s\n", err.msg);
+        return -1;
+    }
+    return 0;
+}
+
+static int log_epoch(runlog *rl, run_kind run, int64_t epoch, const batch_stats *s) {
+    double loss = s->loss_sum / (double)s->count;
+    return log_scalar(rl, run, "epoch_loss", epoch, loss) ||
+           log_scalar(rl, run, "epoch_accuracy", epoch, (double)s->correct / (double)s->count) ||
+           log_scalar(rl, run, "epoch_perplexity", epoch, exp(loss));
+}
 
 static void print_eval(const char *name, const batch_stats *s) {
     double loss = s->loss_sum / (double)s->count;
@@ -49,6 +67,17 @@ int cmd_train(int argc, char **argv) {
            (double)cfg.opt.lr, (double)cfg.opt.clip, g_train_opts.epochs, trainer_steps_per_epoch(t), threads);
     fflush(stdout);
 
+    runlog *rl = NULL;
+    if (g_train_opts.logdir) {
+        if (runlog_open(&rl, g_train_opts.logdir, &err) || runlog_text(rl, "config", 0, summary, &err)) {
+            fprintf(stderr, "rnnlm train: --logdir: %s\n", err.msg);
+            runlog_close(rl, NULL);
+            trainer_free(t);
+            dataset_free(&d);
+            return 1;
+        }
+    }
+    int64_t global_step = 0;
     double best = INFINITY;
     int best_epoch = 0, status = 0;
     for (int e = 1; e <= g_train_opts.epochs && !status; e++) {
@@ -64,13 +93,29 @@ int cmd_train(int argc, char **argv) {
                 status = 1;
                 break;
             }
-            if (!done) progress_step(&pr, &p, cfg.B);
+            if (done) break;
+            progress_step(&pr, &p, cfg.B);
+            if (rl && ++global_step % g_train_opts.log_every == 0) {
+                double bl = p.batch.loss_sum / (double)p.batch.count;
+                if (log_scalar(rl, RUN_TRAIN, "batch_loss", global_step, bl) ||
+                    log_scalar(rl, RUN_TRAIN, "batch_accuracy", global_step,
+                               (double)p.batch.correct / (double)p.batch.count) ||
+                    log_scalar(rl, RUN_TRAIN, "batch_perplexity", global_step, exp(bl)) ||
+                    log_scalar(rl, RUN_TRAIN, "learning_rate", global_step, cfg.opt.lr) ||
+                    log_scalar(rl, RUN_TRAIN, "grad_norm", global_step, p.grad_norm) ||
+                    log_scalar(rl, RUN_TRAIN, "tokens_per_second", global_step,
+                               (double)p.epoch_sum.count / p.seconds)) {
+                    status = 1;
+                    break;
+                }
+            }
         }
         if (status) break;
         progress_end(&pr);
         printf("epoch %d/%ld - %.0fs - %.0f tok/s", e, g_train_opts.epochs, p.seconds,
                (double)p.epoch_sum.count / p.seconds);
         print_eval("train", &p.epoch_sum);
+        if (log_epoch(rl, RUN_TRAIN, e, &p.epoch_sum)) { status = 1; break; }
         if (val) {
             batch_stats vs;
             if (trainer_evaluate(t, val->x, val->y, val->n, &vs, &err)) {
@@ -79,6 +124,7 @@ int cmd_train(int argc, char **argv) {
                 break;
             }
             print_eval(val->name, &vs);
+            if (log_epoch(rl, RUN_VALIDATION, e, &vs)) { status = 1; break; }
             double ppl = exp(vs.loss_sum / (double)vs.count);
             if (ppl < best) { best = ppl; best_epoch = e; }
         }
@@ -87,6 +133,10 @@ int cmd_train(int argc, char **argv) {
         fflush(stdout);
     }
     if (!status && val) printf("best %s perplexity %.2f at epoch %d\n", val->name, best, best_epoch);
+    if (rl && runlog_close(rl, &err)) {
+        fprintf(stderr, "rnnlm train: --logdir: %s\n", err.msg);
+        status = 1;
+    }
     trainer_free(t);
     dataset_free(&d);
     return status;

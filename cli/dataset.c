@@ -138,6 +138,11 @@ int dataset_load(dataset *d, const data_opts *o) {
         return -1;
     }
     if (strcmp(o->corpus, "toy") == 0) { d->source = "toy"; return load_toy(d, o); }
+    /* a bad fraction is a usage error: say so before reading a whole corpus */
+    if (!(o->split > 0.0 && o->split < 1.0)) {
+        fprintf(stderr, "rnnlm: --split: %g is outside (0, 1)\n", o->split);
+        return -1;
+    }
     rnnlm_corpus *c;
     rnnlm_status st = strcmp(o->corpus, "brown") == 0 ? rnnlm_corpus_read_brown(&c, o->brown_dir, &err)
                                                       : rnnlm_corpus_read_text(&c, o->corpus, (size_t)o->max_line, &err);

@@ -35,6 +35,8 @@ opt_spec train_opt_table[] = {
     {"train-seed", OPT_INT, &g_train_opts.train_seed, 0, 1e18, NULL, "seed of initialisation, dropout, shuffling"},
     {"max-steps", OPT_INT, &g_train_opts.max_steps, 0, 1e12, NULL, "steps per epoch (0: the whole epoch)"},
     {"max-bad-steps", OPT_INT, &g_train_opts.max_bad, 1, 1e9, NULL, "consecutive non-finite steps before stopping"},
+    {"logdir", OPT_STR, &g_train_opts.logdir, 0, 0, NULL, "write TensorBoard events and log.csv here"},
+    {"log-every", OPT_INT, &g_train_opts.log_every, 1, 1e9, NULL, "batch scalars every N steps"},
     {"quick", OPT_FLAG, &g_train_opts.quick, 0, 0, NULL, "a first result in about a minute: 1 epoch of 150 steps"},
     OPT_TABLE_END,
 };
@@ -52,6 +54,7 @@ static void defaults(void) {
     g_train_opts.clip = 5;
     g_train_opts.train_seed = 1;
     g_train_opts.max_bad = 20;
+    g_train_opts.log_every = 1;
 }
 
 int train_opts_preset(const char *cmd, int argc, char **argv) {

@@ -9,7 +9,7 @@
 typedef struct {
     int config;                 /* 0 industrial, 1 toy */
     int cell, init, optimizer, pipeline;
-    long hidden, embed, layers, max_time, batch, epochs, threads, max_steps, train_seed, max_bad;
+    long hidden, embed, layers, max_time, batch, epochs, threads, max_steps, train_seed, max_bad, log_every;
     double lr, dropout, clip;
     int tied, quick, eps_torch;
     const char *logdir;

@@ -1,0 +1,179 @@
+/* test_train.c: the training loop: the recipe's toy run learns its sequence,
+ * two runs with one seed give byte-identical weights, non-finite steps never
+ * reach the weights and a run of them stops training, both pipelines run. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "train.h"
+
+/* The notebook's toy data: the 16-token sequence with labels one word ahead
+ * (last label <unk>), tiled 100 times. */
+static void toy_pairs(int32_t **x, int32_t **y, size_t *n, int *V) {
+    rnnlm_err err;
+    rnnlm_corpus *c;
+    rnnlm_vocab *v;
+    int32_t *ids;
+    size_t n_ids;
+    assert_int_equal(rnnlm_corpus_toy(&c, &err), RNNLM_OK);
+    assert_int_equal(rnnlm_vocab_build(&v, c, 0, RNNLM_CANON_NONE, &err), RNNLM_OK);
+    assert_int_equal(rnnlm_ids_build(c, v, NULL, 0, 0, &ids, &n_ids, &err), RNNLM_OK);
+    assert_int_equal(n_ids, 16);
+    *n = 16 * 100;
+    *x = malloc(*n * sizeof **x);
+    *y = malloc(*n * sizeof **y);
+    for (size_t r = 0; r < 100; r++)
+        for (size_t i = 0; i < 16; i++) {
+            (*x)[r * 16 + i] = ids[i];
+            (*y)[r * 16 + i] = i + 1 < 16 ? ids[i + 1] : RNNLM_UNK;
+        }
+    *V = (int)rnnlm_vocab_size(v);
+    free(ids);
+    rnnlm_vocab_free(v);
+    rnnlm_corpus_free(c);
+}
+
+static train_config toy_config(int V) {
+    train_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.model = (model_config){.cell = CELL_LSTM, .V = V, .E = 10, .H = 10, .L = 1, .dropout = 0.1f};
+    cfg.opt = opt_config_default(OPT_ADAM);
+    cfg.B = 2;
+    cfg.T = 8;
+    cfg.seed = 3;
+    cfg.max_bad_steps = 5;
+    return cfg;
+}
+
+/* Trains `epochs` epochs; returns the last epoch's training accuracy. */
+static double run_epochs(trainer *t, int epochs) {
+    rnnlm_err err;
+    train_progress p;
+    for (int e = 0; e < epochs; e++) {
+        trainer_begin_epoch(t);
+        int done = 0;
+        while (!done) assert_int_equal(trainer_step(t, &p, &done, &err), RNNLM_OK);
+    }
+    return (double)p.epoch_sum.correct / (double)p.epoch_sum.count;
+}
+
+static void test_toy_learns(void **state) {
+    (void)state;
+    int32_t *x, *y;
+    size_t n;
+    int V;
+    toy_pairs(&x, &y, &n, &V);
+    assert_int_equal(V, 15);
+    for (int pipe = 0; pipe < 2; pipe++) {
+        train_config cfg = toy_config(V);
+        cfg.pipeline = (pipeline_kind)pipe;
+        trainer *t;
+        rnnlm_err err;
+        assert_int_equal(trainer_create(&t, &cfg, x, y, n, &err), RNNLM_OK);
+        double acc = run_epochs(t, 20);
+        print_message("toy, %s pipeline, 20 epochs: training accuracy %.4f\n", pipe ? "windowed" : "stateful", acc);
+        assert_true(acc >= 0.9);
+        batch_stats es;
+        assert_int_equal(trainer_evaluate(t, x, y, 16 * 4, &es, &err), RNNLM_OK);
+        assert_true(es.count > 0);
+        trainer_free(t);
+    }
+    free(x); free(y);
+}
+
+static void test_deterministic(void **state) {
+    (void)state;
+    int32_t *x, *y;
+    size_t n;
+    int V;
+    toy_pairs(&x, &y, &n, &V);
+    float *w[2];
+    size_t np = 0;
+    for (int run = 0; run < 2; run++) {
+        train_config cfg = toy_config(V);
+        cfg.model.L = 2;
+        trainer *t;
+        rnnlm_err err;
+        assert_int_equal(trainer_create(&t, &cfg, x, y, n, &err), RNNLM_OK);
+        run_epochs(t, 2);
+        np = model_n_params(trainer_model(t));
+        w[run] = malloc(np * sizeof(float));
+        memcpy(w[run], model_params(trainer_model(t)), np * sizeof(float));
+        trainer_free(t);
+    }
+    assert_memory_equal(w[0], w[1], np * sizeof(float));
+    /* and another seed gives other weights */
+    train_config cfg = toy_config(V);
+    cfg.model.L = 2;
+    cfg.seed = 4;
+    trainer *t;
+    rnnlm_err err;
+    assert_int_equal(trainer_create(&t, &cfg, x, y, n, &err), RNNLM_OK);
+    run_epochs(t, 2);
+    assert_true(memcmp(w[0], model_params(trainer_model(t)), np * sizeof(float)) != 0);
+    trainer_free(t);
+    free(w[0]); free(w[1]); free(x); free(y);
+}
+
+static void test_nonfinite_skipped(void **state) {
+    (void)state;
+    int32_t *x, *y;
+    size_t n;
+    int V;
+    toy_pairs(&x, &y, &n, &V);
+    train_config cfg = toy_config(V);
+    trainer *t;
+    rnnlm_err err;
+    assert_int_equal(trainer_create(&t, &cfg, x, y, n, &err), RNNLM_OK);
+    model *m = trainer_model(t);
+    /* poison one output bias: every loss is then NaN */
+    const model_tensor *ob = NULL;
+    for (int i = 0; i < model_n_tensors(m); i++)
+        if (strstr(model_tensor_at(m, i)->name, "output.bias")) ob = model_tensor_at(m, i);
+    assert_non_null(ob);
+    model_params(m)[ob->offset] = NAN;
+    size_t np = model_n_params(m);
+    float *before = malloc(np * sizeof(float));
+    memcpy(before, model_params(m), np * sizeof(float));
+    trainer_begin_epoch(t);
+    train_progress p;
+    int done = 0, k;
+    rnnlm_status st = RNNLM_OK;
+    for (k = 0; k < 10 && !st; k++) {
+        st = trainer_step(t, &p, &done, &err);
+        if (!st) { assert_true(p.skipped); assert_int_equal(p.skipped_total, (size_t)k + 1); }
+    }
+    assert_int_equal(st, RNNLM_E_NUMERIC);
+    assert_int_equal(k, cfg.max_bad_steps);
+    assert_non_null(strstr(err.msg, "non-finite"));
+    /* the weights are exactly as they were (NaN compares unequal: compare bytes) */
+    assert_memory_equal(before, model_params(m), np * sizeof(float));
+    free(before);
+    trainer_free(t);
+    free(x); free(y);
+}
+
+static void test_bad_config(void **state) {
+    (void)state;
+    int32_t ids[10] = {0};
+    train_config cfg = toy_config(15);
+    trainer *t;
+    rnnlm_err err;
+    assert_int_equal(trainer_create(&t, &cfg, ids, ids + 1, 9, &err), RNNLM_E_ARG);   /* B*T > data */
+    assert_non_null(strstr(err.msg, "batch"));
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_toy_learns),
+        cmocka_unit_test(test_deterministic),
+        cmocka_unit_test(test_nonfinite_skipped),
+        cmocka_unit_test(test_bad_config),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
