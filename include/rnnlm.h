@@ -99,6 +99,14 @@ RNNLM_API int32_t rnnlm_vocab_lookup(const rnnlm_vocab *v, const char *word, siz
 /* A text file: a version line, then "word<TAB>count" per id. Written atomically. */
 RNNLM_API rnnlm_status rnnlm_vocab_save(const rnnlm_vocab *v, const char *path, rnnlm_err *err);
 RNNLM_API rnnlm_status rnnlm_vocab_load(rnnlm_vocab **out, const char *path, rnnlm_err *err);
+/* A vocabulary from its words in id order (words[0..2] must be "<s>", "</s>",
+ * "<unk>"; no word empty or containing white space), their counts (NULL for
+ * zeros), the canonicalisation its lookups apply and the distinct-word count
+ * to report; n in [4, 2^30]. The words are copied. RNNLM_E_ARG naming the
+ * offending word otherwise. (Used by checkpoints, which store the words.) */
+RNNLM_API rnnlm_status rnnlm_vocab_from_words(rnnlm_vocab **out, const char *const *words,
+                                              const uint64_t *counts, size_t n, rnnlm_canon canon,
+                                              size_t distinct, rnnlm_err *err);
 
 /* ---- split and id streams ----------------------------------------------- */
 

@@ -32,6 +32,10 @@ rnnlm_status rnnlm_split(size_t n, double frac, uint32_t seed, size_t **order, s
 rnnlm_status rnnlm_ids_build(const rnnlm_corpus *c, const rnnlm_vocab *v, const size_t *idx, size_t n,
                              int markers, int32_t **ids, size_t *n_ids, rnnlm_err *err) {
     if (!idx) n = c->n_sents;
+    for (size_t i = 0; idx && i < n; i++)
+        if (idx[i] >= c->n_sents)
+            return rnnlm_fail(err, RNNLM_E_ARG, "sentence index %zu (at %zu) is past the corpus's %zu sentences",
+                              idx[i], i, c->n_sents);
     /* every type is looked up once, not every token */
     int32_t *type_id = rnnlm_calloc(c->types.n ? c->types.n : 1, sizeof *type_id, "type map", err);
     if (!type_id) return RNNLM_E_NOMEM;

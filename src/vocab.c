@@ -71,6 +71,41 @@ static rnnlm_status vocab_push(rnnlm_vocab *v, const char *w, size_t len, uint64
     return RNNLM_OK;
 }
 
+/* The specials that ids 0..2 must spell. */
+static int is_special(size_t id, const char *w, size_t len) {
+    return strlen(SPECIALS[id]) == len && memcmp(w, SPECIALS[id], len) == 0;
+}
+
+/* Largest vocabulary a file may declare: ids are int32. */
+#define VOCAB_MAX_SIZE ((size_t)1 << 30)
+
+rnnlm_status rnnlm_vocab_from_words(rnnlm_vocab **out, const char *const *words,
+                                    const uint64_t *counts, size_t n, rnnlm_canon canon,
+                                    size_t distinct, rnnlm_err *err) {
+    *out = NULL;
+    if (n < 4 || n > VOCAB_MAX_SIZE)
+        return rnnlm_fail(err, RNNLM_E_ARG, "vocabulary of %zu words: the size must be in [4, %zu]", n,
+                          VOCAB_MAX_SIZE);
+    if (canon != RNNLM_CANON_NONE && canon != RNNLM_CANON_RECIPE)
+        return rnnlm_fail(err, RNNLM_E_ARG, "unknown canonicalisation %d", (int)canon);
+    for (size_t i = 0; i < n; i++) {
+        const char *w = words[i];
+        if (!w || !*w) return rnnlm_fail(err, RNNLM_E_ARG, "vocabulary word %zu is empty", i);
+        for (const char *c = w; *c; c++)
+            if (*c == ' ' || (*c >= '\t' && *c <= '\r'))
+                return rnnlm_fail(err, RNNLM_E_ARG, "vocabulary word %zu contains white space", i);
+        if (i < 3 && !is_special(i, w, strlen(w)))
+            return rnnlm_fail(err, RNNLM_E_ARG, "vocabulary id %zu must be %s, not '%s'", i, SPECIALS[i], w);
+    }
+    rnnlm_vocab *v;
+    rnnlm_status st = vocab_alloc(&v, n, canon, err);
+    for (size_t i = 0; !st && i < n; i++) st = vocab_push(v, words[i], strlen(words[i]), counts ? counts[i] : 0, err);
+    if (st) { rnnlm_vocab_free(v); return st; }
+    v->distinct = distinct;
+    *out = v;
+    return RNNLM_OK;
+}
+
 typedef struct { uint64_t count; uint32_t id; } ranked;
 
 static int cmp_ranked(const void *a, const void *b) {
@@ -152,9 +187,6 @@ rnnlm_status rnnlm_vocab_save(const rnnlm_vocab *v, const char *path, rnnlm_err 
     return atomic_commit(&af, err);
 }
 
-/* Largest vocabulary a file may declare: ids are int32. */
-#define VOCAB_MAX_SIZE ((size_t)1 << 30)
-
 rnnlm_status rnnlm_vocab_load(rnnlm_vocab **out, const char *path, rnnlm_err *err) {
     FILE *f = fopen(path, "rb");
     if (!f) return rnnlm_fail(err, RNNLM_E_IO, "%s: cannot open: %s", path, strerror(errno));
@@ -203,8 +235,7 @@ rnnlm_status rnnlm_vocab_load(rnnlm_vocab **out, const char *path, rnnlm_err *er
             break;
         }
         size_t id = v->size;
-        if (id < 3 && ((size_t)(tab - line) != strlen(SPECIALS[id]) ||
-                       memcmp(line, SPECIALS[id], (size_t)(tab - line)))) {
+        if (id < 3 && !is_special(id, line, (size_t)(tab - line))) {
             st = rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: id %zu must be %s", path, lineno, id, SPECIALS[id]);
             break;
         }
