@@ -68,8 +68,13 @@ static int read_text(rnnlm_corpus **c, const char *path, const data_opts *o) {
 
 static int get_vocab(dataset *d, const rnnlm_corpus *c, const data_opts *o, rnnlm_canon canon, size_t cap) {
     rnnlm_err err;
-    rnnlm_status st = o->vocab_in ? rnnlm_vocab_load(&d->vocab, o->vocab_in, &err)
-                                  : rnnlm_vocab_build(&d->vocab, c, cap, canon, &err);
+    if (o->fixed_vocab) {
+        d->vocab = o->fixed_vocab;
+        return 0;
+    }
+    rnnlm_status st = o->vocab_in ? rnnlm_vocab_load(&d->own_vocab, o->vocab_in, &err)
+                                  : rnnlm_vocab_build(&d->own_vocab, c, cap, canon, &err);
+    d->vocab = d->own_vocab;
     if (!st && o->vocab_out) st = rnnlm_vocab_save(d->vocab, o->vocab_out, &err);
     if (st) { fprintf(stderr, "rnnlm: %s\n", err.msg); return -1; }
     return 0;
@@ -167,6 +172,6 @@ int dataset_load(dataset *d, const data_opts *o) {
 void dataset_free(dataset *d) {
     split_data *s[3] = {&d->train, &d->valid, &d->test};
     for (int i = 0; i < 3; i++) { free(s[i]->ids); free(s[i]->y_own); }
-    rnnlm_vocab_free(d->vocab);
+    rnnlm_vocab_free(d->own_vocab);
     memset(d, 0, sizeof *d);
 }

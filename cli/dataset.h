@@ -14,6 +14,7 @@ typedef struct {
     double split;
     int no_canon, no_markers;
     const char *vocab_in, *vocab_out;
+    const rnnlm_vocab *fixed_vocab;   /* use this one (a model's), not built or read */
 } data_opts;
 
 /* One split: pairs x[i] -> y[i], i < n (for a stream, x = ids, y = ids + 1). */
@@ -26,7 +27,8 @@ typedef struct {
 } split_data;
 
 typedef struct {
-    rnnlm_vocab *vocab;
+    const rnnlm_vocab *vocab;
+    rnnlm_vocab *own_vocab;          /* freed with the data set; NULL when borrowed */
     split_data train, valid, test;   /* valid.n == 0 when absent */
     size_t sentences, tokens;        /* whole corpus */
     const char *source;

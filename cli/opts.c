@@ -50,7 +50,7 @@ void opts_usage(const char *cmd, const char *usage, const opt_spec *a, const opt
     printf("  %-30s %s\n", "--help", "this text");
 }
 
-static int set_value(const char *cmd, const opt_spec *o, const char *v) {
+int opts_set(const char *cmd, const opt_spec *o, const char *v) {
     char *end;
     switch (o->type) {
     case OPT_INT: {
@@ -81,6 +81,13 @@ static int set_value(const char *cmd, const opt_spec *o, const char *v) {
         *(double *)o->value = x;
         return 0;
     }
+    case OPT_FLAG:
+        if (strcmp(v, "0") && strcmp(v, "1")) {
+            fprintf(stderr, "rnnlm %s: --%s: '%s' is not 0 or 1\n", cmd, o->name, v);
+            return -1;
+        }
+        *(int *)o->value = v[0] == '1';
+        return 0;
     case OPT_STR:
         if (!*v) { fprintf(stderr, "rnnlm %s: --%s: empty value\n", cmd, o->name); return -1; }
         *(const char **)o->value = v;
@@ -138,7 +145,25 @@ int opts_parse(const char *cmd, int argc, char **argv, const opt_spec *a, const 
             if (i + 1 >= argc) { fprintf(stderr, "rnnlm %s: --%s needs a value\n", cmd, o->name); return -1; }
             v = argv[++i];
         }
-        if (set_value(cmd, o, v)) return -1;
+        if (opts_set(cmd, o, v)) return -1;
     }
     return 0;
 }
+
+void opts_format(const opt_spec *o, char *buf, size_t cap) {
+    switch (o->type) {
+    case OPT_INT: snprintf(buf, cap, "%ld", *(long *)o->value); break;
+    case OPT_FLOAT: snprintf(buf, cap, "%.17g", *(double *)o->value); break;
+    case OPT_STR: snprintf(buf, cap, "%s", *(const char **)o->value ? *(const char **)o->value : ""); break;
+    case OPT_FLAG: snprintf(buf, cap, "%d", *(int *)o->value); break;
+    case OPT_CHOICE: {
+        const char *c = o->choices;
+        for (int i = 0; i < *(int *)o->value && c; i++) { c = strchr(c, '|'); if (c) c++; }
+        snprintf(buf, cap, "%.*s", c ? (int)strcspn(c, "|") : 0, c ? c : "");
+        break;
+    }
+    default: buf[0] = '\0';
+    }
+}
+
+const opt_spec *opts_find(const opt_spec *t, const char *name) { return find(t, name, strlen(name)); }

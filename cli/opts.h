@@ -24,6 +24,13 @@ typedef struct {
  * -1 after printing one line naming the bad flag to stderr. */
 int opts_parse(const char *cmd, int argc, char **argv, const opt_spec *a, const opt_spec *b,
                const char **pos, int max_pos, int *n_pos, const char *usage);
+/* Sets one option from its text form (what --name VALUE would do); -1 after a
+ * message naming the flag. */
+int opts_set(const char *cmd, const opt_spec *o, const char *v);
+/* The option's current value as text that opts_set reads back (flags 0/1;
+ * an unset string is ""). */
+void opts_format(const opt_spec *o, char *buf, size_t cap);
+const opt_spec *opts_find(const opt_spec *t, const char *name);
 void opts_usage(const char *cmd, const char *usage, const opt_spec *a, const opt_spec *b);
 
 #endif

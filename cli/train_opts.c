@@ -37,6 +37,10 @@ opt_spec train_opt_table[] = {
     {"max-bad-steps", OPT_INT, &g_train_opts.max_bad, 1, 1e9, NULL, "consecutive non-finite steps before stopping"},
     {"logdir", OPT_STR, &g_train_opts.logdir, 0, 0, NULL, "write TensorBoard events and log.csv here"},
     {"log-every", OPT_INT, &g_train_opts.log_every, 1, 1e9, NULL, "batch scalars every N steps"},
+    {"save-dir", OPT_STR, &g_train_opts.save_dir, 0, 0, NULL,
+     "write last.safetensors (resumable) and best.safetensors here"},
+    {"save-every", OPT_INT, &g_train_opts.save_every, 0, 1e12, NULL, "also checkpoint every N steps (0: epoch ends)"},
+    {"resume", OPT_STR, &g_train_opts.resume, 0, 0, NULL, "continue the run of this checkpoint exactly"},
     {"quick", OPT_FLAG, &g_train_opts.quick, 0, 0, NULL, "a first result in about a minute: 1 epoch of 150 steps"},
     OPT_TABLE_END,
 };

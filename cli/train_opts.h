@@ -9,10 +9,10 @@
 typedef struct {
     int config;                 /* 0 industrial, 1 toy */
     int cell, init, optimizer, pipeline;
-    long hidden, embed, layers, max_time, batch, epochs, threads, max_steps, train_seed, max_bad, log_every;
+    long hidden, embed, layers, max_time, batch, epochs, threads, max_steps, train_seed, max_bad, log_every, save_every;
     double lr, dropout, clip;
     int tied, quick, eps_torch;
-    const char *logdir;
+    const char *logdir, *save_dir, *resume;
 } train_opts;
 
 extern train_opts g_train_opts;

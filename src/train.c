@@ -1,7 +1,11 @@
 /* train.c: the training loop (see train.h). */
 #include "train.h"
 
+#include "checkpoint.h"
+
+#include <inttypes.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -156,4 +160,117 @@ rnnlm_status trainer_evaluate(trainer *t, const int32_t *x, const int32_t *y, si
     }
     model_reset_state(t->m);
     return st;
+}
+
+int trainer_epoch(const trainer *t) { return t->p.epoch; }
+size_t trainer_epoch_step(const trainer *t) { return t->p.step; }
+const train_progress *trainer_progress(const trainer *t) { return &t->p; }
+
+/* The optimiser's flat state: an int64 step, 7 reserved int64, then the slots
+ * (optim.h); the slots travel as a tensor, the step as metadata. */
+#define OPTIM_HEADER 64
+
+rnnlm_status trainer_save(const trainer *t, const char *path, const rnnlm_vocab *v, const char *const *extra_kv,
+                          size_t n_extra, rnnlm_err *err) {
+    enum { OWN = 10 };
+    char val[OWN][80];
+    const char *key[OWN] = {"train.format", "train.optim_step", "train.rng", "train.epoch", "train.step",
+                            "train.epoch_loss_sum", "train.epoch_correct", "train.epoch_count",
+                            "train.skipped_total", "train.n_params"};
+    const train_progress *p = &t->p;
+    snprintf(val[0], sizeof val[0], "1");
+    snprintf(val[1], sizeof val[1], "%" PRId64, optim_step_count(t->o));
+    snprintf(val[2], sizeof val[2], "%016" PRIx64 "%016" PRIx64 "%016" PRIx64 "%016" PRIx64, t->rng.s[0], t->rng.s[1],
+             t->rng.s[2], t->rng.s[3]);
+    snprintf(val[3], sizeof val[3], "%d", p->epoch);
+    snprintf(val[4], sizeof val[4], "%zu", p->step);
+    snprintf(val[5], sizeof val[5], "%a", p->epoch_sum.loss_sum);   /* hex float: exact */
+    snprintf(val[6], sizeof val[6], "%" PRId64, p->epoch_sum.correct);
+    snprintf(val[7], sizeof val[7], "%" PRId64, p->epoch_sum.count);
+    snprintf(val[8], sizeof val[8], "%zu", p->skipped_total);
+    snprintf(val[9], sizeof val[9], "%zu", model_n_params(t->m));
+    size_t n_kv = OWN + n_extra;
+    const char **kv = rnnlm_calloc(2 * n_kv, sizeof *kv, "checkpoint metadata", err);
+    if (!kv) return RNNLM_E_NOMEM;
+    for (int i = 0; i < OWN; i++) { kv[2 * i] = key[i]; kv[2 * i + 1] = val[i]; }
+    for (size_t i = 0; i < 2 * n_extra; i++) kv[2 * OWN + i] = extra_kv[i];
+    st_tensor extra[2];
+    size_t n_tensors = 0;
+    extra[n_tensors++] = (st_tensor){.name = "train.carried_state", .ndim = 1,
+                                     .shape = {model_state_size(t->m)}, .data = model_state(t->m)};
+    if (optim_n_slots(t->o))
+        extra[n_tensors++] = (st_tensor){.name = "train.optim_slots", .ndim = 1, .shape = {optim_n_slots(t->o)},
+                                         .data = optim_slots(t->o)};
+    rnnlm_status st = checkpoint_save(path, t->m, v, kv, n_kv, extra, n_tensors, err);
+    free(kv);
+    return st;
+}
+
+/* Parses a metadata integer; -1 with err set when absent or malformed. */
+static int meta_u64(const st_file *f, const char *key, uint64_t *out, rnnlm_err *err) {
+    const char *s = checkpoint_get_meta(f, key);
+    char *end;
+    if (!s || !*s) return rnnlm_fail(err, RNNLM_E_FORMAT, "checkpoint: no '%s' (not a training checkpoint?)", key), -1;
+    *out = strtoull(s, &end, 10);
+    if (*end || s[0] == '-') return rnnlm_fail(err, RNNLM_E_FORMAT, "checkpoint: malformed '%s' = '%s'", key, s), -1;
+    return 0;
+}
+
+rnnlm_status trainer_restore(trainer *t, const model *m, const st_file *f, rnnlm_err *err) {
+    uint64_t fmt, ostep, epoch, step, correct, count, skipped, np;
+    if (meta_u64(f, "train.format", &fmt, err) || meta_u64(f, "train.optim_step", &ostep, err) ||
+        meta_u64(f, "train.epoch", &epoch, err) || meta_u64(f, "train.step", &step, err) ||
+        meta_u64(f, "train.epoch_correct", &correct, err) || meta_u64(f, "train.epoch_count", &count, err) ||
+        meta_u64(f, "train.skipped_total", &skipped, err) || meta_u64(f, "train.n_params", &np, err))
+        return RNNLM_E_FORMAT;
+    if (fmt != 1) return rnnlm_fail(err, RNNLM_E_FORMAT, "checkpoint: training state format %" PRIu64 " unknown", fmt);
+    if (np != model_n_params(t->m) || model_n_params(m) != model_n_params(t->m))
+        return rnnlm_fail(err, RNNLM_E_FORMAT, "checkpoint: %" PRIu64 " parameters, this configuration has %zu", np,
+                          model_n_params(t->m));
+    if (epoch < 1 || epoch > INT32_MAX || step > trainer_steps_per_epoch(t))
+        return rnnlm_fail(err, RNNLM_E_FORMAT, "checkpoint: position epoch %" PRIu64 " step %" PRIu64
+                          " does not fit this data (%zu steps an epoch)", epoch, step, trainer_steps_per_epoch(t));
+    const char *rng = checkpoint_get_meta(f, "train.rng"), *loss = checkpoint_get_meta(f, "train.epoch_loss_sum");
+    rnnlm_rng r;
+    if (!rng || strlen(rng) != 64 ||
+        sscanf(rng, "%16" SCNx64 "%16" SCNx64 "%16" SCNx64 "%16" SCNx64, &r.s[0], &r.s[1], &r.s[2], &r.s[3]) != 4)
+        return rnnlm_fail(err, RNNLM_E_FORMAT, "checkpoint: malformed 'train.rng'");
+    char *end;
+    double loss_sum = loss ? strtod(loss, &end) : NAN;
+    if (!loss || *end || !isfinite(loss_sum))
+        return rnnlm_fail(err, RNNLM_E_FORMAT, "checkpoint: malformed 'train.epoch_loss_sum'");
+    const st_entry *cs = st_find(f, "train.carried_state"), *sl = st_find(f, "train.optim_slots");
+    if (!cs || cs->count != model_state_size(t->m))
+        return rnnlm_fail(err, RNNLM_E_FORMAT, "checkpoint: train.carried_state missing or not %zu floats "
+                          "(another batch size?)", model_state_size(t->m));
+    size_t ns = optim_n_slots(t->o);
+    if ((ns && (!sl || sl->count != ns)) || (!ns && sl))
+        return rnnlm_fail(err, RNNLM_E_FORMAT, "checkpoint: train.optim_slots does not fit the %s optimiser",
+                          opt_kind_name(t->cfg.opt.kind));
+    /* the optimiser's flat state, rebuilt and loaded through its own checks */
+    size_t bytes = optim_state_bytes(t->o);
+    unsigned char *buf = rnnlm_calloc(bytes, 1, "optimiser state", err);
+    if (!buf) return RNNLM_E_NOMEM;
+    int64_t s64 = (int64_t)ostep;
+    memcpy(buf, &s64, sizeof s64);
+    if (ns) memcpy(buf + OPTIM_HEADER, sl->data, ns * sizeof(float));
+    rnnlm_status st = optim_state_load(t->o, buf, bytes, err);
+    free(buf);
+    if (st) return st;
+    memcpy(model_params(t->m), model_params((model *)m), model_n_params(t->m) * sizeof(float));
+    memcpy(model_state(t->m), cs->data, cs->count * sizeof(float));
+    t->rng = r;
+    memset(&t->p, 0, sizeof t->p);
+    t->p.epoch = (int)epoch;
+    t->p.step = step;
+    t->p.n_steps = trainer_steps_per_epoch(t);
+    t->p.epoch_sum.loss_sum = loss_sum;
+    t->p.epoch_sum.correct = (int64_t)correct;
+    t->p.epoch_sum.count = (int64_t)count;
+    t->p.skipped_total = skipped;
+    t->bad_run = 0;
+    if (t->cfg.pipeline == PIPE_WINDOWED)
+        rnnlm_window_batcher_shuffle(&t->wb, t->cfg.seed * 1000003u + (uint64_t)epoch);
+    clock_gettime(CLOCK_MONOTONIC, &t->t0);
+    return RNNLM_OK;
 }

@@ -8,6 +8,7 @@
 #include "common.h"
 #include "model.h"
 #include "optim.h"
+#include "safetensors.h"
 
 typedef enum { PIPE_STATEFUL = 0, PIPE_WINDOWED = 1 } pipeline_kind;
 
@@ -51,5 +52,23 @@ rnnlm_status trainer_step(trainer *t, train_progress *p, int *done, rnnlm_err *e
  * (zero state at the start; windows each from zero state), no dropout. */
 rnnlm_status trainer_evaluate(trainer *t, const int32_t *x, const int32_t *y, size_t n, batch_stats *out,
                               rnnlm_err *err);
+
+/* Position in the run: epoch (from 1) and steps done in it; after
+ * trainer_restore the caller continues this epoch without trainer_begin_epoch
+ * when steps < the epoch's steps. */
+int trainer_epoch(const trainer *t);
+size_t trainer_epoch_step(const trainer *t);
+const train_progress *trainer_progress(const trainer *t);
+
+/* A checkpoint that resumes exactly: the model and vocabulary (checkpoint.h)
+ * plus the training state as "train." tensors and metadata: optimiser slots
+ * and step, carried recurrent state, dropout generator, epoch, step, the
+ * epoch's running sums. extra_kv: n_extra more metadata pairs ("train." keys
+ * are the trainer's own). Written atomically. */
+rnnlm_status trainer_save(const trainer *t, const char *path, const rnnlm_vocab *v, const char *const *extra_kv,
+                          size_t n_extra, rnnlm_err *err);
+/* Restores a trainer created with the checkpoint's configuration from the
+ * loaded model m (same configuration) and the training state in f. */
+rnnlm_status trainer_restore(trainer *t, const model *m, const st_file *f, rnnlm_err *err);
 
 #endif
