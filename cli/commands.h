@@ -6,5 +6,6 @@
 int cmd_data(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_summary(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 #endif

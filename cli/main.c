@@ -12,6 +12,7 @@ static const struct {
     {"data", cmd_data, "read a corpus, build the vocabulary and split; print the figures"},
     {"train", cmd_train, "train a model (the recipe's industrial run by default)"},
     {"summary", cmd_summary, "print a model's layers, weight shapes and parameter counts"},
+    {"report", cmd_report, "draw a run's training and validation curves as an SVG"},
 };
 
 static void usage(FILE *f) {
