@@ -58,8 +58,9 @@ const model_tensor *model_tensor_at(const model *m, int i);
 /* Fills params from the configured initialiser with a generator seeded by seed. */
 void model_init_params(model *m, uint64_t seed);
 
-/* Carried recurrent state for B rows: (L, B, H) hidden, plus (L, B, H) cell for
- * LSTM. Allocated by model_reserve, zeroed by model_reset_state. */
+/* Carried recurrent state for B rows: (L, B, H) hidden, followed by (L, B, H)
+ * cell for LSTM. Allocated by model_reserve (zeroed; kept when reserving again
+ * with the same B), zeroed by model_reset_state. */
 rnnlm_status model_reserve(model *m, int B, int T, rnnlm_err *err);
 void model_reset_state(model *m);
 float *model_state(model *m);           /* the carried state, for checkpoints */
@@ -79,11 +80,41 @@ typedef struct {
  * cfg.dropout > 0. B must equal the reserved B; T <= the reserved T. */
 rnnlm_status model_train_batch(model *m, const int32_t *x, const int32_t *y, int B, int T,
                                rnnlm_rng *rng, batch_stats *st, rnnlm_err *err);
+/* (st is overwritten with this batch's figures, and may be NULL; ids outside
+ * [0, V) are refused with RNNLM_E_ARG before anything changes.) */
 void model_zero_grads(model *m);
 
 /* Forward only, no dropout, carrying state: loss and accuracy of the batch. */
 rnnlm_status model_eval_batch(model *m, const int32_t *x, const int32_t *y, int B, int T,
                               batch_stats *st, rnnlm_err *err);
+
+/* Rows of logits per slice of the fused softmax + cross-entropy (default
+ * MODEL_DEFAULT_CHUNK): memory for logits is rows * V floats whatever B*T is.
+ * Applies at once (re-reserving the workspace when reserved; the carried
+ * state is kept). */
+#define MODEL_DEFAULT_CHUNK 256
+rnnlm_status model_set_softmax_chunk(model *m, int rows, rnnlm_err *err);
+
+/* Gradient of the last model_train_batch's mean loss w.r.t. that batch's
+ * initial state: model_state_size floats in model_state's layout. */
+const float *model_state_grad(const model *m);
+
+/* Double-precision twin of one batch, for the gradient check: the same
+ * kernels compiled over double (cblas_dgemm, libm), on
+ *   params     (n_params) in model_params' layout,
+ *   state0     (model_state_size(m) for B rows) initial state in model_state's
+ *              layout, or NULL for zeros,
+ *   x, y       (B, T) ids.
+ * Dropout (cfg.dropout) only when dropout_rng is non-NULL, masks drawn exactly
+ * as model_train_batch draws them. Writes the mean loss into *loss; when grads
+ * is non-NULL ADDS the gradient of the mean loss into it (n_params); when
+ * state_grad is non-NULL writes the gradient w.r.t. state0 into it. Uses its
+ * own workspace: the model's state and buffers are untouched; needs no
+ * model_reserve. Slow (allocates); for tests. */
+rnnlm_status model_loss_f64(const model *m, const double *params, const double *state0,
+                            const int32_t *x, const int32_t *y, int B, int T,
+                            rnnlm_rng *dropout_rng, double *loss, double *grads,
+                            double *state_grad, rnnlm_err *err);
 
 /* Prints nothing: writes a human summary (layers, each weight's shape in Keras
  * layout, parameter counts) into buf. */

@@ -1,0 +1,160 @@
+/* nn_math.h: fast, accurate fp32 elementwise math for the hot loops of the
+ * network (gate nonlinearities, softmax), written with GCC vector extensions
+ * so that it vectorises at -O2 without -ffast-math or OpenMP.
+ *
+ *  - exp: Cody-Waite range reduction x = n ln2 + r, |r| <= ln2/2, Cephes'
+ *    degree-6 polynomial for e^r, scaling by 2^n through the exponent bits.
+ *    Inputs are clamped to [-87, 88] (results stay normal and finite).
+ *    Worst error measured by dev/kernel_fastmath.c: about 1 ulp.
+ *  - tanh: Cephes' odd polynomial for |x| < 0.625, 1 - 2 / (e^{2|x|} + 1)
+ *    above, sign restored; about 2 ulp.
+ *  - sigmoid: 1 / (1 + e^{-x}).
+ *
+ * Every array function takes n elements, handles the tail by padding one
+ * vector through a small stack buffer, and allows y == x (in place).
+ * Vector width follows the target: 16 floats with AVX-512, 8 with AVX, else 4
+ * (always the width of one native register, so no ABI warnings). */
+#ifndef RNNLM_NN_MATH_H
+#define RNNLM_NN_MATH_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#if defined(__AVX512F__)
+#define VF_N 16
+#elif defined(__AVX__)
+#define VF_N 8
+#else
+#define VF_N 4
+#endif
+
+typedef float vf __attribute__((vector_size(VF_N * 4)));
+typedef int32_t vi __attribute__((vector_size(VF_N * 4)));
+
+#define VF_INLINE static inline __attribute__((always_inline))
+
+VF_INLINE vf vf_load(const float *p) { vf v; memcpy(&v, p, sizeof v); return v; }
+VF_INLINE void vf_store(float *p, vf v) { memcpy(p, &v, sizeof v); }
+VF_INLINE vf vf_splat(float a) { return a - (vf){0}; }   /* keeps -0.0f */
+/* lane-wise select: m is all-ones where a is wanted */
+VF_INLINE vf vf_blend(vi m, vf a, vf b) { return (vf)((m & (vi)a) | (~m & (vi)b)); }
+VF_INLINE vf vf_min(vf a, vf b) { return vf_blend(a < b, a, b); }
+VF_INLINE vf vf_max(vf a, vf b) { return vf_blend(a > b, a, b); }
+
+/* e^x, lane-wise */
+VF_INLINE vf vf_exp(vf x) {
+    x = vf_min(vf_max(x, vf_splat(-87.0f)), vf_splat(88.0f));
+    /* n = round(x / ln2) by the 1.5 * 2^23 shifter */
+    const vf shifter = vf_splat(12582912.0f);
+    vf t = x * 1.44269504088896341f + shifter;
+    vf n = t - shifter;
+    vf r = x - n * 0.693359375f;          /* ln2 split: hi part exact in float */
+    r = r - n * -2.12194440e-4f;          /* lo part */
+    vf r2 = r * r;
+    vf p = vf_splat(1.9875691500e-4f);
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    p = p * r2 + r + 1.0f;
+    /* 2^n: n is in [-126, 127] after the clamp; its integer is in t's low bits */
+    vi e = ((vi)t - (vi)shifter + 127) << 23;
+    return p * (vf)e;
+}
+
+VF_INLINE vf vf_sigmoid(vf x) { return 1.0f / (1.0f + vf_exp(-x)); }
+
+VF_INLINE vf vf_tanh(vf x) {
+    const vi sign = (vi){0} + INT32_MIN;
+    vi sx = (vi)x & sign;
+    vf ax = (vf)((vi)x & ~sign);
+    /* large: 1 - 2 / (e^{2|x|} + 1); e^{2|x|} saturates at e^88, giving 1 */
+    vf big = 1.0f - 2.0f / (vf_exp(ax + ax) + 1.0f);
+    vf z = ax * ax;
+    vf p = vf_splat(-5.70498872745e-3f);
+    p = p * z + 2.06390887954e-2f;
+    p = p * z - 5.37397155531e-2f;
+    p = p * z + 1.33314422036e-1f;
+    p = p * z - 3.33332819422e-1f;
+    vf small = p * z * ax + ax;
+    vf res = vf_blend(ax < 0.625f, small, big);
+    return (vf)((vi)res | sx);
+}
+
+/* Applies F lane-wise to n floats of x into y (y may be x). */
+#define VF_MAP(NAME, F)                                               \
+    static inline void NAME(float *y, const float *x, size_t n) {     \
+        size_t i = 0;                                                 \
+        for (; i + VF_N <= n; i += VF_N) vf_store(y + i, F(vf_load(x + i))); \
+        if (i < n) {                                                  \
+            float buf[VF_N] = {0};                                    \
+            memcpy(buf, x + i, (n - i) * sizeof *x);                  \
+            vf_store(buf, F(vf_load(buf)));                           \
+            memcpy(y + i, buf, (n - i) * sizeof *y);                  \
+        }                                                             \
+    }
+VF_MAP(vexp_f32, vf_exp)
+VF_MAP(vsigmoid_f32, vf_sigmoid)
+VF_MAP(vtanh_f32, vf_tanh)
+#undef VF_MAP
+
+/* x[i] += b[i] for i < n (n >= 1); returns the largest x[i]. */
+static inline float vadd_max_f32(float *x, const float *b, size_t n) {
+    size_t i = 0;
+    float m = x[0] + b[0];
+    if (n >= VF_N) {
+        vf vm = vf_load(x) + vf_load(b);
+        for (; i + VF_N <= n; i += VF_N) {
+            vf v = vf_load(x + i) + vf_load(b + i);
+            vf_store(x + i, v);
+            vm = vf_max(vm, v);
+        }
+        for (int k = 0; k < VF_N; k++) m = vm[k] > m ? vm[k] : m;
+    }
+    for (; i < n; i++) {
+        x[i] += b[i];
+        m = x[i] > m ? x[i] : m;
+    }
+    return m;
+}
+
+/* x[i] = e^(x[i] - shift) in place; returns the sum of the results, which are
+ * accumulated in VF_N float lanes (each lane sums n / VF_N terms <= 1). */
+static inline double vexp_shift_sum_f32(float *x, size_t n, float shift) {
+    size_t i = 0;
+    vf acc = vf_splat(0.0f);
+    for (; i + VF_N <= n; i += VF_N) {
+        vf e = vf_exp(vf_load(x + i) - shift);
+        vf_store(x + i, e);
+        acc += e;
+    }
+    double s = 0.0;
+    for (int k = 0; k < VF_N; k++) s += acc[k];
+    for (; i < n; i++) {
+        float buf[VF_N] = {0};
+        buf[0] = x[i] - shift;
+        vf e = vf_exp(vf_load(buf));
+        x[i] = e[0];
+        s += e[0];
+    }
+    return s;
+}
+
+/* Softmax gradient of one row, fused with the bias gradient:
+ * x[i] = x[i] * scale; gb[i] += x[i]. */
+static inline void vscale_acc_f32(float *x, float *gb, size_t n, float scale) {
+    size_t i = 0;
+    for (; i + VF_N <= n; i += VF_N) {
+        vf v = vf_load(x + i) * scale;
+        vf_store(x + i, v);
+        vf_store(gb + i, vf_load(gb + i) + v);
+    }
+    for (; i < n; i++) {
+        x[i] *= scale;
+        gb[i] += x[i];
+    }
+}
+
+#endif
