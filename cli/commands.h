@@ -7,5 +7,7 @@ int cmd_data(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_summary(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_embeddings(int argc, char **argv);
+int cmd_neighbors(int argc, char **argv);
 
 #endif

@@ -12,6 +12,8 @@ static const struct {
     {"data", cmd_data, "read a corpus, build the vocabulary and split; print the figures"},
     {"train", cmd_train, "train a model (the recipe's industrial run by default)"},
     {"summary", cmd_summary, "print a model's layers, weight shapes and parameter counts"},
+    {"embeddings", cmd_embeddings, "export word embeddings for TensorBoard's Embedding Projector"},
+    {"neighbors", cmd_neighbors, "nearest words to a word by cosine similarity of embeddings"},
     {"report", cmd_report, "draw a run's training and validation curves as an SVG"},
 };
 

@@ -98,5 +98,32 @@ if ! "$PY" tests/tb_reader.py --quiet --allow-torn "$tmp/torn" >"$tmp/torn.log" 
   cat "$tmp/torn.log" >&2; echo "test_tb_reader: --allow-torn refused the records before the tear" >&2; fail=1
 fi
 
+# A short real training run: every record of both runs' event files, read back
+# with both CRCs checked, holds exactly the scalars of the CSV log beside them
+# (tags, steps and values), and the configuration text.
+RNNLM="$BUILD/rnnlm"
+if [ -x "$RNNLM" ]; then
+  "$RNNLM" train --config toy --epochs 2 --threads 1 --logdir "$tmp/run" >"$tmp/run.log" 2>&1 || {
+    cat "$tmp/run.log" >&2; echo "test_tb_reader: training run failed" >&2; exit 1; }
+  for run in train validation; do
+    evs=("$tmp/run/$run"/events.out.tfevents.*)
+    "$RNNLM" summary --config toy >"$tmp/config.txt"
+    "$PY" - "$tmp/run/log.csv" "$run" "$tmp/config.txt" >"$tmp/$run.json" <<'PY'
+import csv, json, sys
+rows = [r for r in csv.DictReader(open(sys.argv[1])) if r["run"] == sys.argv[2]]
+out = {"exact": True, "scalars": [{"tag": r["tag"], "step": int(r["step"]), "value": float(r["value"])} for r in rows]}
+if sys.argv[2] == "train":
+    out["texts"] = [{"tag": "config", "step": 0, "text": open(sys.argv[3]).read()}]
+print(json.dumps(out))
+PY
+    n=$(grep -o '"tag"' "$tmp/$run.json" | wc -l)
+    if "$PY" tests/tb_reader.py --quiet "${evs[0]}" --expect "$tmp/$run.json" >"$tmp/$run.check" 2>&1; then
+      echo "test_tb_reader: real run, $run: $n events match the CSV log"
+    else
+      cat "$tmp/$run.check" >&2; echo "test_tb_reader: real run, $run: mismatch" >&2; fail=1
+    fi
+  done
+fi
+
 if [ "$fail" -ne 0 ]; then echo "test_tb_reader: FAILED" >&2; exit 1; fi
 echo "test_tb_reader: OK"

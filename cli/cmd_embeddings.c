@@ -1,0 +1,112 @@
+/* cmd_embeddings.c: `rnnlm embeddings MODEL --out DIR` (the Embedding
+ * Projector's TSV pair) and `rnnlm neighbors MODEL WORD [-k N]`. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "checkpoint.h"
+#include "commands.h"
+#include "embeddings.h"
+#include "opts.h"
+
+/* The input embedding (V, E) of a loaded model. */
+static const float *embedding_of(model *m) {
+    for (int i = 0; i < model_n_tensors(m); i++)
+        if (strcmp(model_tensor_at(m, i)->name, "embedding") == 0) return model_params(m) + model_tensor_at(m, i)->offset;
+    return NULL;   /* not reached: every model has one */
+}
+
+static int load(const char *cmd, const char *path, model **m, rnnlm_vocab **v) {
+    rnnlm_err err;
+    if (checkpoint_load(path, m, v, NULL, &err)) {
+        fprintf(stderr, "rnnlm %s: %s\n", cmd, err.msg);
+        return -1;
+    }
+    return 0;
+}
+
+static const char *g_out;
+static long g_k;
+
+int cmd_embeddings(int argc, char **argv) {
+    static opt_spec opts[] = {
+        {"out", OPT_STR, &g_out, 0, 0, NULL, "directory for vectors.tsv and metadata.tsv"},
+        OPT_TABLE_END,
+    };
+    g_out = NULL;
+    const char *pos[1];
+    int n_pos, rc = opts_parse("embeddings", argc, argv, opts, NULL, pos, 1, &n_pos, "MODEL --out DIR");
+    if (rc) return rc > 0 ? 0 : 2;
+    if (n_pos != 1 || !g_out) {
+        fprintf(stderr, "rnnlm embeddings: needs MODEL and --out DIR\n");
+        return 2;
+    }
+    model *m;
+    rnnlm_vocab *v;
+    if (load("embeddings", pos[0], &m, &v)) return 1;
+    if (mkdir(g_out, 0777) && errno != EEXIST) {
+        fprintf(stderr, "rnnlm embeddings: --out: %s: %s\n", g_out, strerror(errno));
+        model_free(m); rnnlm_vocab_free(v);
+        return 1;
+    }
+    const model_config *c = model_cfg(m);
+    rnnlm_err err;
+    int status = 0;
+    if (embeddings_export(g_out, embedding_of(m), c->V, c->E, v, &err)) {
+        fprintf(stderr, "rnnlm embeddings: %s\n", err.msg);
+        status = 1;
+    } else {
+        printf("wrote %s/vectors.tsv (%d x %d) and %s/metadata.tsv (%d words); load both in TensorBoard's "
+               "Embedding Projector\n", g_out, c->V, c->E, g_out, c->V);
+    }
+    model_free(m);
+    rnnlm_vocab_free(v);
+    return status;
+}
+
+int cmd_neighbors(int argc, char **argv) {
+    static opt_spec opts[] = {
+        {"k", OPT_INT, &g_k, 1, 1000000, NULL, "how many neighbours"},
+        OPT_TABLE_END,
+    };
+    g_k = 10;
+    /* -k N is accepted as well as --k N */
+    for (int i = 0; i < argc; i++)
+        if (strcmp(argv[i], "-k") == 0) argv[i] = "--k";
+    const char *pos[2];
+    int n_pos, rc = opts_parse("neighbors", argc, argv, opts, NULL, pos, 2, &n_pos, "MODEL WORD [-k N]");
+    if (rc) return rc > 0 ? 0 : 2;
+    if (n_pos != 2) {
+        fprintf(stderr, "rnnlm neighbors: needs MODEL and WORD\n");
+        return 2;
+    }
+    model *m;
+    rnnlm_vocab *v;
+    if (load("neighbors", pos[0], &m, &v)) return 1;
+    int32_t id = rnnlm_vocab_lookup(v, pos[1], strlen(pos[1]));
+    int status = 0;
+    if (id == RNNLM_UNK && strcmp(pos[1], "<unk>") != 0) {
+        fprintf(stderr, "rnnlm neighbors: '%s' is not in the model's vocabulary\n", pos[1]);
+        status = 1;
+    } else {
+        const model_config *c = model_cfg(m);
+        int k = g_k < c->V ? (int)g_k : c->V - 1;
+        int32_t *ids = malloc(sizeof *ids * (size_t)(k > 0 ? k : 1));
+        float *sims = malloc(sizeof *sims * (size_t)(k > 0 ? k : 1));
+        if (!ids || !sims) {
+            fprintf(stderr, "rnnlm neighbors: out of memory\n");
+            status = 1;
+        } else {
+            int n = embeddings_neighbors(embedding_of(m), c->V, c->E, id, k, ids, sims);
+            printf("nearest to '%s' (id %d) by cosine similarity:\n", rnnlm_vocab_word(v, id), id);
+            for (int i = 0; i < n; i++) printf("%3d  %-20s %.4f\n", i + 1, rnnlm_vocab_word(v, ids[i]), (double)sims[i]);
+        }
+        free(ids);
+        free(sims);
+    }
+    model_free(m);
+    rnnlm_vocab_free(v);
+    return status;
+}
