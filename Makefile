@@ -7,6 +7,7 @@
 #   make run        installs what is missing, trains the recipe's model on Brown
 #   make bench      benchmarks in bench/ (never part of the tests)
 #   make install PREFIX=/usr/local
+#   make examples   examples/ built against the installed library (pkg-config rnnlm)
 
 CC      ?= gcc
 PREFIX  ?= /usr/local
@@ -26,7 +27,7 @@ CLI_OBJ  = $(CLI_SRC:%.c=$(BUILD)/%.o)
 TESTS    = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BENCHES  = $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all test run bench install clean deps tests asan
+.PHONY: all test run bench install clean deps tests asan examples
 all: $(BUILD)/librnnlm.a $(BUILD)/librnnlm.so $(BUILD)/rnnlm
 
 $(BUILD)/%.o: %.c $(wildcard include/*.h src/*.h src/*.inc cli/*.h tests/*.h)
@@ -72,5 +73,9 @@ install: all
 	install -m 644 include/rnnlm.h $(DESTDIR)$(PREFIX)/include/
 	sed 's|@PREFIX@|$(PREFIX)|' scripts/rnnlm.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/rnnlm.pc
 
+examples:
+	$(MAKE) -C examples
+
 clean:
 	rm -rf build build-asan
+	$(MAKE) -C examples clean

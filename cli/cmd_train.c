@@ -52,6 +52,10 @@ static size_t options_to_kv(kv_text *kv, size_t cap, const char **flat) {
 /* Sets every option from the checkpoint's "cli." metadata, then applies the
  * command line's free options again. -1 after a message. */
 static int options_from_checkpoint(const st_file *f, int argc, char **argv) {
+    if (!checkpoint_get_meta(f, "cli.max-time")) {
+        fprintf(stderr, "rnnlm train: --resume: the checkpoint holds no training options (not written by rnnlm train)\n");
+        return -1;
+    }
     for (int i = 0; i < argc; i++) {
         if (strncmp(argv[i], "--", 2) != 0) continue;
         char name[64];
@@ -68,10 +72,7 @@ static int options_from_checkpoint(const st_file *f, int argc, char **argv) {
             char key[80];
             snprintf(key, sizeof key, "cli.%s", o->name);
             const char *v = checkpoint_get_meta(f, key);
-            if (!v) {
-                fprintf(stderr, "rnnlm train: --resume: the checkpoint has no '%s' (not written by rnnlm train?)\n", key);
-                return -1;
-            }
+            if (!v) continue;   /* an option newer than the checkpoint: its default */
             if (o->type == OPT_STR && !*v) { *(const char **)o->value = NULL; continue; }
             if (opts_set("train --resume", o, v)) return -1;
         }

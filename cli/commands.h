@@ -9,5 +9,8 @@ int cmd_summary(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_embeddings(int argc, char **argv);
 int cmd_neighbors(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
+int cmd_score(int argc, char **argv);
+int cmd_generate(int argc, char **argv);
 
 #endif

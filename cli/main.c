@@ -15,6 +15,9 @@ static const struct {
     {"embeddings", cmd_embeddings, "export word embeddings for TensorBoard's Embedding Projector"},
     {"neighbors", cmd_neighbors, "nearest words to a word by cosine similarity of embeddings"},
     {"report", cmd_report, "draw a run's training and validation curves as an SVG"},
+    {"eval", cmd_eval, "perplexity, cross-entropy, accuracy of a model on a text file or Brown's test split"},
+    {"score", cmd_score, "log-probability of each line (sentence) of a file or stdin"},
+    {"generate", cmd_generate, "text from a model: greedy or sampled, reproducible with --seed"},
 };
 
 static void usage(FILE *f) {

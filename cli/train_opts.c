@@ -28,6 +28,12 @@ opt_spec train_opt_table[] = {
     {"optimizer", OPT_CHOICE, &g_train_opts.optimizer, 0, 0, "adam|adagrad|sgd", "optimiser"},
     {"lr", OPT_FLOAT, &g_train_opts.lr, -1, 100, NULL, "learning rate (-1: 0.01 for adam, 0.1 otherwise)"},
     {"eps-torch", OPT_FLAG, &g_train_opts.eps_torch, 0, 0, NULL, "Adam with PyTorch's epsilon placement"},
+    {"loss", OPT_CHOICE, &g_train_opts.loss, 0, 0, "full|sampled",
+     "training loss: full softmax, or sampled softmax (evaluation is always full)"},
+    {"samples", OPT_INT, &g_train_opts.samples, 1, 1 << 24, NULL,
+     "K, log-uniform candidates per batch of --loss sampled (<= V)"},
+    {"dense-adam", OPT_FLAG, &g_train_opts.dense_adam, 0, 0, NULL,
+     "--loss sampled: decay every row's Adam moments each step (default: lazy, touched rows only)"},
     {"clip", OPT_FLOAT, &g_train_opts.clip, 0, 1e9, NULL, "global gradient-norm clip (0: none)"},
     {"pipeline", OPT_CHOICE, &g_train_opts.pipeline, 0, 0, "stateful|windowed",
      "carried-state BPTT rows, or the notebook's shuffled windows"},
@@ -59,6 +65,7 @@ static void defaults(void) {
     g_train_opts.train_seed = 1;
     g_train_opts.max_bad = 20;
     g_train_opts.log_every = 1;
+    g_train_opts.samples = 1024;
 }
 
 int train_opts_preset(const char *cmd, int argc, char **argv) {
@@ -100,6 +107,9 @@ train_config train_opts_config(long V) {
     if (o->lr > 0) c.opt.lr = (float)o->lr;
     c.opt.clip = (float)o->clip;
     c.opt.eps_torch = o->eps_torch;
+    c.opt.dense_adam = o->dense_adam;
+    c.loss = (loss_kind)o->loss;
+    c.samples = (int)o->samples;
     c.B = (int)o->batch;
     c.T = (int)o->max_time;
     c.pipeline = (pipeline_kind)o->pipeline;

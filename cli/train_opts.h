@@ -12,6 +12,8 @@ typedef struct {
     long hidden, embed, layers, max_time, batch, epochs, threads, max_steps, train_seed, max_bad, log_every, save_every;
     double lr, dropout, clip;
     int tied, quick, eps_torch;
+    int loss, dense_adam;       /* loss: 0 full, 1 sampled */
+    long samples;
     const char *logdir, *save_dir, *resume;
 } train_opts;
 

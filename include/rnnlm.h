@@ -167,6 +167,103 @@ RNNLM_API void rnnlm_window_batcher_shuffle(rnnlm_window_batcher *b, uint64_t se
 RNNLM_API int rnnlm_window_batch(const rnnlm_window_batcher *b, size_t k, int32_t *xb, int32_t *yb);
 RNNLM_API void rnnlm_window_batcher_free(rnnlm_window_batcher *b);
 
+/* ---- using a model: load, feed, score, sample ----------------------------
+ * A trained model (a checkpoint of `rnnlm train`, docs/FORMAT.md) and the
+ * recurrent states that run it one token at a time.
+ *
+ *     rnnlm_model *m;  rnnlm_state *s;  rnnlm_err err;  rnnlm_sentence_score sc;
+ *     if (rnnlm_model_load(&m, "best.safetensors", &err) ||
+ *         rnnlm_state_create(&s, m, &err)) { fprintf(stderr, "%s\n", err.msg); ... }
+ *     const char *words[] = {"the", "cat", "sat"};
+ *     rnnlm_score_sentence(s, words, 3, &sc, NULL, &err);   // sc.logprob, sc.ppl
+ *     rnnlm_state_free(s);  rnnlm_model_free(m);
+ *
+ * Threads: a model is read-only once loaded; each state owns its workspace,
+ * so separate states (of one model) may be used from separate threads at
+ * once. One state must not be used by two threads at once. */
+
+typedef struct rnnlm_model rnnlm_model;
+typedef struct rnnlm_state rnnlm_state;
+
+/* Loads a checkpoint (weights, configuration and vocabulary). RNNLM_E_ARG for
+ * a NULL path, RNNLM_E_IO when the file cannot be read, RNNLM_E_FORMAT
+ * naming what is wrong with it. */
+RNNLM_API rnnlm_status rnnlm_model_load(rnnlm_model **out, const char *path, rnnlm_err *err);
+RNNLM_API void rnnlm_model_free(rnnlm_model *m);
+/* The model's vocabulary (owned by the model): ids, words, and
+ * rnnlm_vocab_lookup with the model's canonicalisation. */
+RNNLM_API const rnnlm_vocab *rnnlm_model_vocab(const rnnlm_model *m);
+/* V, the vocabulary size: the length of a log-probability vector. */
+RNNLM_API size_t rnnlm_model_vocab_size(const rnnlm_model *m);
+
+/* A recurrent state of a model: created empty (the zero state, no history).
+ * The model must outlive its states. */
+RNNLM_API rnnlm_status rnnlm_state_create(rnnlm_state **out, const rnnlm_model *m, rnnlm_err *err);
+/* A new state with src's history (fork a hypothesis in beam search). */
+RNNLM_API rnnlm_status rnnlm_state_clone(rnnlm_state **out, const rnnlm_state *src, rnnlm_err *err);
+/* dst takes src's history; both must belong to the same model (RNNLM_E_ARG). */
+RNNLM_API rnnlm_status rnnlm_state_copy(rnnlm_state *dst, const rnnlm_state *src, rnnlm_err *err);
+/* Back to the empty history. */
+RNNLM_API void rnnlm_state_reset(rnnlm_state *s);
+RNNLM_API void rnnlm_state_free(rnnlm_state *s);
+/* Tokens fed since the last reset. */
+RNNLM_API size_t rnnlm_state_length(const rnnlm_state *s);
+
+/* Feeds one token (an id in [0, V), else RNNLM_E_ARG and the state is
+ * unchanged) and, when logprobs is non-NULL, writes the V natural-log
+ * probabilities of the next token given the history. */
+RNNLM_API rnnlm_status rnnlm_feed(rnnlm_state *s, int32_t token, float *logprobs, rnnlm_err *err);
+
+typedef struct {
+    double logprob;     /* natural log of P(words, end | <s>) */
+    double log10prob;   /* the same in base 10 */
+    size_t words;       /* n */
+    size_t oovs;        /* words that map to <unk> */
+    double ppl;         /* exp(-logprob / (words + 1)): the end counts as a token */
+} rnnlm_sentence_score;
+
+/* Scores one sentence from an empty history: resets s, feeds <s> (id 0, as
+ * the training streams put <s> before every sentence), then each word mapped
+ * with rnnlm_vocab_lookup (the model's canonicalisation; unknown words are
+ * <unk>), and scores the closing <s> as the end of the sentence (SRILM's
+ * </s>). An OOV word contributes P(<unk>) and is counted in oovs; note that
+ * SRILM's -ppl instead skips OOVs, so figures differ when oovs > 0.
+ * per_word (n + 1) or NULL: the natural-log probability of each word, then
+ * of the end. s is left after the closing <s>. */
+RNNLM_API rnnlm_status rnnlm_score_sentence(rnnlm_state *s, const char *const *words, size_t n,
+                                            rnnlm_sentence_score *out, double *per_word,
+                                            rnnlm_err *err);
+/* The same for a sentence already mapped to ids (each in [0, V)). */
+RNNLM_API rnnlm_status rnnlm_score_ids(rnnlm_state *s, const int32_t *ids, size_t n,
+                                       rnnlm_sentence_score *out, double *per_word,
+                                       rnnlm_err *err);
+
+/* Many sentences at once, for throughput: `lanes` sentences run side by
+ * side (each lane one sentence; a lane that finishes takes the next one, its
+ * rows of the state zeroed), one step of all lanes being one matrix product
+ * per layer and one (lanes, H) x (H, V) product for the output. Sentence i
+ * is ids[offsets[i] .. offsets[i+1]) (word ids, no markers; offsets has
+ * n + 1 entries); out (n) receives what rnnlm_score_ids would give, and
+ * per_word, when non-NULL, offsets[n] + n values: sentence i's n_i + 1
+ * log-probabilities start at offsets[i] + i. lanes <= 0: 64. Results agree
+ * with rnnlm_score_ids to fp32 rounding (not bit for bit: the products'
+ * shapes differ). */
+RNNLM_API rnnlm_status rnnlm_score_batch(const rnnlm_model *m, const int32_t *ids,
+                                         const size_t *offsets, size_t n, int lanes,
+                                         rnnlm_sentence_score *out, double *per_word,
+                                         rnnlm_err *err);
+
+/* Draws a token from V log-probabilities with the caller's random number u
+ * in [0, 1) (so a run is reproducible from its seed): temperature 0 is the
+ * arg-max (ties go to the lowest id); otherwise P(j) is proportional to
+ * exp(logprobs[j] / temperature), restricted to the top_k most probable ids
+ * when top_k > 0 (ties by lower id), and the id whose cumulative probability
+ * (ids in increasing order) first exceeds u is returned. -1 for bad
+ * arguments (NULL, V == 0, temperature < 0 or not finite, u outside [0, 1))
+ * or when memory for top_k runs out. */
+RNNLM_API int32_t rnnlm_sample(const float *logprobs, size_t V, float temperature, int top_k,
+                               double u);
+
 #ifdef __cplusplus
 }
 #endif

@@ -30,6 +30,11 @@ struct model {
     float *state;          /* (state_size) carried state: h (L, B, H) then c (L, B, H) */
     float *state_grad;     /* (state_size) gradient w.r.t. the last train batch's initial state */
     net_f32 net;           /* workspace of the fp32 network */
+    /* sampled softmax bookkeeping (model_touched) */
+    uint8_t *mark;         /* (V) scratch; all zero between calls */
+    int32_t *touch_emb;    /* (V) embedding rows of the last sampled batch, ascending */
+    int32_t *touch_cls;    /* (V) output classes of the last sampled batch, ascending */
+    int n_touch_emb, n_touch_cls;
 };
 
 static const char *cell_name(cell_kind c) {
@@ -122,6 +127,9 @@ void model_free(model *m) {
     free(m->grads);
     free(m->state);
     free(m->state_grad);
+    free(m->mark);
+    free(m->touch_emb);
+    free(m->touch_cls);
     free(m);
 }
 
@@ -263,10 +271,111 @@ rnnlm_status model_train_batch(model *m, const int32_t *x, const int32_t *y, int
     size_t LBH = (size_t)m->cfg.L * B * m->cfg.H;
     float *c = m->cfg.cell == CELL_LSTM ? m->state + LBH : NULL;
     net_batch_f32(&m->net, x, y, T, m->state, c, 1, m->cfg.dropout, rng, &local);
+    m->n_touch_emb = m->n_touch_cls = 0;   /* the gradient may be dense now */
     memcpy(m->state_grad, m->net.dh0, LBH * sizeof(float));
     if (c) memcpy(m->state_grad + LBH, m->net.dc0, LBH * sizeof(float));
     if (st) *st = local;
     return RNNLM_OK;
+}
+
+static rnnlm_status check_candidates(const model *m, const model_candidates *cd, uint8_t *mark,
+                                     rnnlm_err *err) {
+    if (!cd || !cd->ids || cd->K < 1 || cd->K > m->cfg.V || cd->tries < 0)
+        return rnnlm_fail(err, RNNLM_E_ARG, "sampled softmax: %d candidates (need 1 <= K <= V = %d)",
+                          cd ? cd->K : 0, m->cfg.V);
+    rnnlm_status s = RNNLM_OK;
+    int k = 0;
+    for (; k < cd->K; k++) {
+        int32_t id = cd->ids[k];
+        if (id < 0 || id >= m->cfg.V || mark[id]) {
+            s = rnnlm_fail(err, RNNLM_E_ARG, "sampled softmax: candidate %d (id %d) %s", k, (int)id,
+                           id < 0 || id >= m->cfg.V ? "outside the vocabulary" : "repeated");
+            break;
+        }
+        mark[id] = 1;
+    }
+    for (int j = 0; j < k; j++) mark[cd->ids[j]] = 0;
+    return s;
+}
+
+/* The ids marked in mark (V) into out, ascending; clears the marks. */
+static int collect_marked(uint8_t *mark, int V, int32_t *out) {
+    int n = 0;
+    for (int i = 0; i < V; i++)
+        if (mark[i]) {
+            out[n++] = i;
+            mark[i] = 0;
+        }
+    return n;
+}
+
+rnnlm_status model_train_batch_sampled(model *m, const int32_t *x, const int32_t *y, int B, int T,
+                                       const model_candidates *cand, rnnlm_rng *rng,
+                                       batch_stats *st, rnnlm_err *err) {
+    rnnlm_status s = check_batch(m, x, y, B, T, err);
+    if (s) return s;
+    const int V = m->cfg.V;
+    if (!m->mark) {
+        m->mark = rnnlm_calloc((size_t)V, 1, "sampled marks", err);
+        m->touch_emb = m->mark ? rnnlm_calloc((size_t)V, sizeof(int32_t), "touched rows", err) : NULL;
+        m->touch_cls = m->touch_emb ? rnnlm_calloc((size_t)V, sizeof(int32_t), "touched rows", err)
+                                    : NULL;
+        if (!m->touch_cls) {
+            free(m->mark); free(m->touch_emb);
+            m->mark = NULL; m->touch_emb = NULL;
+            return err ? err->status : RNNLM_E_NOMEM;
+        }
+    }
+    if ((s = check_candidates(m, cand, m->mark, err))) return s;
+    if (m->net.kmax < cand->K && (s = net_reserve_sampled_f32(&m->net, cand->K, err))) return s;
+    batch_stats local = {0, 0, 0};
+    size_t LBH = (size_t)m->cfg.L * B * m->cfg.H;
+    float *c = m->cfg.cell == CELL_LSTM ? m->state + LBH : NULL;
+    net_batch_sampled_f32(&m->net, x, y, T, m->state, c, 1, m->cfg.dropout, rng, cand->ids,
+                          cand->K, cand->tries, &local);
+    memcpy(m->state_grad, m->net.dh0, LBH * sizeof(float));
+    if (c) memcpy(m->state_grad + LBH, m->net.dc0, LBH * sizeof(float));
+    /* what the batch touched: output classes = the union; embedding rows =
+     * the inputs (and the classes when the output is the tied embedding) */
+    for (int u = 0; u < m->net.n_union; u++) m->mark[m->net.uid[u]] = 1;
+    m->n_touch_cls = collect_marked(m->mark, V, m->touch_cls);
+    for (size_t i = 0; i < (size_t)B * T; i++) m->mark[x[i]] = 1;
+    if (m->cfg.tied)
+        for (int u = 0; u < m->n_touch_cls; u++) m->mark[m->touch_cls[u]] = 1;
+    m->n_touch_emb = collect_marked(m->mark, V, m->touch_emb);
+    if (st) *st = local;
+    return RNNLM_OK;
+}
+
+void model_touched(const model *m, const int32_t **emb_rows, int *n_emb, const int32_t **classes,
+                   int *n_cls) {
+    *emb_rows = m->touch_emb;
+    *n_emb = m->n_touch_emb;
+    *classes = m->touch_cls;
+    *n_cls = m->n_touch_cls;
+}
+
+void model_zero_grads_touched(model *m) {
+    if (!m->n_touch_cls) {
+        model_zero_grads(m);
+        return;
+    }
+    /* tensor 0 is the embedding; the last is the output bias, preceded by
+     * the output kernel unless tied; the recurrent tensors lie between */
+    const model_tensor *te = &m->tensors[0], *tb = &m->tensors[m->n_tensors - 1];
+    const model_tensor *tk = m->cfg.tied ? NULL : &m->tensors[m->n_tensors - 2];
+    const size_t E = (size_t)m->cfg.E, V = (size_t)m->cfg.V;
+    float *g = m->grads;
+    for (int i = 0; i < m->n_touch_emb; i++)
+        memset(g + te->offset + (size_t)m->touch_emb[i] * E, 0, E * sizeof *g);
+    size_t r0 = te->offset + te->count, r1 = tk ? tk->offset : tb->offset;
+    memset(g + r0, 0, (r1 - r0) * sizeof *g);
+    for (int i = 0; i < m->n_touch_cls; i++) {
+        size_t k = (size_t)m->touch_cls[i];
+        g[tb->offset + k] = 0;
+        if (tk)
+            for (int h = 0; h < m->cfg.H; h++) g[tk->offset + (size_t)h * V + k] = 0;
+    }
 }
 
 rnnlm_status model_eval_batch(model *m, const int32_t *x, const int32_t *y, int B, int T,
@@ -281,10 +390,12 @@ rnnlm_status model_eval_batch(model *m, const int32_t *x, const int32_t *y, int 
     return RNNLM_OK;
 }
 
-rnnlm_status model_loss_f64(const model *m, const double *params, const double *state0,
-                            const int32_t *x, const int32_t *y, int B, int T,
-                            rnnlm_rng *dropout_rng, double *loss, double *grads,
-                            double *state_grad, rnnlm_err *err) {
+/* The double twin of one batch: the full softmax when cand is NULL, else
+ * the sampled one (see model_loss_f64 and model_loss_sampled_f64). */
+static rnnlm_status loss_f64(const model *m, const double *params, const double *state0,
+                             const int32_t *x, const int32_t *y, int B, int T,
+                             rnnlm_rng *dropout_rng, const model_candidates *cand, double *loss,
+                             double *grads, double *state_grad, rnnlm_err *err) {
     if (B < 1 || T < 1 || (int64_t)B * T > (1 << 24))
         return rnnlm_fail(err, RNNLM_E_ARG, "batch shape B=%d T=%d", B, T);
     for (size_t i = 0; i < (size_t)B * T; i++)
@@ -306,10 +417,21 @@ rnnlm_status model_loss_f64(const model *m, const double *params, const double *
     /* the parameters are only read; net_bind takes one non-const pointer type */
     net_bind_f64(&n, &m->cfg, m->tensors, (double *)(uintptr_t)params, grads ? grads : scratch);
     rnnlm_status s = net_reserve_f64(&n, B, T, m->chunk, err);
+    if (!s && cand) {
+        uint8_t *mark = rnnlm_calloc((size_t)m->cfg.V, 1, "f64 marks", err);
+        s = mark ? check_candidates(m, cand, mark, err) : RNNLM_E_NOMEM;
+        free(mark);
+        if (!s) s = net_reserve_sampled_f64(&n, cand->K, err);
+    }
     if (!s) {
         batch_stats st = {0, 0, 0};
-        net_batch_f64(&n, x, y, T, state, lstm ? state + LBH : NULL, grads != NULL,
-                      dropout_rng ? m->cfg.dropout : 0.0f, dropout_rng, &st);
+        if (cand)
+            net_batch_sampled_f64(&n, x, y, T, state, lstm ? state + LBH : NULL, grads != NULL,
+                                  dropout_rng ? m->cfg.dropout : 0.0f, dropout_rng, cand->ids,
+                                  cand->K, cand->tries, &st);
+        else
+            net_batch_f64(&n, x, y, T, state, lstm ? state + LBH : NULL, grads != NULL,
+                          dropout_rng ? m->cfg.dropout : 0.0f, dropout_rng, &st);
         *loss = st.loss_sum / (double)st.count;
         if (state_grad && grads) {
             memcpy(state_grad, n.dh0, LBH * sizeof(double));
@@ -320,6 +442,22 @@ rnnlm_status model_loss_f64(const model *m, const double *params, const double *
     free(state);
     free(scratch);
     return s;
+}
+
+rnnlm_status model_loss_f64(const model *m, const double *params, const double *state0,
+                            const int32_t *x, const int32_t *y, int B, int T,
+                            rnnlm_rng *dropout_rng, double *loss, double *grads,
+                            double *state_grad, rnnlm_err *err) {
+    return loss_f64(m, params, state0, x, y, B, T, dropout_rng, NULL, loss, grads, state_grad,
+                    err);
+}
+
+rnnlm_status model_loss_sampled_f64(const model *m, const double *params, const double *state0,
+                                    const int32_t *x, const int32_t *y, int B, int T,
+                                    const model_candidates *cand, double *loss, double *grads,
+                                    double *state_grad, rnnlm_err *err) {
+    if (!cand) return rnnlm_fail(err, RNNLM_E_ARG, "sampled softmax: no candidates");
+    return loss_f64(m, params, state0, x, y, B, T, NULL, cand, loss, grads, state_grad, err);
 }
 
 /* ----------------------------------------------------------------- summary */

@@ -116,8 +116,93 @@ rnnlm_status model_loss_f64(const model *m, const double *params, const double *
                             rnnlm_rng *dropout_rng, double *loss, double *grads,
                             double *state_grad, rnnlm_err *err);
 
+/* ------------------------------------------------------- sampled softmax
+ *
+ * Training with the sampled softmax loss (REFERENCE.md section 5; the
+ * candidates come from sampler.h). Evaluation, scoring and generation keep
+ * the full softmax (model_eval_batch). */
+typedef struct {
+    int K;                 /* candidates, 1 <= K <= V */
+    const int32_t *ids;    /* (K) distinct class ids, shared by every position */
+    int64_t tries;         /* draws of the log-uniform sampler that gave ids: every sampled
+                              logit gets log Q(k) = log(-expm1(tries log1p(-P(k)))) subtracted;
+                              0: no correction (a test hook) */
+} model_candidates;
+
+/* model_train_batch with the sampled softmax: per position the logits of the
+ * true class (slot 0) and of the K candidates, each minus its log expected
+ * count; a candidate equal to the position's target is masked (accidental
+ * hit removed); the loss is the mean over positions of the cross-entropy
+ * with slot 0. Every class as a candidate (K = V) with tries = 0 is exactly
+ * the full softmax: the target's logit sits in slot 0 and its candidate copy
+ * is masked, so the V logits are the full softmax's, once each.
+ * Only the output rows of the union of candidates and targets are gathered
+ * and multiplied; the gradient is ADDED into the output kernel columns and
+ * bias entries of that union and the embedding rows of the batch's inputs,
+ * nowhere else in those three tensors (model_touched lists them).
+ * st: the sampled loss sum, and as correct the positions whose true logit
+ * beats every unmasked candidate. */
+rnnlm_status model_train_batch_sampled(model *m, const int32_t *x, const int32_t *y, int B, int T,
+                                       const model_candidates *cand, rnnlm_rng *rng,
+                                       batch_stats *st, rnnlm_err *err);
+
+/* Where the last model_train_batch_sampled wrote gradient in the sparse
+ * tensors: emb_rows (n_emb) the embedding rows, ascending (the inputs; with
+ * tied embeddings also the output classes); classes (n_cls) the output
+ * classes, ascending: columns of the output kernel (H, V) and entries of the
+ * output bias. Both empty (n = 0) when the last training batch was a full
+ * softmax one or there was none: then the gradient is dense. */
+void model_touched(const model *m, const int32_t **emb_rows, int *n_emb, const int32_t **classes,
+                   int *n_cls);
+
+/* model_zero_grads for a run of sampled batches: zeroes the recurrent
+ * tensors' gradients and, in the embedding, output kernel and bias, only
+ * what model_touched lists (everything when it lists nothing). Equal to
+ * model_zero_grads as long as only model_train_batch* wrote the gradient
+ * since the last zeroing, one batch at a time. */
+void model_zero_grads_touched(model *m);
+
+/* model_loss_f64 with the sampled softmax loss of model_train_batch_sampled
+ * (no dropout), for the gradient check; same arguments and buffers. */
+rnnlm_status model_loss_sampled_f64(const model *m, const double *params, const double *state0,
+                                    const int32_t *x, const int32_t *y, int B, int T,
+                                    const model_candidates *cand, double *loss, double *grads,
+                                    double *state_grad, rnnlm_err *err);
+
 /* Prints nothing: writes a human summary (layers, each weight's shape in Keras
  * layout, parameter counts) into buf. */
 void model_summary(const model *m, char *buf, size_t cap);
+
+/* ==== inference (src/nn_infer.inc, src/infer.c) ==========================
+ * Read-only views of a model's weights for the one-step forward pass that
+ * runs a trained model. Added by the "Using a model" work; nothing above
+ * depends on it. */
+
+typedef struct {
+    int cell, V, E, H, L, G, tied;
+    const float *emb;                      /* (V, E) */
+    const float *wx[MODEL_MAX_LAYERS];     /* (in, G*H) */
+    const float *wh[MODEL_MAX_LAYERS];     /* (H, G*H) */
+    const float *b[MODEL_MAX_LAYERS];      /* (G*H); GRU (2, 3H) */
+    const float *wout;                     /* (H, V); NULL when tied */
+    const float *bout;                     /* (V) */
+} model_weights;
+
+/* Points w at m's parameters (following the tensor list). */
+void model_weights_bind(model *m, model_weights *w);
+
+/* Floats of workspace infer_step_f32 needs for B lanes (alignment included). */
+size_t infer_workspace_f32(const model_weights *w, int B);
+
+/* One step of B lanes, no dropout: x (B) ids in [0, V) (unchecked);
+ * h, c (L, B, H) the state (c only for LSTM, else unused), read and
+ * overwritten with the next state; ws (infer_workspace_f32 floats);
+ * logits (B, V) written with the output bias added; lse (B) or NULL:
+ * log-sum-exp of each row in double, so log P(j) = logits[j] - lse. Reads
+ * w only: steps of separate states may run concurrently. */
+void infer_step_f32(const model_weights *w, const int32_t *x, int B, float *h, float *c,
+                    float *ws, float *logits, double *lse);
+
+/* ==== end of inference ==================================================== */
 
 #endif

@@ -15,3 +15,4 @@
 static int threads_f32(void) { return openblas_get_num_threads(); }
 
 #include "nn_kernels.inc"
+#include "nn_infer.inc"

@@ -148,7 +148,11 @@ rnnlm_status optim_state_load(optim *o, const void *state, size_t bytes, rnnlm_e
     return RNNLM_OK;
 }
 
-double grad_global_norm(const float *restrict g, size_t n) {
+static double sum_squares(const float *restrict g, size_t n);
+
+double grad_global_norm(const float *restrict g, size_t n) { return sqrt(sum_squares(g, n)); }
+
+static double sum_squares(const float *restrict g, size_t n) {
     /* eight independent double sums: the compiler vectorises them (a single
      * running sum would be a serial chain), and double keeps the order of
      * summation from mattering at float precision */
@@ -157,8 +161,7 @@ double grad_global_norm(const float *restrict g, size_t n) {
     for (; i + 8 <= n; i += 8)
         for (int j = 0; j < 8; j++) acc[j] += (double)g[i + j] * (double)g[i + j];
     for (; i < n; i++) acc[0] += (double)g[i] * (double)g[i];
-    double s = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
-    return sqrt(s);
+    return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
 }
 
 void grad_scale(float *restrict g, size_t n, float s) {
@@ -238,30 +241,73 @@ __attribute__((noinline)) static void sgd(float *restrict w, const float *restri
     for (; i < n; i++) w[i] -= lr * (g[i] * gs);
 }
 
-void optim_step_scaled(optim *o, float *params, const float *grads, float gscale) {
+/* The scalar coefficients of one step t, computed once in double. */
+typedef struct {
+    float gs, omb1, omb2;
+    float a;                 /* Adam Keras: lr sqrt(1 - b2^t) / (1 - b1^t) */
+    float step_size, bc2;    /* Adam PyTorch: lr / (1 - b1^t), sqrt(1 - b2^t) */
+} step_coef;
+
+static step_coef coefficients(const opt_config *c, int64_t t, float gscale) {
+    step_coef k = {.gs = gscale, .omb1 = 1.0f - c->beta1, .omb2 = 1.0f - c->beta2};
+    if (c->kind == OPT_ADAM) {
+        double b1t = pow((double)c->beta1, (double)t), b2t = pow((double)c->beta2, (double)t);
+        k.a = (float)((double)c->lr * sqrt(1.0 - b2t) / (1.0 - b1t));
+        k.step_size = (float)((double)c->lr / (1.0 - b1t));
+        k.bc2 = (float)sqrt(1.0 - b2t);
+    }
+    return k;
+}
+
+/* The update of the contiguous range [i0, i0 + n) of the buffers. */
+static void update_range(optim *o, float *params, const float *grads, size_t i0, size_t n,
+                         const step_coef *k) {
     const opt_config *c = &o->cfg;
-    int64_t t = ++header(o)->step;
     float *slots = optim_slots(o);
     switch (c->kind) {
-    case OPT_ADAM: {
-        double b1t = pow((double)c->beta1, (double)t), b2t = pow((double)c->beta2, (double)t);
-        float omb1 = 1.0f - c->beta1, omb2 = 1.0f - c->beta2;
-        if (c->eps_torch) {
-            adam_torch(params, grads, slots, slots + o->n, o->n, gscale, omb1, omb2,
-                       (float)((double)c->lr / (1.0 - b1t)), (float)sqrt(1.0 - b2t), c->eps);
-        } else {
-            float a = (float)((double)c->lr * sqrt(1.0 - b2t) / (1.0 - b1t));
-            adam_keras(params, grads, slots, slots + o->n, o->n, gscale, omb1, omb2, a, c->eps);
-        }
+    case OPT_ADAM:
+        if (c->eps_torch)
+            adam_torch(params + i0, grads + i0, slots + i0, slots + o->n + i0, n, k->gs, k->omb1,
+                       k->omb2, k->step_size, k->bc2, c->eps);
+        else
+            adam_keras(params + i0, grads + i0, slots + i0, slots + o->n + i0, n, k->gs, k->omb1,
+                       k->omb2, k->a, c->eps);
         break;
-    }
     case OPT_ADAGRAD:
-        adagrad(params, grads, slots, o->n, gscale, c->lr, c->eps);
+        adagrad(params + i0, grads + i0, slots + i0, n, k->gs, c->lr, c->eps);
         break;
     case OPT_SGD:
-        sgd(params, grads, o->n, gscale, c->lr);
+        sgd(params + i0, grads + i0, n, k->gs, c->lr);
         break;
     }
+}
+
+/* The same rule for the single element i (a column of a sparse part). */
+static void update_at(optim *o, float *params, const float *grads, size_t i, const step_coef *k) {
+    const opt_config *c = &o->cfg;
+    float *slots = optim_slots(o);
+    switch (c->kind) {
+    case OPT_ADAM:
+        if (c->eps_torch)
+            adam_torch_1(params, grads, slots, slots + o->n, i, k->gs, k->omb1, k->omb2,
+                         k->step_size, k->bc2, c->eps);
+        else
+            adam_keras_1(params, grads, slots, slots + o->n, i, k->gs, k->omb1, k->omb2, k->a,
+                         c->eps);
+        break;
+    case OPT_ADAGRAD:
+        adagrad_1(params, grads, slots, i, k->gs, c->lr, c->eps);
+        break;
+    case OPT_SGD:
+        params[i] -= c->lr * (grads[i] * k->gs);
+        break;
+    }
+}
+
+void optim_step_scaled(optim *o, float *params, const float *grads, float gscale) {
+    int64_t t = ++header(o)->step;
+    step_coef k = coefficients(&o->cfg, t, gscale);
+    update_range(o, params, grads, 0, o->n, &k);
 }
 
 void optim_step(optim *o, float *params, const float *grads) {
@@ -277,5 +323,84 @@ rnnlm_status optim_clip_step(optim *o, float *params, const float *grads, double
                           "gradient global norm is %g: step %lld skipped, weights unchanged", n,
                           (long long)(header(o)->step + 1));
     optim_step_scaled(o, params, grads, grad_clip_factor(n, o->cfg.clip));
+    return RNNLM_OK;
+}
+
+/* ------------------------------------------------------------ sparse steps */
+
+static rnnlm_status check_parts(const optim *o, const opt_sparse_part *p, int n_parts,
+                                rnnlm_err *err) {
+    size_t end = 0;
+    for (int i = 0; i < n_parts; i++) {
+        size_t count;
+        if (!size_mul(p[i].rows, p[i].cols, &count) || p[i].offset < end ||
+            count > o->n - p[i].offset || p[i].offset > o->n || (p[i].n_idx && !p[i].idx))
+            return rnnlm_fail(err, RNNLM_E_ARG,
+                              "sparse step: part %d (offset %zu, %zu x %zu) overlaps another or "
+                              "leaves the %zu parameters", i, p[i].offset, p[i].rows, p[i].cols, o->n);
+        size_t lim = p[i].by_col ? p[i].cols : p[i].rows;
+        for (size_t j = 0; j < p[i].n_idx; j++)
+            if (p[i].idx[j] < 0 || (size_t)p[i].idx[j] >= lim)
+                return rnnlm_fail(err, RNNLM_E_ARG, "sparse step: part %d index %d outside [0, %zu)",
+                                  i, (int)p[i].idx[j], lim);
+        end = p[i].offset + count;
+    }
+    return RNNLM_OK;
+}
+
+rnnlm_status optim_clip_step_sparse(optim *o, float *params, const float *grads,
+                                    const opt_sparse_part *parts, int n_parts, double *norm,
+                                    rnnlm_err *err) {
+    rnnlm_status s = check_parts(o, parts, n_parts, err);
+    if (s) return s;
+    /* the squared norm: dense ranges between the parts, then the listed rows */
+    double ss = 0;
+    size_t at = 0;
+    for (int i = 0; i <= n_parts; i++) {
+        size_t next = i < n_parts ? parts[i].offset : o->n;
+        ss += sum_squares(grads + at, next - at);
+        if (i == n_parts) break;
+        const opt_sparse_part *p = &parts[i];
+        const float *g = grads + p->offset;
+        for (size_t j = 0; j < p->n_idx; j++) {
+            size_t r = (size_t)p->idx[j];
+            if (!p->by_col)
+                ss += sum_squares(g + r * p->cols, p->cols);
+            else
+                for (size_t q = 0; q < p->rows; q++) ss += (double)g[q * p->cols + r] * g[q * p->cols + r];
+        }
+        at = p->offset + p->rows * p->cols;
+    }
+    double n = sqrt(ss);
+    if (norm) *norm = n;
+    if (!isfinite(n))
+        return rnnlm_fail(err, RNNLM_E_NUMERIC,
+                          "gradient global norm is %g: step %lld skipped, weights unchanged", n,
+                          (long long)(header(o)->step + 1));
+    float gs = grad_clip_factor(n, o->cfg.clip);
+    if (o->cfg.kind == OPT_ADAM && o->cfg.dense_adam) {
+        optim_step_scaled(o, params, grads, gs);
+        return RNNLM_OK;
+    }
+    int64_t t = ++header(o)->step;
+    step_coef k = coefficients(&o->cfg, t, gs);
+    at = 0;
+    for (int i = 0; i <= n_parts; i++) {
+        size_t next = i < n_parts ? parts[i].offset : o->n;
+        if (next > at) update_range(o, params, grads, at, next - at, &k);
+        if (i == n_parts) break;
+        const opt_sparse_part *p = &parts[i];
+        if (!p->by_col) {
+            for (size_t j = 0; j < p->n_idx; j++)
+                update_range(o, params, grads, p->offset + (size_t)p->idx[j] * p->cols, p->cols, &k);
+        } else {
+            for (size_t q = 0; q < p->rows; q++) {
+                size_t row = p->offset + q * p->cols;
+                for (size_t j = 0; j < p->n_idx; j++)
+                    update_at(o, params, grads, row + (size_t)p->idx[j], &k);
+            }
+        }
+        at = p->offset + p->rows * p->cols;
+    }
     return RNNLM_OK;
 }

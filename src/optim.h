@@ -49,6 +49,8 @@ typedef struct {
     int eps_torch;       /* Adam only: 0 Keras placement of eps (default), 1 PyTorch */
     float adagrad_init;  /* Adagrad accumulator start, >= 0: 0.1 Keras (default), 0 PyTorch */
     float clip;          /* global-norm clip; <= 0 means no clipping (norm still computed) */
+    int dense_adam;      /* sparse steps (optim_clip_step_sparse) with Adam: 0 lazy (default),
+                            1 dense: every parameter's moments decay every step */
 } opt_config;
 
 /* The recipe's settings for kind: Adam lr 0.01, b1 0.9, b2 0.999, eps 1e-7,
@@ -89,6 +91,46 @@ void optim_step_scaled(optim *o, float *params, const float *grads, float gscale
  * unscaled) and returns RNNLM_OK. */
 rnnlm_status optim_clip_step(optim *o, float *params, const float *grads, double *norm,
                              rnnlm_err *err);
+
+/* Sparse steps, for sampled softmax training: parts of the flat buffers in
+ * which the gradient is known to be zero outside listed rows or columns
+ * (the embedding rows of a batch's words; the output kernel (H, V) columns
+ * and output bias entries of the sampled classes). Everything outside the
+ * parts is dense.
+ *
+ * The gradient norm is summed over the dense ranges and the listed rows
+ * only, which is the dense norm exactly (the rest is zero), and clipping
+ * scales every gradient by the same factor as optim_clip_step would.
+ *
+ * The update:
+ *   - SGD and Adagrad: only the listed rows are updated. This is exact: with
+ *     a zero gradient neither rule moves a weight or changes an accumulator.
+ *   - Adam, lazy (the default, dense_adam = 0; TensorFlow's LazyAdam, the
+ *     usual practice with sampled softmax): only the listed rows are
+ *     updated; an untouched row's m and v are NOT decayed and its weights do
+ *     not move, instead of drifting on old momentum. The step count t (bias
+ *     correction) is global. This is not dense Adam: a row's moments decay
+ *     only on the steps in which it has a gradient.
+ *   - Adam, dense (dense_adam = 1, `--dense-adam`): every parameter is
+ *     updated as by optim_clip_step, untouched rows with gradient 0 (their m
+ *     and v decay, their weights move by the momentum): identical to the
+ *     dense step, and as costly (all V rows every step). The gradient
+ *     outside the listed rows must then really be zero. */
+typedef struct {
+    size_t offset;        /* first float of the tensor in params and grads */
+    size_t rows, cols;    /* its row-major shape */
+    int by_col;           /* 0: idx lists rows (embedding (V, E)); 1: columns
+                             (output kernel (H, V), output bias as (1, V)) */
+    const int32_t *idx;   /* (n_idx) distinct rows or columns, ascending */
+    size_t n_idx;
+} opt_sparse_part;
+
+/* optim_clip_step with the gradient zero outside parts' listed rows
+ * (n_parts parts, ascending by offset, not overlapping, inside n_params;
+ * RNNLM_E_ARG otherwise, before anything changes). */
+rnnlm_status optim_clip_step_sparse(optim *o, float *params, const float *grads,
+                                    const opt_sparse_part *parts, int n_parts, double *norm,
+                                    rnnlm_err *err);
 
 /* The state as one flat buffer of optim_state_bytes() bytes, 64-byte aligned:
  *   int64_t step;           updates taken so far (Adam's t), native byte order

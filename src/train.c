@@ -2,6 +2,7 @@
 #include "train.h"
 
 #include "checkpoint.h"
+#include "sampler.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -21,7 +22,37 @@ struct trainer {
     train_progress p;
     int bad_run;
     struct timespec t0;
+    logu_sampler smp;          /* sampled loss: the candidate sampler */
+    int32_t *cand;             /* (samples) this step's candidates */
 };
+
+/* Sampled loss: draws the candidates, runs the batch and the sparse update of
+ * the embedding rows and output classes it touched (model_touched). */
+static rnnlm_status sampled_step(trainer *t, int B, int T, batch_stats *bs, rnnlm_err *err) {
+    int64_t tries;
+    rnnlm_status st = logu_sample_unique(&t->smp, t->cfg.samples, &t->rng, t->cand, &tries, err);
+    if (st) return st;
+    model_candidates mc = {t->cfg.samples, t->cand, tries};
+    model_zero_grads_touched(t->m);
+    return model_train_batch_sampled(t->m, t->xb, t->yb, B, T, &mc, &t->rng, bs, err);
+}
+
+static rnnlm_status sparse_clip_step(trainer *t, double *norm, rnnlm_err *err) {
+    const model_config *mc = model_cfg(t->m);
+    const int32_t *rows, *cls;
+    int n_rows, n_cls;
+    model_touched(t->m, &rows, &n_rows, &cls, &n_cls);
+    opt_sparse_part parts[3];
+    int np = 0, nt = model_n_tensors(t->m);
+    const model_tensor *te = model_tensor_at(t->m, 0), *tb = model_tensor_at(t->m, nt - 1);
+    parts[np++] = (opt_sparse_part){te->offset, (size_t)mc->V, (size_t)mc->E, 0, rows, (size_t)n_rows};
+    if (!mc->tied) {
+        const model_tensor *tk = model_tensor_at(t->m, nt - 2);
+        parts[np++] = (opt_sparse_part){tk->offset, (size_t)mc->H, (size_t)mc->V, 1, cls, (size_t)n_cls};
+    }
+    parts[np++] = (opt_sparse_part){tb->offset, 1, (size_t)mc->V, 1, cls, (size_t)n_cls};
+    return optim_clip_step_sparse(t->o, model_params(t->m), model_grads(t->m), parts, np, norm, err);
+}
 
 
 rnnlm_status trainer_create(trainer **out, const train_config *cfg, const int32_t *x, const int32_t *y,
@@ -38,6 +69,14 @@ rnnlm_status trainer_create(trainer **out, const train_config *cfg, const int32_
     if (!st) st = model_create(&t->m, &cfg->model, err);
     if (!st) st = model_reserve(t->m, cfg->B, cfg->T, err);
     if (!st) st = optim_create(&t->o, &cfg->opt, model_n_params(t->m), err);
+    if (!st && cfg->loss == LOSS_SAMPLED) {
+        if (cfg->samples < 1 || cfg->samples > cfg->model.V)
+            st = rnnlm_fail(err, RNNLM_E_ARG, "sampled softmax: %d samples, need 1 <= K <= V = %d",
+                            cfg->samples, cfg->model.V);
+        if (!st) st = logu_sampler_init(&t->smp, cfg->model.V, err);
+        if (!st && !(t->cand = rnnlm_calloc((size_t)cfg->samples, sizeof *t->cand, "candidates", err)))
+            st = RNNLM_E_NOMEM;
+    }
     if (!st) {
         t->xb = rnnlm_calloc((size_t)cfg->B * (size_t)cfg->T, sizeof *t->xb, "batch", err);
         t->yb = rnnlm_calloc((size_t)cfg->B * (size_t)cfg->T, sizeof *t->yb, "batch", err);
@@ -56,6 +95,8 @@ void trainer_free(trainer *t) {
     optim_free(t->o);
     rnnlm_window_batcher_free(&t->wb);
     free(t->xb); free(t->yb);
+    logu_sampler_free(&t->smp);
+    free(t->cand);
     free(t);
 }
 
@@ -91,9 +132,15 @@ rnnlm_status trainer_step(trainer *t, train_progress *p, int *done, rnnlm_err *e
     } else {
         T = rnnlm_stream_batch(&t->sb, t->p.step, t->xb, t->yb);
     }
-    model_zero_grads(t->m);
     batch_stats bs;
-    rnnlm_status st = model_train_batch(t->m, t->xb, t->yb, B, T, &t->rng, &bs, err);
+    rnnlm_status st;
+    const int sampled = t->cfg.loss == LOSS_SAMPLED;
+    if (sampled) {
+        st = sampled_step(t, B, T, &bs, err);
+    } else {
+        model_zero_grads(t->m);
+        st = model_train_batch(t->m, t->xb, t->yb, B, T, &t->rng, &bs, err);
+    }
     if (st) return st;
     t->p.step++;
     t->p.batch = bs;
@@ -101,7 +148,9 @@ rnnlm_status trainer_step(trainer *t, train_progress *p, int *done, rnnlm_err *e
     int finite = isfinite(bs.loss_sum);
     if (finite) {
         rnnlm_err e2;
-        finite = optim_clip_step(t->o, model_params(t->m), model_grads(t->m), &norm, &e2) == RNNLM_OK;
+        finite = (sampled ? sparse_clip_step(t, &norm, &e2)
+                          : optim_clip_step(t->o, model_params(t->m), model_grads(t->m), &norm, &e2)) ==
+                 RNNLM_OK;
     }
     t->p.grad_norm = norm;
     t->p.skipped = !finite;

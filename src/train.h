@@ -11,6 +11,13 @@
 #include "safetensors.h"
 
 typedef enum { PIPE_STATEFUL = 0, PIPE_WINDOWED = 1 } pipeline_kind;
+/* Training loss: the full softmax, or the sampled softmax (REFERENCE.md
+ * section 5): `samples` log-uniform candidates per batch, drawn from the
+ * trainer's generator (saved in checkpoints, so a resumed run draws the
+ * same); the embedding and output layer are then updated sparsely
+ * (optim_clip_step_sparse; lazy Adam unless opt.dense_adam). Evaluation
+ * always uses the full softmax. */
+typedef enum { LOSS_FULL = 0, LOSS_SAMPLED = 1 } loss_kind;
 
 typedef struct {
     model_config model;
@@ -20,12 +27,14 @@ typedef struct {
     uint64_t seed;            /* initialisation, dropout masks, window shuffling */
     int max_bad_steps;        /* consecutive non-finite steps before training stops */
     size_t max_steps;         /* per epoch; 0: every batch */
+    loss_kind loss;           /* LOSS_FULL (default) or LOSS_SAMPLED */
+    int samples;              /* K, candidates per batch of the sampled loss, 1 <= K <= V */
 } train_config;
 
 typedef struct {
     int epoch;                /* from 1 */
     size_t step, n_steps;     /* step within the epoch, from 1 */
-    batch_stats batch;        /* this step */
+    batch_stats batch;        /* this step (sampled loss: the sampled figures) */
     batch_stats epoch_sum;    /* this epoch so far (skipped steps excluded) */
     double grad_norm;         /* before clipping */
     int skipped;              /* 1: non-finite loss or norm, weights untouched */
