@@ -13,6 +13,7 @@
 
 /* The softmax uses as many threads as the caller gave OpenBLAS. */
 static int threads_f32(void) { return openblas_get_num_threads(); }
+static void set_threads_f32(int n) { openblas_set_num_threads(n); }
 
 #include "nn_kernels.inc"
 #include "nn_infer.inc"
