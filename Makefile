@@ -60,8 +60,11 @@ test: deps
 	$(MAKE) tests BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" LDFLAGS="-fsanitize=address,undefined"
 	@tests/run.sh build build-asan
 
+# The main job of the README: the recipe's industrial run on Brown, with its
+# TensorBoard logs, checkpoints (last and best) and an SVG of the curves in runs/brown.
 run: deps all
-	./$(BUILD)/rnnlm train --corpus brown $(RUN_ARGS)
+	./$(BUILD)/rnnlm train --corpus brown --logdir runs/brown --save-dir runs/brown $(RUN_ARGS)
+	./$(BUILD)/rnnlm report runs/brown
 
 bench: deps all $(BENCHES)
 	@bench/run.sh $(BUILD)
