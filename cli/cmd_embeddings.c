@@ -11,12 +11,8 @@
 #include "embeddings.h"
 #include "opts.h"
 
-/* The input embedding (V, E) of a loaded model. */
-static const float *embedding_of(model *m) {
-    for (int i = 0; i < model_n_tensors(m); i++)
-        if (strcmp(model_tensor_at(m, i)->name, "embedding") == 0) return model_params(m) + model_tensor_at(m, i)->offset;
-    return NULL;   /* not reached: every model has one */
-}
+/* The input embedding (V, E) of a loaded model: its first tensor (model.h). */
+static const float *embedding_of(model *m) { return model_params(m) + model_tensor_at(m, 0)->offset; }
 
 static int load(const char *cmd, const char *path, model **m, rnnlm_vocab **v) {
     rnnlm_err err;

@@ -235,7 +235,7 @@ int cmd_train(int argc, char **argv) {
                 goto done;
             }
             if (step_done) break;
-            progress_step(&pr, &p, cfg.B);
+            progress_step(&pr, &p);
             global_step++;
             if (rl && global_step % g_train_opts.log_every == 0 && log_batch(rl, global_step, &p, cfg.opt.lr)) {
                 status = 1;

@@ -17,8 +17,7 @@ static void fmt_time(char *buf, size_t cap, double s) {
     else snprintf(buf, cap, "%ld:%02ld", t / 60, t % 60);
 }
 
-void progress_step(progress *pr, const train_progress *p, int B) {
-    (void)B;
+void progress_step(progress *pr, const train_progress *p) {
     int last = p->step == p->n_steps;
     if (pr->tty && !last && p->seconds - pr->last_draw < 0.1) return;
     if (!pr->tty && !last && p->step % pr->every != 0) return;

@@ -14,7 +14,7 @@ typedef struct {
 } progress;
 
 void progress_begin(progress *pr, FILE *f, size_t n_steps);
-void progress_step(progress *pr, const train_progress *p, int B);
+void progress_step(progress *pr, const train_progress *p);
 /* Ends the bar line (terminal) so the epoch summary starts on its own line. */
 void progress_end(progress *pr);
 
