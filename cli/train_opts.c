@@ -30,8 +30,8 @@ opt_spec train_opt_table[] = {
     {"eps-torch", OPT_FLAG, &g_train_opts.eps_torch, 0, 0, NULL, "Adam with PyTorch's epsilon placement"},
     {"loss", OPT_CHOICE, &g_train_opts.loss, 0, 0, "full|sampled",
      "training loss: full softmax, or sampled softmax (evaluation is always full)"},
-    {"samples", OPT_INT, &g_train_opts.samples, 1, 1 << 24, NULL,
-     "K, log-uniform candidates per batch of --loss sampled (<= V)"},
+    {"samples", OPT_INT, &g_train_opts.samples, 0, 1 << 24, NULL,
+     "K, log-uniform candidates per batch of --loss sampled (<= V; 0: 1024, or V when smaller)"},
     {"dense-adam", OPT_FLAG, &g_train_opts.dense_adam, 0, 0, NULL,
      "--loss sampled: decay every row's Adam moments each step (default: lazy, touched rows only)"},
     {"clip", OPT_FLOAT, &g_train_opts.clip, 0, 1e9, NULL, "global gradient-norm clip (0: none)"},
@@ -65,7 +65,6 @@ static void defaults(void) {
     g_train_opts.train_seed = 1;
     g_train_opts.max_bad = 20;
     g_train_opts.log_every = 1;
-    g_train_opts.samples = 1024;
 }
 
 int train_opts_preset(const char *cmd, int argc, char **argv) {
@@ -109,7 +108,7 @@ train_config train_opts_config(long V) {
     c.opt.eps_torch = o->eps_torch;
     c.opt.dense_adam = o->dense_adam;
     c.loss = (loss_kind)o->loss;
-    c.samples = (int)o->samples;
+    c.samples = o->samples ? (int)o->samples : (V < 1024 ? (int)V : 1024);
     c.B = (int)o->batch;
     c.T = (int)o->max_time;
     c.pipeline = (pipeline_kind)o->pipeline;
