@@ -14,13 +14,15 @@
 #include "opts.h"
 #include "rnnlm.h"
 
-static int g_per_word, g_ids;
+static int g_per_word, g_ids, g_exact;
 static long g_lanes, g_threads;
 
 static opt_spec score_opts[] = {
     {"per-word", OPT_FLAG, &g_per_word, 0, 0, NULL,
      "before each sentence line, a line per word and the end: TAB word TAB P TAB log10 P"},
     {"ids", OPT_FLAG, &g_ids, 0, 0, NULL, "add a column: the words' ids in the model's vocabulary"},
+    {"exact", OPT_FLAG, &g_exact, 0, 0, NULL,
+     "sentence figures with 17 significant digits (a double read back is the same double)"},
     {"lanes", OPT_INT, &g_lanes, 1, 65536, NULL, "sentences scored side by side"},
     {"threads", OPT_INT, &g_threads, 0, 256, NULL, "BLAS threads (0: one per core)"},
     OPT_TABLE_END,
@@ -89,7 +91,7 @@ static int read_input(input *in, const char *path, rnnlm_err *err) {
 }
 
 int cmd_score(int argc, char **argv) {
-    g_per_word = g_ids = 0;
+    g_per_word = g_ids = g_exact = 0;
     g_lanes = 64;
     g_threads = 0;
     const char *pos[2];
@@ -141,7 +143,10 @@ int cmd_score(int argc, char **argv) {
                        l / ln10);
             }
         const rnnlm_sentence_score *s = &out[i];
-        printf("%.6f\t%.6f\t%zu\t%zu\t%.6g", s->logprob, s->log10prob, s->words, s->oovs, s->ppl);
+        if (g_exact)
+            printf("%.17g\t%.17g\t%zu\t%zu\t%.17g", s->logprob, s->log10prob, s->words, s->oovs, s->ppl);
+        else
+            printf("%.6f\t%.6f\t%zu\t%zu\t%.6g", s->logprob, s->log10prob, s->words, s->oovs, s->ppl);
         if (g_ids) {
             putchar('\t');
             for (size_t k = in.sent[i]; k < in.sent[i + 1]; k++)
