@@ -48,7 +48,7 @@ run_cell() {
   local d="$tmp/$(echo "$name" | tr '/' '_')_$(basename "$(dirname "$R")")"
   local bad=0 data text word n
   mkdir -p "$d"
-  cf() { bad=$((bad + 1)); echo "FAIL [$name] $*"; }
+  cf() { bad=$((bad + 1)); echo "FAIL [$name, $R] $*"; }
   # cmd LOG ARGS...: runs rnnlm ARGS with stdout and stderr in $d/LOG; fails on a
   # non-zero exit or a non-finite number in its output.
   cmd() {
@@ -105,7 +105,10 @@ run_cell() {
     for g in gen gen0; do
       n=$(tr -s ' \t' '\n\n' < "$d/$g.log" | grep -cvx -e '' -e '</s>')   # words, sentence ends aside
       [ "$n" -ge 2 ] && [ "$n" -le 26 ] || cf "generate: $n words, asked 25 (and a prompt): $(cat "$d/$g.log")"
-      case " $(cat "$d/$g.log") " in *" <s> "*) cf "generate: a <s> in the text: $(cat "$d/$g.log")" ;; esac
+      # (the toy corpus spells "<s>" in its text, so its vocabulary has a word "<s>" besides id 0)
+      [ "$corpus" = toy ] || case " $(tr '\n' ' ' < "$d/$g.log") " in
+        *" <s> "*) cf "generate: a <s> in the text: $(cat "$d/$g.log")" ;;
+      esac
     done
   fi
   # summary of the checkpoint: its cell and layers
