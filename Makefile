@@ -6,12 +6,15 @@
 #                   address+undefined sanitizer build, runs every test in both
 #   make run        installs what is missing, trains the recipe's model on Brown
 #   make bench      benchmarks in bench/ (never part of the tests)
-#   make install PREFIX=/usr/local
+#   make install PREFIX=/usr/local   (also python/rnnlm.py, where $(PYTHON) finds it)
 #   make examples   examples/ built against the installed library (pkg-config rnnlm)
 
 CC      ?= gcc
 PREFIX  ?= /usr/local
 BUILD   ?= build
+PYTHON  ?= /usr/bin/python3
+# where $(PYTHON) looks for modules under PREFIX (Debian: PREFIX/lib/pythonX.Y/dist-packages)
+PYDIR   ?= $(PREFIX)/lib/$(shell $(PYTHON) -c 'import sys; print("python%d.%d" % sys.version_info[:2])' 2>/dev/null || echo python3)/dist-packages
 OPT     ?= -O2 -march=native -fno-math-errno
 WARN     = -Wall -Wextra -Werror
 CFLAGS  += -std=c11 $(WARN) $(OPT) -D_GNU_SOURCE -fPIC -Iinclude -Isrc $(shell pkg-config --cflags openblas 2>/dev/null)
@@ -75,6 +78,9 @@ install: all
 	install -m 644 $(BUILD)/librnnlm.a $(BUILD)/librnnlm.so $(DESTDIR)$(PREFIX)/lib/
 	install -m 644 include/rnnlm.h $(DESTDIR)$(PREFIX)/include/
 	sed 's|@PREFIX@|$(PREFIX)|' scripts/rnnlm.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/rnnlm.pc
+	install -d $(DESTDIR)$(PYDIR)
+	sed 's|^_INSTALLED_LIBDIR = None|_INSTALLED_LIBDIR = "$(PREFIX)/lib"|' python/rnnlm.py > $(DESTDIR)$(PYDIR)/rnnlm.py
+	-@[ -n "$(DESTDIR)" ] || [ "$$(id -u)" != 0 ] || ldconfig
 
 examples:
 	$(MAKE) -C examples

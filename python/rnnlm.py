@@ -282,9 +282,11 @@ class Model:
         drawn by rnnlm_sample with random numbers of random.Random(seed) (the same
         seed, the same text; temperature 0 is greedy and, with the same prompt,
         picks what `rnnlm generate --temperature 0` picks). A sentence end (the
-        model's <s>) stops the text with stop_at_eos; otherwise it starts a new
-        line. Returns the prompt and the generated text."""
+        model's <s>, or a word spelled "<s>") stops the text with stop_at_eos;
+        otherwise it starts a new line. Returns the prompt and the generated text."""
         rng = random.Random(seed)
+        # the sentence end: <s>, and a word spelled "<s>" (the toy corpus has one)
+        ends = {i for i in range(3, self.vocab_size) if _vocab_word(self._vocab, i) == b"<s>"}
         s = self.state()
         s._step(BOS)
         prompt = _tokens(prompt)
@@ -293,7 +295,7 @@ class Model:
         text = b" ".join(prompt).decode("utf-8", "replace")
         for _ in range(words):
             token = sample(s._lp, temperature, top_k, rng.random())
-            if token == BOS:
+            if token == BOS or token in ends:
                 if stop_at_eos:
                     break
                 text += "\n"
