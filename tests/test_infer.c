@@ -21,6 +21,7 @@
 #include "checkpoint.h"
 #include "infer.h"
 #include "model.h"
+#include "nn_math.h"
 #include "rnnlm.h"
 
 #define V_TEST 23
@@ -516,6 +517,67 @@ static void test_small_widths_rnn(void **u) { (void)u; check_small_widths(CELL_R
 static void test_small_widths_lstm(void **u) { (void)u; check_small_widths(CELL_LSTM); }
 static void test_small_widths_gru(void **u) { (void)u; check_small_widths(CELL_GRU); }
 
+/* ---- non-finite values -------------------------------------------------- */
+
+/* The fast exp (and the sigmoid and tanh built on it) gives NaN for NaN, in
+ * the vector body and in the tail, so the non-finite guards see it. */
+static void test_fastmath_nan(void **u) {
+    (void)u;
+    enum { N = 2 * VF_N + 3 };
+    float x[N], y[N];
+    for (int pos = 0; pos < N; pos++) {
+        for (int i = 0; i < N; i++) x[i] = i == pos ? NAN : 0.25f * (float)(i - N / 2);
+        vexp_f32(y, x, N);
+        for (int i = 0; i < N; i++) assert_true(i == pos ? isnan(y[i]) : isfinite(y[i]));
+        vsigmoid_f32(y, x, N);
+        assert_true(isnan(y[pos]));
+        vtanh_f32(y, x, N);
+        assert_true(isnan(y[pos]));
+        memcpy(y, x, sizeof y);
+        assert_true(isnan(vexp_shift_sum_f32(y, N, 1.0f)));
+    }
+    /* infinities are still clamped: e^-inf = e^-87, e^inf = e^88, both finite */
+    x[0] = -INFINITY;
+    x[1] = INFINITY;
+    vexp_f32(y, x, 2);
+    assert_true(isfinite(y[0]) && y[0] > 0.0f && isfinite(y[1]));
+}
+
+/* A checkpoint whose embedding is all NaN is refused, naming the tensor;
+ * loaded anyway (RNNLM_LOAD_ALLOW_NONFINITE), it scores NaN, never a
+ * finite perplexity. */
+static void test_nonfinite_load(void **u) {
+    (void)u;
+    char path[64];
+    model *m = make_model(CELL_LSTM, 6, 8, 1, 0, 21, path);
+    const model_tensor *emb = model_tensor_at(m, 0);
+    for (size_t i = 0; i < emb->count; i++) model_params(m)[emb->offset + i] = NAN;
+    rnnlm_vocab *v = make_vocab(V_TEST);
+    rnnlm_err err;
+    assert_int_equal(checkpoint_save(path, m, v, NULL, 0, NULL, 0, &err), RNNLM_OK);
+    rnnlm_vocab_free(v);
+    rnnlm_model *rm = (rnnlm_model *)1;
+    assert_int_equal(rnnlm_model_load(&rm, path, &err), RNNLM_E_FORMAT);
+    assert_null(rm);
+    assert_non_null(strstr(err.msg, "tensor 'embedding.weight' holds a non-finite value (NaN at element 0)"));
+    assert_int_equal(rnnlm_model_load_ex(&rm, path, 0, &err), RNNLM_E_FORMAT);
+    assert_int_equal(rnnlm_model_load_ex(&rm, path, 0x80, &err), RNNLM_E_ARG);
+    assert_int_equal(rnnlm_model_load_ex(&rm, path, RNNLM_LOAD_ALLOW_NONFINITE, &err), RNNLM_OK);
+    rnnlm_state *s;
+    assert_int_equal(rnnlm_state_create(&s, rm, &err), RNNLM_OK);
+    int32_t ids[] = {3, 4, 5};
+    rnnlm_sentence_score sc;
+    assert_int_equal(rnnlm_score_ids(s, ids, 3, &sc, NULL, &err), RNNLM_OK);
+    if (!isnan(sc.logprob)) fail_msg("an all-NaN embedding scored %g (ppl %g)", sc.logprob, sc.ppl);
+    size_t off[] = {0, 3};
+    assert_int_equal(rnnlm_score_batch(rm, ids, off, 1, 4, &sc, NULL, &err), RNNLM_OK);
+    assert_true(isnan(sc.logprob));
+    rnnlm_state_free(s);
+    rnnlm_model_free(rm);
+    model_free(m);
+    unlink(path);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_feed_vs_eval_lstm),
@@ -533,6 +595,8 @@ int main(void) {
         cmocka_unit_test(test_small_widths_rnn),
         cmocka_unit_test(test_small_widths_lstm),
         cmocka_unit_test(test_small_widths_gru),
+        cmocka_unit_test(test_fastmath_nan),
+        cmocka_unit_test(test_nonfinite_load),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
