@@ -4,6 +4,7 @@
  * transposes, so saving transposes and loading transposes back: both are
  * exact copies, so a save/load round trip is bit-identical. */
 #include "checkpoint.h"
+#include "corpus.h"
 
 #include <errno.h>
 #include <float.h>
@@ -99,9 +100,8 @@ static const char *const OWN_KEYS[] = {
 static rnnlm_status vocab_strings(const rnnlm_vocab *v, char **words, char **counts, rnnlm_err *err) {
     size_t n = rnnlm_vocab_size(v), wlen = 1, clen = 1;
     for (size_t i = 0; i < n; i++) {
-        const char *s = rnnlm_vocab_word(v, (int32_t)i);
-        if (!*s || strpbrk(s, " \t\n\v\f\r"))
-            return rnnlm_fail(err, RNNLM_E_ARG, "vocabulary word %zu is empty or contains white space", i);
+        const char *s = rnnlm_vocab_word(v, (int32_t)i), *bad = corpus_word_problem(s, strlen(s));
+        if (bad) return rnnlm_fail(err, RNNLM_E_ARG, "vocabulary word %zu %s", i, bad);
         if (!size_add(wlen, strlen(s) + 1, &wlen))
             return rnnlm_fail(err, RNNLM_E_NOMEM, "vocabulary string: size overflows");
     }
