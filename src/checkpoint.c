@@ -282,11 +282,6 @@ rnnlm_status checkpoint_meta_real(const st_file *f, const char *key, double lo, 
     return RNNLM_OK;
 }
 
-static rnnlm_status meta_int(const st_file *f, const char *key, long long lo, long long hi,
-                             long long *out, const char *path, rnnlm_err *err) {
-    return checkpoint_meta_int(f, key, lo, hi, out, path, err);
-}
-
 /* One of the names choice[0..n), into *out. */
 static rnnlm_status meta_enum(const st_file *f, const char *key, const char *const *choice, int n,
                               int *out, const char *path, rnnlm_err *err) {
@@ -307,10 +302,10 @@ static rnnlm_status read_config(const st_file *f, model_config *c, const char *p
     int cell = 0, init = 0, t = 0;
     rnnlm_status st;
     if ((st = meta_enum(f, "cell", cells, 3, &cell, path, err)) ||
-        (st = meta_int(f, "vocab_size", 1, INT_MAX, &V, path, err)) ||
-        (st = meta_int(f, "embedding_dim", 1, INT_MAX, &E, path, err)) ||
-        (st = meta_int(f, "hidden_size", 1, INT_MAX / 4, &H, path, err)) ||
-        (st = meta_int(f, "num_layers", 1, MODEL_MAX_LAYERS, &L, path, err)) ||
+        (st = checkpoint_meta_int(f, "vocab_size", 1, INT_MAX, &V, path, err)) ||
+        (st = checkpoint_meta_int(f, "embedding_dim", 1, INT_MAX, &E, path, err)) ||
+        (st = checkpoint_meta_int(f, "hidden_size", 1, INT_MAX / 4, &H, path, err)) ||
+        (st = checkpoint_meta_int(f, "num_layers", 1, MODEL_MAX_LAYERS, &L, path, err)) ||
         (st = meta_enum(f, "tied", tied, 2, &t, path, err)) ||
         (st = meta_enum(f, "init", inits, 2, &init, path, err)))
         return st;
@@ -335,7 +330,7 @@ static rnnlm_status read_vocab(const st_file *f, int V, rnnlm_vocab **out, const
     rnnlm_status st;
     if ((st = need_meta(f, "vocab", &ws, path, err)) || (st = need_meta(f, "vocab_counts", &cs, path, err)) ||
         (st = meta_enum(f, "canon", canons, 2, &canon, path, err)) ||
-        (st = meta_int(f, "vocab_distinct", 0, LLONG_MAX, &distinct, path, err)))
+        (st = checkpoint_meta_int(f, "vocab_distinct", 0, LLONG_MAX, &distinct, path, err)))
         return st;
     size_t n = 1, nc = 1;
     for (const char *p = ws; *p; p++) n += *p == '\n';
