@@ -18,7 +18,7 @@
 
 static data_opts g_eo;
 static long g_batch, g_time, g_threads;
-static int g_part;
+static int g_part, g_allow_nonfinite;
 
 static opt_spec eval_opts[] = {
     {"corpus", OPT_STR, &g_eo.corpus, 0, 0, NULL, "brown or toy instead of FILE: evaluate on a split of it"},
@@ -32,6 +32,7 @@ static opt_spec eval_opts[] = {
      "1: one unbroken stream)"},
     {"max-time", OPT_INT, &g_time, 0, 100000, NULL, "T, steps of a batch (0: the model's training T, else 25)"},
     {"threads", OPT_INT, &g_threads, 0, 256, NULL, "BLAS threads (0: one per core)"},
+    {"allow-nonfinite", OPT_FLAG, &g_allow_nonfinite, 0, 0, NULL, "load a model whose weights hold NaN or Inf (refused by default), for inspection"},
     OPT_TABLE_END,
 };
 
@@ -42,6 +43,7 @@ int cmd_eval(int argc, char **argv) {
     g_time = 0;
     g_threads = 0;
     g_part = 0;
+    g_allow_nonfinite = 0;
     const char *pos[2];
     int n_pos, rc = opts_parse("eval", argc, argv, eval_opts, NULL, pos, 2, &n_pos,
                                "MODEL FILE | MODEL --corpus brown|toy [options]");
@@ -56,15 +58,25 @@ int cmd_eval(int argc, char **argv) {
     model *m = NULL;
     rnnlm_vocab *v = NULL;
     st_file *meta = NULL;
-    if (checkpoint_load(pos[0], &m, &v, &meta, &err)) {
+    if (checkpoint_load_ex(pos[0], g_allow_nonfinite ? RNNLM_LOAD_ALLOW_NONFINITE : 0, &m, &v, &meta, &err)) {
         fprintf(stderr, "rnnlm eval: %s\n", err.msg);
         return 1;
     }
     /* by default the batch shape of the model's training run (its
      * validation figures are then reproduced exactly) */
-    const char *mb = checkpoint_get_meta(meta, "cli.batch-size"), *mt = checkpoint_get_meta(meta, "cli.max-time");
-    if (!g_batch) g_batch = mb && atol(mb) > 0 ? atol(mb) : 100;
-    if (!g_time) g_time = mt && atol(mt) > 0 ? atol(mt) : 25;
+    long long mb = 100, mt = 25;
+    if ((checkpoint_get_meta(meta, "cli.batch-size") &&
+         checkpoint_meta_int(meta, "cli.batch-size", 1, 100000, &mb, pos[0], &err)) ||
+        (checkpoint_get_meta(meta, "cli.max-time") &&
+         checkpoint_meta_int(meta, "cli.max-time", 1, 100000, &mt, pos[0], &err))) {
+        fprintf(stderr, "rnnlm eval: %s\n", err.msg);
+        model_free(m);
+        rnnlm_vocab_free(v);
+        st_free(meta);
+        return 1;
+    }
+    if (!g_batch) g_batch = (long)mb;
+    if (!g_time) g_time = (long)mt;
     st_free(meta);
     int status = 1;
     dataset d;

@@ -15,7 +15,7 @@
 static const char *g_prompt;
 static long g_words, g_top_k, g_seed;
 static double g_temperature;
-static int g_stop;
+static int g_stop, g_allow_nonfinite;
 
 static opt_spec generate_opts[] = {
     {"prompt", OPT_STR, &g_prompt, 0, 0, NULL, "words to start from (after <s>)"},
@@ -24,6 +24,7 @@ static opt_spec generate_opts[] = {
     {"top-k", OPT_INT, &g_top_k, 0, 1 << 30, NULL, "sample among the K most probable words only (0: all)"},
     {"seed", OPT_INT, &g_seed, 0, 1e18, NULL, "seed of the sampling (the same seed, the same text)"},
     {"stop-at-eos", OPT_FLAG, &g_stop, 0, 0, NULL, "stop when the model ends the sentence (<s>)"},
+    {"allow-nonfinite", OPT_FLAG, &g_allow_nonfinite, 0, 0, NULL, "load a model whose weights hold NaN or Inf (refused by default), for inspection"},
     OPT_TABLE_END,
 };
 
@@ -34,6 +35,7 @@ int cmd_generate(int argc, char **argv) {
     g_seed = 1;
     g_temperature = 1.0;
     g_stop = 0;
+    g_allow_nonfinite = 0;
     const char *pos[1];
     int n_pos, rc = opts_parse("generate", argc, argv, generate_opts, NULL, pos, 1, &n_pos, "MODEL [options]");
     if (rc) return rc > 0 ? 0 : 2;
@@ -47,7 +49,7 @@ int cmd_generate(int argc, char **argv) {
     float *lp = NULL;
     char *prompt = NULL;
     int status = 1;
-    if (rnnlm_model_load(&m, pos[0], &err) || rnnlm_state_create(&s, m, &err)) {
+    if (rnnlm_model_load_ex(&m, pos[0], g_allow_nonfinite ? RNNLM_LOAD_ALLOW_NONFINITE : 0, &err) || rnnlm_state_create(&s, m, &err)) {
         fprintf(stderr, "rnnlm generate: %s\n", err.msg);
         goto done;
     }

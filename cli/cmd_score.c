@@ -14,7 +14,7 @@
 #include "opts.h"
 #include "rnnlm.h"
 
-static int g_per_word, g_ids, g_exact;
+static int g_per_word, g_ids, g_exact, g_allow_nonfinite;
 static long g_lanes, g_threads;
 
 static opt_spec score_opts[] = {
@@ -25,6 +25,7 @@ static opt_spec score_opts[] = {
      "sentence figures with 17 significant digits (a double read back is the same double)"},
     {"lanes", OPT_INT, &g_lanes, 1, 65536, NULL, "sentences scored side by side"},
     {"threads", OPT_INT, &g_threads, 0, 256, NULL, "BLAS threads (0: one per core)"},
+    {"allow-nonfinite", OPT_FLAG, &g_allow_nonfinite, 0, 0, NULL, "load a model whose weights hold NaN or Inf (refused by default), for inspection"},
     OPT_TABLE_END,
 };
 
@@ -91,7 +92,7 @@ static int read_input(input *in, const char *path, rnnlm_err *err) {
 }
 
 int cmd_score(int argc, char **argv) {
-    g_per_word = g_ids = g_exact = 0;
+    g_per_word = g_ids = g_exact = g_allow_nonfinite = 0;
     g_lanes = 64;
     g_threads = 0;
     const char *pos[2];
@@ -104,7 +105,7 @@ int cmd_score(int argc, char **argv) {
     if (g_threads) openblas_set_num_threads((int)g_threads);
     rnnlm_err err;
     rnnlm_model *m = NULL;
-    if (rnnlm_model_load(&m, pos[0], &err)) {
+    if (rnnlm_model_load_ex(&m, pos[0], g_allow_nonfinite ? RNNLM_LOAD_ALLOW_NONFINITE : 0, &err)) {
         fprintf(stderr, "rnnlm score: %s\n", err.msg);
         return 1;
     }

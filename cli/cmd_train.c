@@ -142,6 +142,35 @@ static int save(saver *s, const char *name, double best, int best_epoch, int64_t
     return 0;
 }
 
+/* The resumed run's best perplexity, its epoch and the global step, each
+ * checked: a perplexity is >= 1, +inf (written as "inf") exactly while no
+ * epoch was best, and the best epoch is not after the checkpoint's. -1
+ * after a message. */
+static int run_history(const st_file *ck, int epoch, double *best, int *best_epoch, int64_t *global_step) {
+    rnnlm_err err;
+    long long be = 0, gs = 0;
+    double b = INFINITY;
+    const char *path = g_train_opts.resume;
+    if ((checkpoint_get_meta(ck, "run.best_ppl") &&
+         checkpoint_meta_real(ck, "run.best_ppl", 1.0, INFINITY, &b, path, &err)) ||
+        (checkpoint_get_meta(ck, "run.best_epoch") &&
+         checkpoint_meta_int(ck, "run.best_epoch", 0, epoch, &be, path, &err)) ||
+        (checkpoint_get_meta(ck, "run.global_step") &&
+         checkpoint_meta_int(ck, "run.global_step", 0, INT64_MAX, &gs, path, &err))) {
+        fprintf(stderr, "rnnlm train: --resume: %s\n", err.msg);
+        return -1;
+    }
+    if ((be == 0) != isinf(b)) {
+        fprintf(stderr, "rnnlm train: --resume: %s: metadata run.best_ppl=%g and run.best_epoch=%lld disagree\n",
+                path, b, be);
+        return -1;
+    }
+    *best = b;
+    *best_epoch = (int)be;
+    *global_step = gs;
+    return 0;
+}
+
 int cmd_train(int argc, char **argv) {
     data_opts_defaults(&g_data_opts);
     if (train_opts_preset("train", argc, argv)) return 2;
@@ -211,11 +240,7 @@ int cmd_train(int argc, char **argv) {
     int best_epoch = 0, first = 1;
     int64_t global_step = 0;
     if (ck) {   /* position and history of the resumed run */
-        const char *b = checkpoint_get_meta(ck, "run.best_ppl"), *be = checkpoint_get_meta(ck, "run.best_epoch"),
-                   *gs = checkpoint_get_meta(ck, "run.global_step");
-        if (b) best = strtod(b, NULL);
-        if (be) best_epoch = atoi(be);
-        if (gs) global_step = strtoll(gs, NULL, 10);
+        if (run_history(ck, trainer_epoch(t), &best, &best_epoch, &global_step)) { status = 1; goto done; }
         printf("resumed from %s at epoch %d, step %zu\n", g_train_opts.resume, trainer_epoch(t), trainer_epoch_step(t));
     }
     fflush(stdout);

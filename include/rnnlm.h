@@ -187,8 +187,18 @@ typedef struct rnnlm_state rnnlm_state;
 
 /* Loads a checkpoint (weights, configuration and vocabulary). RNNLM_E_ARG for
  * a NULL path, RNNLM_E_IO when the file cannot be read, RNNLM_E_FORMAT
- * naming what is wrong with it. */
+ * naming what is wrong with it (a NaN or infinite weight included). */
 RNNLM_API rnnlm_status rnnlm_model_load(rnnlm_model **out, const char *path, rnnlm_err *err);
+/* Load options (flags of rnnlm_model_load_ex). */
+enum {
+    /* A tensor holding NaN or an infinity is refused by default (RNNLM_E_FORMAT
+     * naming the tensor): such weights give NaN or meaningless scores. With
+     * this flag the model loads as it is, for inspection. */
+    RNNLM_LOAD_ALLOW_NONFINITE = 1u << 0,
+};
+/* rnnlm_model_load with flags (0: the same as rnnlm_model_load). */
+RNNLM_API rnnlm_status rnnlm_model_load_ex(rnnlm_model **out, const char *path, unsigned flags,
+                                           rnnlm_err *err);
 RNNLM_API void rnnlm_model_free(rnnlm_model *m);
 /* The model's vocabulary (owned by the model): ids, words, and
  * rnnlm_vocab_lookup with the model's canonicalisation. */

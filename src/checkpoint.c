@@ -4,8 +4,10 @@
  * transposes, so saving transposes and loading transposes back: both are
  * exact copies, so a save/load round trip is bit-identical. */
 #include "checkpoint.h"
+#include "corpus.h"
 
 #include <errno.h>
+#include <float.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -98,9 +100,8 @@ static const char *const OWN_KEYS[] = {
 static rnnlm_status vocab_strings(const rnnlm_vocab *v, char **words, char **counts, rnnlm_err *err) {
     size_t n = rnnlm_vocab_size(v), wlen = 1, clen = 1;
     for (size_t i = 0; i < n; i++) {
-        const char *s = rnnlm_vocab_word(v, (int32_t)i);
-        if (!*s || strpbrk(s, " \t\n\v\f\r"))
-            return rnnlm_fail(err, RNNLM_E_ARG, "vocabulary word %zu is empty or contains white space", i);
+        const char *s = rnnlm_vocab_word(v, (int32_t)i), *bad = corpus_word_problem(s, strlen(s));
+        if (bad) return rnnlm_fail(err, RNNLM_E_ARG, "vocabulary word %zu %s", i, bad);
         if (!size_add(wlen, strlen(s) + 1, &wlen))
             return rnnlm_fail(err, RNNLM_E_NOMEM, "vocabulary string: size overflows");
     }
@@ -238,18 +239,45 @@ static rnnlm_status need_meta(const st_file *f, const char *key, const char **ou
     return RNNLM_OK;
 }
 
-/* A decimal integer in [lo, hi], the whole string. */
-static rnnlm_status meta_int(const st_file *f, const char *key, long long lo, long long hi,
-                             long long *out, const char *path, rnnlm_err *err) {
-    const char *s;
-    rnnlm_status st = need_meta(f, key, &s, path, err);
-    if (st) return st;
+/* The parsers of metadata numbers: the whole value, nothing before or after
+ * it, errno and range checked. Every number read back from a checkpoint's
+ * metadata goes through these. A number starts with a digit, '-' or the
+ * 'i' of "inf" (strtoll and strtod would skip white space and take a '+').
+ * The value of key, NULL with err set when it is absent. */
+static const char *meta_number(const st_file *f, const char *key, const char *path, rnnlm_err *err) {
+    const char *s = st_meta(f, key);
+    if (!s) rnnlm_fail(err, RNNLM_E_FORMAT, "%s: checkpoint metadata has no '%s'", path, key);
+    return s;
+}
+
+static int number_start(const char *s) { return *s == '-' || (*s >= '0' && *s <= '9') || *s == 'i'; }
+
+rnnlm_status checkpoint_meta_int(const st_file *f, const char *key, long long lo, long long hi,
+                                 long long *out, const char *path, rnnlm_err *err) {
+    const char *s = meta_number(f, key, path, err);
+    if (!s) return RNNLM_E_FORMAT;
     char *end;
     errno = 0;
     long long x = strtoll(s, &end, 10);
-    if (errno || end == s || *end || x < lo || x > hi)
+    if (!number_start(s) || errno || end == s || *end || x < lo || x > hi)
         return rnnlm_fail(err, RNNLM_E_FORMAT, "%s: metadata %s='%s': expected an integer in [%lld, %lld]",
                           path, key, s, lo, hi);
+    *out = x;
+    return RNNLM_OK;
+}
+
+rnnlm_status checkpoint_meta_real(const st_file *f, const char *key, double lo, double hi,
+                                  double *out, const char *path, rnnlm_err *err) {
+    const char *s = meta_number(f, key, path, err);
+    if (!s) return RNNLM_E_FORMAT;
+    char *end;
+    errno = 0;
+    double x = strtod(s, &end);
+    if (!number_start(s) || errno || end == s || *end || isnan(x))
+        return rnnlm_fail(err, RNNLM_E_FORMAT, "%s: metadata %s='%s' is not a number", path, key, s);
+    if (!(x >= lo && x <= hi))
+        return rnnlm_fail(err, RNNLM_E_FORMAT, "%s: metadata %s='%s' is outside [%g, %g]", path, key, s,
+                          lo, hi);
     *out = x;
     return RNNLM_OK;
 }
@@ -274,24 +302,19 @@ static rnnlm_status read_config(const st_file *f, model_config *c, const char *p
     int cell = 0, init = 0, t = 0;
     rnnlm_status st;
     if ((st = meta_enum(f, "cell", cells, 3, &cell, path, err)) ||
-        (st = meta_int(f, "vocab_size", 1, INT_MAX, &V, path, err)) ||
-        (st = meta_int(f, "embedding_dim", 1, INT_MAX, &E, path, err)) ||
-        (st = meta_int(f, "hidden_size", 1, INT_MAX / 4, &H, path, err)) ||
-        (st = meta_int(f, "num_layers", 1, MODEL_MAX_LAYERS, &L, path, err)) ||
+        (st = checkpoint_meta_int(f, "vocab_size", 1, INT_MAX, &V, path, err)) ||
+        (st = checkpoint_meta_int(f, "embedding_dim", 1, INT_MAX, &E, path, err)) ||
+        (st = checkpoint_meta_int(f, "hidden_size", 1, INT_MAX / 4, &H, path, err)) ||
+        (st = checkpoint_meta_int(f, "num_layers", 1, MODEL_MAX_LAYERS, &L, path, err)) ||
         (st = meta_enum(f, "tied", tied, 2, &t, path, err)) ||
         (st = meta_enum(f, "init", inits, 2, &init, path, err)))
         return st;
-    const char *ds;
-    if ((st = need_meta(f, "dropout", &ds, path, err))) return st;
-    char *end;
-    errno = 0;
-    float d = strtof(ds, &end);
-    if (errno || end == ds || *end || !isfinite(d))
-        return rnnlm_fail(err, RNNLM_E_FORMAT, "%s: metadata dropout='%s' is not a number", path, ds);
+    double d;   /* its range is model_create's to check */
+    if ((st = checkpoint_meta_real(f, "dropout", -FLT_MAX, FLT_MAX, &d, path, err))) return st;
     memset(c, 0, sizeof *c);
     c->cell = (cell_kind)cell;
     c->V = (int)V; c->E = (int)E; c->H = (int)H; c->L = (int)L;
-    c->dropout = d;
+    c->dropout = (float)d;
     c->tied = t;
     c->init = (init_kind)init;
     return RNNLM_OK;
@@ -307,7 +330,7 @@ static rnnlm_status read_vocab(const st_file *f, int V, rnnlm_vocab **out, const
     rnnlm_status st;
     if ((st = need_meta(f, "vocab", &ws, path, err)) || (st = need_meta(f, "vocab_counts", &cs, path, err)) ||
         (st = meta_enum(f, "canon", canons, 2, &canon, path, err)) ||
-        (st = meta_int(f, "vocab_distinct", 0, LLONG_MAX, &distinct, path, err)))
+        (st = checkpoint_meta_int(f, "vocab_distinct", 0, LLONG_MAX, &distinct, path, err)))
         return st;
     size_t n = 1, nc = 1;
     for (const char *p = ws; *p; p++) n += *p == '\n';
@@ -420,8 +443,27 @@ static rnnlm_status fill_model(model *m, const st_file *f, const pt_tensor *pt, 
     return RNNLM_OK;
 }
 
+/* Every value of every tensor in the file is finite. */
+static rnnlm_status check_finite(const st_file *f, const char *path, rnnlm_err *err) {
+    for (size_t i = 0; i < st_n_tensors(f); i++) {
+        const st_entry *e = st_tensor_at(f, i);
+        for (size_t j = 0; j < e->count; j++)
+            if (!isfinite(e->data[j]))
+                return rnnlm_fail(err, RNNLM_E_FORMAT,
+                                  "%s: tensor '%s' holds a non-finite value (%s at element %zu): the "
+                                  "weights are unusable (loading them anyway is an option, for inspection)",
+                                  path, e->name, isnan(e->data[j]) ? "NaN" : e->data[j] > 0 ? "+Inf" : "-Inf", j);
+    }
+    return RNNLM_OK;
+}
+
 rnnlm_status checkpoint_load(const char *path, model **mp, rnnlm_vocab **vp, st_file **keep,
                              rnnlm_err *err) {
+    return checkpoint_load_ex(path, 0, mp, vp, keep, err);
+}
+
+rnnlm_status checkpoint_load_ex(const char *path, unsigned flags, model **mp, rnnlm_vocab **vp,
+                                st_file **keep, rnnlm_err *err) {
     *mp = NULL;
     *vp = NULL;
     if (keep) *keep = NULL;
@@ -451,6 +493,7 @@ rnnlm_status checkpoint_load(const char *path, model **mp, rnnlm_vocab **vp, st_
         n_pt = pt_list(&c, pt);
         st = check_tensors(f, pt, n_pt, path, err);
     }
+    if (!st && !(flags & RNNLM_LOAD_ALLOW_NONFINITE)) st = check_finite(f, path, err);
     /* only now, with every tensor the model needs present in the file, is
      * anything sized by the configuration allocated */
     if (!st) {

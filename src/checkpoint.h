@@ -48,7 +48,25 @@ rnnlm_status checkpoint_save(const char *path, const model *m, const rnnlm_vocab
 rnnlm_status checkpoint_load(const char *path, model **m, rnnlm_vocab **v, st_file **keep,
                              rnnlm_err *err);
 
+/* checkpoint_load refuses a file any of whose tensors (the caller's
+ * "train." ones too) holds a NaN or an infinity, naming the tensor and the
+ * element (RNNLM_E_FORMAT). With flags RNNLM_LOAD_ALLOW_NONFINITE (rnnlm.h)
+ * such a file is loaded as it is, for inspection. */
+rnnlm_status checkpoint_load_ex(const char *path, unsigned flags, model **m, rnnlm_vocab **v,
+                                st_file **keep, rnnlm_err *err);
+
 /* A metadata value of a loaded checkpoint (the caller's extra keys too), or NULL. */
 const char *checkpoint_get_meta(const st_file *f, const char *key);
+
+/* A number of a loaded checkpoint's metadata (its own keys and the
+ * caller's): the whole value must parse (no white space, no '+', nothing
+ * after it, no overflow) to a value in [lo, hi]; a real is never NaN, and
+ * is infinite only where lo or hi is. RNNLM_E_FORMAT naming path (which
+ * prefixes the message), the key and the value otherwise, or when the key is
+ * absent (test for an optional key with checkpoint_get_meta first). */
+rnnlm_status checkpoint_meta_int(const st_file *f, const char *key, long long lo, long long hi,
+                                 long long *out, const char *path, rnnlm_err *err);
+rnnlm_status checkpoint_meta_real(const st_file *f, const char *key, double lo, double hi,
+                                  double *out, const char *path, rnnlm_err *err);
 
 #endif

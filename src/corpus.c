@@ -113,6 +113,19 @@ static inline int is_space(unsigned char ch) {
     return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n' || ch == '\v' || ch == '\f';
 }
 
+const char *corpus_word_problem(const char *w, size_t len) {
+    const unsigned char *s = (const unsigned char *)w;
+    if (len == 0) return "is empty";
+    for (size_t i = 0; i < len;) {
+        if (s[i] == 0) return "contains a NUL byte";
+        if (is_space(s[i])) return "contains white space";
+        size_t k = s[i] < 0x80 ? 1 : utf8_seq(s + i, len - i);
+        if (!k) return "is not valid UTF-8";
+        i += k;
+    }
+    return NULL;
+}
+
 /* Splits buf into lines and tokens, validating as it goes. brown: tokens are
  * word/tag and the word is kept. Each non-blank line closes one sentence. */
 static rnnlm_status tokenize(rnnlm_corpus *c, const char *path, const char *buf, size_t len,

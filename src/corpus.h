@@ -22,4 +22,11 @@ struct rnnlm_corpus {
 rnnlm_status corpus_add_token(rnnlm_corpus *c, const char *w, size_t len, rnnlm_err *err);
 rnnlm_status corpus_end_sentence(rnnlm_corpus *c, rnnlm_err *err);
 
+/* The rule every word obeys, as the readers cut them (a token of a line):
+ * NULL when w[0..len) is a word, else what is wrong with it ("is empty",
+ * "contains white space", "contains a NUL byte", "is not valid UTF-8").
+ * Shared by the vocabulary file reader, rnnlm_vocab_from_words and the
+ * checkpoint writer, so no word is accepted by one and refused by another. */
+const char *corpus_word_problem(const char *w, size_t len);
+
 #endif

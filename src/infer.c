@@ -85,12 +85,18 @@ rnnlm_status infer_model_wrap(rnnlm_model **out, model *m, rnnlm_vocab *v, rnnlm
 const model *infer_model_inner(const rnnlm_model *m) { return m->m; }
 
 rnnlm_status rnnlm_model_load(rnnlm_model **out, const char *path, rnnlm_err *err) {
+    return rnnlm_model_load_ex(out, path, 0, err);
+}
+
+rnnlm_status rnnlm_model_load_ex(rnnlm_model **out, const char *path, unsigned flags, rnnlm_err *err) {
     if (!out) return rnnlm_fail(err, RNNLM_E_ARG, "rnnlm_model_load: out is NULL");
     *out = NULL;
     if (!path) return rnnlm_fail(err, RNNLM_E_ARG, "rnnlm_model_load: the model path is NULL");
+    if (flags & ~(unsigned)RNNLM_LOAD_ALLOW_NONFINITE)
+        return rnnlm_fail(err, RNNLM_E_ARG, "rnnlm_model_load: unknown flags 0x%x", flags);
     model *m;
     rnnlm_vocab *v;
-    rnnlm_status s = checkpoint_load(path, &m, &v, NULL, err);
+    rnnlm_status s = checkpoint_load_ex(path, flags, &m, &v, NULL, err);
     if (s) return s;
     return infer_model_wrap(out, m, v, err);
 }

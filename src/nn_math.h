@@ -4,7 +4,8 @@
  *
  *  - exp: Cody-Waite range reduction x = n ln2 + r, |r| <= ln2/2, Cephes'
  *    degree-6 polynomial for e^r, scaling by 2^n through the exponent bits.
- *    Inputs are clamped to [-87, 88] (results stay normal and finite).
+ *    Inputs are clamped to [-87, 88] (results stay normal and finite);
+ *    a NaN is returned as it is (never clamped to a finite value).
  *    Worst error measured by dev/kernel_fastmath.c: about 1 ulp.
  *  - tanh: Cephes' odd polynomial for |x| < 0.625, 1 - 2 / (e^{2|x|} + 1)
  *    above, sign restored; about 2 ulp.
@@ -42,9 +43,9 @@ VF_INLINE vf vf_blend(vi m, vf a, vf b) { return (vf)((m & (vi)a) | (~m & (vi)b)
 VF_INLINE vf vf_min(vf a, vf b) { return vf_blend(a < b, a, b); }
 VF_INLINE vf vf_max(vf a, vf b) { return vf_blend(a > b, a, b); }
 
-/* e^x, lane-wise */
-VF_INLINE vf vf_exp(vf x) {
-    x = vf_min(vf_max(x, vf_splat(-87.0f)), vf_splat(88.0f));
+/* e^x, lane-wise; NaN in, NaN out */
+VF_INLINE vf vf_exp(vf x0) {
+    vf x = vf_min(vf_max(x0, vf_splat(-87.0f)), vf_splat(88.0f));   /* NaN -> -87 here */
     /* n = round(x / ln2) by the 1.5 * 2^23 shifter */
     const vf shifter = vf_splat(12582912.0f);
     vf t = x * 1.44269504088896341f + shifter;
@@ -61,7 +62,8 @@ VF_INLINE vf vf_exp(vf x) {
     p = p * r2 + r + 1.0f;
     /* 2^n: n is in [-126, 127] after the clamp; its integer is in t's low bits */
     vi e = ((vi)t - (vi)shifter + 127) << 23;
-    return p * (vf)e;
+    /* a NaN stays NaN, so that the non-finite guards downstream see it */
+    return vf_blend(x0 != x0, x0, p * (vf)e);
 }
 
 VF_INLINE vf vf_sigmoid(vf x) { return 1.0f / (1.0f + vf_exp(-x)); }

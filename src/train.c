@@ -4,7 +4,9 @@
 #include "checkpoint.h"
 #include "sampler.h"
 
+#include <float.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -255,13 +257,12 @@ rnnlm_status trainer_save(const trainer *t, const char *path, const rnnlm_vocab 
     return st;
 }
 
-/* Parses a metadata integer; -1 with err set when absent or malformed. */
+/* A training-state integer of the checkpoint in [0, LLONG_MAX]; -1 with err set
+ * when absent or malformed. */
 static int meta_u64(const st_file *f, const char *key, uint64_t *out, rnnlm_err *err) {
-    const char *s = checkpoint_get_meta(f, key);
-    char *end;
-    if (!s || !*s) return rnnlm_fail(err, RNNLM_E_FORMAT, "checkpoint: no '%s' (not a training checkpoint?)", key), -1;
-    *out = strtoull(s, &end, 10);
-    if (*end || s[0] == '-') return rnnlm_fail(err, RNNLM_E_FORMAT, "checkpoint: malformed '%s' = '%s'", key, s), -1;
+    long long x;
+    if (checkpoint_meta_int(f, key, 0, LLONG_MAX, &x, "checkpoint (training state)", err)) return -1;
+    *out = (uint64_t)x;
     return 0;
 }
 
@@ -279,15 +280,17 @@ rnnlm_status trainer_restore(trainer *t, const model *m, const st_file *f, rnnlm
     if (epoch < 1 || epoch > INT32_MAX || step > trainer_steps_per_epoch(t))
         return rnnlm_fail(err, RNNLM_E_FORMAT, "checkpoint: position epoch %" PRIu64 " step %" PRIu64
                           " does not fit this data (%zu steps an epoch)", epoch, step, trainer_steps_per_epoch(t));
-    const char *rng = checkpoint_get_meta(f, "train.rng"), *loss = checkpoint_get_meta(f, "train.epoch_loss_sum");
+    const char *rng = checkpoint_get_meta(f, "train.rng");
     rnnlm_rng r;
-    if (!rng || strlen(rng) != 64 ||
+    if (!rng || strlen(rng) != 64 || strspn(rng, "0123456789abcdefABCDEF") != 64 ||
         sscanf(rng, "%16" SCNx64 "%16" SCNx64 "%16" SCNx64 "%16" SCNx64, &r.s[0], &r.s[1], &r.s[2], &r.s[3]) != 4)
         return rnnlm_fail(err, RNNLM_E_FORMAT, "checkpoint: malformed 'train.rng'");
-    char *end;
-    double loss_sum = loss ? strtod(loss, &end) : NAN;
-    if (!loss || *end || !isfinite(loss_sum))
-        return rnnlm_fail(err, RNNLM_E_FORMAT, "checkpoint: malformed 'train.epoch_loss_sum'");
+    double loss_sum;   /* a sum of cross-entropies: finite and >= 0 */
+    if (checkpoint_meta_real(f, "train.epoch_loss_sum", 0.0, DBL_MAX, &loss_sum, "checkpoint (training state)", err))
+        return RNNLM_E_FORMAT;
+    if (correct > count)
+        return rnnlm_fail(err, RNNLM_E_FORMAT, "checkpoint: %" PRIu64 " correct of %" PRIu64 " positions", correct,
+                          count);
     const st_entry *cs = st_find(f, "train.carried_state"), *sl = st_find(f, "train.optim_slots");
     if (!cs || cs->count != model_state_size(t->m))
         return rnnlm_fail(err, RNNLM_E_FORMAT, "checkpoint: train.carried_state missing or not %zu floats "

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define VOCAB_MAGIC "#rnnlm-vocab"
 #define VOCAB_VERSION 1
@@ -89,11 +90,8 @@ rnnlm_status rnnlm_vocab_from_words(rnnlm_vocab **out, const char *const *words,
     if (canon != RNNLM_CANON_NONE && canon != RNNLM_CANON_RECIPE)
         return rnnlm_fail(err, RNNLM_E_ARG, "unknown canonicalisation %d", (int)canon);
     for (size_t i = 0; i < n; i++) {
-        const char *w = words[i];
-        if (!w || !*w) return rnnlm_fail(err, RNNLM_E_ARG, "vocabulary word %zu is empty", i);
-        for (const char *c = w; *c; c++)
-            if (*c == ' ' || (*c >= '\t' && *c <= '\r'))
-                return rnnlm_fail(err, RNNLM_E_ARG, "vocabulary word %zu contains white space", i);
+        const char *w = words[i], *bad = w ? corpus_word_problem(w, strlen(w)) : "is NULL";
+        if (bad) return rnnlm_fail(err, RNNLM_E_ARG, "vocabulary word %zu %s", i, bad);
         if (i < 3 && !is_special(i, w, strlen(w)))
             return rnnlm_fail(err, RNNLM_E_ARG, "vocabulary id %zu must be %s, not '%s'", i, SPECIALS[i], w);
     }
@@ -187,6 +185,16 @@ rnnlm_status rnnlm_vocab_save(const rnnlm_vocab *v, const char *path, rnnlm_err 
     return atomic_commit(&af, err);
 }
 
+/* The most words the rest of a regular file f can hold after its first
+ * line of `first` bytes: each takes at least "w<TAB>0" and a newline but
+ * the last. Other files (pipes): VOCAB_MAX_SIZE, their size is unknown. */
+static size_t vocab_file_room(FILE *f, size_t first) {
+    struct stat sb;
+    if (fstat(fileno(f), &sb) || !S_ISREG(sb.st_mode)) return VOCAB_MAX_SIZE;
+    size_t total = (size_t)sb.st_size, rest = total > first ? total - first : 0;
+    return (rest + 1) / 4;
+}
+
 rnnlm_status rnnlm_vocab_load(rnnlm_vocab **out, const char *path, rnnlm_err *err) {
     FILE *f = fopen(path, "rb");
     if (!f) return rnnlm_fail(err, RNNLM_E_IO, "%s: cannot open: %s", path, strerror(errno));
@@ -212,6 +220,9 @@ rnnlm_status rnnlm_vocab_load(rnnlm_vocab **out, const char *path, rnnlm_err *er
     else if (size < 4 || size > VOCAB_MAX_SIZE)
         st = rnnlm_fail(err, RNNLM_E_FORMAT, "%s:1: vocabulary size %zu out of range [4, %zu]", path,
                         size, VOCAB_MAX_SIZE);
+    else if (size > vocab_file_room(f, (size_t)n))
+        st = rnnlm_fail(err, RNNLM_E_FORMAT, "%s:1: declares %zu words, but the rest of the file can hold at "
+                        "most %zu", path, size, vocab_file_room(f, (size_t)n));
     else
         st = vocab_alloc(&v, size, strcmp(canon_s, "recipe") == 0 ? RNNLM_CANON_RECIPE : RNNLM_CANON_NONE,
                          err);
@@ -232,6 +243,11 @@ rnnlm_status rnnlm_vocab_load(rnnlm_vocab **out, const char *path, rnnlm_err *er
         if (v->size >= size) {
             st = rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: more words than the declared size %zu", path,
                             lineno, size);
+            break;
+        }
+        const char *bad = corpus_word_problem(line, (size_t)(tab - line));
+        if (bad) {
+            st = rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: the word %s", path, lineno, bad);
             break;
         }
         size_t id = v->size;

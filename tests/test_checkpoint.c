@@ -5,6 +5,7 @@
  * checkpoints (missing, extra, reshaped, re-typed tensors, a vocabulary that
  * does not match V, an unknown version, a foreign format, bad configuration)
  * are each refused with a message of their own. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -563,9 +564,115 @@ static void test_vocab_from_words(void **s) {
     assert_null(v);
 }
 
+/* A NaN or an infinity in any tensor (the caller's "train." ones too) is
+ * refused, naming the tensor, the kind and the element; with
+ * RNNLM_LOAD_ALLOW_NONFINITE the file loads with the value kept. */
+static void check_nonfinite(const char *keras_name, size_t at, float bad, const char *expect) {
+    model *m = make_model(CELL_GRU, E, H, 0, 0.0f, 3);
+    rnnlm_vocab *v = make_vocab(V);
+    char path[400];
+    tmp_path(path, sizeof path, "nonfinite.safetensors");
+    float slots[4] = {1, 2, 3, 4};
+    st_tensor extra = {.name = "train.slots", .ndim = 1, .shape = {4}, .data = slots};
+    if (keras_name) model_params(m)[keras(m, keras_name)->offset + at] = bad;
+    else slots[at] = bad;
+    rnnlm_err err = {0};
+    if (checkpoint_save(path, m, v, NULL, 0, &extra, 1, &err)) fail_msg("checkpoint_save: %s", err.msg);
+    expect_refused(path, expect);
+    model *m2 = NULL;
+    rnnlm_vocab *v2 = NULL;
+    st_file *keep = NULL;
+    if (checkpoint_load_ex(path, RNNLM_LOAD_ALLOW_NONFINITE, &m2, &v2, &keep, &err))
+        fail_msg("checkpoint_load_ex: %s", err.msg);
+    const float *x = keras_name ? model_params(m2) + keras(m2, keras_name)->offset + at
+                                : st_find(keep, "train.slots")->data + at;
+    assert_true(isnan(bad) ? isnan(*x) : *x == bad);
+    model_free(m);
+    model_free(m2);
+    rnnlm_vocab_free(v);
+    rnnlm_vocab_free(v2);
+    st_free(keep);
+}
+
+static void test_nonfinite_tensors(void **s) {
+    (void)s;
+    /* the embedding, one recurrent weight, the output layer, a caller's tensor */
+    check_nonfinite("embedding", 0, NAN,
+                    "tensor 'embedding.weight' holds a non-finite value (NaN at element 0)");
+    /* Keras (H, 3H) element 1 is PyTorch (3H, H) element H */
+    check_nonfinite("gru.1.recurrent_kernel", 1, NAN,
+                    "tensor 'rnn.weight_hh_l1' holds a non-finite value (NaN at element 4)");
+    check_nonfinite("output.kernel", 0, INFINITY,
+                    "tensor 'output.weight' holds a non-finite value (+Inf at element 0)");
+    check_nonfinite("output.bias", 2, -INFINITY,
+                    "tensor 'output.bias' holds a non-finite value (-Inf at element 2)");
+    check_nonfinite(NULL, 3, NAN, "tensor 'train.slots' holds a non-finite value (NaN at element 3)");
+}
+
+/* Metadata numbers: the whole value, no white space, sign or trailing
+ * text, no overflow, no NaN; infinity only where the range allows it. */
+static st_file *meta_file(const char *key, const char *value) {
+    const char *kv[] = {key, value};
+    float x = 0.0f;
+    st_tensor t = {.name = "x", .ndim = 1, .shape = {1}, .data = &x};
+    void *buf;
+    size_t len;
+    st_file *f;
+    rnnlm_err err = {0};
+    if (st_write_mem(&buf, &len, &t, 1, kv, 1, &err) || st_read_mem(&f, buf, len, "meta", &err))
+        fail_msg("%s", err.msg);
+    free(buf);
+    return f;
+}
+
+static int real_ok(const char *value, double lo, double hi, double *out) {
+    st_file *f = meta_file("k", value);
+    rnnlm_err err = {0};
+    rnnlm_status s = checkpoint_meta_real(f, "k", lo, hi, out, "p.st", &err);
+    if (s) assert_non_null(strstr(err.msg, "p.st: metadata k='"));
+    st_free(f);
+    return s == RNNLM_OK;
+}
+
+static int int_ok(const char *value, long long lo, long long hi, long long *out) {
+    st_file *f = meta_file("k", value);
+    rnnlm_err err = {0};
+    rnnlm_status s = checkpoint_meta_int(f, "k", lo, hi, out, "p.st", &err);
+    if (s) assert_non_null(strstr(err.msg, "p.st: metadata k='"));
+    st_free(f);
+    return s == RNNLM_OK;
+}
+
+static void test_meta_numbers(void **s) {
+    (void)s;
+    double d = 0;
+    long long i = 0;
+    assert_true(real_ok("0x1.8p+1", 1, INFINITY, &d) && d == 3.0);   /* the "%a" the trainer writes */
+    assert_true(real_ok("2.5", 1, 3, &d) && d == 2.5);
+    assert_true(real_ok("inf", 1, INFINITY, &d) && isinf(d));
+    assert_false(real_ok("inf", 1, 1e300, &d));
+    assert_false(real_ok("-inf", -1e300, 1e300, &d));
+    const char *bad_real[] = {"nan", "-nan", "NAN", "", " 2", "2 ", "+2", "2x", "1e999", "0.5", "4", "x"};
+    for (size_t k = 0; k < sizeof bad_real / sizeof *bad_real; k++)
+        if (real_ok(bad_real[k], 1, 3, &d)) fail_msg("real '%s' accepted", bad_real[k]);
+    assert_true(int_ok("42", 0, 100, &i) && i == 42);
+    assert_true(int_ok("-3", -5, 100, &i) && i == -3);
+    const char *bad_int[] = {"", " 4", "+4", "4x", "4.0", "101", "-1", "99999999999999999999", "0x10", "inf"};
+    for (size_t k = 0; k < sizeof bad_int / sizeof *bad_int; k++)
+        if (int_ok(bad_int[k], 0, 100, &i)) fail_msg("integer '%s' accepted", bad_int[k]);
+    /* an absent key names itself */
+    st_file *f = meta_file("other", "1");
+    rnnlm_err err = {0};
+    assert_int_equal(checkpoint_meta_int(f, "k", 0, 1, &i, "p.st", &err), RNNLM_E_FORMAT);
+    assert_non_null(strstr(err.msg, "p.st: checkpoint metadata has no 'k'"));
+    st_free(f);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_vocab_from_words),
+        cmocka_unit_test(test_nonfinite_tensors),
+        cmocka_unit_test(test_meta_numbers),
         cmocka_unit_test(test_round_trip_lstm),
         cmocka_unit_test(test_round_trip_gru),
         cmocka_unit_test(test_round_trip_rnn),

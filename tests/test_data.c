@@ -591,9 +591,16 @@ static void test_vocab_load_errors(void **state) {
         {"spec0.vocab", HDR "<unk>\t0\n</s>\t0\n<s>\t0\na\t1\n", ":2:", "<s>"},
         {"spec2.vocab", HDR "<s>\t0\n</s>\t0\n<UNK>\t0\na\t1\n", ":4:", "<unk>"},
         {"specpre.vocab", HDR "<s>x\t0\n</s>\t0\n<unk>\t0\na\t1\n", ":2:", "<s>"},
+        /* a declared size the file cannot hold is refused before anything is allocated */
+        {"declared.vocab", "#rnnlm-vocab 1 canon=none size=1073741824 distinct=0\n" SPEC, ":1:",
+         "declares 1073741824 words, but the rest of the file can hold at most 5"},
+        {"declared7.vocab", "#rnnlm-vocab 1 canon=none size=7 distinct=0\n" SPEC "a\t1\n", ":1:", "at most 6"},
+        /* words obey the rule of the readers and of the checkpoint writer */
+        {"space.vocab", HDR SPEC "a b\t1\n", ":5:", "the word contains white space"},
+        {"cr.vocab", HDR SPEC "a\r\t1\n", ":5:", "the word contains white space"},
+        {"utf8.vocab", HDR SPEC "caf\xc3\t1\n", ":5:", "the word is not valid UTF-8"},
+        {"special_sp.vocab", HDR "<s>\t0\n</s>\t0\n <unk>\t0\na\t1\n", ":4:", "white space"},
     };
-#undef HDR
-#undef SPEC
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         const char *p = tmp_text(cases[i].name, cases[i].text);
         rnnlm_vocab *v = (rnnlm_vocab *)&cases;   /* must stay untouched */
@@ -605,6 +612,33 @@ static void test_vocab_load_errors(void **state) {
             fail_msg("%s: message lacks '%s': %s", cases[i].name, cases[i].says, err.msg);
         assert_ptr_equal(v, (rnnlm_vocab *)&cases);
     }
+    /* a NUL byte in a word (first, or inside) */
+    static const char nul0[] = HDR SPEC "\0a\t1\n", nul1[] = HDR SPEC "a\0b\t1\n";
+    const char *texts[] = {nul0, nul1};
+    size_t lens[] = {sizeof nul0 - 1, sizeof nul1 - 1};
+    for (int i = 0; i < 2; i++) {
+        const char *p = tmp_file(i ? "nul1.vocab" : "nul0.vocab", texts[i], lens[i]);
+        rnnlm_vocab *v = NULL;
+        rnnlm_err err = {0};
+        expect_fail(rnnlm_vocab_load(&v, p, &err), &err, RNNLM_E_FORMAT, p, ":5:");
+        assert_non_null(strstr(err.msg, "the word contains a NUL byte"));
+        assert_null(v);
+    }
+#undef HDR
+#undef SPEC
+    /* the same rule for words given in memory */
+    const char *bad_utf8[] = {"<s>", "</s>", "<unk>", "caf\xc3"};
+    rnnlm_vocab *bv = NULL;
+    rnnlm_err berr = {0};
+    assert_int_equal(rnnlm_vocab_from_words(&bv, bad_utf8, NULL, 4, RNNLM_CANON_NONE, 0, &berr), RNNLM_E_ARG);
+    assert_non_null(strstr(berr.msg, "vocabulary word 3 is not valid UTF-8"));
+    /* a last line without its newline still loads */
+    const char *fit = tmp_text("fit.vocab", "#rnnlm-vocab 1 canon=none size=4 distinct=0\n<s>\t0\n</s>\t0\n<unk>\t0\na\t1");
+    rnnlm_vocab *fv = NULL;
+    rnnlm_err ferr = {0};
+    if (rnnlm_vocab_load(&fv, fit, &ferr)) fail_msg("%s", ferr.msg);
+    assert_string_equal(rnnlm_vocab_word(fv, 3), "a");
+    rnnlm_vocab_free(fv);
     char missing[512];
     snprintf(missing, sizeof missing, "%s/missing.vocab", g_tmp);
     rnnlm_vocab *v = NULL;

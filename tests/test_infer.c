@@ -21,6 +21,7 @@
 #include "checkpoint.h"
 #include "infer.h"
 #include "model.h"
+#include "nn_math.h"
 #include "rnnlm.h"
 
 #define V_TEST 23
@@ -440,6 +441,143 @@ static void test_errors(void **u) {
     unlink(path);
 }
 
+/* ---- small and odd widths (the workspace carving) ----------------------- */
+
+/* One model of every shape: its workspace, as sized by
+ * infer_workspace_f32, holds what infer_step_f32 writes for B lanes at
+ * every misalignment of its start (a canary after it stays intact), and the
+ * public calls (state, feed, score, batched score, sample) run on it; under
+ * the sanitizer build any write past a block fails. */
+static void check_small_model(cell_kind cell, int V, int E, int H) {
+    int L = 1 + (E + H) % 2, tied = E == H && V % 2;
+    model_config cfg = {.cell = cell, .V = V, .E = E, .H = H, .L = L, .tied = tied, .init = INIT_UNIFORM};
+    model *m = NULL;
+    rnnlm_err err;
+    if (model_create(&m, &cfg, &err)) fail_msg("V %d E %d H %d: %s", V, E, H, err.msg);
+    model_init_params(m, (uint64_t)(V * 1000 + E * 31 + H));
+    model_weights w;
+    model_weights_bind(m, &w);
+    enum { CANARY = 64 };
+    const float sentinel = 1234.5f;
+    for (int B = 1; B <= 3; B += 2) {
+        size_t nw = infer_workspace_f32(&w, B), nh = (size_t)L * (size_t)B * (size_t)H;
+        float *ws = malloc((nw + 16 + CANARY) * sizeof *ws), *h = calloc(nh, sizeof *h),
+              *c = calloc(nh, sizeof *c), *logits = malloc((size_t)B * (size_t)V * sizeof *logits);
+        double lse[3];
+        int32_t x[3] = {0, 1 % V, 3 % V};
+        assert_non_null(ws);
+        for (int k = 0; k < 16; k++) {   /* ws + k: every float offset from a 64-byte line */
+            for (size_t i = 0; i < nw + 16 + CANARY; i++) ws[i] = sentinel;
+            infer_step_f32(&w, x, B, h, c, ws + k, logits, lse);
+            for (size_t i = (size_t)k + nw; i < nw + 16 + CANARY; i++)
+                if (ws[i] != sentinel)
+                    fail_msg("cell %d V %d E %d H %d B %d: float %zu past a workspace of %zu written",
+                             (int)cell, V, E, H, B, i - (size_t)k - nw, nw);
+            for (int b = 0; b < B; b++) assert_true(isfinite(lse[b]));
+        }
+        free(ws); free(h); free(c); free(logits);
+    }
+
+    rnnlm_model *rm = NULL;
+    assert_int_equal(infer_model_wrap(&rm, m, make_vocab(V), &err), RNNLM_OK);
+    rnnlm_state *s = NULL, *t = NULL;
+    assert_int_equal(rnnlm_state_create(&s, rm, &err), RNNLM_OK);
+    float lp[64];
+    for (int i = 0; i < 3; i++) assert_int_equal(rnnlm_feed(s, (int32_t)(i * 2 % V), lp, &err), RNNLM_OK);
+    double tot = 0.0;
+    for (int j = 0; j < V; j++) tot += exp((double)lp[j]);
+    assert_true(fabs(tot - 1.0) < 1e-5);
+    int32_t pick = rnnlm_sample(lp, (size_t)V, 1.0f, 2, 0.5);
+    assert_true(pick >= 0 && pick < V);
+    assert_int_equal(rnnlm_state_clone(&t, s, &err), RNNLM_OK);
+    assert_int_equal(rnnlm_feed(t, pick, lp, &err), RNNLM_OK);
+
+    int32_t ids[] = {3 % V, 1, 2, V - 1, 0, 3 % V, V - 2};
+    size_t off[] = {0, 3, 3, 7};
+    rnnlm_sentence_score out[3], one;
+    assert_int_equal(rnnlm_score_batch(rm, ids, off, 3, 2, out, NULL, &err), RNNLM_OK);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(rnnlm_score_ids(s, ids + off[i], off[i + 1] - off[i], &one, NULL, &err), RNNLM_OK);
+        assert_true(isfinite(one.logprob));
+        assert_true(fabs(out[i].logprob - one.logprob) < 1e-4 * fmax(1.0, fabs(one.logprob)));
+    }
+    rnnlm_state_free(t);
+    rnnlm_state_free(s);
+    rnnlm_model_free(rm);
+}
+
+static void check_small_widths(cell_kind cell) {
+    static const int widths[] = {1, 2, 3, 5, 17}, vocab[] = {4, 5, 15, 33};
+    for (int vi = 0; vi < 4; vi++)
+        for (int ei = 0; ei < 5; ei++)
+            for (int hi = 0; hi < 5; hi++) check_small_model(cell, vocab[vi], widths[ei], widths[hi]);
+}
+
+static void test_small_widths_rnn(void **u) { (void)u; check_small_widths(CELL_RNN); }
+static void test_small_widths_lstm(void **u) { (void)u; check_small_widths(CELL_LSTM); }
+static void test_small_widths_gru(void **u) { (void)u; check_small_widths(CELL_GRU); }
+
+/* ---- non-finite values -------------------------------------------------- */
+
+/* The fast exp (and the sigmoid and tanh built on it) gives NaN for NaN, in
+ * the vector body and in the tail, so the non-finite guards see it. */
+static void test_fastmath_nan(void **u) {
+    (void)u;
+    enum { N = 2 * VF_N + 3 };
+    float x[N], y[N];
+    for (int pos = 0; pos < N; pos++) {
+        for (int i = 0; i < N; i++) x[i] = i == pos ? NAN : 0.25f * (float)(i - N / 2);
+        vexp_f32(y, x, N);
+        for (int i = 0; i < N; i++) assert_true(i == pos ? isnan(y[i]) : isfinite(y[i]));
+        vsigmoid_f32(y, x, N);
+        assert_true(isnan(y[pos]));
+        vtanh_f32(y, x, N);
+        assert_true(isnan(y[pos]));
+        memcpy(y, x, sizeof y);
+        assert_true(isnan(vexp_shift_sum_f32(y, N, 1.0f)));
+    }
+    /* infinities are still clamped: e^-inf = e^-87, e^inf = e^88, both finite */
+    x[0] = -INFINITY;
+    x[1] = INFINITY;
+    vexp_f32(y, x, 2);
+    assert_true(isfinite(y[0]) && y[0] > 0.0f && isfinite(y[1]));
+}
+
+/* A checkpoint whose embedding is all NaN is refused, naming the tensor;
+ * loaded anyway (RNNLM_LOAD_ALLOW_NONFINITE), it scores NaN, never a
+ * finite perplexity. */
+static void test_nonfinite_load(void **u) {
+    (void)u;
+    char path[64];
+    model *m = make_model(CELL_LSTM, 6, 8, 1, 0, 21, path);
+    const model_tensor *emb = model_tensor_at(m, 0);
+    for (size_t i = 0; i < emb->count; i++) model_params(m)[emb->offset + i] = NAN;
+    rnnlm_vocab *v = make_vocab(V_TEST);
+    rnnlm_err err;
+    assert_int_equal(checkpoint_save(path, m, v, NULL, 0, NULL, 0, &err), RNNLM_OK);
+    rnnlm_vocab_free(v);
+    rnnlm_model *rm = (rnnlm_model *)1;
+    assert_int_equal(rnnlm_model_load(&rm, path, &err), RNNLM_E_FORMAT);
+    assert_null(rm);
+    assert_non_null(strstr(err.msg, "tensor 'embedding.weight' holds a non-finite value (NaN at element 0)"));
+    assert_int_equal(rnnlm_model_load_ex(&rm, path, 0, &err), RNNLM_E_FORMAT);
+    assert_int_equal(rnnlm_model_load_ex(&rm, path, 0x80, &err), RNNLM_E_ARG);
+    assert_int_equal(rnnlm_model_load_ex(&rm, path, RNNLM_LOAD_ALLOW_NONFINITE, &err), RNNLM_OK);
+    rnnlm_state *s;
+    assert_int_equal(rnnlm_state_create(&s, rm, &err), RNNLM_OK);
+    int32_t ids[] = {3, 4, 5};
+    rnnlm_sentence_score sc;
+    assert_int_equal(rnnlm_score_ids(s, ids, 3, &sc, NULL, &err), RNNLM_OK);
+    if (!isnan(sc.logprob)) fail_msg("an all-NaN embedding scored %g (ppl %g)", sc.logprob, sc.ppl);
+    size_t off[] = {0, 3};
+    assert_int_equal(rnnlm_score_batch(rm, ids, off, 1, 4, &sc, NULL, &err), RNNLM_OK);
+    assert_true(isnan(sc.logprob));
+    rnnlm_state_free(s);
+    rnnlm_model_free(rm);
+    model_free(m);
+    unlink(path);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_feed_vs_eval_lstm),
@@ -454,6 +592,11 @@ int main(void) {
         cmocka_unit_test(test_threads),
         cmocka_unit_test(test_sample),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_small_widths_rnn),
+        cmocka_unit_test(test_small_widths_lstm),
+        cmocka_unit_test(test_small_widths_gru),
+        cmocka_unit_test(test_fastmath_nan),
+        cmocka_unit_test(test_nonfinite_load),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
