@@ -22,4 +22,11 @@ struct rnnlm_corpus {
 rnnlm_status corpus_add_token(rnnlm_corpus *c, const char *w, size_t len, rnnlm_err *err);
 rnnlm_status corpus_end_sentence(rnnlm_corpus *c, rnnlm_err *err);
 
+/* The rule every reader of text applies to each line (s[0..n), without its
+ * newline): no NUL byte, valid UTF-8 (no overlong forms, surrogates or code
+ * points above U+10FFFF), at most max_line bytes (0: RNNLM_MAX_LINE_DEFAULT).
+ * RNNLM_E_FORMAT with "path:lineno: ..." and the column of a bad byte. */
+rnnlm_status corpus_check_line(const char *path, size_t lineno, const char *s, size_t n, size_t max_line,
+                               rnnlm_err *err);
+
 #endif
