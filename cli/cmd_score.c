@@ -11,11 +11,12 @@
 
 #include "commands.h"
 #include "common.h"
+#include "corpus.h"
 #include "opts.h"
 #include "rnnlm.h"
 
 static int g_per_word, g_ids, g_exact, g_allow_nonfinite;
-static long g_lanes, g_threads;
+static long g_lanes, g_threads, g_max_line;
 
 static opt_spec score_opts[] = {
     {"per-word", OPT_FLAG, &g_per_word, 0, 0, NULL,
@@ -26,6 +27,7 @@ static opt_spec score_opts[] = {
     {"lanes", OPT_INT, &g_lanes, 1, 65536, NULL, "sentences scored side by side"},
     {"threads", OPT_INT, &g_threads, 0, 256, NULL, "BLAS threads (0: one per core)"},
     {"allow-nonfinite", OPT_FLAG, &g_allow_nonfinite, 0, 0, NULL, "load a model whose weights hold NaN or Inf (refused by default), for inspection"},
+    {"max-line-bytes", OPT_INT, &g_max_line, 1, 1 << 30, NULL, "longest accepted input line"},
     OPT_TABLE_END,
 };
 
@@ -55,8 +57,8 @@ static int read_input(input *in, const char *path, rnnlm_err *err) {
     else in->sent[0] = 0;
     while (!rc && (len = getline(&line, &cap, f)) >= 0) {
         lineno++;
-        if (memchr(line, '\0', (size_t)len)) {
-            rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: a NUL byte (binary input?)", name, lineno);
+        /* the rule of every text reader: no NUL, valid UTF-8, a bounded line */
+        if (corpus_check_line(name, lineno, line, (size_t)len - (line[len - 1] == '\n'), (size_t)g_max_line, err)) {
             rc = -1;
             break;
         }
@@ -95,6 +97,7 @@ int cmd_score(int argc, char **argv) {
     g_per_word = g_ids = g_exact = g_allow_nonfinite = 0;
     g_lanes = 64;
     g_threads = 0;
+    g_max_line = RNNLM_MAX_LINE_DEFAULT;
     const char *pos[2];
     int n_pos, rc = opts_parse("score", argc, argv, score_opts, NULL, pos, 2, &n_pos, "MODEL FILE|- [options]");
     if (rc) return rc > 0 ? 0 : 2;

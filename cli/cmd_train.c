@@ -13,6 +13,7 @@
 #include "commands.h"
 #include "dataset.h"
 #include "progress.h"
+#include "rundir.h"
 #include "runlog.h"
 #include "train_opts.h"
 
@@ -194,6 +195,14 @@ int cmd_train(int argc, char **argv) {
         g_train_opts.epochs = 1;
         if (!g_train_opts.max_steps) g_train_opts.max_steps = 150;
     }
+    rundir *rd = NULL;   /* --save-dir and --logdir, checked and locked before any work */
+    const char *run_dirs[] = {g_train_opts.save_dir, g_train_opts.logdir};
+    int early = train_opts_check("train", argc, argv) ? 2 : rundir_lock(&rd, run_dirs, 2, &err) ? 1 : 0;
+    if (early) {
+        if (early == 1) fprintf(stderr, "rnnlm train: %s\n", err.msg);
+        model_free(resumed); rnnlm_vocab_free(resumed_vocab); st_free(ck);
+        return early;
+    }
     long threads = g_train_opts.threads ? g_train_opts.threads : sysconf(_SC_NPROCESSORS_ONLN);
     openblas_set_num_threads((int)threads);
 
@@ -230,11 +239,6 @@ int cmd_train(int argc, char **argv) {
     sv.vocab = d.vocab;
     sv.dir = g_train_opts.save_dir;
     sv.n_kv = options_to_kv(sv.kv, 64, sv.flat);
-    if (sv.dir && mkdir(sv.dir, 0777) && access(sv.dir, W_OK)) {
-        fprintf(stderr, "rnnlm train: --save-dir: %s: cannot create or write\n", sv.dir);
-        status = 1;
-        goto done;
-    }
 
     double best = INFINITY;
     int best_epoch = 0, first = 1;
@@ -247,6 +251,12 @@ int cmd_train(int argc, char **argv) {
     int e = ck ? trainer_epoch(t) : 1;
     if (ck && trainer_epoch_step(t) >= trainer_steps_per_epoch(t)) e++, first = 0;   /* saved at an epoch's end */
     else if (!ck) first = 0;
+    if (e > g_train_opts.epochs) {   /* a resumed run has nothing left to train */
+        fprintf(stderr, "rnnlm train: --epochs %ld: the checkpoint has already finished epoch %d; "
+                "give more epochs to continue\n", g_train_opts.epochs, e - 1);
+        status = 2;
+        goto done;
+    }
     for (; e <= g_train_opts.epochs; e++, first = 0) {
         if (!first) trainer_begin_epoch(t);
         progress pr;
@@ -305,6 +315,7 @@ done:
         fprintf(stderr, "rnnlm train: --logdir: %s\n", err.msg);
         status = 1;
     }
+    rundir_unlock(rd);
     trainer_free(t);
     dataset_free(&d);
     model_free(resumed);

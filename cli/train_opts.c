@@ -2,6 +2,7 @@
 #include "train_opts.h"
 #include "dataset.h"
 
+#include <float.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -26,7 +27,7 @@ opt_spec train_opt_table[] = {
     {"batch-size", OPT_INT, &g_train_opts.batch, 1, 100000, NULL, "B, rows of a batch"},
     {"epochs", OPT_INT, &g_train_opts.epochs, 1, 100000, NULL, "training epochs"},
     {"optimizer", OPT_CHOICE, &g_train_opts.optimizer, 0, 0, "adam|adagrad|sgd", "optimiser"},
-    {"lr", OPT_FLOAT, &g_train_opts.lr, -1, 100, NULL, "learning rate (-1: 0.01 for adam, 0.1 otherwise)"},
+    {"lr", OPT_FLOAT, &g_train_opts.lr, -1, 100, NULL, "learning rate, > 0 (-1: 0.01 for adam, 0.1 otherwise)"},
     {"eps-torch", OPT_FLAG, &g_train_opts.eps_torch, 0, 0, NULL, "Adam with PyTorch's epsilon placement"},
     {"loss", OPT_CHOICE, &g_train_opts.loss, 0, 0, "full|sampled",
      "training loss: full softmax, or sampled softmax (evaluation is always full)"},
@@ -87,6 +88,44 @@ int train_opts_preset(const char *cmd, int argc, char **argv) {
     g_train_opts.epochs = 20;
     g_data_opts.corpus = "toy";
     g_data_opts.vocab_size = 15;
+    return 0;
+}
+
+/* True when --name appears in argv, as "--name V" or "--name=V". */
+static int given(int argc, char **argv, const char *name) {
+    size_t n = strlen(name);
+    for (int i = 0; i < argc; i++)
+        if (strncmp(argv[i], "--", 2) == 0 && strncmp(argv[i] + 2, name, n) == 0 &&
+            (argv[i][2 + n] == '\0' || argv[i][2 + n] == '='))
+            return 1;
+    return 0;
+}
+
+/* A positive value that the library's float keeps positive and normal. */
+static int float_positive(double x) { return x > 0 && (float)x >= FLT_MIN; }
+
+int train_opts_check(const char *cmd, int argc, char **argv) {
+    const train_opts *o = &g_train_opts;
+    if (o->lr != -1 && o->lr <= 0) {
+        fprintf(stderr, "rnnlm %s: --lr: %g is not a learning rate: give a positive number, "
+                "or -1 for the optimiser's default\n", cmd, o->lr);
+        return -1;
+    }
+    const struct { const char *name; double v; } tiny[] = {{"lr", o->lr}, {"clip", o->clip}, {"dropout", o->dropout}};
+    for (int i = 0; i < 3; i++)
+        if (tiny[i].v > 0 && !float_positive(tiny[i].v)) {
+            fprintf(stderr, "rnnlm %s: --%s: %g is too small for single precision (the smallest is %g)\n",
+                    cmd, tiny[i].name, tiny[i].v, (double)FLT_MIN);
+            return -1;
+        }
+    if (o->save_every && !o->save_dir) {
+        fprintf(stderr, "rnnlm %s: --save-every needs --save-dir (where to write the checkpoints)\n", cmd);
+        return -1;
+    }
+    if (given(argc, argv, "log-every") && !o->logdir) {
+        fprintf(stderr, "rnnlm %s: --log-every needs --logdir (where to write the logs)\n", cmd);
+        return -1;
+    }
     return 0;
 }
 

@@ -24,6 +24,12 @@ extern opt_spec train_opt_table[];   /* model shape and training */
 /* Applies defaults, then the --config preset found anywhere in argv (so that
  * other flags override it). Returns -1 after a message for a bad preset. */
 int train_opts_preset(const char *cmd, int argc, char **argv);
+/* Rules no single option's range states: --lr is -1 (the optimiser's
+ * default) or positive; a positive --lr, --clip or --dropout is a normal
+ * float (not rounded to 0 or subnormal); --save-every and --log-every need
+ * --save-dir and --logdir.
+ * argv: the command line (to see which flags were given). -1 after a message. */
+int train_opts_check(const char *cmd, int argc, char **argv);
 /* The library configuration for vocabulary size V. */
 train_config train_opts_config(long V);
 

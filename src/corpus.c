@@ -126,32 +126,41 @@ const char *corpus_word_problem(const char *w, size_t len) {
     return NULL;
 }
 
-/* Splits buf into lines and tokens, validating as it goes. brown: tokens are
- * word/tag and the word is kept. Each non-blank line closes one sentence. */
+rnnlm_status corpus_check_line(const char *path, size_t lineno, const char *line, size_t n, size_t max_line,
+                               rnnlm_err *err) {
+    const unsigned char *s = (const unsigned char *)line;
+    size_t limit = max_line ? max_line : RNNLM_MAX_LINE_DEFAULT;
+    for (size_t i = 0; i < n;) {
+        if (s[i] == 0)
+            return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: NUL byte at column %zu: a binary file, not text",
+                              path, lineno, i + 1);
+        if (s[i] < 0x80) { i++; continue; }
+        size_t k = utf8_seq(s + i, n - i);
+        if (!k)
+            return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: invalid UTF-8 byte 0x%02x at column %zu", path,
+                              lineno, s[i], i + 1);
+        i += k;
+    }
+    if (n > limit)
+        return rnnlm_fail(err, RNNLM_E_FORMAT,
+                          "%s:%zu: line of %zu bytes is longer than the limit of %zu bytes "
+                          "(--max-line-bytes)", path, lineno, n, limit);
+    return RNNLM_OK;
+}
+
+/* Splits buf into lines and tokens, validating each line (corpus_check_line).
+ * brown: tokens are word/tag and the word is kept. Each non-blank line closes
+ * one sentence. */
 static rnnlm_status tokenize(rnnlm_corpus *c, const char *path, const char *buf, size_t len,
                              size_t max_line, int brown, rnnlm_err *err) {
     const unsigned char *s = (const unsigned char *)buf;
-    size_t line = 1, line_start = 0, i = 0;
+    size_t line = 1, i = 0;
     rnnlm_status st;
     while (i < len) {
         /* one line: [i, eol) */
-        size_t eol = i;
-        while (eol < len && s[eol] != '\n') {
-            if (s[eol] == 0)
-                return rnnlm_fail(err, RNNLM_E_FORMAT,
-                                  "%s:%zu: NUL byte at column %zu: a binary file, not text", path,
-                                  line, eol - line_start + 1);
-            if (s[eol] < 0x80) { eol++; continue; }
-            size_t k = utf8_seq(s + eol, len - eol);
-            if (!k)
-                return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: invalid UTF-8 byte 0x%02x at column %zu",
-                                  path, line, s[eol], eol - line_start + 1);
-            eol += k;
-        }
-        if (eol - i > max_line)
-            return rnnlm_fail(err, RNNLM_E_FORMAT,
-                              "%s:%zu: line of %zu bytes is longer than the limit of %zu bytes "
-                              "(--max-line-bytes)", path, line, eol - i, max_line);
+        const char *nl = memchr(buf + i, '\n', len - i);
+        size_t eol = nl ? (size_t)(nl - buf) : len;
+        if ((st = corpus_check_line(path, line, buf + i, eol - i, max_line, err))) return st;
         for (size_t p = i; p < eol;) {
             while (p < eol && is_space(s[p])) p++;
             if (p == eol) break;
@@ -168,7 +177,6 @@ static rnnlm_status tokenize(rnnlm_corpus *c, const char *path, const char *buf,
         if ((st = corpus_end_sentence(c, err))) return st;
         i = eol + 1;
         line++;
-        line_start = i;
     }
     return RNNLM_OK;
 }

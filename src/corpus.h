@@ -29,4 +29,11 @@ rnnlm_status corpus_end_sentence(rnnlm_corpus *c, rnnlm_err *err);
  * checkpoint writer, so no word is accepted by one and refused by another. */
 const char *corpus_word_problem(const char *w, size_t len);
 
+/* The rule every reader of text applies to each line (s[0..n), without its
+ * newline): no NUL byte, valid UTF-8 (no overlong forms, surrogates or code
+ * points above U+10FFFF), at most max_line bytes (0: RNNLM_MAX_LINE_DEFAULT).
+ * RNNLM_E_FORMAT with "path:lineno: ..." and the column of a bad byte. */
+rnnlm_status corpus_check_line(const char *path, size_t lineno, const char *s, size_t n, size_t max_line,
+                               rnnlm_err *err);
+
 #endif

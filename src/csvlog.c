@@ -34,15 +34,26 @@ static double monotonic_now(void) {
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static rnnlm_status write_all(csvlog *c, const char *s, size_t n, rnnlm_err *err) {
-    while (n) {
-        ssize_t k = write(c->fd, s, n);
+/* Appends s[0..n) whole or not at all. A row normally goes in one write();
+ * when the kernel takes only part of it (a full disk, a file size limit) the
+ * rest is tried, and if that fails the file is cut back to where the row
+ * began, so no torn row stays behind, and the error is reported. */
+static rnnlm_status write_row(csvlog *c, const char *s, size_t n, rnnlm_err *err) {
+    off_t start = lseek(c->fd, 0, SEEK_END);
+    if (start < 0) return rnnlm_fail(err, RNNLM_E_IO, "%s: %s", c->path, strerror(errno));
+    size_t done = 0;
+    while (done < n) {
+        ssize_t k = write(c->fd, s + done, n - done);
         if (k < 0 && errno == EINTR) continue;
-        if (k <= 0)
-            return rnnlm_fail(err, RNNLM_E_IO, "%s: write failed: %s", c->path,
-                              k < 0 ? strerror(errno) : "no progress");
-        s += k;
-        n -= (size_t)k;
+        if (k <= 0) {
+            int e = k < 0 ? errno : ENOSPC;
+            if (done && ftruncate(c->fd, start) != 0)
+                return rnnlm_fail(err, RNNLM_E_IO, "%s: write failed (%s) and the partial row could "
+                                  "not be removed: %s", c->path, strerror(e), strerror(errno));
+            return rnnlm_fail(err, RNNLM_E_IO, "%s: write failed, the row was not written: %s", c->path,
+                              strerror(e));
+        }
+        done += (size_t)k;
     }
     c->dirty = true;
     return RNNLM_OK;
@@ -108,7 +119,7 @@ rnnlm_status csvlog_scalar(csvlog *c, const char *run, const char *tag, int64_t 
     if (!st) st = row_printf(c, err, ",%" PRId64 ",", step);
     if (!st) st = row_field(c, tag, err);
     if (!st) st = row_printf(c, err, ",%.9g\n", (double)value);
-    if (!st) st = write_all(c, c->row, c->len, err);
+    if (!st) st = write_row(c, c->row, c->len, err);
     if (!st && monotonic_now() - c->last_sync > CSVLOG_FLUSH_SECONDS) st = sync_now(c, err);
     return st;
 }
@@ -197,7 +208,7 @@ rnnlm_status csvlog_open(csvlog **out, const char *path, rnnlm_err *err) {
     if (!st && !S_ISREG(sb.st_mode))
         st = rnnlm_fail(err, RNNLM_E_IO, "%s: not a regular file", path);
     if (!st && sb.st_size > 0) st = adopt_existing(c, sb.st_size, err);
-    if (!st && sb.st_size == 0) st = write_all(c, CSVLOG_HEADER "\n", sizeof CSVLOG_HEADER, err);
+    if (!st && sb.st_size == 0) st = write_row(c, CSVLOG_HEADER "\n", sizeof CSVLOG_HEADER, err);
     if (st) {
         csvlog_close(c, NULL);
         return st;

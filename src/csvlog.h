@@ -11,8 +11,10 @@
  *
  * An existing log is appended to (a resumed run continues it) after checking
  * its header; a torn last row left by a crash is cut off first. Each row goes
- * to the kernel in one write(); fdatasync() on csvlog_flush() and on its own
- * when more than CSVLOG_FLUSH_SECONDS passed since the last one. */
+ * to the kernel in one write(), whole or not at all: a write that fails part
+ * way (a full disk) is cut back to the row's start and reported. fdatasync()
+ * on csvlog_flush() and on its own when more than CSVLOG_FLUSH_SECONDS passed
+ * since the last one. */
 #ifndef RNNLM_CSVLOG_H
 #define RNNLM_CSVLOG_H
 

@@ -105,6 +105,20 @@ expect 1 "$tmp/missing.txt" eval "$M" "$tmp/missing.txt"
 printf 'a\0b\n' > "$tmp/nul.txt"
 expect 1 "$tmp/nul.txt:1" score "$M" "$tmp/nul.txt"
 expect 2 "--lanes" score "$M" "$tmp/s.txt" --lanes 0
+# one rule for every reader of text: score refuses what eval and train refuse, with the same message
+printf 'the cat\nbad \377 byte\n' > "$tmp/bad_utf8.txt"
+printf 'the cat\noverlong \300\257 slash\n' > "$tmp/overlong.txt"
+printf 'the cat\nhalf \355\240\200 surrogate\n' > "$tmp/surrogate.txt"
+for f in bad_utf8 overlong surrogate; do
+  expect 1 "$tmp/$f.txt:2: invalid UTF-8" score "$M" "$tmp/$f.txt"
+  sed 's/^rnnlm score: //' "$tmp/err" > "$tmp/err_score"
+  expect 1 "$tmp/$f.txt:2: invalid UTF-8" eval "$M" "$tmp/$f.txt"
+  sed 's/^rnnlm eval: //' "$tmp/err" | cmp -s - "$tmp/err_score" || fail "score and eval differ on $f.txt"
+done
+"$R" score "$M" - < "$tmp/bad_utf8.txt" > /dev/null 2> "$tmp/err"
+[ $? -eq 1 ] && grep -qF "<stdin>:2: invalid UTF-8 byte 0xff at column 5" "$tmp/err" ||
+  fail "score - on invalid UTF-8: $(cat "$tmp/err")"
+expect 1 "$tmp/s.txt:1: line of" score "$M" "$tmp/s.txt" --max-line-bytes 3
 expect 2 "--temperature" generate "$M" --temperature -1
 expect 2 "--temperature" generate "$M" --temperature abc
 expect 2 "--top-k" generate "$M" --top-k -3

@@ -780,6 +780,57 @@ static void test_csvlog(void **state) {
     free(dir);
 }
 
+/* A full disk (here: the file-size limit, with SIGXFSZ ignored) in the middle
+ * of a row: the row is cut back whole, the error names the log, and the file
+ * still ends on a complete row. */
+static void test_csvlog_full_disk_leaves_no_torn_row(void **state) {
+    (void)state;
+    char *dir = make_tmpdir();
+    char path[4200];
+    snprintf(path, sizeof path, "%s/log.csv", dir);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        signal(SIGXFSZ, SIG_IGN);
+        struct rlimit lim = {1000, 1000};
+        if (setrlimit(RLIMIT_FSIZE, &lim) != 0) _exit(2);
+        rnnlm_err err;
+        csvlog *c;
+        if (csvlog_open(&c, path, &err)) _exit(3);
+        rnnlm_status st = RNNLM_OK;
+        int rows = 0;
+        for (; rows < 100 && st == RNNLM_OK; rows++)
+            st = csvlog_scalar(c, "train", "a rather long tag", rows, 0.1f * (float)rows, 1700000000.0, &err);
+        if (st != RNNLM_E_IO || !strstr(err.msg, path) || rows < 10) _exit(4);
+        /* the same row again fails the same way and leaves the file as it was */
+        int last = rows - 1;
+        if (csvlog_scalar(c, "train", "a rather long tag", last, 0.1f * (float)last, 1700000000.0, &err) !=
+            RNNLM_E_IO)
+            _exit(5);
+        csvlog_close(c, NULL);
+        _exit(0);
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    size_t n;
+    char *text = (char *)slurp(path, &n);
+    assert_true(n > 1000 - 60 && n < 1000); /* the limit fell inside a row */
+    assert_int_equal(text[n - 1], '\n');
+    size_t rows = 0;
+    for (char *line = strchr(text, '\n') + 1; line < text + n; line = strchr(line, '\n') + 1, rows++) {
+        char tag[32];
+        int step;
+        assert_int_equal(sscanf(line, "1700000000.000000,train,%d,%31[^,],", &step, tag), 2);
+        assert_int_equal(step, (int)rows);
+    }
+    assert_true(rows >= 10);
+    free(text);
+    rm_rf(dir);
+    free(dir);
+}
+
 /* ---- the sample for tests/test_tb_reader.sh ---------------------------------
  * Keep in step with the expectations in that script. */
 
@@ -821,6 +872,7 @@ int main(void) {
         cmocka_unit_test(test_failed_write_leaves_no_torn_record),
         cmocka_unit_test(test_error_paths),
         cmocka_unit_test(test_csvlog),
+        cmocka_unit_test(test_csvlog_full_disk_leaves_no_torn_row),
         cmocka_unit_test(test_sample_file),
     };
     const char *sample = getenv("TFEVENTS_SAMPLE_DIR");

@@ -1,0 +1,36 @@
+/* rundir.h: the directories a training run writes (--save-dir, --logdir),
+ * claimed before the first step so that a bad one fails at once and two runs
+ * never write the same one:
+ *
+ *   - each is created when missing (with its parents), must be a directory,
+ *     and must let us create a file: a probe DIR/.rnnlm-probe.<pid> is
+ *     created and removed;
+ *   - an exclusive flock() on DIR/.rnnlm.lock (which holds the pid of the
+ *     run owning it) is taken without waiting; a second writer is refused
+ *     with the holder's pid. The kernel drops the lock when the process ends,
+ *     however it ends, so a killed run leaves no stale lock (the file itself
+ *     stays; it is only the thing locked);
+ *   - once locked, the temporaries a killed run left behind are removed:
+ *     only names of the atomic writer's pattern for checkpoints,
+ *     "<name>.safetensors.tmp.<digits>", and stale probes. */
+#ifndef RNNLM_RUNDIR_H
+#define RNNLM_RUNDIR_H
+
+#include "common.h"
+
+#define RUNDIR_LOCK_NAME ".rnnlm.lock"
+
+typedef struct rundir rundir;
+
+/* Claims every distinct directory of dirs[0..n) (NULL entries are skipped;
+ * two names of the same directory are claimed once). On failure nothing
+ * stays locked and err names the directory: not a directory, not writable,
+ * or locked by pid N. */
+rnnlm_status rundir_lock(rundir **out, const char *const *dirs, size_t n, rnnlm_err *err);
+/* Releases the locks and frees (r may be NULL). */
+void rundir_unlock(rundir *r);
+/* Removes the stale temporaries of dir (see above); the caller holds its
+ * lock. The number removed goes to *removed (may be NULL). */
+rnnlm_status rundir_clean(const char *dir, size_t *removed, rnnlm_err *err);
+
+#endif

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# test_train_options.sh: `rnnlm train` refuses values it would otherwise
+# silently replace or ignore (a learning rate of 0, a clip that rounds to 0 in
+# single precision, --save-every without --save-dir, a resume with no epoch
+# left to train): exit status 2 and one stderr line naming the flag. The
+# accepted neighbours of each case still train.
+# Env: BUILD, the build directory holding rnnlm (default build).
+set -u
+R="${BUILD:-build}/rnnlm"
+[ -x "$R" ] || { echo "no $R (run make first)"; exit 1; }
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/rnnlm_train_options.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT
+failures=0
+fail() { failures=$((failures + 1)); echo "FAIL $*"; }
+short=(--config toy --epochs 1 --max-steps 2 --threads 1)
+
+# expect STATUS NEEDLE ARGS...: rnnlm train ARGS exits STATUS; when it is not 0,
+# with one stderr line naming NEEDLE.
+expect() {
+  local want=$1 needle=$2
+  shift 2
+  "$R" train "$@" > "$tmp/out" 2> "$tmp/err" < /dev/null
+  local rc=$?
+  if [ "$rc" -ne "$want" ]; then fail "train $*: exit $rc, expected $want: $(head -n 3 "$tmp/err")"
+  elif [ "$want" -ne 0 ] && [ "$(wc -l < "$tmp/err")" -ne 1 ]; then
+    fail "train $*: $(wc -l < "$tmp/err") lines on stderr"
+  elif [ "$want" -ne 0 ] && ! grep -qF -- "$needle" "$tmp/err"; then
+    fail "train $*: stderr does not name '$needle': $(cat "$tmp/err")"
+  fi
+}
+
+# --- the learning rate: -1 is the optimiser's default, anything else must be > 0 --------
+expect 2 "--lr" "${short[@]}" --lr 0
+expect 2 "--lr" "${short[@]}" --lr -0.5
+expect 2 "--lr" "${short[@]}" --lr -2
+expect 2 "--lr" "${short[@]}" --lr 1e-300
+expect 0 "" "${short[@]}" --lr -1
+grep -q "adam lr 0.01," "$tmp/out" || fail "--lr -1 is not Adam's default 0.01: $(grep lr "$tmp/out")"
+expect 0 "" "${short[@]}" --lr 0.5
+grep -q "adam lr 0.5," "$tmp/out" || fail "--lr 0.5 not used: $(grep lr "$tmp/out")"
+
+# --- values that single precision turns into 0 ---------------------------------------
+expect 2 "--clip" "${short[@]}" --clip 1e-40
+expect 2 "--dropout" "${short[@]}" --dropout 1e-50
+expect 0 "" "${short[@]}" --clip 0 --dropout 0
+
+# --- the other ranges ---------------------------------------------------------------
+expect 2 "--clip" "${short[@]}" --clip -1
+expect 2 "--dropout" "${short[@]}" --dropout 1
+expect 2 "--epochs" "${short[@]}" --epochs 0
+expect 2 "--max-time" "${short[@]}" --max-time 0
+expect 2 "--batch-size" "${short[@]}" --batch-size 0
+expect 2 "--hidden" "${short[@]}" --hidden 0
+expect 2 "--threads" "${short[@]}" --threads -1
+
+# --- options for a directory that was not given ----------------------------------------
+expect 2 "--save-dir" "${short[@]}" --save-every 5
+expect 2 "--logdir" "${short[@]}" --log-every 5
+expect 2 "--logdir" "${short[@]}" --log-every=1
+expect 0 "" "${short[@]}" --save-every 1 --save-dir "$tmp/ck" --log-every 2 --logdir "$tmp/log"
+
+# --- a resumed run with no epoch left -----------------------------------------------------
+"$R" train --config toy --epochs 2 --max-steps 2 --threads 1 --save-dir "$tmp/done" > /dev/null 2>&1 ||
+  fail "a 2-epoch run failed"
+expect 2 "--epochs 2" --resume "$tmp/done/last.safetensors" --epochs 2
+expect 0 "" --resume "$tmp/done/last.safetensors" --epochs 3
+grep -q '^epoch 3/3' "$tmp/out" || fail "the resumed run did not train epoch 3"
+
+echo "$failures failure(s)"
+[ "$failures" -eq 0 ]
