@@ -190,6 +190,10 @@ int cmd_train(int argc, char **argv) {
     printf("training: %s pipeline, B = %d, T = %d, %s lr %g, clip %g, %ld epochs of %zu steps, %ld threads\n",
            cfg.pipeline == PIPE_WINDOWED ? "windowed" : "stateful", cfg.B, cfg.T, opt_kind_name(cfg.opt.kind),
            (double)cfg.opt.lr, (double)cfg.opt.clip, g_train_opts.epochs, trainer_steps_per_epoch(t), threads);
+    int tb, tt;
+    trainer_batch_shape(t, &tb, &tt);
+    if (tb != cfg.B || tt != cfg.T)
+        printf("note: the training data are too short for a batch of %d x %d: batches of %d x %d\n", cfg.B, cfg.T, tb, tt);
 
     if (g_train_opts.logdir &&
         (runlog_open(&rl, g_train_opts.logdir, &err) || runlog_text(rl, "config", 0, summary, &err))) {
