@@ -84,6 +84,7 @@ static int options_from_checkpoint(const st_file *f, int argc, char **argv) {
 static int log_scalar(runlog *rl, run_kind run, const char *tag, int64_t step, double v) {
     rnnlm_err err;
     if (rl && runlog_scalar(rl, run, tag, step, v, &err)) {
+        progress_break();
         fprintf(stderr, "rnnlm train: --logdir: %s\n", err.msg);
         return -1;
     }
@@ -136,6 +137,7 @@ static int save(saver *s, const char *name, double best, int best_epoch, int64_t
     for (int i = 0; i < 6; i++) s->flat[2 * n + i] = extra[i];
     rnnlm_err err;
     if (trainer_save(s->t, path, s->vocab, s->flat, n + 3, &err)) {
+        progress_break();
         fprintf(stderr, "rnnlm train: --save-dir: %s\n", err.msg);
         return -1;
     }
@@ -254,13 +256,15 @@ int cmd_train(int argc, char **argv) {
         progress_end(&pr);
         printf("epoch %d/%ld - %.0fs - %.0f tok/s", e, g_train_opts.epochs, p.seconds,
                (double)p.epoch_sum.count / p.seconds);
+        progress_line_open(&pr);
         print_eval("train", &p.epoch_sum);
         if (log_epoch(rl, RUN_TRAIN, e, &p.epoch_sum)) { status = 1; goto done; }
         int improved = 0;
         if (val) {
             batch_stats vs;
             if (trainer_evaluate(t, val->x, val->y, val->n, &vs, &err)) {
-                fprintf(stderr, "\nrnnlm train: evaluation: %s\n", err.msg);
+                progress_break();
+                fprintf(stderr, "rnnlm train: evaluation: %s\n", err.msg);
                 status = 1;
                 goto done;
             }
@@ -270,8 +274,7 @@ int cmd_train(int argc, char **argv) {
             if (ppl < best) { best = ppl; best_epoch = e; improved = 1; }
         }
         if (p.skipped_total) printf(" - skipped steps %zu", p.skipped_total);
-        printf("\n");
-        fflush(stdout);
+        progress_break();   /* the summary's end */
         if (save(&sv, "last", best, best_epoch, global_step) || (improved && save(&sv, "best", best, best_epoch, global_step))) {
             status = 1;
             goto done;
@@ -280,6 +283,7 @@ int cmd_train(int argc, char **argv) {
     }
     if (val && best_epoch) printf("best %s perplexity %.2f at epoch %d\n", val->name, best, best_epoch);
 done:
+    progress_break();
     if (rl && runlog_close(rl, &err) && !status) {
         fprintf(stderr, "rnnlm train: --logdir: %s\n", err.msg);
         status = 1;
