@@ -144,6 +144,79 @@ static int save(saver *s, const char *name, double best, int best_epoch, int64_t
     return 0;
 }
 
+/* The best weights kept in memory for the test evaluation when no
+ * --save-dir holds them: a copy at every improvement. */
+typedef struct {
+    int on;
+    float *w;
+    int epoch;
+} kept_weights;
+
+static void keep_best(kept_weights *k, trainer *t, int epoch) {
+    size_t n = model_n_params(trainer_model(t));
+    if (!k->on || (!k->w && !(k->w = malloc(n * sizeof *k->w)))) return;   /* no copy: the final weights */
+    memcpy(k->w, model_params(trainer_model(t)), n * sizeof *k->w);
+    k->epoch = epoch;
+}
+
+/* Puts the best checkpoint DIR/best.safetensors of this run (its epoch is
+ * best_epoch) into the trainer's model; 0 when it is not there. -1 after a
+ * message. */
+static int load_best(trainer *t, const char *dir, int best_epoch, char *path, size_t cap) {
+    snprintf(path, cap, "%s/best.safetensors", dir);
+    if (access(path, F_OK)) return 0;
+    rnnlm_err err;
+    model *bm = NULL;
+    rnnlm_vocab *bv = NULL;
+    st_file *f = NULL;
+    if (checkpoint_load(path, &bm, &bv, &f, &err)) {
+        progress_break();
+        fprintf(stderr, "rnnlm train: test: %s\n", err.msg);
+        return -1;
+    }
+    const char *be = checkpoint_get_meta(f, "run.best_epoch");
+    size_t n = model_n_params(trainer_model(t));
+    int ours = be && atoi(be) == best_epoch && model_n_params(bm) == n;
+    if (ours) memcpy(model_params(trainer_model(t)), model_params(bm), n * sizeof(float));
+    model_free(bm);
+    rnnlm_vocab_free(bv);
+    st_free(f);
+    return ours;
+}
+
+/* After training with --valid and --test: the best weights evaluated on the
+ * test set (the best checkpoint in --save-dir, else the best weights kept in
+ * memory, else the final ones, as the line says), printed and logged as the
+ * run "test" at their epoch. -1 after a message. */
+static int test_best(trainer *t, const split_data *test, const char *dir, const kept_weights *k, int best_epoch,
+                     runlog *rl) {
+    char path[4200], from[4300];
+    int epoch = trainer_epoch(t), got = 0;
+    if (dir && best_epoch && (got = load_best(t, dir, best_epoch, path, sizeof path)) < 0) return -1;
+    if (got) {
+        epoch = best_epoch;
+        snprintf(from, sizeof from, "best checkpoint %s", path);
+    } else if (k->w && best_epoch && k->epoch == best_epoch) {
+        memcpy(model_params(trainer_model(t)), k->w, model_n_params(trainer_model(t)) * sizeof *k->w);
+        epoch = best_epoch;
+        snprintf(from, sizeof from, "best weights (kept in memory)");
+    } else {
+        snprintf(from, sizeof from, "final weights");
+    }
+    batch_stats ts;
+    rnnlm_err err;
+    if (trainer_evaluate(t, test->x, test->y, test->n, &ts, &err)) {
+        progress_break();
+        fprintf(stderr, "rnnlm train: test: %s\n", err.msg);
+        return -1;
+    }
+    printf("test: the %s, epoch %d", from, epoch);
+    print_eval("test", &ts);
+    printf("\n");
+    fflush(stdout);
+    return log_epoch(rl, RUN_TEST, epoch, &ts);
+}
+
 int cmd_train(int argc, char **argv) {
     data_opts_defaults(&g_data_opts);
     if (train_opts_preset("train", argc, argv)) return 2;
@@ -176,6 +249,7 @@ int cmd_train(int argc, char **argv) {
     runlog *rl = NULL;
     saver sv;
     memset(&sv, 0, sizeof sv);
+    kept_weights kept = {0, NULL, 0};
     if (dataset_load(&d, &g_data_opts)) { status = 1; goto done; }
     const split_data *val = d.valid.n ? &d.valid : d.test.n ? &d.test : NULL;
     train_config cfg = train_opts_config((long)rnnlm_vocab_size(d.vocab));
@@ -206,6 +280,7 @@ int cmd_train(int argc, char **argv) {
     sv.t = t;
     sv.vocab = d.vocab;
     sv.dir = g_train_opts.save_dir;
+    kept.on = d.valid.n && d.test.n && !sv.dir;
     sv.n_kv = options_to_kv(sv.kv, 64, sv.flat);
     if (sv.dir && mkdir(sv.dir, 0777) && access(sv.dir, W_OK)) {
         fprintf(stderr, "rnnlm train: --save-dir: %s: cannot create or write\n", sv.dir);
@@ -271,7 +346,7 @@ int cmd_train(int argc, char **argv) {
             print_eval(val->name, &vs);
             if (log_epoch(rl, RUN_VALIDATION, e, &vs)) { status = 1; goto done; }
             double ppl = exp(vs.loss_sum / (double)vs.count);
-            if (ppl < best) { best = ppl; best_epoch = e; improved = 1; }
+            if (ppl < best) { best = ppl; best_epoch = e; improved = 1; keep_best(&kept, t, e); }
         }
         if (p.skipped_total) printf(" - skipped steps %zu", p.skipped_total);
         progress_break();   /* the summary's end */
@@ -282,12 +357,14 @@ int cmd_train(int argc, char **argv) {
         if (rl && runlog_flush(rl, &err)) { fprintf(stderr, "rnnlm train: --logdir: %s\n", err.msg); status = 1; goto done; }
     }
     if (val && best_epoch) printf("best %s perplexity %.2f at epoch %d\n", val->name, best, best_epoch);
+    if (d.valid.n && d.test.n && test_best(t, &d.test, sv.dir, &kept, best_epoch, rl)) status = 1;
 done:
     progress_break();
     if (rl && runlog_close(rl, &err) && !status) {
         fprintf(stderr, "rnnlm train: --logdir: %s\n", err.msg);
         status = 1;
     }
+    free(kept.w);
     trainer_free(t);
     dataset_free(&d);
     model_free(resumed);

@@ -74,5 +74,29 @@ a=$(nats "$(ev "$tmp/a.txt" --batch-size 1)"); c=$(nats "$(ev "$tmp/c.txt" --bat
 awk -v a="$a" -v c="$c" -v ac="$ac" 'BEGIN { d = 15 * ac - (7 * a + 8 * c); exit !(d * d < 1e-8) }' ||
   fail "eval: the last pair does not continue the last row: 15 x $ac != 7 x $a + 8 x $c"
 
+# --- train --train A --valid B --test C: the best weights on C --------------------------
+# sentences of 3..9 words from 14, by a fixed linear congruential generator
+gen() { awk -v n="$1" -v s="$2" 'BEGIN { split("the a cat dog sat ran on under mat rug house big small red", w, " ")
+  for (i = 0; i < n; i++) { s = (s * 1103515245 + 12345) % 2147483648; k = 3 + s % 7; line = ""
+    for (j = 0; j < k; j++) { s = (s * 1103515245 + 12345) % 2147483648; line = line w[1 + int(s / 65536) % 14] " " }
+    print line "." } }'; }
+gen 300 1 > "$tmp/tr.txt"; gen 40 2 > "$tmp/va.txt"; gen 40 3 > "$tmp/te.txt"
+targs=(train --train "$tmp/tr.txt" --valid "$tmp/va.txt" --test "$tmp/te.txt" --hidden 16 --layers 1 --batch-size 4
+       --max-time 10 --epochs 3 --threads 1)
+out=$("$R" "${targs[@]}" --save-dir "$tmp/run" --logdir "$tmp/run" 2>&1) || fail "train --test exited $?: $out"
+best=$(echo "$out" | sed -n 's/^best valid perplexity [0-9.]* at epoch \([0-9]*\)$/\1/p')
+line=$(echo "$out" | grep '^test: ')
+echo "$line" | grep -q "^test: the best checkpoint $tmp/run/best.safetensors, epoch $best - test_loss [0-9.]* - test_ppl [0-9.]* - test_acc [0-9.]*$" ||
+  fail "train --test: no test line for the best checkpoint (epoch '$best'): $(echo "$out" | tail -n 3)"
+# the figure is rnnlm eval's of the best checkpoint on C (the recipe's batching, as validation)
+ppl=$("$R" eval "$tmp/run/best.safetensors" "$tmp/te.txt" --recipe-batching | sed -n 's/^perplexity //p')
+echo "$line" | grep -q " - test_ppl $(printf '%.2f' "$ppl") - " || fail "train --test: test_ppl is not eval's $ppl: $line"
+[ "$(grep -c ",test,$best,epoch_" "$tmp/run/log.csv")" -eq 3 ] || fail "train --test: no test rows in log.csv"
+ls "$tmp/run/test/"events.out.tfevents.* > /dev/null 2>&1 || fail "train --test: no TensorBoard events in LOGDIR/test"
+# without --save-dir: the best weights kept in memory, the same figures
+out2=$("$R" "${targs[@]}" 2>&1) || fail "train --test without --save-dir exited $?"
+[ "$(echo "$out2" | grep '^test: ')" = "test: the best weights (kept in memory), epoch $best${line#*epoch $best}" ] ||
+  fail "train --test without --save-dir: $(echo "$out2" | grep '^test: ') vs $line"
+
 [ "$failures" -eq 0 ] || { echo "$failures failure(s)"; exit 1; }
 echo "ok"
