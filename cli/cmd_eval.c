@@ -3,7 +3,10 @@
  * model's own vocabulary and canonicalisation, evaluated as the recipe
  * evaluates (and as `rnnlm train` validates): the id stream (<s> before
  * every sentence and after the last), cut into B rows carried across
- * batches of T steps, model_eval_batch on each. */
+ * batches of T steps, model_eval_batch on each. The n mod B pairs that
+ * batching leaves over (the recipe drops them) are then scored as one more
+ * row continuing the last row's state, so every prediction counts
+ * (--recipe-batching: dropped, the recipe's figure). */
 #include <cblas.h>
 #include <math.h>
 #include <stdio.h>
@@ -18,7 +21,7 @@
 
 static data_opts g_eo;
 static long g_batch, g_time, g_threads;
-static int g_part, g_allow_nonfinite;
+static int g_part, g_allow_nonfinite, g_recipe;
 
 static opt_spec eval_opts[] = {
     {"corpus", OPT_STR, &g_eo.corpus, 0, 0, NULL, "brown or toy instead of FILE: evaluate on a split of it"},
@@ -33,8 +36,40 @@ static opt_spec eval_opts[] = {
     {"max-time", OPT_INT, &g_time, 0, 100000, NULL, "T, steps of a batch (0: the model's training T, else 25)"},
     {"threads", OPT_INT, &g_threads, 0, 256, NULL, "BLAS threads (0: one per core)"},
     {"allow-nonfinite", OPT_FLAG, &g_allow_nonfinite, 0, 0, NULL, "load a model whose weights hold NaN or Inf (refused by default), for inspection"},
+    {"recipe-batching", OPT_FLAG, &g_recipe, 0, 0, NULL,
+     "drop the last n mod B predictions as the recipe's B x T batching does (its figure)"},
     OPT_TABLE_END,
 };
+
+/* Scores the n pairs x -> y that follow the last of the B rows just
+ * evaluated, as that row's continuation: its final state (model_state's
+ * layout, row B-1 of each layer's h and c) becomes the state of a one-row
+ * batch, then up to T pairs a batch. Adds to *tot and *unk. */
+static rnnlm_status eval_tail(model *m, const int32_t *x, const int32_t *y, size_t n, int B, int T,
+                              batch_stats *tot, size_t *unk, rnnlm_err *err) {
+    const model_config *cfg = model_cfg(m);
+    size_t H = (size_t)cfg->H, L = (size_t)cfg->L, parts = cfg->cell == CELL_LSTM ? 2 : 1;
+    float *row = malloc(parts * L * H * sizeof *row);
+    if (!row) return rnnlm_fail(err, RNNLM_E_NOMEM, "out of memory");
+    for (size_t p = 0; p < parts; p++)   /* (L, B, H): layer l, row B-1 */
+        for (size_t l = 0; l < L; l++)
+            memcpy(row + (p * L + l) * H, model_state(m) + (p * L + l) * (size_t)B * H + (size_t)(B - 1) * H,
+                   H * sizeof *row);
+    rnnlm_status st = model_reserve(m, 1, T, err);
+    if (!st) memcpy(model_state(m), row, parts * L * H * sizeof *row);   /* (L, 1, H) */
+    free(row);
+    for (size_t c = 0; !st && c < n; c += (size_t)T) {
+        int w = n - c < (size_t)T ? (int)(n - c) : T;
+        batch_stats bs;
+        st = model_eval_batch(m, x + c, y + c, 1, w, &bs, err);
+        if (st) break;
+        tot->loss_sum += bs.loss_sum;
+        tot->correct += bs.correct;
+        tot->count += bs.count;
+        for (int i = 0; i < w; i++) *unk += y[c + (size_t)i] == RNNLM_UNK;
+    }
+    return st;
+}
 
 int cmd_eval(int argc, char **argv) {
     data_opts_defaults(&g_eo);
@@ -44,6 +79,7 @@ int cmd_eval(int argc, char **argv) {
     g_threads = 0;
     g_part = 0;
     g_allow_nonfinite = 0;
+    g_recipe = 0;
     const char *pos[2];
     int n_pos, rc = opts_parse("eval", argc, argv, eval_opts, NULL, pos, 2, &n_pos,
                                "MODEL FILE | MODEL --corpus brown|toy [options]");
@@ -144,13 +180,21 @@ int cmd_eval(int argc, char **argv) {
         tot.count += bs.count;
         for (size_t i = 0; i < (size_t)B * w; i++) unk += yb[i] == RNNLM_UNK;
     }
+    size_t tail = n - (size_t)B * sb.rows_len;
+    if (!g_recipe && tail && eval_tail(m, x + (n - tail), y + (n - tail), tail, B, T, &tot, &unk, &err)) {
+        fprintf(stderr, "rnnlm eval: %s\n", err.msg);
+        goto done;
+    }
+    char left[96] = "";
+    if (tail)
+        snprintf(left, sizeof left, g_recipe ? "; the last %zu dropped" : "; the last %zu as one more row", tail);
     double ce = tot.loss_sum / (double)tot.count;
     const model_config *cfg = model_cfg(m);
     printf("model: %s (%s, V %d, E %d, H %d, L %d)\n", pos[0],
            cfg->cell == CELL_LSTM ? "LSTM" : cfg->cell == CELL_GRU ? "GRU" : "RNN", cfg->V, cfg->E, cfg->H,
            cfg->L);
-    printf("data: %s (%s): %zu sentences, %zu tokens, %lld predictions (B %d, T %d)\n",
-           g_eo.corpus ? g_eo.corpus : pos[1], what, sentences, tokens, (long long)tot.count, B, T);
+    printf("data: %s (%s): %zu sentences, %zu tokens, %lld predictions (B %d, T %d%s)\n",
+           g_eo.corpus ? g_eo.corpus : pos[1], what, sentences, tokens, (long long)tot.count, B, T, left);
     printf("perplexity %.4f\n", exp(ce));
     printf("cross-entropy %.6f nats %.6f bits\n", ce, ce / log(2.0));
     printf("accuracy %.6f\n", (double)tot.correct / (double)tot.count);

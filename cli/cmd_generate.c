@@ -2,7 +2,8 @@
  * and an optional prompt: greedy at temperature 0, otherwise sampled
  * (rnnlm_sample) with random numbers from a seeded rnnlm_rng, so a seed
  * reproduces its text. Prints the prompt's words, then the generated ones,
- * on one line. */
+ * one sentence per line: the sentence marker <s> ends a line (--raw: the
+ * token stream on one line, <s> written out). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +16,7 @@
 static const char *g_prompt;
 static long g_words, g_top_k, g_seed;
 static double g_temperature;
-static int g_stop, g_allow_nonfinite;
+static int g_stop, g_allow_nonfinite, g_raw;
 
 static opt_spec generate_opts[] = {
     {"prompt", OPT_STR, &g_prompt, 0, 0, NULL, "words to start from (after <s>)"},
@@ -25,6 +26,7 @@ static opt_spec generate_opts[] = {
     {"seed", OPT_INT, &g_seed, 0, 1e18, NULL, "seed of the sampling (the same seed, the same text)"},
     {"stop-at-eos", OPT_FLAG, &g_stop, 0, 0, NULL, "stop when the model ends the sentence (<s>)"},
     {"allow-nonfinite", OPT_FLAG, &g_allow_nonfinite, 0, 0, NULL, "load a model whose weights hold NaN or Inf (refused by default), for inspection"},
+    {"raw", OPT_FLAG, &g_raw, 0, 0, NULL, "the raw token stream on one line, <s> written out"},
     OPT_TABLE_END,
 };
 
@@ -36,6 +38,7 @@ int cmd_generate(int argc, char **argv) {
     g_temperature = 1.0;
     g_stop = 0;
     g_allow_nonfinite = 0;
+    g_raw = 0;
     const char *pos[1];
     int n_pos, rc = opts_parse("generate", argc, argv, generate_opts, NULL, pos, 1, &n_pos, "MODEL [options]");
     if (rc) return rc > 0 ? 0 : 2;
@@ -69,6 +72,7 @@ int cmd_generate(int argc, char **argv) {
         printf(first ? "%s" : " %s", w);
         first = 0;
     }
+    int wrote = !first;
     rnnlm_rng rng;
     rnnlm_rng_seed(&rng, (uint64_t)g_seed);
     for (long i = 0; i < g_words; i++) {
@@ -78,12 +82,19 @@ int cmd_generate(int argc, char **argv) {
             goto done;
         }
         const char *word = rnnlm_vocab_word(v, id);
-        if (g_stop && strcmp(word, "<s>") == 0) break;
-        printf(first ? "%s" : " %s", word);
-        first = 0;
+        int marker = strcmp(word, "<s>") == 0;
+        if (g_stop && marker) break;
+        if (marker && !g_raw) {   /* a sentence ends: so does its line */
+            if (!first) putchar('\n');
+            first = 1;
+        } else {
+            printf(first ? "%s" : " %s", word);
+            first = 0;
+            wrote = 1;
+        }
         rnnlm_feed(s, id, lp, &err);
     }
-    putchar('\n');
+    if (!first || !wrote) putchar('\n');   /* the last line, or one empty line */
     if (fflush(stdout) || ferror(stdout)) {
         fprintf(stderr, "rnnlm generate: writing the text failed\n");
         goto done;

@@ -85,6 +85,7 @@ static int options_from_checkpoint(const st_file *f, int argc, char **argv) {
 static int log_scalar(runlog *rl, run_kind run, const char *tag, int64_t step, double v) {
     rnnlm_err err;
     if (rl && runlog_scalar(rl, run, tag, step, v, &err)) {
+        progress_break();
         fprintf(stderr, "rnnlm train: --logdir: %s\n", err.msg);
         return -1;
     }
@@ -137,6 +138,7 @@ static int save(saver *s, const char *name, double best, int best_epoch, int64_t
     for (int i = 0; i < 6; i++) s->flat[2 * n + i] = extra[i];
     rnnlm_err err;
     if (trainer_save(s->t, path, s->vocab, s->flat, n + 3, &err)) {
+        progress_break();
         fprintf(stderr, "rnnlm train: --save-dir: %s\n", err.msg);
         return -1;
     }
@@ -170,6 +172,79 @@ static int run_history(const st_file *ck, int epoch, double *best, int *best_epo
     *best_epoch = (int)be;
     *global_step = gs;
     return 0;
+}
+
+/* The best weights kept in memory for the test evaluation when no
+ * --save-dir holds them: a copy at every improvement. */
+typedef struct {
+    int on;
+    float *w;
+    int epoch;
+} kept_weights;
+
+static void keep_best(kept_weights *k, trainer *t, int epoch) {
+    size_t n = model_n_params(trainer_model(t));
+    if (!k->on || (!k->w && !(k->w = malloc(n * sizeof *k->w)))) return;   /* no copy: the final weights */
+    memcpy(k->w, model_params(trainer_model(t)), n * sizeof *k->w);
+    k->epoch = epoch;
+}
+
+/* Puts the best checkpoint DIR/best.safetensors of this run (its epoch is
+ * best_epoch) into the trainer's model; 0 when it is not there. -1 after a
+ * message. */
+static int load_best(trainer *t, const char *dir, int best_epoch, char *path, size_t cap) {
+    snprintf(path, cap, "%s/best.safetensors", dir);
+    if (access(path, F_OK)) return 0;
+    rnnlm_err err;
+    model *bm = NULL;
+    rnnlm_vocab *bv = NULL;
+    st_file *f = NULL;
+    if (checkpoint_load(path, &bm, &bv, &f, &err)) {
+        progress_break();
+        fprintf(stderr, "rnnlm train: test: %s\n", err.msg);
+        return -1;
+    }
+    const char *be = checkpoint_get_meta(f, "run.best_epoch");
+    size_t n = model_n_params(trainer_model(t));
+    int ours = be && atoi(be) == best_epoch && model_n_params(bm) == n;
+    if (ours) memcpy(model_params(trainer_model(t)), model_params(bm), n * sizeof(float));
+    model_free(bm);
+    rnnlm_vocab_free(bv);
+    st_free(f);
+    return ours;
+}
+
+/* After training with --valid and --test: the best weights evaluated on the
+ * test set (the best checkpoint in --save-dir, else the best weights kept in
+ * memory, else the final ones, as the line says), printed and logged as the
+ * run "test" at their epoch. -1 after a message. */
+static int test_best(trainer *t, const split_data *test, const char *dir, const kept_weights *k, int best_epoch,
+                     runlog *rl) {
+    char path[4200], from[4300];
+    int epoch = trainer_epoch(t), got = 0;
+    if (dir && best_epoch && (got = load_best(t, dir, best_epoch, path, sizeof path)) < 0) return -1;
+    if (got) {
+        epoch = best_epoch;
+        snprintf(from, sizeof from, "best checkpoint %s", path);
+    } else if (k->w && best_epoch && k->epoch == best_epoch) {
+        memcpy(model_params(trainer_model(t)), k->w, model_n_params(trainer_model(t)) * sizeof *k->w);
+        epoch = best_epoch;
+        snprintf(from, sizeof from, "best weights (kept in memory)");
+    } else {
+        snprintf(from, sizeof from, "final weights");
+    }
+    batch_stats ts;
+    rnnlm_err err;
+    if (trainer_evaluate(t, test->x, test->y, test->n, &ts, &err)) {
+        progress_break();
+        fprintf(stderr, "rnnlm train: test: %s\n", err.msg);
+        return -1;
+    }
+    printf("test: the %s, epoch %d", from, epoch);
+    print_eval("test", &ts);
+    printf("\n");
+    fflush(stdout);
+    return log_epoch(rl, RUN_TEST, epoch, &ts);
 }
 
 int cmd_train(int argc, char **argv) {
@@ -212,6 +287,7 @@ int cmd_train(int argc, char **argv) {
     runlog *rl = NULL;
     saver sv;
     memset(&sv, 0, sizeof sv);
+    kept_weights kept = {0, NULL, 0};
     if (dataset_load(&d, &g_data_opts)) { status = 1; goto done; }
     const split_data *val = d.valid.n ? &d.valid : d.test.n ? &d.test : NULL;
     train_config cfg = train_opts_config((long)rnnlm_vocab_size(d.vocab));
@@ -228,6 +304,10 @@ int cmd_train(int argc, char **argv) {
     printf("training: %s pipeline, B = %d, T = %d, %s lr %g, clip %g, %ld epochs of %zu steps, %ld threads\n",
            cfg.pipeline == PIPE_WINDOWED ? "windowed" : "stateful", cfg.B, cfg.T, opt_kind_name(cfg.opt.kind),
            (double)cfg.opt.lr, (double)cfg.opt.clip, g_train_opts.epochs, trainer_steps_per_epoch(t), threads);
+    int tb, tt;
+    trainer_batch_shape(t, &tb, &tt);
+    if (tb != cfg.B || tt != cfg.T)
+        printf("note: the training data are too short for a batch of %d x %d: batches of %d x %d\n", cfg.B, cfg.T, tb, tt);
 
     if (g_train_opts.logdir &&
         (runlog_open(&rl, g_train_opts.logdir, &err) || runlog_text(rl, "config", 0, summary, &err))) {
@@ -238,6 +318,7 @@ int cmd_train(int argc, char **argv) {
     sv.t = t;
     sv.vocab = d.vocab;
     sv.dir = g_train_opts.save_dir;
+    kept.on = d.valid.n && d.test.n && !sv.dir;
     sv.n_kv = options_to_kv(sv.kv, 64, sv.flat);
 
     double best = INFINITY;
@@ -285,24 +366,25 @@ int cmd_train(int argc, char **argv) {
         progress_end(&pr);
         printf("epoch %d/%ld - %.0fs - %.0f tok/s", e, g_train_opts.epochs, p.seconds,
                (double)p.epoch_sum.count / p.seconds);
+        progress_line_open(&pr);
         print_eval("train", &p.epoch_sum);
         if (log_epoch(rl, RUN_TRAIN, e, &p.epoch_sum)) { status = 1; goto done; }
         int improved = 0;
         if (val) {
             batch_stats vs;
             if (trainer_evaluate(t, val->x, val->y, val->n, &vs, &err)) {
-                fprintf(stderr, "\nrnnlm train: evaluation: %s\n", err.msg);
+                progress_break();
+                fprintf(stderr, "rnnlm train: evaluation: %s\n", err.msg);
                 status = 1;
                 goto done;
             }
             print_eval(val->name, &vs);
             if (log_epoch(rl, RUN_VALIDATION, e, &vs)) { status = 1; goto done; }
             double ppl = exp(vs.loss_sum / (double)vs.count);
-            if (ppl < best) { best = ppl; best_epoch = e; improved = 1; }
+            if (ppl < best) { best = ppl; best_epoch = e; improved = 1; keep_best(&kept, t, e); }
         }
         if (p.skipped_total) printf(" - skipped steps %zu", p.skipped_total);
-        printf("\n");
-        fflush(stdout);
+        progress_break();   /* the summary's end */
         if (save(&sv, "last", best, best_epoch, global_step) || (improved && save(&sv, "best", best, best_epoch, global_step))) {
             status = 1;
             goto done;
@@ -310,12 +392,15 @@ int cmd_train(int argc, char **argv) {
         if (rl && runlog_flush(rl, &err)) { fprintf(stderr, "rnnlm train: --logdir: %s\n", err.msg); status = 1; goto done; }
     }
     if (val && best_epoch) printf("best %s perplexity %.2f at epoch %d\n", val->name, best, best_epoch);
+    if (d.valid.n && d.test.n && test_best(t, &d.test, sv.dir, &kept, best_epoch, rl)) status = 1;
 done:
+    progress_break();
     if (rl && runlog_close(rl, &err) && !status) {
         fprintf(stderr, "rnnlm train: --logdir: %s\n", err.msg);
         status = 1;
     }
     rundir_unlock(rd);
+    free(kept.w);
     trainer_free(t);
     dataset_free(&d);
     model_free(resumed);

@@ -4,6 +4,8 @@
 #include <math.h>
 #include <unistd.h>
 
+static FILE *g_unfinished;   /* the stream whose last line is not ended yet, if any */
+
 void progress_begin(progress *pr, FILE *f, size_t n_steps) {
     pr->f = f;
     pr->tty = isatty(fileno(f));
@@ -36,17 +38,29 @@ void progress_step(progress *pr, const train_progress *p) {
         bar[w] = '\0';
         fprintf(pr->f, "\r%zu/%zu [%s] - %s %s - %.0f tok/s - loss: %.4f - acc: %.4f - ppl: %.1f\033[K",
                 p->step, p->n_steps, bar, last ? "" : "ETA:", t, tps, loss, acc, exp(loss));
+        g_unfinished = pr->f;
     } else {
         fprintf(pr->f, "epoch %d step %zu/%zu - %s %s - %.0f tok/s - loss: %.4f - acc: %.4f - ppl: %.1f\n",
                 p->epoch, p->step, p->n_steps, last ? "took" : "ETA", t, tps, loss, acc, exp(loss));
     }
-    if (p->skipped)
+    if (p->skipped) {
         fprintf(pr->f, "%sstep %zu skipped: non-finite loss or gradient norm (%g); weights untouched\n",
                 pr->tty ? "\n" : "", p->step, p->grad_norm);
+        g_unfinished = NULL;
+    }
     fflush(pr->f);
 }
 
 void progress_end(progress *pr) {
     if (pr->tty) fputc('\n', pr->f);
+    if (g_unfinished == pr->f) g_unfinished = NULL;
     fflush(pr->f);
+}
+
+void progress_line_open(progress *pr) { g_unfinished = pr->f; }
+
+void progress_break(void) {
+    if (g_unfinished) fputc('\n', g_unfinished);
+    g_unfinished = NULL;
+    fflush(stdout);
 }

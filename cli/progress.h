@@ -17,5 +17,12 @@ void progress_begin(progress *pr, FILE *f, size_t n_steps);
 void progress_step(progress *pr, const train_progress *p);
 /* Ends the bar line (terminal) so the epoch summary starts on its own line. */
 void progress_end(progress *pr);
+/* The line now being written on pr->f (an epoch's summary still gathering
+ * its figures) is unfinished until progress_break. */
+void progress_line_open(progress *pr);
+/* Ends the unfinished progress line, if any (a bar drawn in place, an open
+ * summary), and flushes stdout: call it before printing an error, which then
+ * starts on a line of its own, and to end a summary line. */
+void progress_break(void);
 
 #endif

@@ -852,9 +852,10 @@ rnnlm_status report_render_svg(const report_log *log, FILE *f, rnnlm_err *err) {
                 hi = fmax(hi, p->ps[j].y[k]);
             }
         }
-        if (!st && metric_is(p, "perplexity") && lo > 0 && hi > 10 * lo) {
-            p->log_y = 1;   /* every drawn value is positive */
-        }
+        /* more than a decade of positive values (perplexity, a grad-norm
+         * spike at the first step, ...): a log axis; accuracy, a fraction,
+         * stays linear */
+        if (!st && !metric_is(p, "accuracy") && lo > 0 && hi > 10 * lo) p->log_y = 1;
         for (size_t j = 0; j < p->n_ps && !st; j++) {
             plot_series *ps = &p->ps[j];
             ps->colour = RUN_COLOURS[(size_t)run_rank(ps->s->run) < N_COLOURS ? (size_t)run_rank(ps->s->run) : 0];

@@ -14,8 +14,8 @@
  *   Per-batch series are a thin line, bucket-averaged down to at most
  *   REPORT_MAX_POINTS points; per-epoch series are a line with a marker at
  *   every point. Only finite values are drawn; the panel says how many were
- *   left out. The perplexity panel has a log-10 y axis when its drawn values
- *   span more than 10x. Ticks are "nice" (1, 2 or 5 times a power of ten).
+ *   left out. A panel (any but accuracy) has a log-10 y axis when its drawn
+ *   values are positive and span more than 10x. Ticks are "nice" (1, 2 or 5 times a power of ten).
  *
  * Steps and the x axis
  *   A series is per-epoch when its tag starts with "epoch_" or its run is

@@ -1,6 +1,7 @@
 /* runlog.h: a training run's log directory, laid out as Keras does:
  *   LOGDIR/train/events.out.tfevents.*       TensorBoard events of training
  *   LOGDIR/validation/events.out.tfevents.*  TensorBoard events of validation
+ *   LOGDIR/test/events.out.tfevents.*        of the test set, once it is logged
  *   LOGDIR/log.csv                           the same scalars as CSV
  * Each scalar goes to both the run's event file and the CSV. */
 #ifndef RNNLM_RUNLOG_H
@@ -8,7 +9,7 @@
 
 #include "common.h"
 
-typedef enum { RUN_TRAIN = 0, RUN_VALIDATION = 1 } run_kind;
+typedef enum { RUN_TRAIN = 0, RUN_VALIDATION = 1, RUN_TEST = 2 } run_kind;
 
 typedef struct runlog runlog;
 

@@ -19,7 +19,8 @@ struct trainer {
     optim *o;
     rnnlm_stream_batcher sb;
     rnnlm_window_batcher wb;
-    int32_t *xb, *yb;          /* (B, T) the current batch */
+    int B, T;                  /* the batches' shape: cfg's, smaller on data too short for one */
+    int32_t *xb, *yb;          /* (cfg B, cfg T) the current batch */
     rnnlm_rng rng;             /* dropout masks */
     train_progress p;
     int bad_run;
@@ -57,6 +58,30 @@ static rnnlm_status sparse_clip_step(trainer *t, double *norm, rnnlm_err *err) {
 }
 
 
+/* Windows of T the windowed pipeline cuts from n pairs (rnnlm.h). */
+static size_t window_count(size_t n, int T) {
+    return n + 1 >= (size_t)T ? (n + 1 - (size_t)T) / (size_t)T : 0;
+}
+
+/* The stateful shape for n pairs: (B, T) when they fill one batch, as the
+ * recipe; otherwise as many rows of T pairs as they fill, or, shorter than
+ * T pairs, one row of all of them (n = 0 keeps (1, 1): the batcher refuses). */
+static void stream_shape(size_t n, int B, int T, int *rb, int *rt) {
+    *rb = B;
+    *rt = T;
+    if ((size_t)B * (size_t)T <= n) return;
+    size_t rows = n / (size_t)T;
+    *rb = rows < 1 ? 1 : (int)rows;
+    if (rows < 1) *rt = n < 1 ? 1 : (int)n;
+}
+
+/* The windowed shape for n pairs: B windows a batch, fewer when the data
+ * makes fewer (then one batch of them all); no window keeps B (refused). */
+static int window_rows(size_t n, int B, int T) {
+    size_t w = window_count(n, T);
+    return w && w < (size_t)B ? (int)w : B;
+}
+
 rnnlm_status trainer_create(trainer **out, const train_config *cfg, const int32_t *x, const int32_t *y,
                             size_t n, rnnlm_err *err) {
     trainer *t = rnnlm_calloc(1, sizeof *t, "trainer", err);
@@ -64,12 +89,17 @@ rnnlm_status trainer_create(trainer **out, const train_config *cfg, const int32_
     t->cfg = *cfg;
     if (t->cfg.max_bad_steps < 1) t->cfg.max_bad_steps = 1;
     rnnlm_status st;
-    if (cfg->pipeline == PIPE_WINDOWED)
-        st = rnnlm_window_batcher_init(&t->wb, x, y, n, cfg->B, cfg->T, (size_t)cfg->B * (size_t)cfg->T, 1, err);
-    else
-        st = rnnlm_stream_batcher_init(&t->sb, x, y, n, cfg->B, cfg->T, 0, err);
+    t->B = cfg->B;
+    t->T = cfg->T;
+    if (cfg->pipeline == PIPE_WINDOWED) {
+        t->B = window_rows(n, cfg->B, cfg->T);
+        st = rnnlm_window_batcher_init(&t->wb, x, y, n, t->B, t->T, (size_t)cfg->B * (size_t)cfg->T, 1, err);
+    } else {
+        stream_shape(n, cfg->B, cfg->T, &t->B, &t->T);
+        st = rnnlm_stream_batcher_init(&t->sb, x, y, n, t->B, t->T, 0, err);
+    }
     if (!st) st = model_create(&t->m, &cfg->model, err);
-    if (!st) st = model_reserve(t->m, cfg->B, cfg->T, err);
+    if (!st) st = model_reserve(t->m, t->B, t->T, err);
     if (!st) st = optim_create(&t->o, &cfg->opt, model_n_params(t->m), err);
     if (!st && cfg->loss == LOSS_SAMPLED) {
         if (cfg->samples < 1 || cfg->samples > cfg->model.V)
@@ -104,6 +134,11 @@ void trainer_free(trainer *t) {
 
 model *trainer_model(trainer *t) { return t->m; }
 
+void trainer_batch_shape(const trainer *t, int *B, int *T) {
+    *B = t->B;
+    *T = t->T;
+}
+
 size_t trainer_steps_per_epoch(const trainer *t) {
     size_t n = t->cfg.pipeline == PIPE_WINDOWED ? t->wb.n_batches : t->sb.n_batches;
     return t->cfg.max_steps && t->cfg.max_steps < n ? t->cfg.max_steps : n;
@@ -126,11 +161,11 @@ void trainer_begin_epoch(trainer *t) {
 rnnlm_status trainer_step(trainer *t, train_progress *p, int *done, rnnlm_err *err) {
     *done = 0;
     if (t->p.step >= t->p.n_steps) { *done = 1; *p = t->p; return RNNLM_OK; }
-    int B = t->cfg.B, T;
+    int B = t->B, T;
     if (t->cfg.pipeline == PIPE_WINDOWED) {
         model_reset_state(t->m);   /* every window starts from zero */
         rnnlm_window_batch(&t->wb, t->p.step, t->xb, t->yb);
-        T = t->cfg.T;
+        T = t->T;
     } else {
         T = rnnlm_stream_batch(&t->sb, t->p.step, t->xb, t->yb);
     }
@@ -183,34 +218,45 @@ rnnlm_status trainer_step(trainer *t, train_progress *p, int *done, rnnlm_err *e
 rnnlm_status trainer_evaluate(trainer *t, const int32_t *x, const int32_t *y, size_t n, batch_stats *out,
                               rnnlm_err *err) {
     memset(out, 0, sizeof *out);
-    int B = t->cfg.B;
-    rnnlm_status st;
+    /* the training pipeline's batching with cfg's B and T, as the recipe
+     * (full batches only for windows); on data too short for one such batch,
+     * fewer rows: a smaller batch rather than a refusal, and pairs too few
+     * for one window are one stream */
+    int B = t->cfg.B, T = t->cfg.T;
+    int windowed = t->cfg.pipeline == PIPE_WINDOWED && window_count(n, T) > 0;
+    if (windowed) B = window_rows(n, B, T);
+    else stream_shape(n, B, T, &B, &T);
+    rnnlm_status st = RNNLM_OK;
+    int reshaped = B != t->B || T > t->T;
+    if (reshaped && (st = model_reserve(t->m, B, t->cfg.T, err))) return st;
     model_reset_state(t->m);
-    if (t->cfg.pipeline == PIPE_WINDOWED) {
+    if (windowed) {
         rnnlm_window_batcher wb;
-        if ((st = rnnlm_window_batcher_init(&wb, x, y, n, B, t->cfg.T, 0, 1, err))) return st;
+        memset(&wb, 0, sizeof wb);
+        st = rnnlm_window_batcher_init(&wb, x, y, n, B, T, 0, 1, err);
         for (size_t k = 0; !st && k < wb.n_batches; k++) {
             batch_stats bs;
             model_reset_state(t->m);
             rnnlm_window_batch(&wb, k, t->xb, t->yb);
-            if (!(st = model_eval_batch(t->m, t->xb, t->yb, B, t->cfg.T, &bs, err))) {
+            if (!(st = model_eval_batch(t->m, t->xb, t->yb, B, T, &bs, err))) {
                 out->loss_sum += bs.loss_sum; out->correct += bs.correct; out->count += bs.count;
             }
         }
         rnnlm_window_batcher_free(&wb);
     } else {
         rnnlm_stream_batcher sb;
-        if ((st = rnnlm_stream_batcher_init(&sb, x, y, n, B, t->cfg.T, 0, err))) return st;
+        st = rnnlm_stream_batcher_init(&sb, x, y, n, B, T, 0, err);
         for (size_t k = 0; !st && k < sb.n_batches; k++) {
             batch_stats bs;
-            int T = rnnlm_stream_batch(&sb, k, t->xb, t->yb);
-            if (!(st = model_eval_batch(t->m, t->xb, t->yb, B, T, &bs, err))) {
+            int w = rnnlm_stream_batch(&sb, k, t->xb, t->yb);
+            if (!(st = model_eval_batch(t->m, t->xb, t->yb, B, w, &bs, err))) {
                 out->loss_sum += bs.loss_sum; out->correct += bs.correct; out->count += bs.count;
             }
         }
     }
+    rnnlm_status back = reshaped ? model_reserve(t->m, t->B, t->T, err) : RNNLM_OK;   /* the training shape */
     model_reset_state(t->m);
-    return st;
+    return st ? st : back;
 }
 
 int trainer_epoch(const trainer *t) { return t->p.epoch; }

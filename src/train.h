@@ -50,6 +50,10 @@ rnnlm_status trainer_create(trainer **out, const train_config *cfg, const int32_
                             size_t n, rnnlm_err *err);
 void trainer_free(trainer *t);
 model *trainer_model(trainer *t);
+/* The training batches' shape: cfg's B and T, or, on data too short for one
+ * such batch, fewer rows (windowed: one batch of every window; stateful:
+ * rows of T pairs, or one row of all pairs when they are fewer than T). */
+void trainer_batch_shape(const trainer *t, int *B, int *T);
 size_t trainer_steps_per_epoch(const trainer *t);
 
 /* Starts the next epoch: zero state, a new window order. */
@@ -58,7 +62,10 @@ void trainer_begin_epoch(trainer *t);
  * RNNLM_E_NUMERIC after max_bad_steps consecutive non-finite steps. */
 rnnlm_status trainer_step(trainer *t, train_progress *p, int *done, rnnlm_err *err);
 /* Loss and accuracy on held-out pairs with the training pipeline's batching
- * (zero state at the start; windows each from zero state), no dropout. */
+ * and cfg's B and T (zero state at the start; windows each from zero state,
+ * full batches of them), no dropout. Pairs too few for that are not refused:
+ * fewer windows make one smaller batch, fewer than one window or B x T pairs
+ * are evaluated as a stream of fewer rows (one row when under T pairs). */
 rnnlm_status trainer_evaluate(trainer *t, const int32_t *x, const int32_t *y, size_t n, batch_stats *out,
                               rnnlm_err *err);
 

@@ -11,7 +11,8 @@
 #   /usr/bin/python3 dev/torch_score.py --strip /tmp/tiny/last.safetensors tests/data/tiny.safetensors
 # (the second command drops the trainer's train.* tensors). Its greedy
 # generations are tests/data/golden_generate.txt, made by the three
-# `generate ... --temperature 0` commands of this script.
+# `generate ... --temperature 0` commands of this script (one sentence a
+# line: each <s> the model generates ends a line).
 # Env: BUILD, the build directory holding rnnlm (default build).
 set -u
 BUILD=${BUILD:-build}
@@ -65,17 +66,27 @@ grep -q "^	</s>	" "$tmp/per" || fail "score --per-word: no </s> line"
   "$R" generate "$M" --words 12 --temperature 0; } > "$tmp/greedy"
 cmp -s "$tmp/greedy" tests/data/golden_generate.txt ||
   { fail "generate: greedy output differs from tests/data/golden_generate.txt"; diff "$tmp/greedy" tests/data/golden_generate.txt; }
+# one sentence a line: no <s> in the text; --raw is the token stream on one
+# line with the markers, the same tokens
+grep -q '<s>' "$tmp/greedy" && fail "generate: <s> printed: $(cat "$tmp/greedy")"
+"$R" generate "$M" --prompt "Mary had" --words 20 --temperature 0 --raw > "$tmp/raw"
+[ "$(wc -l < "$tmp/raw")" -eq 1 ] && grep -q ' \. <s> ' "$tmp/raw" || fail "generate --raw: $(cat "$tmp/raw")"
+[ "$(sed 's/ <s> /\n/g' "$tmp/raw")" = "$(head -n 3 tests/data/golden_generate.txt)" ] ||
+  fail "generate: the lines are not the raw stream cut at <s>: $(cat "$tmp/raw")"
 # greedy ignores the seed; top-k 1 is greedy at any temperature
 a=$("$R" generate "$M" --prompt "Mary had" --words 20 --temperature 0 --seed 99)
-[ "$a" = "$(head -n 1 tests/data/golden_generate.txt)" ] || fail "generate: greedy depends on the seed"
+[ "$a" = "$(head -n 3 tests/data/golden_generate.txt)" ] || fail "generate: greedy depends on the seed"
 a=$("$R" generate "$M" --prompt "Mary had" --words 20 --temperature 2 --top-k 1 --seed 5)
-[ "$a" = "$(head -n 1 tests/data/golden_generate.txt)" ] || fail "generate: --top-k 1 is not greedy"
-a=$("$R" generate "$M" --words 30 --temperature 1.5 --seed 7)
-b=$("$R" generate "$M" --words 30 --temperature 1.5 --seed 7)
-c=$("$R" generate "$M" --words 30 --temperature 1.5 --seed 8)
+[ "$a" = "$(head -n 3 tests/data/golden_generate.txt)" ] || fail "generate: --top-k 1 is not greedy"
+a=$("$R" generate "$M" --words 30 --temperature 1.5 --seed 7 --raw)
+b=$("$R" generate "$M" --words 30 --temperature 1.5 --seed 7 --raw)
+c=$("$R" generate "$M" --words 30 --temperature 1.5 --seed 8 --raw)
 [ "$a" = "$b" ] || fail "generate: the same seed gave different text"
 [ "$a" != "$c" ] || fail "generate: seeds 7 and 8 gave the same text"
 [ "$(echo "$a" | wc -w)" -eq 30 ] || fail "generate: expected 30 words: $a"
+"$R" generate "$M" --words 30 --temperature 1.5 --seed 7 > "$tmp/lines"
+[ "$(tr ' ' '\n' < "$tmp/lines")" = "$(echo "$a" | tr ' ' '\n' | grep -vx '<s>')" ] &&
+  [ "$(wc -l < "$tmp/lines")" -gt 1 ] || fail "generate: sampled lines are not the raw stream cut at <s>"
 a=$("$R" generate "$M" --words 500 --temperature 1 --seed 3 --stop-at-eos)
 case " $a " in *" <s> "*) fail "generate --stop-at-eos printed <s>: $a" ;; esac
 [ "$(echo "$a" | wc -w)" -lt 500 ] || fail "generate --stop-at-eos never stopped"

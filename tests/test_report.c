@@ -561,6 +561,43 @@ static void test_svg_downsampled(void **state) {
     report_log_free(&log);
 }
 
+/* A grad-norm spike at the first step (300, then about 1): the panel spans
+ * more than a decade, so its axis is log-10 and the later steps are spread
+ * out rather than flattened; a panel within a decade and accuracy stay linear. */
+static void test_svg_log_scale_of_spike(void **state) {
+    (void)state;
+    report_log log = {0};
+    rnnlm_err err = {0};
+    for (int s = 1; s <= 100; s++) {
+        assert_int_equal(report_log_add(&log, "train", "grad_norm", s, s == 1 ? 300.0 : 1.0 + 0.01 * s, &err), 0);
+        assert_int_equal(report_log_add(&log, "train", "learning_rate", s, 0.001 * (1 + (s > 50)), &err), 0);
+        assert_int_equal(report_log_add(&log, "train", "batch_accuracy", s, 0.001 * s, &err), 0);
+    }
+    size_t len;
+    char *svg = render(&log, &len);
+    char *gp = panel_of(svg, "grad_norm");
+    assert_non_null(strstr(gp, "data-scale=\"log\""));
+    double x[128], y[128], tv[64], tp[64];
+    assert_int_equal(polyline(gp, "train", "grad_norm", x, y, 128), 100);
+    size_t nt = ticks(gp, "ytick", tv, tp, 64);
+    assert_true(nt >= 2);
+    assert_float_equal(y[0], axis_pos(tv, tp, nt, 300.0, 1), 0.02);
+    assert_float_equal(y[99], axis_pos(tv, tp, nt, 2.0, 1), 0.02);
+    /* the steps after the spike (1.02 .. 2.0) cover more than a tenth of
+     * the plot's height, not a sliver (on a linear axis: 1/300) */
+    double top = fmin(tp[0], tp[nt - 1]), bottom = fmax(tp[0], tp[nt - 1]);
+    assert_true(fabs(y[1] - y[99]) > 0.1 * (bottom - top));
+    free(gp);
+    char *lp = panel_of(svg, "learning_rate");
+    assert_non_null(strstr(lp, "data-scale=\"linear\""));
+    free(lp);
+    char *ap = panel_of(svg, "accuracy");
+    assert_non_null(strstr(ap, "data-scale=\"linear\""));
+    free(ap);
+    free(svg);
+    report_log_free(&log);
+}
+
 /* Runs and tags are text: escaped, and bytes that are not UTF-8 replaced. */
 static void test_svg_escape(void **state) {
     (void)state;
@@ -645,6 +682,7 @@ int main(void) {
         cmocka_unit_test(test_downsample),
         cmocka_unit_test(test_svg_curves),
         cmocka_unit_test(test_svg_downsampled),
+        cmocka_unit_test(test_svg_log_scale_of_spike),
         cmocka_unit_test(test_svg_escape),
         cmocka_unit_test(test_svg_empty_and_steps),
     };

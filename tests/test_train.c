@@ -164,8 +164,82 @@ static void test_bad_config(void **state) {
     train_config cfg = toy_config(15);
     trainer *t;
     rnnlm_err err;
-    assert_int_equal(trainer_create(&t, &cfg, ids, ids + 1, 9, &err), RNNLM_E_ARG);   /* B*T > data */
+    assert_int_equal(trainer_create(&t, &cfg, ids, ids + 1, 0, &err), RNNLM_E_ARG);   /* no data */
     assert_non_null(strstr(err.msg, "batch"));
+    cfg.pipeline = PIPE_WINDOWED;   /* 9 pairs make no window of 8 */
+    assert_int_equal(trainer_create(&t, &cfg, ids, ids + 1, 9, &err), RNNLM_E_ARG);
+    assert_non_null(strstr(err.msg, "windows"));
+}
+
+/* Trains one epoch; returns the predictions it counted. */
+static int64_t one_epoch(trainer *t) {
+    rnnlm_err err;
+    train_progress p;
+    int done = 0;
+    trainer_begin_epoch(t);
+    while (!done) assert_int_equal(trainer_step(t, &p, &done, &err), RNNLM_OK);
+    return p.epoch_sum.count;
+}
+
+/* Data too short for one batch of B x T: a smaller batch, not a refusal,
+ * in training and in evaluation; data that fills full batches keeps the
+ * recipe's batching (windowed evaluation: full batches only). */
+static void test_small_data(void **state) {
+    (void)state;
+    int32_t *x, *y;
+    size_t n;
+    int V, B, T;
+    toy_pairs(&x, &y, &n, &V);
+    rnnlm_err err;
+    trainer *t;
+    /* windowed, the toy's own 16 pairs: 1 window of 8, a batch of 1 row */
+    train_config cfg = toy_config(V);
+    cfg.pipeline = PIPE_WINDOWED;
+    assert_int_equal(trainer_create(&t, &cfg, x, y, 16, &err), RNNLM_OK);
+    trainer_batch_shape(t, &B, &T);
+    assert_int_equal(B, 1);
+    assert_int_equal(T, 8);
+    assert_int_equal(trainer_steps_per_epoch(t), 1);
+    assert_int_equal(one_epoch(t), 8);
+    size_t ss = model_state_size(trainer_model(t));
+    batch_stats es;
+    assert_int_equal(trainer_evaluate(t, x, y, 16, &es, &err), RNNLM_OK);
+    assert_int_equal(es.count, 8);                     /* the one window */
+    assert_true(isfinite(es.loss_sum) && es.loss_sum > 0);
+    assert_int_equal(trainer_evaluate(t, x, y, 64, &es, &err), RNNLM_OK);
+    assert_int_equal(es.count, 2 * 8 * 3);             /* 7 windows: 3 full batches of 2 */
+    assert_int_equal(trainer_evaluate(t, x, y, 10, &es, &err), RNNLM_OK);
+    assert_int_equal(es.count, 10);                    /* no window: one stream */
+    assert_int_equal(trainer_evaluate(t, x, y, 0, &es, &err), RNNLM_E_ARG);
+    assert_int_equal(model_state_size(trainer_model(t)), ss);   /* the training shape again */
+    assert_int_equal(one_epoch(t), 8);
+    trainer_free(t);
+    /* a full-size run evaluating the toy's 16 pairs: one batch of the 1 window */
+    assert_int_equal(trainer_create(&t, &cfg, x, y, n, &err), RNNLM_OK);
+    trainer_batch_shape(t, &B, &T);
+    assert_int_equal(B, 2);
+    ss = model_state_size(trainer_model(t));
+    assert_int_equal(trainer_evaluate(t, x, y, 16, &es, &err), RNNLM_OK);
+    assert_int_equal(es.count, 8);
+    assert_int_equal(model_state_size(trainer_model(t)), ss);
+    assert_int_equal(one_epoch(t), (int64_t)(n / 8 - 1) / 2 * 2 * 8);   /* 199 windows: 99 batches of 2 */
+    trainer_free(t);
+    /* stateful: 9 pairs are one row of 9 (batches of 8 and 1); 12 are one row */
+    cfg.pipeline = PIPE_STATEFUL;
+    assert_int_equal(trainer_create(&t, &cfg, x, y, 9, &err), RNNLM_OK);
+    trainer_batch_shape(t, &B, &T);
+    assert_int_equal(B, 1);
+    assert_int_equal(T, 8);
+    assert_int_equal(trainer_steps_per_epoch(t), 2);
+    assert_int_equal(one_epoch(t), 9);
+    assert_int_equal(trainer_evaluate(t, x, y, 12, &es, &err), RNNLM_OK);
+    assert_int_equal(es.count, 12);
+    assert_int_equal(trainer_evaluate(t, x, y, 5, &es, &err), RNNLM_OK);
+    assert_int_equal(es.count, 5);
+    assert_int_equal(trainer_evaluate(t, x, y, 40, &es, &err), RNNLM_OK);
+    assert_int_equal(es.count, 40);                    /* 2 rows of 20 */
+    trainer_free(t);
+    free(x); free(y);
 }
 
 int main(void) {
@@ -174,6 +248,7 @@ int main(void) {
         cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_nonfinite_skipped),
         cmocka_unit_test(test_bad_config),
+        cmocka_unit_test(test_small_data),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
