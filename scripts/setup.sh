@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PKGS="build-essential pkg-config libopenblas-dev libjansson-dev libcmocka-dev protobuf-compiler python3-protobuf libxml2-utils time"
+PKGS="build-essential pkg-config libopenblas-dev libjansson-dev libcmocka-dev protobuf-compiler python3-protobuf python3-torch libxml2-utils time"
 PKGS="$PKGS ${RNNLM_EXTRA_PKGS:-}"
 missing=""
 for p in $PKGS; do

@@ -5,13 +5,15 @@
 # with no external references and the panels and curves expected.
 #
 # usage: BUILD=build tests/test_report.sh   (run make tests first)
-# Prints "SKIP: ..." and exits 0 when xmllint is missing (apt-get install libxml2-utils).
+# Skips (tests/lib.sh: exit 77; a failure under CI=true) when xmllint is
+# missing (apt-get install libxml2-utils).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BUILD=${BUILD:-${1:-build}}
+. tests/lib.sh
+BUILD=${1:-${BUILD:-build}}
 
 if ! command -v xmllint >/dev/null 2>&1; then
-  echo "SKIP: xmllint not found (apt-get install libxml2-utils)"; exit 0
+  skip "xmllint not found (apt-get install libxml2-utils)"
 fi
 BIN="$BUILD/tests/test_report"
 if [ ! -x "$BIN" ]; then

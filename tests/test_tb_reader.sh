@@ -5,21 +5,24 @@
 # (TFEVENTS_SAMPLE_DIR), the reader checks both CRCs of every record, the
 # encoding and every value below; then damaged copies must be refused.
 #
-# usage: tests/test_tb_reader.sh [BUILD_DIR]   (default build; run make tests first)
-# Prints "SKIP: ..." and exits 0 when protoc or python3-protobuf is missing.
+# usage: tests/test_tb_reader.sh [BUILD_DIR]   (or BUILD=BUILD_DIR, as tests/run.sh
+# passes it; default build; run make tests first)
+# Skips (tests/lib.sh: exit 77; a failure under CI=true) when protoc or
+# python3-protobuf is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BUILD=${1:-build}
+. tests/lib.sh
+BUILD=${1:-${BUILD:-build}}
 PY=/usr/bin/python3   # Debian's python, where python3-protobuf lives
 
 if [ ! -x "$PY" ]; then
-  echo "SKIP: test_tb_reader: $PY not found"; exit 0
+  skip "test_tb_reader: $PY not found"
 fi
 if ! command -v protoc >/dev/null 2>&1; then
-  echo "SKIP: test_tb_reader: protoc not found (apt-get install protobuf-compiler)"; exit 0
+  skip "test_tb_reader: protoc not found (apt-get install protobuf-compiler)"
 fi
 if ! "$PY" -c "import google.protobuf" >/dev/null 2>&1; then
-  echo "SKIP: test_tb_reader: python3 protobuf not found (apt-get install python3-protobuf)"; exit 0
+  skip "test_tb_reader: python3 protobuf not found (apt-get install python3-protobuf)"
 fi
 BIN="$BUILD/tests/test_tfevents"
 if [ ! -x "$BIN" ]; then
@@ -102,13 +105,15 @@ fi
 # with both CRCs checked, holds exactly the scalars of the CSV log beside them
 # (tags, steps and values), and the configuration text.
 RNNLM="$BUILD/rnnlm"
-if [ -x "$RNNLM" ]; then
-  "$RNNLM" train --config toy --epochs 2 --threads 1 --logdir "$tmp/run" >"$tmp/run.log" 2>&1 || {
-    cat "$tmp/run.log" >&2; echo "test_tb_reader: training run failed" >&2; exit 1; }
-  for run in train validation; do
-    evs=("$tmp/run/$run"/events.out.tfevents.*)
-    "$RNNLM" summary --config toy >"$tmp/config.txt"
-    "$PY" - "$tmp/run/log.csv" "$run" "$tmp/config.txt" >"$tmp/$run.json" <<'PY'
+if [ ! -x "$RNNLM" ]; then
+  echo "test_tb_reader: $RNNLM not built (make BUILD=$BUILD)" >&2; exit 1
+fi
+"$RNNLM" train --config toy --epochs 2 --threads 1 --logdir "$tmp/run" >"$tmp/run.log" 2>&1 || {
+  cat "$tmp/run.log" >&2; echo "test_tb_reader: training run failed" >&2; exit 1; }
+for run in train validation; do
+  evs=("$tmp/run/$run"/events.out.tfevents.*)
+  "$RNNLM" summary --config toy >"$tmp/config.txt"
+  "$PY" - "$tmp/run/log.csv" "$run" "$tmp/config.txt" >"$tmp/$run.json" <<'PY'
 import csv, json, sys
 rows = [r for r in csv.DictReader(open(sys.argv[1])) if r["run"] == sys.argv[2]]
 out = {"exact": True, "scalars": [{"tag": r["tag"], "step": int(r["step"]), "value": float(r["value"])} for r in rows]}
@@ -116,14 +121,13 @@ if sys.argv[2] == "train":
     out["texts"] = [{"tag": "config", "step": 0, "text": open(sys.argv[3]).read()}]
 print(json.dumps(out))
 PY
-    n=$(grep -o '"tag"' "$tmp/$run.json" | wc -l)
-    if "$PY" tests/tb_reader.py --quiet "${evs[0]}" --expect "$tmp/$run.json" >"$tmp/$run.check" 2>&1; then
-      echo "test_tb_reader: real run, $run: $n events match the CSV log"
-    else
-      cat "$tmp/$run.check" >&2; echo "test_tb_reader: real run, $run: mismatch" >&2; fail=1
-    fi
-  done
-fi
+  n=$(grep -o '"tag"' "$tmp/$run.json" | wc -l)
+  if "$PY" tests/tb_reader.py --quiet "${evs[0]}" --expect "$tmp/$run.json" >"$tmp/$run.check" 2>&1; then
+    echo "test_tb_reader: real run, $run: $n events match the CSV log"
+  else
+    cat "$tmp/$run.check" >&2; echo "test_tb_reader: real run, $run: mismatch" >&2; fail=1
+  fi
+done
 
 if [ "$fail" -ne 0 ]; then echo "test_tb_reader: FAILED" >&2; exit 1; fi
 echo "test_tb_reader: OK"
