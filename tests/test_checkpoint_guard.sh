@@ -11,7 +11,7 @@
 #    run.global_step) that does not parse, is NaN or is out of range, and
 #    accepts the file the damage was made from.
 # Checkpoints are edited with /usr/bin/python3 (json, struct); prints
-# "SKIP: ..." and exits 0 without it.
+# "SKIP: ..." and exits 77 without it (tests/lib.sh).
 # Env: BUILD, the build directory holding rnnlm (default build).
 set -u
 BUILD=${BUILD:-build}
@@ -19,7 +19,7 @@ R="$BUILD/rnnlm"
 PY=/usr/bin/python3
 [ -x "$R" ] || { echo "no $R (run make first)"; exit 1; }
 if ! "$PY" -c 'import json, struct' 2>/dev/null; then
-  echo "SKIP: test_checkpoint_guard: $PY with json and struct not found"; exit 0
+  . "$(dirname "$0")/lib.sh"; skip "test_checkpoint_guard: $PY with json and struct not found"
 fi
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/rnnlm_guard.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT

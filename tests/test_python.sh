@@ -5,15 +5,16 @@
 # trained here on a plain-text set; then `make install PREFIX=tmp` and a fresh
 # python3 without RNNLM_LIB or LD_LIBRARY_PATH must import the installed module,
 # load the installed library and score as `rnnlm score` does, to the last bit.
-# Env: BUILD, the build directory (default build). Prints SKIP and exits 0 when
+# Env: BUILD, the build directory (default build). Skips (tests/lib.sh) when
 # /usr/bin/python3 is missing or BUILD is a sanitizer build (whose library a
 # plain python3 cannot load).
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 PY=/usr/bin/python3
-[ -x "$PY" ] || { echo "SKIP: no $PY"; exit 0; }
-case "$BUILD" in *asan*) echo "SKIP: $BUILD's librnnlm.so needs the sanitizer runtime"; exit 0 ;; esac
+. tests/lib.sh
+[ -x "$PY" ] || skip "no $PY"
+case "$BUILD" in *asan*) skip "$BUILD's librnnlm.so needs the sanitizer runtime" ;; esac
 [ -x "$BUILD/rnnlm" ] && [ -f "$BUILD/librnnlm.so" ] || { echo "no $BUILD/rnnlm or librnnlm.so (run make first)"; exit 1; }
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/rnnlm_python.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT

@@ -53,7 +53,8 @@ if command -v script > /dev/null; then
   tr -d '\r' < "$tmp/pty" | grep -q '^rnnlm train: --save-dir: ' ||
     fail "save error on a terminal: glued to the progress bar: $(tr '\r\033' '|~' < "$tmp/pty" | tail -c 300)"
 else
-  echo "SKIP test_user_paths.sh: no script(1): the progress bar on a terminal is not checked"
+  # script(1) comes with bsdutils, an essential Debian package: never missing there
+  fail "no script(1): the progress bar on a terminal cannot be checked"
 fi
 
 # --- eval: every prediction ------------------------------------------------------------
