@@ -11,7 +11,6 @@
 
 #include "commands.h"
 #include "common.h"
-#include "corpus.h"
 #include "opts.h"
 #include "rnnlm.h"
 
@@ -58,7 +57,7 @@ static int read_input(input *in, const char *path, rnnlm_err *err) {
     while (!rc && (len = getline(&line, &cap, f)) >= 0) {
         lineno++;
         /* the rule of every text reader: no NUL, valid UTF-8, a bounded line */
-        if (corpus_check_line(name, lineno, line, (size_t)len - (line[len - 1] == '\n'), (size_t)g_max_line, err)) {
+        if (rnnlm_text_check_line(name, lineno, line, (size_t)len - (line[len - 1] == '\n'), (size_t)g_max_line, err)) {
             rc = -1;
             break;
         }

@@ -62,6 +62,12 @@ RNNLM_API rnnlm_status rnnlm_corpus_read_brown(rnnlm_corpus **out, const char *d
  * UTF-8 (validated). Blank lines are skipped. max_line: 0 for the default. */
 RNNLM_API rnnlm_status rnnlm_corpus_read_text(rnnlm_corpus **out, const char *path,
                                               size_t max_line, rnnlm_err *err);
+/* The rule every reader of text applies to a line (s[0..n), without its
+ * newline): no NUL byte, valid UTF-8 (no overlong forms, surrogates or code
+ * points above U+10FFFF), at most max_line bytes (0: the default). On a fault
+ * RNNLM_E_FORMAT with "name:lineno: ..." and the column of the bad byte. */
+RNNLM_API rnnlm_status rnnlm_text_check_line(const char *name, size_t lineno, const char *s, size_t n,
+                                             size_t max_line, rnnlm_err *err);
 /* The recipe's toy corpus: one sequence of 16 tokens, "<s> Mary had ... . <s>". */
 RNNLM_API rnnlm_status rnnlm_corpus_toy(rnnlm_corpus **out, rnnlm_err *err);
 RNNLM_API void rnnlm_corpus_free(rnnlm_corpus *c);

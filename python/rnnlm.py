@@ -123,6 +123,8 @@ _feed = _fn("rnnlm_feed", ctypes.c_int, _P, ctypes.c_int32, ctypes.POINTER(ctype
 _score_batch = _fn("rnnlm_score_batch", ctypes.c_int, _P, ctypes.POINTER(ctypes.c_int32),
                    ctypes.POINTER(ctypes.c_size_t), ctypes.c_size_t, ctypes.c_int,
                    ctypes.POINTER(_SentenceScore), ctypes.POINTER(ctypes.c_double), _ERR)
+_check_line = _fn("rnnlm_text_check_line", ctypes.c_int, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p,
+                  ctypes.c_size_t, ctypes.c_size_t, _ERR)
 _sample = _fn("rnnlm_sample", ctypes.c_int32, ctypes.POINTER(ctypes.c_float), ctypes.c_size_t,
               ctypes.c_float, ctypes.c_int, ctypes.c_double)
 
@@ -264,17 +266,18 @@ class Model:
         for a file holding this one line."""
         return self.scores([sentence])[0].logprob
 
-    def score_file(self, path, lanes=64):
+    def score_file(self, path, lanes=64, max_line_bytes=0):
         """A Score per line of a text file (blank lines are empty sentences), as
         `rnnlm score MODEL FILE` prints them."""
         with open(path, "rb") as f:
             data = f.read()
-        if b"\0" in data:
-            line = data.count(b"\n", 0, data.index(b"\0")) + 1
-            raise Error("RNNLM_E_FORMAT", "%s:%d: a NUL byte (binary input?)" % (path, line))
         lines = data.split(b"\n")
         if lines and lines[-1] == b"":
             lines.pop()
+        err = _Err()
+        name = os.fsencode(path)
+        for k, line in enumerate(lines):   # the library's rule of every text reader
+            _check(_check_line(name, k + 1, line, len(line), max_line_bytes, ctypes.byref(err)), err)
         return self.scores(lines, lanes)
 
     def generate(self, prompt="", words=20, temperature=1.0, top_k=0, seed=None, stop_at_eos=False):

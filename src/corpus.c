@@ -148,6 +148,11 @@ rnnlm_status corpus_check_line(const char *path, size_t lineno, const char *line
     return RNNLM_OK;
 }
 
+rnnlm_status rnnlm_text_check_line(const char *name, size_t lineno, const char *s, size_t n, size_t max_line,
+                                   rnnlm_err *err) {
+    return corpus_check_line(name, lineno, s, n, max_line, err);
+}
+
 /* Splits buf into lines and tokens, validating each line (corpus_check_line).
  * brown: tokens are word/tag and the word is kept. Each non-blank line closes
  * one sentence. */
