@@ -1,6 +1,7 @@
 /* fuzz_vocab.c: libFuzzer harness of the vocabulary reader (rnnlm_vocab_load,
  * the "#rnnlm-vocab" text file). A file it accepts must give a vocabulary
- * whose ids, words and lookups agree; a file it refuses must say why. */
+ * whose ids, words and lookups agree, every word non-empty and free of
+ * white space; a file it refuses must say why. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,11 +20,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (n < 4) abort();
     for (size_t id = 0; id < n; id++) {
         const char *w = rnnlm_vocab_word(v, (int32_t)id);
-        if (!w) abort();
+        if (!w || !*w) abort();
+        /* Words are what a corpus line can hold: no white space. */
+        if (strpbrk(w, " \t\n\v\f\r")) abort();
         /* Every word maps back to an id; under the recipe's canonicalisation
-         * that may be another spelling's, but never out of range. */
+         * that may be another spelling's, but never out of range. Without
+         * it, to an id of the very same spelling (a later one when the file
+         * repeats it): a word that reads back otherwise (a NUL inside it,
+         * say) could never be looked up. */
         int32_t back = rnnlm_vocab_lookup(v, w, strlen(w));
         if (back < 0 || (size_t)back >= n) abort();
+        if (rnnlm_vocab_canon(v) == RNNLM_CANON_NONE && strcmp(rnnlm_vocab_word(v, back), w) != 0)
+            abort();
         (void)rnnlm_vocab_count(v, (int32_t)id);
     }
     if (rnnlm_vocab_lookup(v, (const char *)data, size > 64 ? 64 : size) < 0) abort();

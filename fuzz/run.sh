@@ -3,8 +3,9 @@
 #
 #   fuzz/run.sh BUILD seconds N   each harness N seconds (make fuzz FUZZ_SECONDS=N);
 #                                 the corpus it grows is kept in BUILD/corpus/<name>/
-#   fuzz/run.sh BUILD runs N      each harness N executions, from the seeds alone
-#                                 (the smoke run of make test; nothing is kept)
+#   fuzz/run.sh BUILD runs N      each harness N executions, from the seeds alone,
+#                                 random seed fixed (the smoke run of make test;
+#                                 nothing is kept)
 #
 # Inputs start from fuzz/seeds/<name>/ (never written to) with fuzz/<name>.dict.
 # A crash, leak, timeout or out-of-memory input is saved in fuzz/artifacts/
@@ -16,8 +17,8 @@ build=${1:?usage: fuzz/run.sh BUILD seconds|runs N}
 mode=${2:?usage: fuzz/run.sh BUILD seconds|runs N}
 n=${3:?usage: fuzz/run.sh BUILD seconds|runs N}
 case "$mode" in
-  seconds) limit="-max_total_time=$n" ;;
-  runs) limit="-runs=$n" ;;
+  seconds) limit=(-max_total_time="$n") ;;
+  runs) limit=(-runs="$n" -seed=1) ;;   # the same inputs every time
   *) echo "fuzz/run.sh: mode is seconds or runs, not '$mode'" >&2; exit 2 ;;
 esac
 names="checkpoint vocab corpus csvlog"
@@ -34,7 +35,7 @@ for name in $names; do
   log="$tmp/$name.log"
   # -rss_limit_mb also caps a single allocation (malloc_limit_mb defaults to it);
   # -timeout: seconds one input may take under the sanitizers.
-  "$bin" "$limit" -print_final_stats=1 -rss_limit_mb=2048 -timeout=10 -max_len=16384 \
+  "$bin" "${limit[@]}" -print_final_stats=1 -rss_limit_mb=2048 -timeout=10 -max_len=16384 \
     -dict="fuzz/$name.dict" -artifact_prefix="fuzz/artifacts/$name-" \
     "$corpus" "fuzz/seeds/$name" >"$log" 2>&1
   rc=$?
