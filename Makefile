@@ -94,7 +94,7 @@ FUZZ_BUILD   ?= build-fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_NAMES    = checkpoint vocab corpus csvlog
 FUZZ_SAN      = -fsanitize=address,undefined -fno-sanitize-recover=all
-FUZZ_CFLAGS   = -std=c11 $(WARN) -O1 -g -fno-omit-frame-pointer -D_GNU_SOURCE -Iinclude -Isrc \
+FUZZ_CFLAGS   = -std=c11 $(WARN) -O1 -g -march=native -fno-omit-frame-pointer -D_GNU_SOURCE -Iinclude -Isrc \
                 $(shell pkg-config --cflags openblas 2>/dev/null) $(FUZZ_SAN)
 FUZZ_LIB_OBJ  = $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o)
 FUZZ_BINS     = $(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz/fuzz_%)
