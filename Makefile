@@ -4,10 +4,14 @@
 #   make            library (static + shared) and the rnnlm program in build/
 #   make test       installs what is missing, builds a normal and an
 #                   address+undefined sanitizer build, runs every test in both
+#                   (and a smoke run of the fuzzing harnesses)
 #   make run        installs what is missing, trains the recipe's model on Brown
 #   make bench      benchmarks in bench/ (never part of the tests)
 #   make install PREFIX=/usr/local   (also python/rnnlm.py, where $(PYTHON) finds it)
 #   make examples   examples/ built against the installed library (pkg-config rnnlm)
+#   make fuzz       libFuzzer harnesses of the readers (fuzz/, clang) built in
+#                   build-fuzz/, each run FUZZ_SECONDS (default 60); `make test`
+#                   runs a short smoke of each
 
 CC      ?= gcc
 PREFIX  ?= /usr/local
@@ -30,7 +34,7 @@ CLI_OBJ  = $(CLI_SRC:%.c=$(BUILD)/%.o)
 TESTS    = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BENCHES  = $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all test run bench install clean deps tests asan examples
+.PHONY: all test run bench install clean deps tests asan examples fuzz fuzz-build
 all: $(BUILD)/librnnlm.a $(BUILD)/librnnlm.so $(BUILD)/rnnlm
 
 $(BUILD)/%.o: %.c $(wildcard include/*.h src/*.h src/*.inc cli/*.h tests/*.h)
@@ -57,10 +61,12 @@ tests: all $(TESTS)
 deps:
 	@scripts/setup.sh
 
-# The test command of the README: set-up, both builds, every test in both.
+# The test command of the README: set-up, both builds, every test in both
+# (and the fuzzing harnesses, whose smoke run is tests/test_fuzz_smoke.sh).
 test: deps
 	$(MAKE) tests
 	$(MAKE) tests BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" LDFLAGS="-fsanitize=address,undefined"
+	$(MAKE) fuzz-build
 	@tests/run.sh build build-asan
 
 # The main job of the README: the recipe's industrial run on Brown, with its
@@ -85,6 +91,36 @@ install: all
 examples:
 	$(MAKE) -C examples
 
+# Fuzzing (fuzz/): the library built again with clang, instrumented for
+# libFuzzer and checked by address+undefined sanitizers, into build-fuzz/;
+# one harness program per reader. fuzz/run.sh runs them (seed corpora in
+# fuzz/seeds/<name>/, crash inputs kept in fuzz/artifacts/).
+FUZZ_CC      ?= clang
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_NAMES    = checkpoint vocab corpus csvlog
+FUZZ_SAN      = -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS   = -std=c11 $(WARN) -O1 -g -march=native -fno-omit-frame-pointer -D_GNU_SOURCE -Iinclude -Isrc \
+                $(shell pkg-config --cflags openblas 2>/dev/null) $(FUZZ_SAN)
+FUZZ_LIB_OBJ  = $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o)
+FUZZ_BINS     = $(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz/fuzz_%)
+
+$(FUZZ_BUILD)/src/%.o: src/%.c $(wildcard include/*.h src/*.h src/*.inc)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(FUZZ_BUILD)/librnnlm.a: $(FUZZ_LIB_OBJ)
+	ar rcs $@ $^
+
+$(FUZZ_BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz_input.h $(FUZZ_BUILD)/librnnlm.a
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_BUILD)/librnnlm.a $(LDLIBS)
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: deps fuzz-build
+	@fuzz/run.sh $(FUZZ_BUILD) seconds $(FUZZ_SECONDS)
+
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan $(FUZZ_BUILD)
 	$(MAKE) -C examples clean
