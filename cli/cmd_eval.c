@@ -4,7 +4,6 @@
  * evaluates (and as `rnnlm train` validates): the id stream (<s> before
  * every sentence and after the last), cut into B rows carried across
  * batches of T steps, model_eval_batch on each. */
-#include <cblas.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,7 +52,6 @@ int cmd_eval(int argc, char **argv) {
                         "rnnlm eval MODEL FILE | MODEL --corpus brown\n");
         return 2;
     }
-    if (g_threads) openblas_set_num_threads((int)g_threads);
     rnnlm_err err;
     model *m = NULL;
     rnnlm_vocab *v = NULL;
@@ -62,6 +60,7 @@ int cmd_eval(int argc, char **argv) {
         fprintf(stderr, "rnnlm eval: %s\n", err.msg);
         return 1;
     }
+    model_set_threads(m, (int)g_threads, NULL);   /* before model_reserve: cannot fail */
     /* by default the batch shape of the model's training run (its
      * validation figures are then reproduced exactly) */
     long long mb = 100, mt = 25;
