@@ -24,12 +24,14 @@ WARN     = -Wall -Wextra -Werror
 CFLAGS  += -std=c11 $(WARN) $(OPT) -D_GNU_SOURCE -fPIC -Iinclude -Isrc $(shell pkg-config --cflags openblas 2>/dev/null)
 LDLIBS  += -lopenblas -ljansson -lm -lpthread
 
-LIB_SRC  = $(sort $(wildcard src/*.c))
+LIB_SRC  = $(sort $(wildcard src/*.c src/*/*.c))
+# src/nn/ is compiled twice: over float, and over double (-DNN_F64; see src/nn/real.h)
+NN_SRC   = $(sort $(wildcard src/nn/*.c))
 CLI_SRC  = $(sort $(wildcard cli/*.c))
 TEST_SRC = $(sort $(wildcard tests/test_*.c))
 BENCH_SRC= $(sort $(wildcard bench/*.c))
 
-LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o) $(NN_SRC:src/nn/%.c=$(BUILD)/src/nn/f64/%.o)
 CLI_OBJ  = $(CLI_SRC:%.c=$(BUILD)/%.o)
 TESTS    = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BENCHES  = $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
@@ -37,12 +39,18 @@ BENCHES  = $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 .PHONY: all test run bench install clean deps tests asan examples fuzz fuzz-build
 all: $(BUILD)/librnnlm.a $(BUILD)/librnnlm.so $(BUILD)/rnnlm
 
-$(BUILD)/%.o: %.c $(wildcard include/*.h src/*.h src/*.inc cli/*.h tests/*.h)
+HEADERS  = $(wildcard include/*.h src/*.h src/*/*.h cli/*.h tests/*.h)
+
+$(BUILD)/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
+$(BUILD)/src/nn/f64/%.o: src/nn/%.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -DNN_F64 -c $< -o $@
+
 $(BUILD)/librnnlm.a: $(LIB_OBJ)
-	ar rcs $@ $^
+	rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/librnnlm.so: $(LIB_OBJ)
 	$(CC) -shared -o $@ $^ $(LDFLAGS) $(LDLIBS)
@@ -110,7 +118,7 @@ $(FUZZ_BUILD)/src/%.o: src/%.c $(wildcard include/*.h src/*.h src/*.inc)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 
 $(FUZZ_BUILD)/librnnlm.a: $(FUZZ_LIB_OBJ)
-	ar rcs $@ $^
+	rm -f $@ && ar rcs $@ $^
 
 $(FUZZ_BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz_input.h $(FUZZ_BUILD)/librnnlm.a
 	@mkdir -p $(dir $@)

@@ -76,6 +76,11 @@ int main(int argc, char **argv) {
     for (int th = 1; th <= max_threads; th++) {
         openblas_set_num_threads(th);
         double peak = sgemm_peak();
+        openblas_set_num_threads(1);   /* the library runs its own threads */
+        if (model_set_threads(m, th, &err)) {
+            fprintf(stderr, "bench_kernels: %s\n", err.msg);
+            return 1;
+        }
         batch_stats st;
         for (int w = 0; w < 2; w++) {
             model_zero_grads(m);

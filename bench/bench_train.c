@@ -4,7 +4,6 @@
  * Adam 0.01 with global clip 5, stateful batches; warm-up steps, then timed
  * steps. Prints "tokens_per_s X" and "peak_rss_mb Y".
  * usage: bench_train [threads] [steps] [--eval] [--cell lstm|gru|rnn] */
-#include <cblas.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,10 +28,10 @@ int main(int argc, char **argv) {
             cell = strcmp(argv[i], "gru") == 0 ? CELL_GRU : strcmp(argv[i], "rnn") == 0 ? CELL_RNN : CELL_LSTM;
         }
     }
-    openblas_set_num_threads(threads);
     train_config cfg;
     memset(&cfg, 0, sizeof cfg);
-    cfg.model = (model_config){.cell = cell, .V = 10000, .E = 200, .H = 200, .L = 2, .dropout = 0.1f};
+    cfg.model = (model_config){.cell = cell, .V = 10000, .E = 200, .H = 200, .L = 2, .dropout = 0.1f,
+                                .threads = threads};
     cfg.opt = opt_config_default(OPT_ADAM);
     cfg.B = 100;
     cfg.T = 25;

@@ -12,7 +12,7 @@
 #include "opts.h"
 
 /* The input embedding (V, E) of a loaded model: its first tensor (model.h). */
-static const float *embedding_of(model *m) { return model_params(m) + model_tensor_at(m, 0)->offset; }
+static const float *embedding_of(model *m) { return model_params(m) + model_layout(m)->emb.offset; }
 
 static int load(const char *cmd, const char *path, model **m, rnnlm_vocab **v) {
     rnnlm_err err;

@@ -7,7 +7,6 @@
  * batching leaves over (the recipe drops them) are then scored as one more
  * row continuing the last row's state, so every prediction counts
  * (--recipe-batching: dropped, the recipe's figure). */
-#include <cblas.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,7 +88,6 @@ int cmd_eval(int argc, char **argv) {
                         "rnnlm eval MODEL FILE | MODEL --corpus brown\n");
         return 2;
     }
-    if (g_threads) openblas_set_num_threads((int)g_threads);
     rnnlm_err err;
     model *m = NULL;
     rnnlm_vocab *v = NULL;
@@ -98,6 +96,7 @@ int cmd_eval(int argc, char **argv) {
         fprintf(stderr, "rnnlm eval: %s\n", err.msg);
         return 1;
     }
+    model_set_threads(m, (int)g_threads, NULL);   /* before model_reserve: cannot fail */
     /* by default the batch shape of the model's training run (its
      * validation figures are then reproduced exactly) */
     long long mb = 100, mt = 25;

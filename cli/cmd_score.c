@@ -2,7 +2,6 @@
  * sentence of white-space separated words): its log-probability under the
  * model (rnnlm_score_sentence's semantics: <s> before, the end scored as a
  * closing <s>), through the batched scorer (rnnlm_score_batch). */
-#include <cblas.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -104,13 +103,13 @@ int cmd_score(int argc, char **argv) {
         fprintf(stderr, "rnnlm score: needs a model and a text file (or - for stdin): rnnlm score MODEL FILE|-\n");
         return 2;
     }
-    if (g_threads) openblas_set_num_threads((int)g_threads);
     rnnlm_err err;
     rnnlm_model *m = NULL;
     if (rnnlm_model_load_ex(&m, pos[0], g_allow_nonfinite ? RNNLM_LOAD_ALLOW_NONFINITE : 0, &err)) {
         fprintf(stderr, "rnnlm score: %s\n", err.msg);
         return 1;
     }
+    rnnlm_model_set_threads(m, (int)g_threads);
     input in;
     memset(&in, 0, sizeof in);
     int32_t *ids = NULL;

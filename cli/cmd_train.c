@@ -1,7 +1,6 @@
 /* cmd_train.c: `rnnlm train`: the recipe's training run with a progress bar,
  * validation after every epoch, TensorBoard/CSV logs, checkpoints (the last,
  * resumable; the best by validation perplexity) and exact resume. */
-#include <cblas.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -279,7 +278,6 @@ int cmd_train(int argc, char **argv) {
         return early;
     }
     long threads = g_train_opts.threads ? g_train_opts.threads : sysconf(_SC_NPROCESSORS_ONLN);
-    openblas_set_num_threads((int)threads);
 
     int status = 0;
     dataset d;
@@ -291,6 +289,7 @@ int cmd_train(int argc, char **argv) {
     if (dataset_load(&d, &g_data_opts)) { status = 1; goto done; }
     const split_data *val = d.valid.n ? &d.valid : d.test.n ? &d.test : NULL;
     train_config cfg = train_opts_config((long)rnnlm_vocab_size(d.vocab));
+    cfg.model.threads = (int)threads;   /* the library's compute threads */
     if (trainer_create(&t, &cfg, d.train.x, d.train.y, d.train.n, &err) ||
         (ck && trainer_restore(t, resumed, ck, &err))) {
         fprintf(stderr, "rnnlm train: %s%s\n", ck ? "--resume: " : "", err.msg);

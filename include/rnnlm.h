@@ -212,6 +212,11 @@ RNNLM_API const rnnlm_vocab *rnnlm_model_vocab(const rnnlm_model *m);
 /* V, the vocabulary size: the length of a log-probability vector. */
 RNNLM_API size_t rnnlm_model_vocab_size(const rnnlm_model *m);
 
+/* Threads the model's computations use from now on (0: one per online
+ * core, the default). Call it before creating states or scoring, not while
+ * another thread uses the model. */
+RNNLM_API void rnnlm_model_set_threads(rnnlm_model *m, int threads);
+
 /* A recurrent state of a model: created empty (the zero state, no history).
  * The model must outlive its states. */
 RNNLM_API rnnlm_status rnnlm_state_create(rnnlm_state **out, const rnnlm_model *m, rnnlm_err *err);

@@ -27,8 +27,8 @@ typedef struct {
 
 #define PT_MAX (3 + 4 * MODEL_MAX_LAYERS)
 
-static int gates_of(cell_kind c) { return c == CELL_LSTM ? 4 : c == CELL_GRU ? 3 : 1; }
-static const char *cell_key(cell_kind c) { return c == CELL_LSTM ? "lstm" : c == CELL_GRU ? "gru" : "rnn"; }
+static int gates_of(cell_kind c) { return nn_cell_of(c)->gates; }
+static const char *cell_key(cell_kind c) { return nn_cell_of(c)->key; }
 
 static void pt_add(pt_tensor *t, int *n, pt_kind kind, int layer, const char *name, int ndim,
                    size_t d0, size_t d1) {
@@ -64,21 +64,17 @@ static int pt_list(const model_config *c, pt_tensor *t) {
     return n;
 }
 
-/* The model's own (Keras-layout) tensor for a checkpoint tensor. */
-static const model_tensor *keras_tensor(const model *m, pt_kind kind, int layer) {
-    char name[48];
-    const char *p = cell_key(model_cfg(m)->cell);
+/* The model's own (Keras-layout) tensor for a checkpoint tensor, from the
+ * named view; NULL when the model has none (the output weight when tied). */
+static const nn_tensor *keras_tensor(const model *m, pt_kind kind, int layer) {
+    const nn_layout *lay = model_layout(m);
     switch (kind) {
-    case PT_EMB: snprintf(name, sizeof name, "embedding"); break;
-    case PT_WIH: snprintf(name, sizeof name, "%s.%d.kernel", p, layer); break;
-    case PT_WHH: snprintf(name, sizeof name, "%s.%d.recurrent_kernel", p, layer); break;
-    case PT_BIH: case PT_BHH: snprintf(name, sizeof name, "%s.%d.bias", p, layer); break;
-    case PT_OUTW: snprintf(name, sizeof name, "output.kernel"); break;
-    case PT_OUTB: snprintf(name, sizeof name, "output.bias"); break;
-    }
-    for (int i = 0; i < model_n_tensors(m); i++) {
-        const model_tensor *t = model_tensor_at(m, i);
-        if (strcmp(t->name, name) == 0) return t;
+    case PT_EMB: return &lay->emb;
+    case PT_WIH: return &lay->layer[layer].w_ih;
+    case PT_WHH: return &lay->layer[layer].w_hh;
+    case PT_BIH: case PT_BHH: return &lay->layer[layer].bias;
+    case PT_OUTW: return lay->tied ? NULL : &lay->out_w;
+    case PT_OUTB: return &lay->out_b;
     }
     return NULL;
 }
@@ -163,7 +159,7 @@ rnnlm_status checkpoint_save(const char *path, const model *m, const rnnlm_vocab
         const pt_tensor *p = &pt[i];
         const model_tensor *k = keras_tensor(m, p->kind, p->layer);
         size_t want = p->ndim == 2 ? p->shape[0] * p->shape[1] : p->shape[0];
-        if (p->kind == PT_BIH || p->kind == PT_BHH) want = c->cell == CELL_GRU ? 2 * GH : GH;
+        if (p->kind == PT_BIH || p->kind == PT_BHH) want = (size_t)nn_cell_of(c->cell)->bias_rows * GH;
         if (!k || k->count != want) {
             st = rnnlm_fail(err, RNNLM_E_STATE, "%s: the model has no tensor matching '%s'", path, p->name);
             break;
@@ -188,7 +184,7 @@ rnnlm_status checkpoint_save(const char *path, const model *m, const rnnlm_vocab
             s->data = src;   /* GRU: row 0, the input bias; else the one bias */
             break;
         case PT_BHH:
-            s->data = c->cell == CELL_GRU ? src + GH : zeros;
+            s->data = nn_cell_of(c->cell)->bias_rows > 1 ? src + GH : zeros;
             break;
         }
     }
@@ -295,13 +291,14 @@ static rnnlm_status meta_enum(const st_file *f, const char *key, const char *con
 }
 
 static rnnlm_status read_config(const st_file *f, model_config *c, const char *path, rnnlm_err *err) {
-    static const char *const cells[] = {"rnn", "lstm", "gru"};        /* cell_kind order */
     static const char *const inits[] = {"recipe", "uniform"};         /* init_kind order */
     static const char *const tied[] = {"0", "1"};
     long long V = 0, E = 0, H = 0, L = 0;
     int cell = 0, init = 0, t = 0;
     rnnlm_status st;
-    if ((st = meta_enum(f, "cell", cells, 3, &cell, path, err)) ||
+    const char *cells[CELL_COUNT];   /* the registry's keys, in cell_kind order */
+    for (int k = 0; k < CELL_COUNT; k++) cells[k] = nn_cell_of((cell_kind)k)->key;
+    if ((st = meta_enum(f, "cell", cells, CELL_COUNT, &cell, path, err)) ||
         (st = checkpoint_meta_int(f, "vocab_size", 1, INT_MAX, &V, path, err)) ||
         (st = checkpoint_meta_int(f, "embedding_dim", 1, INT_MAX, &E, path, err)) ||
         (st = checkpoint_meta_int(f, "hidden_size", 1, INT_MAX / 4, &H, path, err)) ||
@@ -429,7 +426,7 @@ static rnnlm_status fill_model(model *m, const st_file *f, const pt_tensor *pt, 
             memcpy(dst, src, GH * sizeof *dst);
             break;
         case PT_BHH:
-            if (c->cell == CELL_GRU) {
+            if (nn_cell_of(c->cell)->bias_rows > 1) {
                 memcpy(dst + GH, src, GH * sizeof *dst);
             } else {
                 /* PyTorch's two biases always act as their sum; adding an

@@ -1,8 +1,8 @@
 /* infer.c: running a trained model (rnnlm.h, "using a model"): the model
  * handle, recurrent states fed one token at a time, sentence scoring (one
  * sentence per state, or many at once in lanes), and sampling.
- * The arithmetic is infer_step_f32 (nn_infer.inc), which repeats the
- * training forward pass for one time step.
+ * The arithmetic is infer_step_f32 (nn/step.c), which runs the training
+ * forward pass of each layer for one time step.
  *
  * Size letters as in model.h; B lanes (rows of a step). */
 #include "infer.h"
@@ -33,25 +33,7 @@ struct rnnlm_state {
 /* ------------------------------------------------------------------ model */
 
 void model_weights_bind(model *m, model_weights *w) {
-    const model_config *c = model_cfg(m);
-    const float *p = model_params(m);
-    memset(w, 0, sizeof *w);
-    w->cell = c->cell;
-    w->V = c->V;
-    w->E = c->E;
-    w->H = c->H;
-    w->L = c->L;
-    w->G = c->cell == CELL_LSTM ? 4 : c->cell == CELL_GRU ? 3 : 1;
-    w->tied = c->tied;
-    int k = 0;
-    w->emb = p + model_tensor_at(m, k++)->offset;
-    for (int l = 0; l < c->L; l++) {
-        w->wx[l] = p + model_tensor_at(m, k++)->offset;
-        w->wh[l] = p + model_tensor_at(m, k++)->offset;
-        w->b[l] = p + model_tensor_at(m, k++)->offset;
-    }
-    w->wout = c->tied ? NULL : p + model_tensor_at(m, k++)->offset;
-    w->bout = p + model_tensor_at(m, k)->offset;
+    nn_weights_bind_f32(w, model_layout(m), model_params(m), model_compute(m));
 }
 
 rnnlm_status infer_model_wrap(rnnlm_model **out, model *m, rnnlm_vocab *v, rnnlm_err *err) {
@@ -77,7 +59,7 @@ rnnlm_status infer_model_wrap(rnnlm_model **out, model *m, rnnlm_vocab *v, rnnlm
     r->m = m;
     r->v = v;
     model_weights_bind(m, &r->w);
-    r->lane_floats = (size_t)r->w.L * (size_t)r->w.H;
+    r->lane_floats = (size_t)r->w.lay->L * (size_t)r->w.lay->H;
     *out = r;
     return RNNLM_OK;
 }
@@ -109,7 +91,13 @@ void rnnlm_model_free(rnnlm_model *m) {
 }
 
 const rnnlm_vocab *rnnlm_model_vocab(const rnnlm_model *m) { return m->v; }
-size_t rnnlm_model_vocab_size(const rnnlm_model *m) { return (size_t)m->w.V; }
+size_t rnnlm_model_vocab_size(const rnnlm_model *m) { return (size_t)m->w.lay->V; }
+
+void rnnlm_model_set_threads(rnnlm_model *m, int threads) {
+    if (!m) return;
+    model_set_threads(m->m, threads, NULL);   /* never reserved here: cannot fail */
+    model_weights_bind(m->m, &m->w);
+}
 
 /* ------------------------------------------------------------------ states */
 
@@ -118,8 +106,8 @@ rnnlm_status rnnlm_state_create(rnnlm_state **out, const rnnlm_model *m, rnnlm_e
     *out = NULL;
     if (!m) return rnnlm_fail(err, RNNLM_E_ARG, "rnnlm_state_create: the model is NULL");
     const model_weights *w = &m->w;
-    size_t nh = m->lane_floats, nc = w->cell == CELL_LSTM ? nh : 0;
-    size_t total = nh + nc + (size_t)w->V + infer_workspace_f32(w, 1);
+    size_t nh = m->lane_floats, nc = w->lay->kind->has_c ? nh : 0;
+    size_t total = nh + nc + (size_t)w->lay->V + infer_workspace_f32(w, 1);
     rnnlm_state *s = rnnlm_calloc(1, sizeof *s, "state", err);
     if (!s) return RNNLM_E_NOMEM;
     s->mem = rnnlm_calloc(total, sizeof(float), "state workspace", err);
@@ -131,7 +119,7 @@ rnnlm_status rnnlm_state_create(rnnlm_state **out, const rnnlm_model *m, rnnlm_e
     s->h = s->mem;
     s->c = nc ? s->h + nh : NULL;
     s->logits = s->h + nh + nc;
-    s->ws = s->logits + w->V;
+    s->ws = s->logits + w->lay->V;
     *out = s;
     return RNNLM_OK;
 }
@@ -141,7 +129,7 @@ rnnlm_status rnnlm_state_copy(rnnlm_state *dst, const rnnlm_state *src, rnnlm_er
     if (dst->m != src->m)
         return rnnlm_fail(err, RNNLM_E_ARG, "rnnlm_state_copy: the states belong to different models");
     if (dst == src) return RNNLM_OK;
-    size_t n = src->m->lane_floats * (src->c ? 2 : 1) + (size_t)src->m->w.V;
+    size_t n = src->m->lane_floats * (src->c ? 2 : 1) + (size_t)src->m->w.lay->V;
     memcpy(dst->h, src->h, n * sizeof(float)); /* h, c, logits are contiguous */
     dst->lse = src->lse;
     dst->len = src->len;
@@ -159,7 +147,7 @@ rnnlm_status rnnlm_state_clone(rnnlm_state **out, const rnnlm_state *src, rnnlm_
 
 void rnnlm_state_reset(rnnlm_state *s) {
     if (!s) return;
-    size_t n = s->m->lane_floats * (s->c ? 2 : 1) + (size_t)s->m->w.V;
+    size_t n = s->m->lane_floats * (s->c ? 2 : 1) + (size_t)s->m->w.lay->V;
     memset(s->h, 0, n * sizeof(float));
     s->lse = 0;
     s->len = 0;
@@ -180,7 +168,7 @@ static void feed1(rnnlm_state *s, int32_t token) {
 
 rnnlm_status rnnlm_feed(rnnlm_state *s, int32_t token, float *logprobs, rnnlm_err *err) {
     if (!s) return rnnlm_fail(err, RNNLM_E_ARG, "rnnlm_feed: the state is NULL");
-    int V = s->m->w.V;
+    int V = s->m->w.lay->V;
     if (token < 0 || token >= V)
         return rnnlm_fail(err, RNNLM_E_ARG, "rnnlm_feed: token id %d is outside the vocabulary [0, %d)",
                           (int)token, V);
@@ -212,7 +200,7 @@ static rnnlm_status check_ids(const int32_t *ids, size_t n, int V, size_t sent, 
 rnnlm_status rnnlm_score_ids(rnnlm_state *s, const int32_t *ids, size_t n,
                              rnnlm_sentence_score *out, double *per_word, rnnlm_err *err) {
     if (!s || !out || (n && !ids)) return rnnlm_fail(err, RNNLM_E_ARG, "rnnlm_score_ids: NULL argument");
-    rnnlm_status st = check_ids(ids, n, s->m->w.V, 1, err);
+    rnnlm_status st = check_ids(ids, n, s->m->w.lay->V, 1, err);
     if (st) return st;
     rnnlm_state_reset(s);
     feed1(s, RNNLM_BOS);
@@ -265,7 +253,7 @@ rnnlm_status rnnlm_score_batch(const rnnlm_model *m, const int32_t *ids, const s
     if (!m || !offsets || (n && (!out || !ids)))
         return rnnlm_fail(err, RNNLM_E_ARG, "rnnlm_score_batch: NULL argument");
     const model_weights *w = &m->w;
-    const int V = w->V, H = w->H, L = w->L;
+    const int V = w->lay->V, H = w->lay->H, L = w->lay->L;
     for (size_t i = 0; i < n; i++) {
         if (offsets[i + 1] < offsets[i])
             return rnnlm_fail(err, RNNLM_E_ARG, "rnnlm_score_batch: offsets decrease at sentence %zu",
@@ -276,7 +264,7 @@ rnnlm_status rnnlm_score_batch(const rnnlm_model *m, const int32_t *ids, const s
     if (n == 0) return RNNLM_OK;
     if (lanes <= 0) lanes = 64;
     int B = (size_t)lanes < n ? lanes : (int)n;
-    const int lstm = w->cell == CELL_LSTM;
+    const int lstm = w->lay->kind->has_c;
     size_t LBH = (size_t)L * (size_t)B * (size_t)H;
 
     /* one block: h, c, logits, ws (floats); lse (doubles); x, lane sentence

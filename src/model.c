@@ -1,7 +1,7 @@
 /* model.c: the language model of model.h: configuration checks, the flat
- * parameter buffer and its tensor list, initialisation, the carried state,
- * and the batch entry points, which run the fp32 network of nn_f32.c (the
- * double twin of nn_f64.c serves model_loss_f64).
+ * parameter buffer and its named view (nn/params.h), initialisation, the
+ * carried state, and the batch entry points, which run the fp32 network of
+ * src/nn/ (its double twin serves model_loss_f64).
  *
  * Size letters: V vocabulary, E embedding width, H hidden width, L layers,
  * B rows, T steps, G gates (1 RNN, 4 LSTM, 3 GRU). */
@@ -12,24 +12,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nn.h"
 
 #define MODEL_MAX_WIDTH (1 << 24) /* bound on V, E, H before any size is computed */
 
 struct model {
     model_config cfg;
-    int G;                 /* gates per layer */
+    nn_layout lay;         /* the named tensors of params, grads */
+    nn_compute cc;         /* thread count of the network */
     size_t n_params;
     float *params;         /* (n_params) */
     float *grads;          /* (n_params) */
-    int n_tensors;
-    model_tensor tensors[3 + 3 * MODEL_MAX_LAYERS];
     int B, T;              /* reserved batch shape; 0 before model_reserve */
     int chunk;             /* softmax slice rows */
-    size_t state_size;     /* L*B*H, doubled for LSTM */
+    size_t state_size;     /* L*B*H, doubled for kinds with a cell state */
     float *state;          /* (state_size) carried state: h (L, B, H) then c (L, B, H) */
     float *state_grad;     /* (state_size) gradient w.r.t. the last train batch's initial state */
-    net_f32 net;           /* workspace of the fp32 network */
+    net_f32 *net;          /* the fp32 network and its workspace */
     /* sampled softmax bookkeeping (model_touched) */
     uint8_t *mark;         /* (V) scratch; all zero between calls */
     int32_t *touch_emb;    /* (V) embedding rows of the last sampled batch, ascending */
@@ -37,54 +35,9 @@ struct model {
     int n_touch_emb, n_touch_cls;
 };
 
-static const char *cell_name(cell_kind c) {
-    return c == CELL_LSTM ? "LSTM" : c == CELL_GRU ? "GRU" : "RNN";
-}
-
-static const char *cell_prefix(cell_kind c) {
-    return c == CELL_LSTM ? "lstm" : c == CELL_GRU ? "gru" : "rnn";
-}
-
-static void add_tensor(model *m, const char *name, int ndim, int d0, int d1) {
-    model_tensor *t = &m->tensors[m->n_tensors++];
-    snprintf(t->name, sizeof t->name, "%s", name);
-    t->ndim = ndim;
-    t->shape[0] = d0;
-    t->shape[1] = ndim > 1 ? d1 : 0;
-    t->shape[2] = 0;
-    t->count = (size_t)d0 * (size_t)(ndim > 1 ? d1 : 1);
-    t->offset = m->n_params;
-    m->n_params += t->count;
-}
-
-/* The tensor list, in the order nn_kernels.inc's net_bind walks it. Sizes are
- * bounded by MODEL_MAX_WIDTH and MODEL_MAX_LAYERS, so nothing overflows. */
-static void layout(model *m) {
-    const model_config *c = &m->cfg;
-    int GH = m->G * c->H;
-    char name[48];
-    m->n_tensors = 0;
-    m->n_params = 0;
-    add_tensor(m, "embedding", 2, c->V, c->E);
-    for (int l = 0; l < c->L; l++) {
-        const char *p = cell_prefix(c->cell);
-        snprintf(name, sizeof name, "%s.%d.kernel", p, l);
-        add_tensor(m, name, 2, l == 0 ? c->E : c->H, GH);
-        snprintf(name, sizeof name, "%s.%d.recurrent_kernel", p, l);
-        add_tensor(m, name, 2, c->H, GH);
-        snprintf(name, sizeof name, "%s.%d.bias", p, l);
-        if (c->cell == CELL_GRU)
-            add_tensor(m, name, 2, 2, GH);
-        else
-            add_tensor(m, name, 1, GH, 0);
-    }
-    if (!c->tied) add_tensor(m, "output.kernel", 2, c->H, c->V);
-    add_tensor(m, "output.bias", 1, c->V, 0);
-}
-
 rnnlm_status model_create(model **out, const model_config *cfg, rnnlm_err *err) {
     *out = NULL;
-    if (cfg->cell != CELL_RNN && cfg->cell != CELL_LSTM && cfg->cell != CELL_GRU)
+    if (!nn_cell_of(cfg->cell))
         return rnnlm_fail(err, RNNLM_E_ARG, "cell kind %d: expected RNN, LSTM or GRU",
                           (int)cfg->cell);
     if (cfg->V < 1 || cfg->V > MODEL_MAX_WIDTH || cfg->E < 1 || cfg->E > MODEL_MAX_WIDTH ||
@@ -106,23 +59,28 @@ rnnlm_status model_create(model **out, const model_config *cfg, rnnlm_err *err) 
     if (!m) return err ? err->status : RNNLM_E_NOMEM;
     m->cfg = *cfg;
     m->cfg.tied = cfg->tied ? 1 : 0;
-    m->G = cfg->cell == CELL_LSTM ? 4 : cfg->cell == CELL_GRU ? 3 : 1;
     m->chunk = MODEL_DEFAULT_CHUNK;
-    layout(m);
+    nn_layout_init(&m->lay, cfg->cell, cfg->V, cfg->E, cfg->H, cfg->L, m->cfg.tied);
+    m->n_params = m->lay.n_params;
+    compute_init(&m->cc, cfg->threads);
     m->params = rnnlm_calloc(m->n_params, sizeof(float), "parameters", err);
     m->grads = m->params ? rnnlm_calloc(m->n_params, sizeof(float), "gradients", err) : NULL;
     if (!m->grads) {
         model_free(m);
         return err ? err->status : RNNLM_E_NOMEM;
     }
-    net_bind_f32(&m->net, &m->cfg, m->tensors, m->params, m->grads);
+    rnnlm_status s = net_create_f32(&m->net, &m->lay, m->params, m->grads, &m->cc, err);
+    if (s) {
+        model_free(m);
+        return s;
+    }
     *out = m;
     return RNNLM_OK;
 }
 
 void model_free(model *m) {
     if (!m) return;
-    net_free_f32(&m->net);
+    net_free_f32(m->net);
     free(m->params);
     free(m->grads);
     free(m->state);
@@ -137,9 +95,16 @@ const model_config *model_cfg(const model *m) { return &m->cfg; }
 size_t model_n_params(const model *m) { return m->n_params; }
 float *model_params(model *m) { return m->params; }
 float *model_grads(model *m) { return m->grads; }
-int model_n_tensors(const model *m) { return m->n_tensors; }
-const model_tensor *model_tensor_at(const model *m, int i) {
-    return i >= 0 && i < m->n_tensors ? &m->tensors[i] : NULL;
+const nn_layout *model_layout(const model *m) { return &m->lay; }
+int model_n_tensors(const model *m) { return m->lay.n_tensors; }
+const model_tensor *model_tensor_at(const model *m, int i) { return nn_layout_tensor(&m->lay, i); }
+const nn_compute *model_compute(const model *m) { return &m->cc; }
+
+rnnlm_status model_set_threads(model *m, int threads, rnnlm_err *err) {
+    compute_init(&m->cc, threads);
+    m->cfg.threads = threads;
+    net_set_compute_f32(m->net, &m->cc);
+    return m->B ? model_reserve(m, m->B, m->T, err) : RNNLM_OK;
 }
 
 /* ------------------------------------------------------------ initialisers */
@@ -175,28 +140,36 @@ static void fill_orthogonal(float *w, int rows, int cols, rnnlm_rng *r) {
         }
 }
 
+/* The recipe's initialiser of one layer: Glorot-uniform w_ih, orthogonal
+ * w_hh, zero bias but for the kind's forget block (unit forget bias). */
+static void init_layer(float *p, const nn_layer_tensors *t, const nn_cell *kind, int H,
+                       rnnlm_rng *r) {
+    const int GH = kind->gates * H;
+    fill_uniform(p + t->w_ih.offset, t->w_ih.count,
+                 sqrtf(6.0f / (float)(t->w_ih.shape[0] + t->w_ih.shape[1])), r);
+    if (H <= GH) fill_orthogonal(p + t->w_hh.offset, H, GH, r);
+    float *b = p + t->bias.offset;
+    memset(b, 0, t->bias.count * sizeof *b);
+    if (kind->forget_block >= 0)
+        for (int j = 0; j < H; j++) b[kind->forget_block * H + j] = 1.0f;
+}
+
 void model_init_params(model *m, uint64_t seed) {
     rnnlm_rng r;
     rnnlm_rng_seed(&r, seed);
-    const model_config *c = &m->cfg;
-    int H = c->H, GH = m->G * H;
-    for (int i = 0; i < m->n_tensors; i++) {
-        const model_tensor *t = &m->tensors[i];
-        float *p = m->params + t->offset;
-        if (c->init == INIT_UNIFORM) {
-            fill_uniform(p, t->count, 0.1f, &r);
-        } else if (strstr(t->name, ".recurrent_kernel")) {
-            if (H <= GH) fill_orthogonal(p, H, GH, &r);
-        } else if (strstr(t->name, ".kernel") && strcmp(t->name, "output.kernel") != 0) {
-            fill_uniform(p, t->count, sqrtf(6.0f / (float)(t->shape[0] + t->shape[1])), &r);
-        } else if (strstr(t->name, ".bias")) {
-            memset(p, 0, t->count * sizeof *p);
-            if (c->cell == CELL_LSTM && strcmp(t->name, "output.bias") != 0)
-                for (int j = 0; j < H; j++) p[H + j] = 1.0f; /* unit forget bias */
-        } else { /* embedding, output.kernel */
-            fill_uniform(p, t->count, 1.0f, &r);
+    const nn_layout *lay = &m->lay;
+    float *p = m->params;
+    if (m->cfg.init == INIT_UNIFORM) {   /* every tensor in file order */
+        for (int i = 0; i < lay->n_tensors; i++) {
+            const nn_tensor *t = nn_layout_tensor(lay, i);
+            fill_uniform(p + t->offset, t->count, 0.1f, &r);
         }
+        return;
     }
+    fill_uniform(p + lay->emb.offset, lay->emb.count, 1.0f, &r);
+    for (int l = 0; l < lay->L; l++) init_layer(p, &lay->layer[l], lay->kind, lay->H, &r);
+    if (!lay->tied) fill_uniform(p + lay->out_w.offset, lay->out_w.count, 1.0f, &r);
+    memset(p + lay->out_b.offset, 0, lay->out_b.count * sizeof *p);
 }
 
 /* ------------------------------------------------------------------- state */
@@ -205,8 +178,8 @@ rnnlm_status model_reserve(model *m, int B, int T, rnnlm_err *err) {
     if (B < 1 || T < 1 || (int64_t)B * T > (1 << 24))
         return rnnlm_fail(err, RNNLM_E_ARG, "batch shape B=%d T=%d: need B, T >= 1, B*T <= %d",
                           B, T, 1 << 24);
-    size_t ss = (size_t)m->cfg.L * (size_t)B * (size_t)m->cfg.H * (m->cfg.cell == CELL_LSTM ? 2 : 1);
-    rnnlm_status s = net_reserve_f32(&m->net, B, T, m->chunk, err);
+    size_t ss = (size_t)m->cfg.L * (size_t)B * (size_t)m->cfg.H * (m->lay.kind->has_c ? 2 : 1);
+    rnnlm_status s = net_reserve_f32(m->net, B, T, m->chunk, err);
     if (s) {
         m->B = m->T = 0;
         return s;
@@ -216,7 +189,7 @@ rnnlm_status model_reserve(model *m, int B, int T, rnnlm_err *err) {
         float *sg = st ? rnnlm_calloc(ss, sizeof(float), "state gradient", err) : NULL;
         if (!sg) {
             free(st);
-            net_free_f32(&m->net);
+            net_release_f32(m->net);
             m->B = m->T = 0;
             return err ? err->status : RNNLM_E_NOMEM;
         }
@@ -263,17 +236,24 @@ static rnnlm_status check_batch(const model *m, const int32_t *x, const int32_t 
     return RNNLM_OK;
 }
 
+/* The network's gradient w.r.t. the batch's initial state into state_grad. */
+static void copy_state_grad(model *m, int has_c, size_t LBH) {
+    const float *dh0, *dc0;
+    net_state_grad_f32(m->net, &dh0, &dc0);
+    memcpy(m->state_grad, dh0, LBH * sizeof(float));
+    if (has_c) memcpy(m->state_grad + LBH, dc0, LBH * sizeof(float));
+}
+
 rnnlm_status model_train_batch(model *m, const int32_t *x, const int32_t *y, int B, int T,
                                rnnlm_rng *rng, batch_stats *st, rnnlm_err *err) {
     rnnlm_status s = check_batch(m, x, y, B, T, err);
     if (s) return s;
     batch_stats local = {0, 0, 0};
     size_t LBH = (size_t)m->cfg.L * B * m->cfg.H;
-    float *c = m->cfg.cell == CELL_LSTM ? m->state + LBH : NULL;
-    net_batch_f32(&m->net, x, y, T, m->state, c, 1, m->cfg.dropout, rng, &local);
+    float *c = m->lay.kind->has_c ? m->state + LBH : NULL;
+    net_batch_f32(m->net, x, y, T, m->state, c, 1, m->cfg.dropout, rng, &local);
     m->n_touch_emb = m->n_touch_cls = 0;   /* the gradient may be dense now */
-    memcpy(m->state_grad, m->net.dh0, LBH * sizeof(float));
-    if (c) memcpy(m->state_grad + LBH, m->net.dc0, LBH * sizeof(float));
+    copy_state_grad(m, c != NULL, LBH);
     if (st) *st = local;
     return RNNLM_OK;
 }
@@ -327,17 +307,20 @@ rnnlm_status model_train_batch_sampled(model *m, const int32_t *x, const int32_t
         }
     }
     if ((s = check_candidates(m, cand, m->mark, err))) return s;
-    if (m->net.kmax < cand->K && (s = net_reserve_sampled_f32(&m->net, cand->K, err))) return s;
+    if (net_sampled_capacity_f32(m->net) < cand->K &&
+        (s = net_reserve_sampled_f32(m->net, cand->K, err)))
+        return s;
     batch_stats local = {0, 0, 0};
     size_t LBH = (size_t)m->cfg.L * B * m->cfg.H;
-    float *c = m->cfg.cell == CELL_LSTM ? m->state + LBH : NULL;
-    net_batch_sampled_f32(&m->net, x, y, T, m->state, c, 1, m->cfg.dropout, rng, cand->ids,
+    float *c = m->lay.kind->has_c ? m->state + LBH : NULL;
+    net_batch_sampled_f32(m->net, x, y, T, m->state, c, 1, m->cfg.dropout, rng, cand->ids,
                           cand->K, cand->tries, &local);
-    memcpy(m->state_grad, m->net.dh0, LBH * sizeof(float));
-    if (c) memcpy(m->state_grad + LBH, m->net.dc0, LBH * sizeof(float));
+    copy_state_grad(m, c != NULL, LBH);
     /* what the batch touched: output classes = the union; embedding rows =
      * the inputs (and the classes when the output is the tied embedding) */
-    for (int u = 0; u < m->net.n_union; u++) m->mark[m->net.uid[u]] = 1;
+    int U;
+    const int32_t *uid = net_sampled_union_f32(m->net, &U);
+    for (int u = 0; u < U; u++) m->mark[uid[u]] = 1;
     m->n_touch_cls = collect_marked(m->mark, V, m->touch_cls);
     for (size_t i = 0; i < (size_t)B * T; i++) m->mark[x[i]] = 1;
     if (m->cfg.tied)
@@ -360,10 +343,9 @@ void model_zero_grads_touched(model *m) {
         model_zero_grads(m);
         return;
     }
-    /* tensor 0 is the embedding; the last is the output bias, preceded by
-     * the output kernel unless tied; the recurrent tensors lie between */
-    const model_tensor *te = &m->tensors[0], *tb = &m->tensors[m->n_tensors - 1];
-    const model_tensor *tk = m->cfg.tied ? NULL : &m->tensors[m->n_tensors - 2];
+    /* the recurrent tensors lie between the embedding and the output layer */
+    const nn_tensor *te = &m->lay.emb, *tb = &m->lay.out_b;
+    const nn_tensor *tk = m->lay.tied ? NULL : &m->lay.out_w;
     const size_t E = (size_t)m->cfg.E, V = (size_t)m->cfg.V;
     float *g = m->grads;
     for (int i = 0; i < m->n_touch_emb; i++)
@@ -384,8 +366,8 @@ rnnlm_status model_eval_batch(model *m, const int32_t *x, const int32_t *y, int 
     if (s) return s;
     batch_stats local = {0, 0, 0};
     size_t LBH = (size_t)m->cfg.L * B * m->cfg.H;
-    float *c = m->cfg.cell == CELL_LSTM ? m->state + LBH : NULL;
-    net_batch_f32(&m->net, x, y, T, m->state, c, 0, 0.0f, NULL, &local);
+    float *c = m->lay.kind->has_c ? m->state + LBH : NULL;
+    net_batch_f32(m->net, x, y, T, m->state, c, 0, 0.0f, NULL, &local);
     if (st) *st = local;
     return RNNLM_OK;
 }
@@ -402,7 +384,7 @@ static rnnlm_status loss_f64(const model *m, const double *params, const double 
         if (x[i] < 0 || x[i] >= m->cfg.V || y[i] < 0 || y[i] >= m->cfg.V)
             return rnnlm_fail(err, RNNLM_E_ARG, "id outside the vocabulary at %zu", i);
     size_t LBH = (size_t)m->cfg.L * B * m->cfg.H;
-    int lstm = m->cfg.cell == CELL_LSTM;
+    int lstm = m->lay.kind->has_c;
     size_t ss = LBH * (lstm ? 2 : 1);
     double *state = rnnlm_calloc(ss, sizeof(double), "f64 state", err);
     double *scratch = grads ? NULL : rnnlm_calloc(m->n_params, sizeof(double), "f64 grads", err);
@@ -412,33 +394,36 @@ static rnnlm_status loss_f64(const model *m, const double *params, const double 
         return err ? err->status : RNNLM_E_NOMEM;
     }
     if (state0) memcpy(state, state0, ss * sizeof *state);
-    net_f64 n;
-    memset(&n, 0, sizeof n);
-    /* the parameters are only read; net_bind takes one non-const pointer type */
-    net_bind_f64(&n, &m->cfg, m->tensors, (double *)(uintptr_t)params, grads ? grads : scratch);
-    rnnlm_status s = net_reserve_f64(&n, B, T, m->chunk, err);
+    net_f64 *n = NULL;
+    const nn_compute one = {1};   /* the reference runs on one thread */
+    /* the parameters are only read; the view takes one non-const pointer type */
+    rnnlm_status s = net_create_f64(&n, &m->lay, (double *)(uintptr_t)params,
+                                    grads ? grads : scratch, &one, err);
+    if (!s) s = net_reserve_f64(n, B, T, m->chunk, err);
     if (!s && cand) {
         uint8_t *mark = rnnlm_calloc((size_t)m->cfg.V, 1, "f64 marks", err);
         s = mark ? check_candidates(m, cand, mark, err) : RNNLM_E_NOMEM;
         free(mark);
-        if (!s) s = net_reserve_sampled_f64(&n, cand->K, err);
+        if (!s) s = net_reserve_sampled_f64(n, cand->K, err);
     }
     if (!s) {
         batch_stats st = {0, 0, 0};
         if (cand)
-            net_batch_sampled_f64(&n, x, y, T, state, lstm ? state + LBH : NULL, grads != NULL,
+            net_batch_sampled_f64(n, x, y, T, state, lstm ? state + LBH : NULL, grads != NULL,
                                   dropout_rng ? m->cfg.dropout : 0.0f, dropout_rng, cand->ids,
                                   cand->K, cand->tries, &st);
         else
-            net_batch_f64(&n, x, y, T, state, lstm ? state + LBH : NULL, grads != NULL,
+            net_batch_f64(n, x, y, T, state, lstm ? state + LBH : NULL, grads != NULL,
                           dropout_rng ? m->cfg.dropout : 0.0f, dropout_rng, &st);
         *loss = st.loss_sum / (double)st.count;
         if (state_grad && grads) {
-            memcpy(state_grad, n.dh0, LBH * sizeof(double));
-            if (lstm) memcpy(state_grad + LBH, n.dc0, LBH * sizeof(double));
+            const double *dh0, *dc0;
+            net_state_grad_f64(n, &dh0, &dc0);
+            memcpy(state_grad, dh0, LBH * sizeof(double));
+            if (lstm) memcpy(state_grad + LBH, dc0, LBH * sizeof(double));
         }
     }
-    net_free_f64(&n);
+    net_free_f64(n);
     free(state);
     free(scratch);
     return s;
@@ -482,25 +467,24 @@ void model_summary(const model *m, char *buf, size_t cap) {
     buf[0] = '\0';
     size_t len = 0;
     const model_config *c = &m->cfg;
+    const nn_layout *lay = &m->lay;
     char a[32], b[32], d[32];
-    int k = 0;
-    shape_str(a, sizeof a, &m->tensors[k++]);
+    shape_str(a, sizeof a, &lay->emb);
     APPEND("Embedding weights %s\n", a);
     for (int l = 0; l < c->L; l++) {
-        shape_str(a, sizeof a, &m->tensors[k++]);
-        shape_str(b, sizeof b, &m->tensors[k++]);
-        shape_str(d, sizeof d, &m->tensors[k++]);
+        shape_str(a, sizeof a, &lay->layer[l].w_ih);
+        shape_str(b, sizeof b, &lay->layer[l].w_hh);
+        shape_str(d, sizeof d, &lay->layer[l].bias);
         APPEND("Hidden (%s) layer %d: input weights %s, state-input weights %s, biases %s\n",
-               cell_name(c->cell), l + 1, a, b, d);
+               lay->kind->name, l + 1, a, b, d);
         APPEND("Dropout %g\n", (double)c->dropout);
     }
+    shape_str(b, sizeof b, &lay->out_b);
     if (c->tied) {
-        shape_str(b, sizeof b, &m->tensors[k++]);
         APPEND("Output layer weights (%d, %d) tied to the embedding (transposed), biases %s\n",
                c->H, c->V, b);
     } else {
-        shape_str(a, sizeof a, &m->tensors[k++]);
-        shape_str(b, sizeof b, &m->tensors[k++]);
+        shape_str(a, sizeof a, &lay->out_w);
         APPEND("Output layer weights %s, biases %s\n", a, b);
     }
     APPEND("Total parameters: %zu\n", m->n_params);

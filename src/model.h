@@ -6,7 +6,7 @@
  * B rows of a batch, T time steps of a batch, G gates (1 RNN, 4 LSTM, 3 GRU).
  *
  * All parameters live in one flat float buffer (params), carved into the
- * tensors of model_tensor; grads has the same layout. Tensors are stored in
+ * tensors of nn_layout (nn/params.h); grads has the same layout. Tensors are stored in
  * the recipe's (Keras) layout: embedding (V, E); layer l kernel (in, G*H),
  * recurrent_kernel (H, G*H), bias (G*H) (GRU: (2, 3H), input and recurrent
  * biases, reset gate applied after the recurrent product as PyTorch does);
@@ -19,10 +19,10 @@
 #include <stdint.h>
 #include "common.h"
 #include "rng.h"
+#include "nn/net.h"   /* the network layer this object wraps: cell_kind, nn_layout, batch_stats */
 
-#define MODEL_MAX_LAYERS 16
+#define MODEL_MAX_LAYERS NN_MAX_LAYERS
 
-typedef enum { CELL_RNN = 0, CELL_LSTM = 1, CELL_GRU = 2 } cell_kind;
 typedef enum { INIT_RECIPE = 0, INIT_UNIFORM = 1 } init_kind;
 
 typedef struct {
@@ -33,15 +33,13 @@ typedef struct {
     init_kind init;  /* INIT_RECIPE: uniform[-1,1] embedding and output, Glorot
                         kernels, orthogonal recurrent kernels, LSTM forget bias 1;
                         INIT_UNIFORM: every weight uniform [-0.1, 0.1] */
+    int threads;     /* compute threads (0: one per online core); a run setting, not
+                        part of the architecture nor of checkpoints */
 } model_config;
 
-typedef struct {
-    char name[48];     /* "embedding", "lstm.0.kernel", ..., "output.bias" */
-    int ndim;
-    int shape[3];      /* Keras layout */
-    size_t offset;     /* into params / grads, in floats */
-    size_t count;
-} model_tensor;
+/* One tensor of the flat buffer: its Keras name ("embedding",
+ * "lstm.0.kernel", ..., "output.bias"), shape and offset (nn/params.h). */
+typedef nn_tensor model_tensor;
 
 typedef struct model model;   /* opaque; defined in model.c */
 
@@ -52,8 +50,17 @@ const model_config *model_cfg(const model *m);
 size_t model_n_params(const model *m);
 float *model_params(model *m);          /* (n_params) */
 float *model_grads(model *m);           /* (n_params) */
+/* The named view of the parameters (nn/params.h): every tensor by role,
+ * with its shape and offset into params, grads or any buffer of that layout. */
+const nn_layout *model_layout(const model *m);
+/* The tensors present, in file order (the layout's enumeration). */
 int model_n_tensors(const model *m);
 const model_tensor *model_tensor_at(const model *m, int i);
+
+/* Compute threads from now on (0: one per online core); the workspace is
+ * re-reserved when reserved (the carried state is kept). */
+rnnlm_status model_set_threads(model *m, int threads, rnnlm_err *err);
+const nn_compute *model_compute(const model *m);
 
 /* Fills params from the configured initialiser with a generator seeded by seed. */
 void model_init_params(model *m, uint64_t seed);
@@ -65,12 +72,6 @@ rnnlm_status model_reserve(model *m, int B, int T, rnnlm_err *err);
 void model_reset_state(model *m);
 float *model_state(model *m);           /* the carried state, for checkpoints */
 size_t model_state_size(const model *m);
-
-typedef struct {
-    double loss_sum;   /* sum over the B*T positions of -log P(target), in double */
-    int64_t correct;   /* positions whose arg-max is the target */
-    int64_t count;     /* positions counted (B*T) */
-} batch_stats;
 
 /* One training step's forward and backward on x, y: (B, T) ids, row-major.
  * Uses and updates the carried state (the final state of this batch becomes
@@ -118,7 +119,7 @@ rnnlm_status model_loss_f64(const model *m, const double *params, const double *
 
 /* ------------------------------------------------------- sampled softmax
  *
- * Training with the sampled softmax loss (REFERENCE.md section 5; the
+ * Training with the sampled softmax loss (the
  * candidates come from sampler.h). Evaluation, scoring and generation keep
  * the full softmax (model_eval_batch). */
 typedef struct {
@@ -173,35 +174,14 @@ rnnlm_status model_loss_sampled_f64(const model *m, const double *params, const 
  * layout, parameter counts) into buf. */
 void model_summary(const model *m, char *buf, size_t cap);
 
-/* ==== inference (src/nn_infer.inc, src/infer.c) ==========================
+/* ==== inference (src/nn/step.c, src/infer.c) ============================
  * Read-only views of a model's weights for the one-step forward pass that
- * runs a trained model. Added by the "Using a model" work; nothing above
- * depends on it. */
+ * runs a trained model (infer_workspace_f32, infer_step_f32: nn/net.h). */
 
-typedef struct {
-    int cell, V, E, H, L, G, tied;
-    const float *emb;                      /* (V, E) */
-    const float *wx[MODEL_MAX_LAYERS];     /* (in, G*H) */
-    const float *wh[MODEL_MAX_LAYERS];     /* (H, G*H) */
-    const float *b[MODEL_MAX_LAYERS];      /* (G*H); GRU (2, 3H) */
-    const float *wout;                     /* (H, V); NULL when tied */
-    const float *bout;                     /* (V) */
-} model_weights;
+typedef nn_weights_f32 model_weights;
 
-/* Points w at m's parameters (following the tensor list). */
+/* Points w at m's parameters (the layout's view) with m's compute context. */
 void model_weights_bind(model *m, model_weights *w);
-
-/* Floats of workspace infer_step_f32 needs for B lanes (alignment included). */
-size_t infer_workspace_f32(const model_weights *w, int B);
-
-/* One step of B lanes, no dropout: x (B) ids in [0, V) (unchecked);
- * h, c (L, B, H) the state (c only for LSTM, else unused), read and
- * overwritten with the next state; ws (infer_workspace_f32 floats);
- * logits (B, V) written with the output bias added; lse (B) or NULL:
- * log-sum-exp of each row in double, so log P(j) = logits[j] - lse. Reads
- * w only: steps of separate states may run concurrently. */
-void infer_step_f32(const model_weights *w, const int32_t *x, int B, float *h, float *c,
-                    float *ws, float *logits, double *lse);
 
 /* ==== end of inference ==================================================== */
 

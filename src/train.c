@@ -46,14 +46,12 @@ static rnnlm_status sparse_clip_step(trainer *t, double *norm, rnnlm_err *err) {
     int n_rows, n_cls;
     model_touched(t->m, &rows, &n_rows, &cls, &n_cls);
     opt_sparse_part parts[3];
-    int np = 0, nt = model_n_tensors(t->m);
-    const model_tensor *te = model_tensor_at(t->m, 0), *tb = model_tensor_at(t->m, nt - 1);
-    parts[np++] = (opt_sparse_part){te->offset, (size_t)mc->V, (size_t)mc->E, 0, rows, (size_t)n_rows};
-    if (!mc->tied) {
-        const model_tensor *tk = model_tensor_at(t->m, nt - 2);
-        parts[np++] = (opt_sparse_part){tk->offset, (size_t)mc->H, (size_t)mc->V, 1, cls, (size_t)n_cls};
-    }
-    parts[np++] = (opt_sparse_part){tb->offset, 1, (size_t)mc->V, 1, cls, (size_t)n_cls};
+    int np = 0;
+    const nn_layout *lay = model_layout(t->m);
+    parts[np++] = (opt_sparse_part){lay->emb.offset, (size_t)mc->V, (size_t)mc->E, 0, rows, (size_t)n_rows};
+    if (!lay->tied)
+        parts[np++] = (opt_sparse_part){lay->out_w.offset, (size_t)mc->H, (size_t)mc->V, 1, cls, (size_t)n_cls};
+    parts[np++] = (opt_sparse_part){lay->out_b.offset, 1, (size_t)mc->V, 1, cls, (size_t)n_cls};
     return optim_clip_step_sparse(t->o, model_params(t->m), model_grads(t->m), parts, np, norm, err);
 }
 

@@ -21,7 +21,7 @@
 #include "checkpoint.h"
 #include "infer.h"
 #include "model.h"
-#include "nn_math.h"
+#include "nn/nn_math.h"
 #include "rnnlm.h"
 
 #define V_TEST 23

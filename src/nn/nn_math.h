@@ -1,4 +1,4 @@
-/* nn_math.h: fast, accurate fp32 elementwise math for the hot loops of the
+/* nn/nn_math.h: fast, accurate fp32 elementwise math for the hot loops of the
  * network (gate nonlinearities, softmax), written with GCC vector extensions
  * so that it vectorises at -O2 without -ffast-math or OpenMP.
  *

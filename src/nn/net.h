@@ -1,0 +1,112 @@
+/* nn/net.h: the network layer's entry points for the model object (model.c)
+ * and the inference code (infer.c), in both precisions: _f32, the
+ * production instance (float, fast vector math), and _f64, the double twin
+ * that the gradient check differentiates. The arithmetic is written once
+ * (one file per layer in src/nn/, see real.h for the two instances).
+ *
+ * Size letters: V vocabulary, E embedding width, H hidden width, L layers,
+ * G gates, B rows of a batch, T steps; N = T*B positions, stored time-major
+ * inside (position p = t*B + b is row b at step t). */
+#ifndef RNNLM_NN_NET_H
+#define RNNLM_NN_NET_H
+
+#include <stdint.h>
+#include "common.h"
+#include "rng.h"
+#include "nn/compute.h"
+#include "nn/params.h"
+
+#define NN_MAX_THREADS 8 /* workers sharing the rows of a softmax head */
+
+typedef struct {
+    double loss_sum;   /* sum over the B*T positions of -log P(target), in double */
+    int64_t correct;   /* positions whose arg-max is the target */
+    int64_t count;     /* positions counted (B*T) */
+} batch_stats;
+
+typedef struct net_f32 net_f32;   /* the network over one parameter buffer and its workspace */
+typedef struct net_f64 net_f64;
+
+/* A network over params and grads (n_params each, lay's layout; both must
+ * outlive it, as must lay); products and heads use cc's threads. */
+rnnlm_status net_create_f32(net_f32 **out, const nn_layout *lay, float *params, float *grads,
+                            const nn_compute *cc, rnnlm_err *err);
+rnnlm_status net_create_f64(net_f64 **out, const nn_layout *lay, double *params, double *grads,
+                            const nn_compute *cc, rnnlm_err *err);
+void net_free_f32(net_f32 *n);
+void net_free_f64(net_f64 *n);
+
+/* The thread count from now on; takes effect at the next net_reserve. */
+void net_set_compute_f32(net_f32 *n, const nn_compute *cc);
+
+/* Allocates the workspace for B rows and up to T steps, with softmax slices
+ * of chunk rows. Frees any previous workspace, the sampled one included. */
+rnnlm_status net_reserve_f32(net_f32 *n, int B, int T, int chunk, rnnlm_err *err);
+rnnlm_status net_reserve_f64(net_f64 *n, int B, int T, int chunk, rnnlm_err *err);
+/* Frees the workspaces (the network stays bound; reserve again to use it). */
+void net_release_f32(net_f32 *n);
+void net_release_f64(net_f64 *n);
+
+/* Workspace of the sampled softmax for up to K candidates (after net_reserve). */
+rnnlm_status net_reserve_sampled_f32(net_f32 *n, int K, rnnlm_err *err);
+rnnlm_status net_reserve_sampled_f64(net_f64 *n, int K, rnnlm_err *err);
+int net_sampled_capacity_f32(const net_f32 *n);   /* K reserved; 0: none */
+
+/* One batch: x, y (B, T) ids in [0, V), row-major, T <= reserved T.
+ * h, c: (L, B, H) the carried state (c only for kinds with a cell state,
+ * else NULL); read as the initial state and overwritten with the final one.
+ * Dropout after every layer when rate > 0 and rng is non-NULL (masks drawn
+ * from rng). train != 0: the backward pass, ADDING the gradient of the mean
+ * loss into grads and keeping the gradient w.r.t. the initial state
+ * (net_state_grad). Accumulates the loss sum, correct and counted positions
+ * into st. */
+void net_batch_f32(net_f32 *n, const int32_t *x, const int32_t *y, int T, float *h, float *c,
+                   int train, float rate, rnnlm_rng *rng, batch_stats *st);
+void net_batch_f64(net_f64 *n, const int32_t *x, const int32_t *y, int T, double *h, double *c,
+                   int train, float rate, rnnlm_rng *rng, batch_stats *st);
+
+/* net_batch with the sampled softmax loss (sampled.c): cand (K) distinct
+ * ids, K <= the reserved capacity, shared by every position; tries > 0
+ * subtracts the log expected counts of the log-uniform sampler. */
+void net_batch_sampled_f32(net_f32 *n, const int32_t *x, const int32_t *y, int T, float *h,
+                           float *c, int train, float rate, rnnlm_rng *rng, const int32_t *cand,
+                           int K, int64_t tries, batch_stats *st);
+void net_batch_sampled_f64(net_f64 *n, const int32_t *x, const int32_t *y, int T, double *h,
+                           double *c, int train, float rate, rnnlm_rng *rng, const int32_t *cand,
+                           int K, int64_t tries, batch_stats *st);
+
+/* Gradient of the last training batch w.r.t. its initial state: dh0, dc0
+ * (L, B, H) each (dc0 meaningful only for kinds with a cell state). */
+void net_state_grad_f32(const net_f32 *n, const float **dh0, const float **dc0);
+void net_state_grad_f64(const net_f64 *n, const double **dh0, const double **dc0);
+
+/* The union of candidates and targets of the last sampled batch: ids (U). */
+const int32_t *net_sampled_union_f32(const net_f32 *n, int *U);
+
+/* ------------------------------------------------------------- inference */
+
+/* Read-only weights for the one-step forward pass (step.c). */
+typedef struct {
+    const nn_layout *lay;
+    nn_params_f32 p;     /* views into the parameters, only read */
+    nn_compute cc;
+} nn_weights_f32;
+
+void nn_weights_bind_f32(nn_weights_f32 *w, const nn_layout *lay, const float *params,
+                         const nn_compute *cc);
+
+/* Floats of workspace infer_step_f32 needs for B lanes (alignment included). */
+size_t infer_workspace_f32(const nn_weights_f32 *w, int B);
+
+/* One step of B lanes, no dropout: x (B) ids in [0, V) (unchecked);
+ * h, c (L, B, H) the state (c only for kinds with a cell state, else
+ * unused), read and overwritten with the next state; ws
+ * (infer_workspace_f32 floats); logits (B, V) written with the output bias
+ * added; lse (B) or NULL: log-sum-exp of each row in double, so
+ * log P(j) = logits[j] - lse. The layers run the training forward pass of
+ * their cell with T = 1, product for product. Reads w only: steps of
+ * separate states may run concurrently. */
+void infer_step_f32(const nn_weights_f32 *w, const int32_t *x, int B, float *h, float *c,
+                    float *ws, float *logits, double *lse);
+
+#endif

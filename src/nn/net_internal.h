@@ -1,0 +1,114 @@
+/* nn/net_internal.h: what the files of src/nn/ share: the network struct,
+ * a layer's activations, the cell ops tables, and short aliases of the
+ * per-precision names (real.h). Not for use outside src/nn/. */
+#ifndef RNNLM_NN_NET_INTERNAL_H
+#define RNNLM_NN_NET_INTERNAL_H
+
+#include <stdint.h>
+#include "nn/real.h"
+#include "nn/cell.h"
+#include "nn/compute.h"
+#include "nn/net.h"
+#include "nn/params.h"
+
+typedef NN_SFX(nn_layer_f32, nn_layer_f64) nn_layer;
+typedef NN_SFX(nn_params_f32, nn_params_f64) nn_params;
+typedef NN_SFX(net_f32, net_f64) net;
+#define compute_gemm NN_SFX(compute_gemm_f32, compute_gemm_f64)
+
+/* The activations of one recurrent layer kept for the backward pass, carved
+ * from the workspace (workspace.c). */
+typedef struct {
+    real *z;         /* (T, B, G*H) input projections, then the activated gates;
+                        in backward the gradients of the pre-activations */
+    real *hs;        /* (T+1, B, H) hidden states, slot 0 the initial state */
+    real *cs;        /* (T+1, B, H) cell states, slot 0 initial (has_c); else NULL */
+    real *tc;        /* (T, B, H) tanh(c) (has_c); else NULL */
+    real *hp;        /* (T, B, G*H) h W_hh + b_hh, then its gradient (keeps_hproj); else NULL */
+    real *mask;      /* (T, B, H) dropout scales, 0 or 1/(1-rate) */
+    real *drop;      /* (T, B, H) output after dropout */
+    const real *y;   /* (T, B, H) the layer's output: drop, or hs + B*H */
+} layer_acts;
+
+/* One cell kind's arithmetic over one precision (cell_*.c).
+ * forward: X (T*B, in) -> a->hs slots 1..T (a->hs slot 0, a->cs slot 0 hold
+ *   the initial state), keeping in a what backward needs.
+ * backward: dY (T*B, H) the gradient w.r.t. h_1..h_T (after dropout);
+ *   ADDS the weight gradients into g, writes dX (T*B, in) unless NULL and
+ *   the gradient w.r.t. the initial state into dh0 (and dc0); dh, dc (B, H)
+ *   scratch for the gradient carried from step t to t-1. */
+struct NN_SFX(cell_ops_f32, cell_ops_f64) {
+    void (*forward)(const nn_layer *w, layer_acts *a, int in, const real *X, int T, int B, int H,
+                    const nn_compute *cc);
+    void (*backward)(nn_layer *g, const nn_layer *w, layer_acts *a, int in, const real *X,
+                     const real *dY, real *dX, real *dh, real *dc, real *dh0, real *dc0, int T,
+                     int B, int H, const nn_compute *cc);
+};
+typedef struct NN_SFX(cell_ops_f32, cell_ops_f64) cell_ops;
+#define cell_ops_of(kind) NN_SFX((kind)->f32, (kind)->f64)
+
+/* Shared by every cell once the pre-activation gradients of all N
+ * positions are known (cell.c): dzx (N, G*H) feeds W_ih, b_ih and the
+ * input; dzh (N, G*H) feeds W_hh (the same array except for GRU) and b_hh
+ * when the kind has one. dX (N, in) = dzx W_ih^T, skipped when NULL. */
+void NN_SFX(cell_weight_backward_f32, cell_weight_backward_f64)(
+    nn_layer *g, const nn_layer *w, const layer_acts *a, int in, const real *X, real *dX,
+    const real *dzx, const real *dzh, int N, int H, int GH, const nn_compute *cc);
+#define cell_weight_backward NN_SFX(cell_weight_backward_f32, cell_weight_backward_f64)
+
+struct NN_SFX(net_f32, net_f64) {
+    const nn_layout *lay;
+    const nn_cell *kind;
+    int V, E, H, L, G, tied;
+    nn_compute cc;
+    nn_params w, g;           /* views of the parameters and of their gradients */
+    int B, T;                 /* reserved rows and steps */
+    int chunk;                /* rows of logits per softmax slice */
+    layer_acts acts[NN_MAX_LAYERS];   /* the first L */
+    real *x0;                 /* (T, B, E) embedded inputs */
+    real *dya, *dyb;          /* (T, B, max(E, H)) gradients of layer outputs, ping-pong */
+    int nth;                  /* workers of the softmax head (fixed at reserve) */
+    real *logits;             /* (nth, chunk, V) one slice of logits / their gradient per worker */
+    real *gbt;                /* (NN_MAX_THREADS-1, V) output bias gradients of helper workers */
+    real *gwt;                /* (nth-1, H*V) output weight (tied: embedding) gradients of helpers */
+    real *dh, *dc;            /* (B, H) gradient carried from step t to t-1 */
+    real *dh0, *dc0;          /* (L, B, H) gradient w.r.t. the initial state (dc0: has_c) */
+    int32_t *tx, *ty;         /* (T, B) the batch's ids, time-major */
+    void *mem;                /* the one allocation everything above is carved from */
+    /* Sampled softmax (net_reserve_sampled): the union of the K candidates
+     * and the batch's targets, U <= Umax = min(V, kmax + T*B) classes. */
+    int kmax;                 /* candidates the workspace holds; 0: not reserved */
+    int n_union;              /* U of the last sampled batch */
+    int32_t *uid;             /* (Umax) union ids: the K candidates, then the other targets */
+    int32_t *ucol;            /* (T, B) union column of each position's target */
+    int32_t *umark;           /* (V) union column + 1 of each id; all zero between batches */
+    real *wu, *gwu;           /* (Umax, H) gathered output rows and their gradients */
+    real *uoff;               /* (Umax) output bias minus log expected count, per union id */
+    real *gbu;                /* (Umax) output bias gradient per union id */
+    real *dlt;                /* (chunk) gradient of each row's true-class logit */
+    void *smem;               /* the allocation the sampled workspace is carved from */
+};
+
+#define workspace_release NN_SFX(net_release_f32, net_release_f64)
+
+/* dropout.c: draws the masks of one layer and applies them (forward), or
+ * applies them to the gradient (backward), in place */
+void NN_SFX(dropout_forward_f32, dropout_forward_f64)(layer_acts *a, const real *h, size_t n,
+                                                      float rate, rnnlm_rng *rng);
+void NN_SFX(dropout_backward_f32, dropout_backward_f64)(real *dy, const layer_acts *a, size_t n);
+#define dropout_forward NN_SFX(dropout_forward_f32, dropout_forward_f64)
+#define dropout_backward NN_SFX(dropout_backward_f32, dropout_backward_f64)
+
+/* softmax.c: logits, full softmax and cross-entropy of Y (N, H); with train
+ * the output-layer gradients (ADDED) and dY (N, H) (written). */
+void NN_SFX(softmax_head_f32, softmax_head_f64)(real *dY, net *n, const real *Y, int N, int train,
+                                                batch_stats *st);
+#define softmax_head NN_SFX(softmax_head_f32, softmax_head_f64)
+
+/* sampled.c: the same with the sampled softmax loss. */
+void NN_SFX(sampled_head_f32, sampled_head_f64)(real *dY, net *n, const real *Y, int N,
+                                                const int32_t *cand, int K, int64_t tries,
+                                                int train, batch_stats *st);
+#define sampled_head NN_SFX(sampled_head_f32, sampled_head_f64)
+
+#endif

@@ -1,0 +1,128 @@
+/* nn/softmax.c: the output layer with the full softmax and cross-entropy:
+ * logits = Y W_out + b_out (tied: Y emb^T + b_out), in slices of n->chunk
+ * rows so that memory does not grow with N*V. */
+#include "nn/net_internal.h"
+
+/* The softmax of rows [i0, i1) of one slice of logits: adds the output bias,
+ * finds the max (and whether the target is the first arg-max), replaces the
+ * row by its softmax, and with train turns it into dlogits = (p - onehot) / N
+ * while adding dlogits into the bias gradient gb (V). */
+typedef struct {
+    real *lg;              /* (rows, V) the slice of logits */
+    const int32_t *tgt;    /* (rows) targets */
+    const real *bout;      /* (V) */
+    real *gb;              /* (V) bias gradient accumulator of this worker */
+    int V, i0, i1, train;
+    double inv_n;          /* 1 / N */
+    double loss;           /* out: sum of -log p(target) */
+    int64_t correct;       /* out: rows whose first arg-max is the target */
+} softmax_job;
+
+static void softmax_rows(softmax_job *jb) {
+    const int V = jb->V;
+    for (int i = jb->i0; i < jb->i1; i++) {
+        real *row = jb->lg + (size_t)i * V;
+        int tgt = jb->tgt[i];
+        real mx = vadd_max(row, jb->bout, (size_t)V), xt = row[tgt];
+        if (xt == mx) {
+            int j = 0;
+            while (row[j] != mx) j++;
+            jb->correct += j == tgt;
+        }
+        double s = vexp_shift_sum(row, (size_t)V, mx);
+        jb->loss += log(s) + (double)mx - (double)xt;
+        if (jb->train) {
+            vscale_acc(row, jb->gb, (size_t)V, (real)(jb->inv_n / s));
+            row[tgt] -= (real)jb->inv_n;
+            jb->gb[tgt] -= (real)jb->inv_n;
+        }
+    }
+}
+
+/* One worker's share of the output layer: rows [r0, r1) of Y, in slices of
+ * n->chunk rows through its own logits buffer lg, with single-threaded
+ * products; bias and weight gradients ADDED into gb and gw (the shared ones
+ * for worker 0, private ones for the others), dY rows written. */
+typedef struct {
+    net *n;
+    real *dY;
+    const real *Y;
+    real *lg, *gb, *gw;
+    int r0, r1, N, train;
+    double loss;
+    int64_t correct;
+} output_job;
+
+static void output_rows(void *arg, int w) {
+    output_job *jb = (output_job *)arg + w;
+    net *n = jb->n;
+    const nn_compute one = {1};
+    const int V = n->V, H = n->H, E = n->E;
+    real *lg = jb->lg;
+    for (int r0 = jb->r0; r0 < jb->r1; r0 += n->chunk) {
+        int nc = jb->r1 - r0 < n->chunk ? jb->r1 - r0 : n->chunk;
+        const real *Yc = jb->Y + (size_t)r0 * H;
+        if (n->tied) /* lg (nc, V) = Y (nc, H) @ emb^T (E = H, V) */
+            compute_gemm(&one, NN_NOTRANS, NN_TRANS, nc, V, H, 1, Yc, H, n->w.emb, E, 0, lg, V);
+        else /* lg (nc, V) = Y (nc, H) @ W_out (H, V) */
+            compute_gemm(&one, NN_NOTRANS, NN_NOTRANS, nc, V, H, 1, Yc, H, n->w.out_w, V, 0, lg, V);
+        softmax_job sj = {lg, n->ty + r0, n->w.out_b, jb->gb, V, 0, nc, jb->train, 1.0 / jb->N, 0.0, 0};
+        softmax_rows(&sj);
+        jb->loss += sj.loss;
+        jb->correct += sj.correct;
+        if (!jb->train) continue;
+        real *dYc = jb->dY + (size_t)r0 * H;
+        if (n->tied) {
+            /* g_emb (V, E) += dlg^T (V, nc) @ Y (nc, H) */
+            compute_gemm(&one, NN_TRANS, NN_NOTRANS, V, H, nc, 1, lg, V, Yc, H, 1, jb->gw, E);
+            /* dY (nc, H) = dlg (nc, V) @ emb (V, E = H) */
+            compute_gemm(&one, NN_NOTRANS, NN_NOTRANS, nc, H, V, 1, lg, V, n->w.emb, E, 0, dYc, H);
+        } else {
+            /* g_W_out (H, V) += Y^T (H, nc) @ dlg (nc, V) */
+            compute_gemm(&one, NN_TRANS, NN_NOTRANS, H, V, nc, 1, Yc, H, lg, V, 1, jb->gw, V);
+            /* dY (nc, H) = dlg (nc, V) @ W_out^T (V, H) */
+            compute_gemm(&one, NN_NOTRANS, NN_TRANS, nc, H, V, 1, lg, V, n->w.out_w, V, 0, dYc, H);
+        }
+    }
+}
+
+/* Loss and arg-max accuracy of Y (N, H); with train, each slice's logits
+ * become dlogits = (p - onehot) / N, turned at once into the output weight
+ * and bias gradients (ADDED) and into dY (N, H) (written). The rows are
+ * split between the context's workers, each running its own slices with
+ * single-threaded products (no synchronisation inside the products, the
+ * larger share of a step's time): measured faster than threaded products on
+ * shared slices. The private gradients are added in a fixed order, so
+ * results depend only on the thread count. */
+void NN_SFX(softmax_head_f32, softmax_head_f64)(real *dY, net *n, const real *Y, int N, int train,
+                                                batch_stats *st) {
+    const int V = n->V;
+    const size_t gw_size = (size_t)V * (size_t)(n->tied ? n->E : n->H);
+    int nt = n->cc.threads;
+    nt = nt < 1 ? 1 : nt > n->nth ? n->nth : nt;
+    if (nt > N) nt = N > 0 ? N : 1;
+    output_job jobs[NN_MAX_THREADS] = {{0}};
+    for (int w = 0; w < nt; w++) {
+        jobs[w] = (output_job){n, dY, Y, n->logits + (size_t)w * n->chunk * V,
+                               w == 0 ? n->g.out_b : n->gbt + (size_t)(w - 1) * V,
+                               w == 0 ? (n->tied ? n->g.emb : n->g.out_w) : n->gwt + (size_t)(w - 1) * gw_size,
+                               (int)((long)N * w / nt), (int)((long)N * (w + 1) / nt), N, train, 0.0, 0};
+        if (w > 0 && train) {
+            memset(jobs[w].gb, 0, (size_t)V * sizeof(real));
+            memset(jobs[w].gw, 0, gw_size * sizeof(real));
+        }
+    }
+    compute_parallel_for(&n->cc, nt, output_rows, jobs);
+    double loss = 0.0;
+    int64_t correct = 0;
+    for (int w = 0; w < nt; w++) {
+        loss += jobs[w].loss;
+        correct += jobs[w].correct;
+        if (w == 0 || !train) continue;
+        vadd(n->g.out_b, jobs[w].gb, V);
+        vadd(jobs[0].gw, jobs[w].gw, (long)gw_size);
+    }
+    st->loss_sum += loss;
+    st->correct += correct;
+    st->count += N;
+}
