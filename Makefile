@@ -110,12 +110,16 @@ FUZZ_NAMES    = checkpoint vocab corpus csvlog
 FUZZ_SAN      = -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS   = -std=c11 $(WARN) -O1 -g -march=native -fno-omit-frame-pointer -D_GNU_SOURCE -Iinclude -Isrc \
                 $(shell pkg-config --cflags openblas 2>/dev/null) $(FUZZ_SAN)
-FUZZ_LIB_OBJ  = $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o)
+FUZZ_LIB_OBJ  = $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o) $(NN_SRC:src/nn/%.c=$(FUZZ_BUILD)/src/nn/f64/%.o)
 FUZZ_BINS     = $(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz/fuzz_%)
 
-$(FUZZ_BUILD)/src/%.o: src/%.c $(wildcard include/*.h src/*.h src/*.inc)
+$(FUZZ_BUILD)/src/%.o: src/%.c $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(FUZZ_BUILD)/src/nn/f64/%.o: src/nn/%.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -DNN_F64 -fsanitize=fuzzer-no-link -c $< -o $@
 
 $(FUZZ_BUILD)/librnnlm.a: $(FUZZ_LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
