@@ -151,7 +151,7 @@ RNNLM_API rnnlm_status rnnlm_stream_batcher_init(rnnlm_stream_batcher *b, const 
  * last batch is contiguous too); returns its width w (<= T), 0 past the end. */
 RNNLM_API int rnnlm_stream_batch(const rnnlm_stream_batcher *b, size_t k, int32_t *xb, int32_t *yb);
 
-/* The notebook's windowed pipeline: pairs cut into n_windows windows of T
+/* The recipe's windowed pipeline (docs/DATA.md section 6): pairs cut into n_windows windows of T
  * (n_windows = floor((n + 1 - T) / T), as the recipe's trainlen), windows
  * shuffled with a buffer of buffer_size windows (the tf.data semantics: fill
  * the buffer, emit a uniformly chosen element and put the next window in its

@@ -88,7 +88,6 @@ rnnlm_status infer_model_wrap(rnnlm_model **out, model *m, rnnlm_vocab *v, rnnlm
     return RNNLM_OK;
 }
 
-const model *infer_model_inner(const rnnlm_model *m) { return m->m; }
 model *infer_model_mut(rnnlm_model *m) { return m->m; }
 
 /* The batch shape of the training run that wrote the checkpoint (its
