@@ -552,11 +552,12 @@ typedef struct {
  * nothing run once the epoch is over. Logs the batch scalars every
  * log_every steps and checkpoints every save_every steps. */
 RNNLM_API rnnlm_status rnnlm_trainer_step(rnnlm_trainer *t, rnnlm_train_progress *p, int *done, rnnlm_err *err);
-/* The rest of the current epoch's steps (fn, when non-NULL, after each),
- * then the epoch's training figures logged into out. */
+/* The rest of the current epoch's steps (fn, when non-NULL, after each);
+ * the epoch's training figures into out. */
 RNNLM_API rnnlm_status rnnlm_trainer_run_epoch(rnnlm_trainer *t, rnnlm_progress_fn fn, void *user,
                                                rnnlm_epoch_result *out, rnnlm_err *err);
-/* Evaluates the validation split (when there is one), logs it and keeps the
+/* Logs the epoch's training figures, then evaluates the validation split
+ * (when there is one), logs it and keeps the
  * best perplexity (and, when the test set will need them and no save_dir
  * holds them, a copy of the best weights). */
 RNNLM_API rnnlm_status rnnlm_trainer_validate(rnnlm_trainer *t, rnnlm_epoch_result *e, rnnlm_err *err);

@@ -481,13 +481,14 @@ rnnlm_status rnnlm_trainer_run_epoch(rnnlm_trainer *t, rnnlm_progress_fn fn, voi
     out->best_ppl = t->best;
     out->best_epoch = t->best_epoch;
     t->improved = 0;
-    return log_epoch(t, RUN_TRAIN, t->epoch, &tp->epoch_sum, err);
+    return RNNLM_OK;
 }
 
 rnnlm_status rnnlm_trainer_validate(rnnlm_trainer *t, rnnlm_epoch_result *e, rnnlm_err *err) {
-    if (!t->val) return RNNLM_OK;
+    rnnlm_status st = log_epoch(t, RUN_TRAIN, t->epoch, &trainer_progress(t->t)->epoch_sum, err);
+    if (st || !t->val) return st;
     batch_stats vs;
-    rnnlm_status st = trainer_evaluate(t->t, t->val->x, t->val->y, t->val->n, &vs, err);
+    st = trainer_evaluate(t->t, t->val->x, t->val->y, t->val->n, &vs, err);
     if (st) return at(t, RNNLM_AT_VALID, st);
     e->validated = 1;
     e->valid = result_of(&vs);
