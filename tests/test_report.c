@@ -1,4 +1,4 @@
-/* test_report.c: the training report (src/report.c): the CSV reader and its
+/* test_report.c: the training report (cli/report.c): the CSV reader and its
  * errors (FILE:LINE), the batch-to-epoch mapping, nice ticks, bucket
  * averaging, and the SVG itself: the curves are read back out of the SVG and
  * checked against the logged values through the axes' own tick marks (each
