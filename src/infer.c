@@ -97,9 +97,9 @@ static void read_train_shape(rnnlm_model *r, const st_file *f, const char *path)
     const char *names[2] = {"batch", "max_time"};
     long *dst[2] = {&r->train_B, &r->train_T};
     for (int i = 0; i < 2; i++) {
-        const char *key;
+        char key[80];
         long long x;
-        if (!run_config_value(f, names[i], &key)) continue;
+        if (!run_config_value(f, names[i], key, sizeof key)) continue;
         if (checkpoint_meta_int(f, key, 1, 100000, &x, path, &r->shape_err)) return;
         *dst[i] = (long)x;
     }

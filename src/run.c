@@ -193,8 +193,7 @@ static rnnlm_status parse_value(const config_key *k, const char *v, void *p, con
     return rnnlm_fail(err, RNNLM_E_FORMAT, "%s: metadata %s='%s' is not a valid value", path, key, v);
 }
 
-const char *run_config_value(const st_file *f, const char *name, const char **key) {
-    static char buf[N_KEYS][80];   /* the keys' names, built once per table entry */
+const char *run_config_value(const st_file *f, const char *name, char *key, size_t cap) {
     for (size_t i = 0; i < N_KEYS; i++) {
         if (strcmp(KEYS[i].name, name) != 0) continue;
         char k[80];
@@ -204,7 +203,7 @@ const char *run_config_value(const st_file *f, const char *name, const char **ke
             snprintf(k, sizeof k, RUN_LEGACY_PREFIX "%s", KEYS[i].legacy);
             v = checkpoint_get_meta(f, k);
         }
-        if (v && key) { memcpy(buf[i], k, sizeof k); *key = buf[i]; }
+        if (v && key) snprintf(key, cap, "%s", k);
         return v;
     }
     return NULL;
@@ -241,11 +240,11 @@ void rnnlm_checkpoint_free(rnnlm_checkpoint *c) {
 
 rnnlm_status rnnlm_checkpoint_options(const rnnlm_checkpoint *c, rnnlm_train_options *t, rnnlm_data_options *d,
                                       rnnlm_err *err) {
-    if (!run_config_value(c->f, "max_time", NULL))
+    if (!run_config_value(c->f, "max_time", NULL, 0))
         return rnnlm_fail(err, RNNLM_E_FORMAT, "the checkpoint holds no training options (not written by rnnlm train)");
     for (size_t i = 0; i < N_KEYS; i++) {
-        const char *key;
-        const char *v = run_config_value(c->f, KEYS[i].name, &key);
+        char key[80];
+        const char *v = run_config_value(c->f, KEYS[i].name, key, sizeof key);
         if (!v) continue;   /* a key newer than the checkpoint: its default */
         rnnlm_status st = parse_value(&KEYS[i], v, field(&KEYS[i], t, d), c->path, key, err);
         if (st) return st;
