@@ -21,7 +21,7 @@ PYTHON  ?= /usr/bin/python3
 PYDIR   ?= $(PREFIX)/lib/$(shell $(PYTHON) -c 'import sys; print("python%d.%d" % sys.version_info[:2])' 2>/dev/null || echo python3)/dist-packages
 OPT     ?= -O2 -march=native -fno-math-errno
 WARN     = -Wall -Wextra -Werror
-CFLAGS  += -std=c11 $(WARN) $(OPT) -D_GNU_SOURCE -fPIC -Iinclude -Isrc $(shell pkg-config --cflags openblas 2>/dev/null)
+CFLAGS  += -std=c11 $(WARN) $(OPT) -D_GNU_SOURCE -fPIC -fvisibility=hidden -Iinclude -Isrc $(shell pkg-config --cflags openblas 2>/dev/null)
 LDLIBS  += -lopenblas -ljansson -lm -lpthread
 
 LIB_SRC  = $(sort $(wildcard src/*.c src/*/*.c))
@@ -60,6 +60,12 @@ $(BUILD)/rnnlm: $(CLI_OBJ) $(BUILD)/librnnlm.a
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/librnnlm.a
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/librnnlm.a $(LDFLAGS) -lcmocka $(LDLIBS)
+
+# the SVG report is the command line's (cli/report.c)
+REPORT_OBJ = $(BUILD)/cli/report.o $(BUILD)/cli/cli_util.o
+$(BUILD)/tests/test_report.o: CFLAGS += -Icli
+$(BUILD)/tests/test_report: $(BUILD)/tests/test_report.o $(REPORT_OBJ) $(BUILD)/librnnlm.a
+	$(CC) $(CFLAGS) -o $@ $< $(REPORT_OBJ) $(BUILD)/librnnlm.a $(LDFLAGS) -lcmocka $(LDLIBS)
 
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/librnnlm.a
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/librnnlm.a $(LDFLAGS) $(LDLIBS)
@@ -127,6 +133,11 @@ $(FUZZ_BUILD)/librnnlm.a: $(FUZZ_LIB_OBJ)
 $(FUZZ_BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz_input.h $(FUZZ_BUILD)/librnnlm.a
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_BUILD)/librnnlm.a $(LDLIBS)
+
+# the CSV log's reader is the command line's SVG report (cli/report.c)
+$(FUZZ_BUILD)/fuzz/fuzz_csvlog: fuzz/fuzz_csvlog.c fuzz/fuzz_input.h cli/report.c cli/cli_util.c $(FUZZ_BUILD)/librnnlm.a
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Icli -fsanitize=fuzzer -o $@ $< cli/report.c cli/cli_util.c $(FUZZ_BUILD)/librnnlm.a $(LDLIBS)
 
 fuzz-build: $(FUZZ_BINS)
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sampled softmax against the full softmax, in one run, with rnnlm train on
-# Brown (REFERENCE.md section 5):
+# Brown (docs/RECIPE.md section 4):
 #   1. the industrial configuration (V = 10000, H = 200, L = 2 LSTM, B = 100,
 #      T = 25, Adam 0.01, clip 5, dropout 0.1), EPOCHS epochs of each loss:
 #      sampled K = 1024 (lazy Adam) and full; test perplexity (always the full

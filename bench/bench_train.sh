@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${1:-build}; STEPS=${2:-30}
 get() { sed -n "s/^$1 //p"; }
-FLOP_PER_TOKEN=15.84e6   # 6 x 2.64 M multiply-adds (REFERENCE.md section 4)
+FLOP_PER_TOKEN=15.84e6   # 6 x 2.64 M multiply-adds (docs/RECIPE.md section 2)
 
 peak1=$("$B/bench/bench_sgemm" 1 | get sgemm_2048_gflops)
 peak2=$("$B/bench/bench_sgemm" 2 | get sgemm_2048_gflops)

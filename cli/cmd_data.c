@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "commands.h"
-#include "dataset.h"
+#include "data_opts.h"
 
 static long g_show = 25, g_batch = 0, g_time = 25;
 
@@ -16,7 +16,7 @@ static opt_spec data_cmd_opts[] = {
     OPT_TABLE_END,
 };
 
-static void print_split(const split_data *s) {
+static void print_split(const rnnlm_split_data *s) {
     if (!s->n_ids) return;
     printf("%-5s  %9zu sentences  %10zu tokens  %10zu ids  <unk> %5.2f%% of ids\n", s->name, s->sentences,
            s->tokens, s->n_ids, 100.0 * (double)s->unk / (double)s->n_ids);
@@ -26,8 +26,8 @@ int cmd_data(int argc, char **argv) {
     data_opts_defaults(&g_data_opts);
     int n_pos, rc = opts_parse("data", argc, argv, data_opt_table, data_cmd_opts, NULL, 0, &n_pos, "[options]");
     if (rc) return rc > 0 ? 0 : 2;
-    dataset d;
-    if (dataset_load(&d, &g_data_opts)) { dataset_free(&d); return 1; }
+    rnnlm_dataset d;
+    if (dataset_load(&d, &g_data_opts)) return 1;
     printf("corpus %s: %zu sentences, %zu tokens\n", d.source, d.sentences, d.tokens);
     printf("vocabulary: %zu ids (%zu distinct %swords, cap %ld)\n", rnnlm_vocab_size(d.vocab),
            rnnlm_vocab_distinct(d.vocab), rnnlm_vocab_canon(d.vocab) ? "canonical " : "",
@@ -62,6 +62,6 @@ int cmd_data(int argc, char **argv) {
             }
         }
     }
-    dataset_free(&d);
+    rnnlm_dataset_free(&d);
     return status;
 }

@@ -6,20 +6,17 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "checkpoint.h"
 #include "commands.h"
-#include "embeddings.h"
 #include "opts.h"
+#include "rnnlm.h"
 
-/* The input embedding (V, E) of a loaded model: its first tensor (model.h). */
-static const float *embedding_of(model *m) { return model_params(m) + model_layout(m)->emb.offset; }
-
-static int load(const char *cmd, const char *path, model **m, rnnlm_vocab **v) {
+static int load(const char *cmd, const char *path, rnnlm_model **m, rnnlm_model_info *info) {
     rnnlm_err err;
-    if (checkpoint_load(path, m, v, NULL, &err)) {
+    if (rnnlm_model_load(m, path, &err)) {
         fprintf(stderr, "rnnlm %s: %s\n", cmd, err.msg);
         return -1;
     }
+    rnnlm_model_info_get(*m, info);
     return 0;
 }
 
@@ -39,26 +36,24 @@ int cmd_embeddings(int argc, char **argv) {
         fprintf(stderr, "rnnlm embeddings: needs MODEL and --out DIR\n");
         return 2;
     }
-    model *m;
-    rnnlm_vocab *v;
-    if (load("embeddings", pos[0], &m, &v)) return 1;
+    rnnlm_model *m;
+    rnnlm_model_info c;
+    if (load("embeddings", pos[0], &m, &c)) return 1;
     if (mkdir(g_out, 0777) && errno != EEXIST) {
         fprintf(stderr, "rnnlm embeddings: --out: %s: %s\n", g_out, strerror(errno));
-        model_free(m); rnnlm_vocab_free(v);
+        rnnlm_model_free(m);
         return 1;
     }
-    const model_config *c = model_cfg(m);
     rnnlm_err err;
     int status = 0;
-    if (embeddings_export(g_out, embedding_of(m), c->V, c->E, v, &err)) {
+    if (rnnlm_embeddings_export(m, g_out, &err)) {
         fprintf(stderr, "rnnlm embeddings: %s\n", err.msg);
         status = 1;
     } else {
         printf("wrote %s/vectors.tsv (%d x %d) and %s/metadata.tsv (%d words); load both in TensorBoard's "
-               "Embedding Projector\n", g_out, c->V, c->E, g_out, c->V);
+               "Embedding Projector\n", g_out, c.V, c.E, g_out, c.V);
     }
-    model_free(m);
-    rnnlm_vocab_free(v);
+    rnnlm_model_free(m);
     return status;
 }
 
@@ -78,31 +73,30 @@ int cmd_neighbors(int argc, char **argv) {
         fprintf(stderr, "rnnlm neighbors: needs MODEL and WORD\n");
         return 2;
     }
-    model *m;
-    rnnlm_vocab *v;
-    if (load("neighbors", pos[0], &m, &v)) return 1;
+    rnnlm_model *m;
+    rnnlm_model_info c;
+    if (load("neighbors", pos[0], &m, &c)) return 1;
+    const rnnlm_vocab *v = rnnlm_model_vocab(m);
     int32_t id = rnnlm_vocab_lookup(v, pos[1], strlen(pos[1]));
     int status = 0;
     if (id == RNNLM_UNK && strcmp(pos[1], "<unk>") != 0) {
         fprintf(stderr, "rnnlm neighbors: '%s' is not in the model's vocabulary\n", pos[1]);
         status = 1;
     } else {
-        const model_config *c = model_cfg(m);
-        int k = g_k < c->V ? (int)g_k : c->V - 1;
+        int k = g_k < c.V ? (int)g_k : c.V - 1;
         int32_t *ids = malloc(sizeof *ids * (size_t)(k > 0 ? k : 1));
         float *sims = malloc(sizeof *sims * (size_t)(k > 0 ? k : 1));
         if (!ids || !sims) {
             fprintf(stderr, "rnnlm neighbors: out of memory\n");
             status = 1;
         } else {
-            int n = embeddings_neighbors(embedding_of(m), c->V, c->E, id, k, ids, sims);
+            int n = rnnlm_neighbors(m, id, k, ids, sims);
             printf("nearest to '%s' (id %d) by cosine similarity:\n", rnnlm_vocab_word(v, id), id);
             for (int i = 0; i < n; i++) printf("%3d  %-20s %.4f\n", i + 1, rnnlm_vocab_word(v, ids[i]), (double)sims[i]);
         }
         free(ids);
         free(sims);
     }
-    model_free(m);
-    rnnlm_vocab_free(v);
+    rnnlm_model_free(m);
     return status;
 }

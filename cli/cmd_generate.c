@@ -10,7 +10,6 @@
 
 #include "commands.h"
 #include "opts.h"
-#include "rng.h"
 #include "rnnlm.h"
 
 static const char *g_prompt;

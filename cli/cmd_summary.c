@@ -3,9 +3,7 @@
 #include <stdio.h>
 
 #include "commands.h"
-#include "dataset.h"
-#include "checkpoint.h"
-#include "model.h"
+#include "data_opts.h"
 #include "train_opts.h"
 
 static long g_vocab = -1;
@@ -27,21 +25,23 @@ int cmd_summary(int argc, char **argv) {
     if (train_opts_preset("summary", argc, argv)) return 2;
     int n_pos, rc = opts_parse("summary", argc, argv, model_opt_table, summary_opts, NULL, 0, &n_pos, "[options]");
     if (rc) return rc > 0 ? 0 : 2;
-    train_config cfg = train_opts_config(g_vocab > 0 ? g_vocab : g_data_opts.vocab_size);
     rnnlm_err err;
-    model *m;
-    rnnlm_vocab *v = NULL;
+    rnnlm_model *m = NULL;
+    char buf[8192];
     unsigned flags = g_allow_nonfinite ? RNNLM_LOAD_ALLOW_NONFINITE : 0;
-    if (g_model ? checkpoint_load_ex(g_model, flags, &m, &v, NULL, &err) : model_create(&m, &cfg.model, &err)) {
+    if (g_model ? rnnlm_model_load_ex(&m, g_model, flags, &err)
+                : rnnlm_train_options_summary(&g_train_opts, g_vocab > 0 ? g_vocab : g_data_opts.vocab_size, buf,
+                                              sizeof buf, &err)) {
         fprintf(stderr, "rnnlm summary: %s\n", err.msg);
         return 1;
     }
-    char buf[8192];
-    model_summary(m, buf, sizeof buf);
-    if (v) printf("Vocabulary: %zu words (%s canonicalisation)\n", rnnlm_vocab_size(v),
-                  rnnlm_vocab_canon(v) == RNNLM_CANON_RECIPE ? "recipe" : "no");
+    if (m) {
+        const rnnlm_vocab *v = rnnlm_model_vocab(m);
+        rnnlm_model_summary(m, buf, sizeof buf);
+        printf("Vocabulary: %zu words (%s canonicalisation)\n", rnnlm_vocab_size(v),
+               rnnlm_vocab_canon(v) == RNNLM_CANON_RECIPE ? "recipe" : "no");
+    }
     fputs(buf, stdout);
-    model_free(m);
-    rnnlm_vocab_free(v);
+    rnnlm_model_free(m);
     return 0;
 }

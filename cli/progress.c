@@ -19,12 +19,12 @@ static void fmt_time(char *buf, size_t cap, double s) {
     else snprintf(buf, cap, "%ld:%02ld", t / 60, t % 60);
 }
 
-void progress_step(progress *pr, const train_progress *p) {
+void progress_step(progress *pr, const rnnlm_train_progress *p) {
     int last = p->step == p->n_steps;
     if (pr->tty && !last && p->seconds - pr->last_draw < 0.1) return;
     if (!pr->tty && !last && p->step % pr->every != 0) return;
     pr->last_draw = p->seconds;
-    const batch_stats *s = &p->epoch_sum;
+    const rnnlm_eval_result *s = &p->epoch_sum;
     double loss = s->count ? s->loss_sum / (double)s->count : NAN;
     double acc = s->count ? (double)s->correct / (double)s->count : NAN;
     double tps = p->seconds > 0 ? (double)s->count / p->seconds : 0;

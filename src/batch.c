@@ -1,4 +1,4 @@
-/* batch.c: the two batch iterators (stateful truncated BPTT; the notebook's
+/* batch.c: the two batch iterators (stateful truncated BPTT; the recipe's
  * windowed, shuffled pipeline). See rnnlm.h for their exact semantics. */
 #include "common.h"
 #include "rng.h"

@@ -1,9 +1,9 @@
 /* csvlog.h: the scalars of a training run as CSV, beside its TensorBoard
- * event files (e.g. runs/<name>/scalars.csv next to runs/<name>/train/ and
- * runs/<name>/valid/), for readers without TensorBoard:
+ * event files (LOGDIR/log.csv next to LOGDIR/train/, LOGDIR/validation/ and
+ * LOGDIR/test/, runlog.h), for readers without TensorBoard:
  *
  *     wall_time,run,step,tag,value
- *     1700000000.125000,train,100,loss,5.27734375
+ *     1700000000.125000,train,100,batch_loss,5.27734375
  *
  * wall_time in seconds since the epoch, value printed with 9 significant
  * digits (enough to read back the same float). run and tag are quoted as

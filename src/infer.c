@@ -12,12 +12,16 @@
 #include <string.h>
 
 #include "checkpoint.h"
+#include "embeddings.h"
+#include "run.h"
 
 struct rnnlm_model {
     model *m;
     rnnlm_vocab *v;
     model_weights w;
     size_t lane_floats;   /* L*H: one lane's hidden state (and again its cell state, LSTM) */
+    long train_B, train_T;   /* the training run's batch shape (100, 25 when not recorded) */
+    rnnlm_err shape_err;     /* status non-zero: the recorded shape is malformed */
 };
 
 struct rnnlm_state {
@@ -60,11 +64,59 @@ rnnlm_status infer_model_wrap(rnnlm_model **out, model *m, rnnlm_vocab *v, rnnlm
     r->v = v;
     model_weights_bind(m, &r->w);
     r->lane_floats = (size_t)r->w.lay->L * (size_t)r->w.lay->H;
+    r->train_B = 100;
+    r->train_T = 25;
     *out = r;
     return RNNLM_OK;
 }
 
-const model *infer_model_inner(const rnnlm_model *m) { return m->m; }
+model *infer_model_mut(rnnlm_model *m) { return m->m; }
+
+/* The batch shape of the training run that wrote the checkpoint (its
+ * configuration keys, run.h), kept for rnnlm_model_train_shape; a malformed
+ * value is kept as the error that call reports. */
+static void read_train_shape(rnnlm_model *r, const st_file *f, const char *path) {
+    const char *names[2] = {"batch", "max_time"};
+    long *dst[2] = {&r->train_B, &r->train_T};
+    for (int i = 0; i < 2; i++) {
+        char key[80];
+        long long x;
+        if (!run_config_value(f, names[i], key, sizeof key)) continue;
+        if (checkpoint_meta_int(f, key, 1, 100000, &x, path, &r->shape_err)) return;
+        *dst[i] = (long)x;
+    }
+}
+
+rnnlm_status rnnlm_model_train_shape(const rnnlm_model *m, long *B, long *T, rnnlm_err *err) {
+    if (m->shape_err.status) {
+        if (err) *err = m->shape_err;
+        return m->shape_err.status;
+    }
+    if (B) *B = m->train_B;
+    if (T) *T = m->train_T;
+    return RNNLM_OK;
+}
+
+void rnnlm_model_info_get(const rnnlm_model *m, rnnlm_model_info *out) {
+    const model_config *c = model_cfg(m->m);
+    out->cell = (rnnlm_cell)c->cell;
+    out->V = c->V;
+    out->E = c->E;
+    out->H = c->H;
+    out->L = c->L;
+    out->tied = c->tied;
+}
+
+void rnnlm_model_summary(const rnnlm_model *m, char *buf, size_t cap) { model_summary(m->m, buf, cap); }
+
+rnnlm_status rnnlm_embeddings_export(const rnnlm_model *m, const char *dir, rnnlm_err *err) {
+    return embeddings_export(dir, m->w.p.emb, m->w.lay->V, m->w.lay->E, m->v, err);
+}
+
+int rnnlm_neighbors(const rnnlm_model *m, int32_t id, int k, int32_t *ids, float *sims) {
+    if (!m || id < 0 || id >= m->w.lay->V || k < 0 || (k && (!ids || !sims))) return -1;
+    return embeddings_neighbors(m->w.p.emb, m->w.lay->V, m->w.lay->E, id, k, ids, sims);
+}
 
 rnnlm_status rnnlm_model_load(rnnlm_model **out, const char *path, rnnlm_err *err) {
     return rnnlm_model_load_ex(out, path, 0, err);
@@ -78,9 +130,13 @@ rnnlm_status rnnlm_model_load_ex(rnnlm_model **out, const char *path, unsigned f
         return rnnlm_fail(err, RNNLM_E_ARG, "rnnlm_model_load: unknown flags 0x%x", flags);
     model *m;
     rnnlm_vocab *v;
-    rnnlm_status s = checkpoint_load_ex(path, flags, &m, &v, NULL, err);
+    st_file *f;
+    rnnlm_status s = checkpoint_load_ex(path, flags, &m, &v, &f, err);
     if (s) return s;
-    return infer_model_wrap(out, m, v, err);
+    s = infer_model_wrap(out, m, v, err);
+    if (!s) read_train_shape(*out, f, path);
+    st_free(f);
+    return s;
 }
 
 void rnnlm_model_free(rnnlm_model *m) {
@@ -93,10 +149,11 @@ void rnnlm_model_free(rnnlm_model *m) {
 const rnnlm_vocab *rnnlm_model_vocab(const rnnlm_model *m) { return m->v; }
 size_t rnnlm_model_vocab_size(const rnnlm_model *m) { return (size_t)m->w.lay->V; }
 
-void rnnlm_model_set_threads(rnnlm_model *m, int threads) {
-    if (!m) return;
-    model_set_threads(m->m, threads, NULL);   /* never reserved here: cannot fail */
+rnnlm_status rnnlm_model_set_threads(rnnlm_model *m, int threads, rnnlm_err *err) {
+    if (!m) return rnnlm_fail(err, RNNLM_E_ARG, "rnnlm_model_set_threads: NULL model");
+    rnnlm_status st = model_set_threads(m->m, threads, err);
     model_weights_bind(m->m, &m->w);
+    return st;
 }
 
 /* ------------------------------------------------------------------ states */

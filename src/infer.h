@@ -12,7 +12,7 @@
  * when this fails). */
 rnnlm_status infer_model_wrap(rnnlm_model **out, model *m, rnnlm_vocab *v, rnnlm_err *err);
 
-/* The wrapped model (its configuration, its weights). */
-const model *infer_model_inner(const rnnlm_model *m);
+/* The wrapped model, writable: its training workspace runs rnnlm_eval_stream. */
+model *infer_model_mut(rnnlm_model *m);
 
 #endif

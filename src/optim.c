@@ -113,8 +113,6 @@ void optim_free(optim *o) {
     free(o);
 }
 
-const opt_config *optim_cfg(const optim *o) { return &o->cfg; }
-size_t optim_n_params(const optim *o) { return o->n; }
 
 void optim_reset(optim *o) {
     memset(o->state, 0, STATE_HEADER);

@@ -55,7 +55,7 @@ typedef struct {
 
 /* The recipe's settings for kind: Adam lr 0.01, b1 0.9, b2 0.999, eps 1e-7,
  * Keras eps placement; Adagrad lr 0.1, eps 1e-7, init 0.1 (Keras); SGD lr 0.1.
- * clip 5 for all (the reference runs of REFERENCE.md section 4). */
+ * clip 5 for all (docs/RECIPE.md section 2). */
 opt_config opt_config_default(opt_kind kind);
 /* "adam", "adagrad", "sgd"; NULL for an unknown kind. */
 const char *opt_kind_name(opt_kind kind);
@@ -66,8 +66,6 @@ typedef struct optim optim;   /* opaque */
  * for n_params parameters, initialised as at step 0. */
 rnnlm_status optim_create(optim **out, const opt_config *cfg, size_t n_params, rnnlm_err *err);
 void optim_free(optim *o);
-const opt_config *optim_cfg(const optim *o);
-size_t optim_n_params(const optim *o);
 /* Back to step 0: moments zero, Adagrad accumulators at adagrad_init. */
 void optim_reset(optim *o);
 

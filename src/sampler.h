@@ -1,5 +1,5 @@
 /* sampler.h: the log-uniform (Zipfian) candidate sampler of sampled softmax
- * (REFERENCE.md section 5), over class ids 0 .. V-1 taken as frequency ranks:
+ * (docs/RECIPE.md section 4), over class ids 0 .. V-1 taken as frequency ranks:
  *
  *     P(k) = (log(k + 2) - log(k + 1)) / log(V + 1)
  *

@@ -1,4 +1,4 @@
-/* split.c: the seeded train/test split and id streams (REFERENCE.md section 3). */
+/* split.c: the seeded train/test split and id streams (docs/DATA.md sections 4 and 5). */
 #include "common.h"
 #include "corpus.h"
 #include "rng.h"

@@ -14,7 +14,8 @@
  * configuration) is a Value whose metadata names the "text" plugin and whose
  * tensor is a rank-0 DT_STRING TensorProto. Fields are written in field-number
  * order and proto3 defaults (step 0, wall_time 0.0) are left out, so the bytes
- * are what protobuf itself would serialise (REFERENCE.md section 6).
+ * are what protobuf itself would serialise (docs/RECIPE.md section 5;
+ * tests/test_tfevents.c holds golden records).
  *
  * Crash safety: every record goes to the kernel in one write() of the whole
  * record, so a killed process leaves every complete record readable (a reader
@@ -24,7 +25,7 @@
  *
  *     tfevents *w;
  *     rnnlm_err err;
- *     if (tfevents_open(&w, "runs/brown/train", &err)) { report(err.msg); ... }
+ *     if (tfevents_open(&w, "runs/brown/train", &err)) return err.status;   // err.msg says why
  *     tfevents_scalar(w, "loss", step, loss, tfevents_now(), &err);
  *     tfevents_close(w, &err);
  */

@@ -11,8 +11,8 @@
 #include "safetensors.h"
 
 typedef enum { PIPE_STATEFUL = 0, PIPE_WINDOWED = 1 } pipeline_kind;
-/* Training loss: the full softmax, or the sampled softmax (REFERENCE.md
- * section 5): `samples` log-uniform candidates per batch, drawn from the
+/* Training loss: the full softmax, or the sampled softmax (docs/RECIPE.md
+ * section 4): `samples` log-uniform candidates per batch, drawn from the
  * trainer's generator (saved in checkpoints, so a resumed run draws the
  * same); the embedding and output layer are then updated sparsely
  * (optim_clip_step_sparse; lazy Adam unless opt.dense_adam). Evaluation
@@ -23,7 +23,7 @@ typedef struct {
     model_config model;
     opt_config opt;
     int B, T;                 /* rows and time steps of a batch */
-    pipeline_kind pipeline;   /* stateful truncated BPTT (default) or the notebook's windows */
+    pipeline_kind pipeline;   /* stateful truncated BPTT (default) or the recipe's windows (docs/DATA.md) */
     uint64_t seed;            /* initialisation, dropout masks, window shuffling */
     int max_bad_steps;        /* consecutive non-finite steps before training stops */
     size_t max_steps;         /* per epoch; 0: every batch */

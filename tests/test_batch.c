@@ -1,8 +1,8 @@
 /* test_batch.c: the two batch iterators of src/batch.c.
- *  - stateful (truncated BPTT with carried state): the REFERENCE.md example
+ *  - stateful (truncated BPTT with carried state): the example of docs/DATA.md section 6
  *    (T = 4, two rows), row alignment across batches on many shapes, the short
  *    last batch, drop_tail, data smaller than one batch;
- *  - windowed (the notebook's pipeline): the window count (Brown's 969,925 x
+ *  - windowed (the recipe's pipeline): the window count (Brown's 969,925 x
  *    ids at T = 25), every window once per epoch, the guarantees of a
  *    tf.data-style shuffle buffer, seeds, the last partial batch, drop_tail. */
 #include <setjmp.h>
@@ -33,7 +33,7 @@ static void fill(int32_t *b, size_t n, int32_t v) {
 
 /* ---- stateful ------------------------------------------------------------ */
 
-/* REFERENCE.md section 2: T = 4, two rows; batch 0 = [a b c d], [s t u v];
+/* docs/DATA.md section 6: T = 4, two rows; batch 0 = [a b c d], [s t u v];
  * batch 1 = [e f g h], [w x y z]. The stream is "abcdefghstuvwxyz" and one
  * more word, the targets are one word ahead. */
 static void test_stream_reference_example(void **state) {

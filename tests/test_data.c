@@ -1,4 +1,4 @@
-/* test_data.c: the data pipeline of REFERENCE.md section 3 (src/rng.c,
+/* test_data.c: the data pipeline of docs/DATA.md (src/rng.c,
  * src/canon.c, src/vocab.c, src/split.c, src/corpus.c):
  *  - MT19937 and NumPy's legacy bounded draw / shuffle against numbers that
  *    NumPy 1.24 produced (the generating commands are quoted at each table);
@@ -296,10 +296,9 @@ static void test_split_errors(void **state) {
 
 /* ---- canonicalisation ------------------------------------------------------ */
 
-/* Every digit becomes DG, so "1,000" (four digits) is DGDGDGDG. REFERENCE.md
- * and canon.h print it as "DGDGDG", which no per-digit rule can give; their
- * "$1,000" -> "$DG,DGDGDG" (four DGs) and the 48,171 distinct words of Brown
- * (test_brown_figures) both confirm one DG per digit. */
+/* Every digit becomes DG, so "1,000" (four digits) is DGDGDGDG (docs/DATA.md
+ * section 2): "$1,000" -> "$DG,DGDGDG" (four DGs) and the 48,171 distinct
+ * words of Brown (test_brown_figures) both confirm one DG per digit. */
 static void test_canon_cases(void **state) {
     (void)state;
     static const struct { const char *in, *out; } cases[] = {
@@ -448,7 +447,7 @@ static void test_vocab_cap(void **state) {
     rnnlm_corpus_free(c);
 }
 
-/* REFERENCE.md section 3: the toy vocabulary (15 entries, "<s>" maps to its
+/* docs/DATA.md sections 3 and 7: the toy vocabulary (15 entries, "<s>" maps to its
  * later id 3) and the toy sequence. */
 static void test_vocab_toy(void **state) {
     (void)state;

@@ -23,6 +23,7 @@
 #include "model.h"
 #include "nn/nn_math.h"
 #include "rnnlm.h"
+#include "util.h"
 
 #define V_TEST 23
 
@@ -73,12 +74,6 @@ static rnnlm_model *load(const char *path) {
     return rm;
 }
 
-static void random_ids(int32_t *v, size_t n, int V, uint64_t seed) {
-    rnnlm_rng r;
-    rnnlm_rng_seed(&r, seed);
-    for (size_t i = 0; i < n; i++) v[i] = (int32_t)rnnlm_rng_below(&r, (uint64_t)V);
-}
-
 /* The sum of log P(x[i+1] | x[0..i]) from rnnlm_feed equals -loss_sum of
  * model_eval_batch over the same stream (one row, state from zero). */
 static void check_feed_vs_eval(cell_kind cell, int E, int H, int L, int tied) {
@@ -87,7 +82,7 @@ static void check_feed_vs_eval(cell_kind cell, int E, int H, int L, int tied) {
     rnnlm_model *rm = load(path);
     enum { N = 60 };
     int32_t ids[N + 1];
-    random_ids(ids, N + 1, V_TEST, 99);
+    util_random_ids(ids, N + 1, V_TEST, 99);
     rnnlm_err err;
     assert_int_equal(model_reserve(m, 1, N, &err), RNNLM_OK);
     batch_stats st;
@@ -260,7 +255,7 @@ static void check_batch(cell_kind cell, int lanes) {
     rnnlm_rng_seed(&r, 5);
     for (int i = 0; i < NS; i++) {
         size_t len = (size_t)rnnlm_rng_below(&r, 12);   /* 0 .. 11 words */
-        random_ids(ids + off[i], len, V_TEST, 100 + (uint64_t)i);
+        util_random_ids(ids + off[i], len, V_TEST, 100 + (uint64_t)i);
         off[i + 1] = off[i] + len;
     }
     rnnlm_sentence_score out[NS];

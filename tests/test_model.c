@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "model.h"
+#include "util.h"
 
 static model *make(cell_kind cell, int V, int E, int H, int L, float dropout, int tied, int B,
                    int T, uint64_t seed) {
@@ -28,12 +29,6 @@ static model *make(cell_kind cell, int V, int E, int H, int L, float dropout, in
     return m;
 }
 
-static void random_ids(int32_t *v, int n, int V, uint64_t seed) {
-    rnnlm_rng r;
-    rnnlm_rng_seed(&r, seed);
-    for (int i = 0; i < n; i++) v[i] = (int32_t)rnnlm_rng_below(&r, (uint64_t)V);
-}
-
 static void assert_shape(const model_tensor *t, int ndim, int d0, int d1) {
     assert_non_null(t);
     assert_int_equal(t->ndim, ndim);
@@ -41,7 +36,7 @@ static void assert_shape(const model_tensor *t, int ndim, int d0, int d1) {
     if (ndim > 1) assert_int_equal(t->shape[1], d1);
 }
 
-/* V = 15, E = H = 10, one LSTM layer: the notebook's summary */
+/* V = 15, E = H = 10, one LSTM layer: the recipe's summary (docs/RECIPE.md section 2) */
 static void test_toy_summary(void **s) {
     (void)s;
     model *m = make(CELL_LSTM, 15, 10, 10, 1, 0.1f, 0, 2, 8, 1);
@@ -94,8 +89,8 @@ static void test_state_carry(void **s) {
         model *one = make((cell_kind)c, V, 8, 12, 2, 0.1f, 0, B, 2 * T, 11);
         model *two = make((cell_kind)c, V, 8, 12, 2, 0.1f, 0, B, T, 11);
         int32_t x[3 * 10], y[3 * 10], xa[15], ya[15], xb[15], yb[15];
-        random_ids(x, B * 2 * T, V, 3);
-        random_ids(y, B * 2 * T, V, 4);
+        util_random_ids(x, (size_t)(B * 2 * T), V, 3);
+        util_random_ids(y, (size_t)(B * 2 * T), V, 4);
         for (int b = 0; b < B; b++)
             for (int t = 0; t < T; t++) {
                 xa[b * T + t] = x[b * 2 * T + t];
@@ -134,10 +129,10 @@ static void test_train_carry_and_reset(void **s) {
     model *m = make(CELL_LSTM, V, 6, 6, 2, 0.0f, 0, B, T, 5);
     model *n = make(CELL_LSTM, V, 6, 6, 2, 0.0f, 0, B, T, 5);
     int32_t x[8], y[8], x2[8], y2[8];
-    random_ids(x, 8, V, 1);
-    random_ids(y, 8, V, 2);
-    random_ids(x2, 8, V, 3);
-    random_ids(y2, 8, V, 4);
+    util_random_ids(x, (size_t)(8), V, 1);
+    util_random_ids(y, (size_t)(8), V, 2);
+    util_random_ids(x2, (size_t)(8), V, 3);
+    util_random_ids(y2, (size_t)(8), V, 4);
     rnnlm_err err;
     batch_stats a, b;
     for (size_t i = 0; i < model_state_size(m); i++) assert_true(model_state(m)[i] == 0.0f);
@@ -204,8 +199,8 @@ static void test_determinism(void **s) {
     assert_memory_equal(model_params(a), model_params(b), np * sizeof(float));
     assert_memory_not_equal(model_params(a), model_params(c), np * sizeof(float));
     int32_t x[24], y[24];
-    random_ids(x, B * T, V, 8);
-    random_ids(y, B * T, V, 9);
+    util_random_ids(x, (size_t)(B * T), V, 8);
+    util_random_ids(y, (size_t)(B * T), V, 9);
     rnnlm_rng ra, rb;
     rnnlm_rng_seed(&ra, 5);
     rnnlm_rng_seed(&rb, 5);
@@ -243,8 +238,8 @@ static void test_chunked_softmax(void **s) {
     assert_int_equal(model_set_softmax_chunk(b, B * T, &err), RNNLM_OK);
     assert_int_equal(model_set_softmax_chunk(b, 0, &err), RNNLM_E_ARG);
     int32_t x[45], y[45];
-    random_ids(x, B * T, V, 1);
-    random_ids(y, B * T, V, 2);
+    util_random_ids(x, (size_t)(B * T), V, 1);
+    util_random_ids(y, (size_t)(B * T), V, 2);
     batch_stats sa, sb;
     model_zero_grads(a);
     model_zero_grads(b);

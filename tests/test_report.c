@@ -1,4 +1,4 @@
-/* test_report.c: the training report (src/report.c): the CSV reader and its
+/* test_report.c: the training report (cli/report.c): the CSV reader and its
  * errors (FILE:LINE), the batch-to-epoch mapping, nice ticks, bucket
  * averaging, and the SVG itself: the curves are read back out of the SVG and
  * checked against the logged values through the axes' own tick marks (each
@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "report.h"
+#include "util.h"
 
 #define SAMPLE "tests/data/report_log.csv"
 
@@ -56,21 +57,6 @@ static void write_file(const char *path, const char *data, size_t n) {
     assert_non_null(f);
     assert_int_equal(fwrite(data, 1, n, f), n);
     assert_int_equal(fclose(f), 0);
-}
-
-static char *read_all(const char *path, size_t *n) {
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)len + 1);
-    assert_non_null(s);
-    assert_int_equal(fread(s, 1, (size_t)len, f), (size_t)len);
-    s[len] = '\0';
-    fclose(f);
-    if (n) *n = (size_t)len;
-    return s;
 }
 
 static char *render(const report_log *log, size_t *n) {
@@ -519,7 +505,7 @@ static void test_svg_curves(void **state) {
     if (out && *out) {
         assert_int_equal(report_write_svg(SAMPLE, out, &err), RNNLM_OK);
         size_t n;
-        char *back = read_all(out, &n);
+        char *back = util_read_file(out, &n);
         assert_int_equal(n, len);
         assert_memory_equal(back, svg, len);
         free(back);
@@ -641,7 +627,7 @@ static void test_svg_empty_and_steps(void **state) {
     write_file(csv, "wall_time,run,step,tag,value\n", 29);
     rnnlm_err err = {0};
     assert_int_equal(report_write_svg(csv, svg, &err), RNNLM_OK);
-    char *s = read_all(svg, NULL);
+    char *s = util_read_file(svg, NULL);
     assert_non_null(strstr(s, "no data"));
     assert_non_null(strstr(s, "data-metric=\"perplexity\""));
     assert_null(strstr(s, "<polyline"));
@@ -651,7 +637,7 @@ static void test_svg_empty_and_steps(void **state) {
                         "3,train,300,batch_loss,nan\n";
     write_file(csv, steps, strlen(steps));
     assert_int_equal(report_write_svg(csv, svg, &err), RNNLM_OK);
-    s = read_all(svg, NULL);
+    s = util_read_file(svg, NULL);
     char *lp = panel_of(s, "loss");
     assert_non_null(strstr(lp, ">step</text>"));
     double x[4], y[4], xv[64], xp[64];

@@ -1,4 +1,4 @@
-/* test_sampled.c: the sampled softmax (REFERENCE.md section 5) and its sparse
+/* test_sampled.c: the sampled softmax (docs/RECIPE.md section 4) and its sparse
  * updates.
  *
  *  - the log-uniform sampler: sum of P is 1; empirical frequencies of single
@@ -58,7 +58,7 @@ static void test_sampler_probabilities_sum_to_one(void **s) {
         for (int k = 0; k < Vs[i]; k++) sum += logu_prob(Vs[i], k);
         assert_true(fabs(sum - 1.0) < 1e-12);
     }
-    /* the formula as REFERENCE.md writes it */
+    /* the formula as docs/RECIPE.md writes it */
     assert_true(fabs(logu_prob(100, 7) - (log(9.0) - log(8.0)) / log(101.0)) < 1e-15);
 }
 

@@ -1,7 +1,7 @@
 /* test_tfevents.c: CRC32C, the TensorBoard event encoder and writer, and the
  * CSV scalar log.
  *
- * The golden records are REFERENCE.md section 6; the text-summary bytes are
+ * The golden records are the recipe's (docs/RECIPE.md section 5); the text-summary bytes are
  * derived by hand from the field numbers of TensorBoard's protos. Files are
  * read back by a reader written here (TFRecord framing, both CRCs, a strict
  * protobuf decoder that refuses any field it does not expect), not by the

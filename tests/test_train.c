@@ -12,7 +12,7 @@
 
 #include "train.h"
 
-/* The notebook's toy data: the 16-token sequence with labels one word ahead
+/* The recipe's toy data (docs/DATA.md section 7): the 16-token sequence with labels one word ahead
  * (last label <unk>), tiled 100 times. */
 static void toy_pairs(int32_t **x, int32_t **y, size_t *n, int *V) {
     rnnlm_err err;

@@ -29,6 +29,7 @@
 #include "checkpoint.h"
 #include "sampler.h"
 #include "train.h"
+#include "util.h"
 
 /* ------------------------------------------------------------------ helpers */
 
@@ -108,25 +109,11 @@ static void tmp_path(char *buf, size_t cap, const char *fmt, ...) {
     memcpy(buf + strlen(tmpdir) + 1, name, strlen(name) + 1);
 }
 
-static unsigned char *read_all(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *buf = malloc((size_t)n);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
-}
-
 /* Checkpoints a and b are the same bytes; when not, says first whether the
  * weights differ or only the training state beside them. */
 static void assert_same_checkpoint(const char *a, const char *b) {
     size_t na, nb;
-    unsigned char *da = read_all(a, &na), *db = read_all(b, &nb);
+    char *da = util_read_file(a, &na), *db = util_read_file(b, &nb);
     if (na != nb || memcmp(da, db, na) != 0) {
         model *ma, *mb;
         rnnlm_vocab *va, *vb;

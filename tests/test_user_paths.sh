@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # test_user_paths.sh: paths a user can type that once failed or misled:
-#   - the toy corpus with the notebook's windowed pipeline trains end to end
+#   - the toy corpus with the recipe's windowed pipeline trains end to end
 #     (its 16 test pairs make one window: a smaller batch, not a refusal), and
 #     a tiny training file trains in both pipelines;
 #   - an error during training starts on a line of its own, never glued to an

@@ -1,5 +1,5 @@
 /* report.h: a training run's curves as one self-contained SVG, read from its
- * CSV scalar log (csvlog.h: `wall_time,run,step,tag,value`, LOGDIR/log.csv).
+ * CSV scalar log (docs/FORMAT.md: `wall_time,run,step,tag,value`, LOGDIR/log.csv).
  *
  *     rnnlm_err err;
  *     if (report_write_svg("runs/x/log.csv", "runs/x/report.svg", &err))
@@ -34,7 +34,7 @@
  *   With no per-epoch series the x axis is "step" and shows steps as logged.
  *
  * Reading
- *   The first line must be the csvlog header. Fields follow RFC 4180 (quoted
+ *   The first line must be the CSV log's header. Fields follow RFC 4180 (quoted
  *   fields may hold commas, doubled quotes and line breaks). Blank lines are
  *   skipped. A malformed row is RNNLM_E_FORMAT with "FILE:LINE: cause",
  *   except an unterminated last line (a row being written while the log is
@@ -47,7 +47,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "common.h"
+#include "rnnlm.h"
 
 #define REPORT_MAX_POINTS 2000    /* per drawn series */
 #define REPORT_MAX_FIELD 4096     /* bytes in one CSV field */

@@ -1,0 +1,17 @@
+/* data_opts.h: the data options shared by every subcommand that reads a
+ * corpus (the library's rnnlm_data_options, filled from the command line). */
+#ifndef RNNLM_CLI_DATA_OPTS_H
+#define RNNLM_CLI_DATA_OPTS_H
+
+#include "opts.h"
+#include "rnnlm.h"
+
+/* The library's defaults, the Brown directory from $RNNLM_BROWN_DIR when set. */
+void data_opts_defaults(rnnlm_data_options *o);
+extern opt_spec data_opt_table[];
+extern rnnlm_data_options g_data_opts;   /* what data_opt_table fills */
+
+/* rnnlm_dataset_load, printing "rnnlm: <cause>" to stderr on failure (-1). */
+int dataset_load(rnnlm_dataset *d, const rnnlm_data_options *o);
+
+#endif

@@ -1,0 +1,653 @@
+/* run.c: a training run (rnnlm.h, "training"): the options and their
+ * metadata keys, the run directories, the epoch loop's bookkeeping (logs,
+ * checkpoints last and best, the best perplexity), exact resume, the test
+ * evaluation of the best weights, and the evaluation of a stream.
+ * The arithmetic of a step is train.c's; this file decides when things
+ * happen and what is written. */
+#include "run.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "checkpoint.h"
+#include "infer.h"
+#include "rundir.h"
+#include "runlog.h"
+
+/* ------------------------------------------------------------ options */
+
+void rnnlm_train_options_default(rnnlm_train_options *o) {
+    memset(o, 0, sizeof *o);
+    o->cell = RNNLM_CELL_LSTM;
+    o->hidden = 200;
+    o->layers = 2;
+    o->dropout = 0.1;
+    o->max_time = 25;
+    o->batch = 100;
+    o->epochs = 10;
+    o->lr = -1;
+    o->clip = 5;
+    o->train_seed = 1;
+    o->max_bad = 20;
+    o->log_every = 1;
+}
+
+train_config run_train_config(const rnnlm_train_options *o, long V) {
+    train_config c;
+    memset(&c, 0, sizeof c);
+    c.model.cell = (cell_kind)o->cell;
+    c.model.V = (int)V;
+    c.model.H = (int)o->hidden;
+    c.model.E = o->embed ? (int)o->embed : (int)o->hidden;
+    c.model.L = (int)o->layers;
+    c.model.dropout = (float)o->dropout;
+    c.model.tied = o->tied;
+    c.model.init = (init_kind)o->init;
+    c.opt = opt_config_default((opt_kind)o->optimizer);
+    if (o->lr > 0) c.opt.lr = (float)o->lr;
+    c.opt.clip = (float)o->clip;
+    c.opt.eps_torch = o->eps_torch;
+    c.opt.dense_adam = o->dense_adam;
+    c.loss = (loss_kind)o->loss;
+    c.samples = o->samples ? (int)o->samples : (V < 1024 ? (int)V : 1024);
+    c.B = (int)o->batch;
+    c.T = (int)o->max_time;
+    c.pipeline = (pipeline_kind)o->pipeline;
+    c.seed = (uint64_t)o->train_seed;
+    c.max_bad_steps = (int)o->max_bad;
+    c.max_steps = (size_t)o->max_steps;
+    return c;
+}
+
+rnnlm_status rnnlm_train_options_summary(const rnnlm_train_options *o, long V, char *buf, size_t cap,
+                                         rnnlm_err *err) {
+    train_config c = run_train_config(o, V);
+    model *m;
+    rnnlm_status st = model_create(&m, &c.model, err);
+    if (st) return st;
+    model_summary(m, buf, cap);
+    model_free(m);
+    return RNNLM_OK;
+}
+
+/* The run configuration stored in a checkpoint: "config.<name>" = value
+ * (docs/FORMAT.md); legacy: the "cli.<flag>" key of older files. Values:
+ * integers in decimal, reals as %.17g, choices by name, flags 0/1, strings
+ * as they are ("" for none). */
+typedef enum { K_INT, K_REAL, K_STR, K_FLAG, K_CHOICE } key_type;
+
+typedef struct {
+    const char *name, *legacy;
+    key_type type;
+    int data;          /* 0: a field of rnnlm_train_options, 1: of rnnlm_data_options */
+    size_t off;
+    const char *choices;
+    double lo, hi;
+} config_key;
+
+#define TK(n, l, t, f, c, lo, hi) {n, l, t, 0, offsetof(rnnlm_train_options, f), c, lo, hi}
+#define DK(n, l, t, f, c, lo, hi) {n, l, t, 1, offsetof(rnnlm_data_options, f), c, lo, hi}
+static const config_key KEYS[] = {
+    TK("cell", "cell", K_CHOICE, cell, "rnn|lstm|gru", 0, 0),
+    TK("hidden", "hidden", K_INT, hidden, NULL, 1, 65536),
+    TK("embed", "embed", K_INT, embed, NULL, 0, 65536),
+    TK("layers", "layers", K_INT, layers, NULL, 1, 64),
+    TK("dropout", "dropout", K_REAL, dropout, NULL, 0, 0.99),
+    TK("tied", "tied", K_FLAG, tied, NULL, 0, 0),
+    TK("init", "init", K_CHOICE, init, "recipe|uniform", 0, 0),
+    TK("max_time", "max-time", K_INT, max_time, NULL, 1, 100000),
+    TK("batch", "batch-size", K_INT, batch, NULL, 1, 100000),
+    TK("epochs", "epochs", K_INT, epochs, NULL, 1, 100000),
+    TK("optimizer", "optimizer", K_CHOICE, optimizer, "adam|adagrad|sgd", 0, 0),
+    TK("lr", "lr", K_REAL, lr, NULL, -1, 100),
+    TK("eps_torch", "eps-torch", K_FLAG, eps_torch, NULL, 0, 0),
+    TK("loss", "loss", K_CHOICE, loss, "full|sampled", 0, 0),
+    TK("samples", "samples", K_INT, samples, NULL, 0, 1 << 24),
+    TK("dense_adam", "dense-adam", K_FLAG, dense_adam, NULL, 0, 0),
+    TK("clip", "clip", K_REAL, clip, NULL, 0, 1e9),
+    TK("pipeline", "pipeline", K_CHOICE, pipeline, "stateful|windowed", 0, 0),
+    TK("threads", "threads", K_INT, threads, NULL, 0, 256),
+    TK("train_seed", "train-seed", K_INT, train_seed, NULL, 0, 1e18),
+    TK("max_steps", "max-steps", K_INT, max_steps, NULL, 0, 1e12),
+    TK("max_bad_steps", "max-bad-steps", K_INT, max_bad, NULL, 1, 1e9),
+    DK("corpus", "corpus", K_STR, corpus, NULL, 0, 0),
+    DK("train_file", "train", K_STR, train, NULL, 0, 0),
+    DK("valid_file", "valid", K_STR, valid, NULL, 0, 0),
+    DK("test_file", "test", K_STR, test, NULL, 0, 0),
+    DK("vocab_size", "vocab-size", K_INT, vocab_size, NULL, 4, 1 << 30),
+    DK("split", "split", K_REAL, split, NULL, -1e300, 1e300),
+    DK("split_seed", "seed", K_INT, seed, NULL, 0, 4294967295.0),
+    DK("no_canon", "no-canon", K_FLAG, no_canon, NULL, 0, 0),
+    DK("no_markers", "no-markers", K_FLAG, no_markers, NULL, 0, 0),
+    DK("max_line_bytes", "max-line-bytes", K_INT, max_line, NULL, 1, 1 << 30),
+    DK("vocab_file", "vocab", K_STR, vocab_in, NULL, 0, 0),
+    DK("save_vocab_file", "save-vocab", K_STR, vocab_out, NULL, 0, 0),
+};
+#define N_KEYS (sizeof KEYS / sizeof KEYS[0])
+
+static void *field(const config_key *k, rnnlm_train_options *t, rnnlm_data_options *d) {
+    return (char *)(k->data ? (void *)d : (void *)t) + k->off;
+}
+
+static void format_value(const config_key *k, const void *p, char *buf, size_t cap) {
+    switch (k->type) {
+    case K_INT: snprintf(buf, cap, "%ld", *(const long *)p); break;
+    case K_REAL: snprintf(buf, cap, "%.17g", *(const double *)p); break;
+    case K_STR: snprintf(buf, cap, "%s", *(const char *const *)p ? *(const char *const *)p : ""); break;
+    case K_FLAG: snprintf(buf, cap, "%d", *(const int *)p); break;
+    case K_CHOICE: {
+        const char *c = k->choices;
+        for (int i = 0; i < *(const int *)p && c; i++) { c = strchr(c, '|'); if (c) c++; }
+        snprintf(buf, cap, "%.*s", c ? (int)strcspn(c, "|") : 0, c ? c : "");
+        break;
+    }
+    }
+}
+
+static rnnlm_status parse_value(const config_key *k, const char *v, void *p, const char *path, const char *key,
+                                rnnlm_err *err) {
+    char *end;
+    switch (k->type) {
+    case K_INT: {
+        long x = strtol(v, &end, 10);
+        if (end == v || *end || (double)x < k->lo || (double)x > k->hi) break;
+        *(long *)p = x;
+        return RNNLM_OK;
+    }
+    case K_REAL: {
+        double x = strtod(v, &end);
+        if (end == v || *end || !isfinite(x) || x < k->lo || x > k->hi) break;
+        *(double *)p = x;
+        return RNNLM_OK;
+    }
+    case K_STR:
+        *(const char **)p = *v ? v : NULL;
+        return RNNLM_OK;
+    case K_FLAG:
+        if (strcmp(v, "0") && strcmp(v, "1")) break;
+        *(int *)p = v[0] == '1';
+        return RNNLM_OK;
+    case K_CHOICE: {
+        size_t n = strlen(v);
+        int i = 0;
+        for (const char *c = k->choices; c; i++) {
+            size_t m = strcspn(c, "|");
+            if (n && m == n && strncmp(c, v, n) == 0) { *(int *)p = i; return RNNLM_OK; }
+            c = c[m] ? c + m + 1 : NULL;
+        }
+        break;
+    }
+    }
+    return rnnlm_fail(err, RNNLM_E_FORMAT, "%s: metadata %s='%s' is not a valid value", path, key, v);
+}
+
+const char *run_config_value(const st_file *f, const char *name, char *key, size_t cap) {
+    for (size_t i = 0; i < N_KEYS; i++) {
+        if (strcmp(KEYS[i].name, name) != 0) continue;
+        char k[80];
+        snprintf(k, sizeof k, RUN_CONFIG_PREFIX "%s", name);
+        const char *v = checkpoint_get_meta(f, k);
+        if (!v) {
+            snprintf(k, sizeof k, RUN_LEGACY_PREFIX "%s", KEYS[i].legacy);
+            v = checkpoint_get_meta(f, k);
+        }
+        if (v && key) snprintf(key, cap, "%s", k);
+        return v;
+    }
+    return NULL;
+}
+
+/* ------------------------------------------------------ resume checkpoint */
+
+struct rnnlm_checkpoint {
+    char *path;
+    model *m;
+    rnnlm_vocab *v;
+    st_file *f;
+};
+
+rnnlm_status rnnlm_checkpoint_open(rnnlm_checkpoint **out, const char *path, rnnlm_err *err) {
+    *out = NULL;
+    rnnlm_checkpoint *c = rnnlm_calloc(1, sizeof *c, "checkpoint", err);
+    if (!c) return RNNLM_E_NOMEM;
+    rnnlm_status st = checkpoint_load(path, &c->m, &c->v, &c->f, err);
+    if (!st && !(c->path = strdup(path))) st = rnnlm_fail(err, RNNLM_E_NOMEM, "out of memory");
+    if (st) { rnnlm_checkpoint_free(c); return st; }
+    *out = c;
+    return RNNLM_OK;
+}
+
+void rnnlm_checkpoint_free(rnnlm_checkpoint *c) {
+    if (!c) return;
+    model_free(c->m);
+    rnnlm_vocab_free(c->v);
+    st_free(c->f);
+    free(c->path);
+    free(c);
+}
+
+rnnlm_status rnnlm_checkpoint_options(const rnnlm_checkpoint *c, rnnlm_train_options *t, rnnlm_data_options *d,
+                                      rnnlm_err *err) {
+    if (!run_config_value(c->f, "max_time", NULL, 0))
+        return rnnlm_fail(err, RNNLM_E_FORMAT, "the checkpoint holds no training options (not written by rnnlm train)");
+    for (size_t i = 0; i < N_KEYS; i++) {
+        char key[80];
+        const char *v = run_config_value(c->f, KEYS[i].name, key, sizeof key);
+        if (!v) continue;   /* a key newer than the checkpoint: its default */
+        rnnlm_status st = parse_value(&KEYS[i], v, field(&KEYS[i], t, d), c->path, key, err);
+        if (st) return st;
+    }
+    d->fixed_vocab = c->v;
+    return RNNLM_OK;
+}
+
+/* ------------------------------------------------------------- the run */
+
+struct rnnlm_trainer {
+    rnnlm_train_options o;
+    rnnlm_data_options d;
+    long threads;
+    rnnlm_trainer_site site;
+    rundir *rd;
+    runlog *rl;
+    trainer *t;
+    const rnnlm_dataset *ds;
+    const rnnlm_split_data *val;
+    train_config cfg;
+    char summary[4096];
+    /* the checkpoints' metadata: the configuration, then the run's history */
+    char kv[N_KEYS][2][512];
+    const char *flat[2 * N_KEYS + 6];
+    char best_s[32], best_epoch_s[32], global_s[32];
+    double best;
+    int best_epoch;
+    int64_t global_step;
+    int epoch;              /* the epoch the next step belongs to */
+    int first;              /* 1: the epoch was begun by the resumed run */
+    int in_epoch;
+    size_t resumed_step;
+    int improved;
+    float *kept;            /* the best weights, when the test needs them and no save_dir holds them */
+    int keep, kept_epoch;
+};
+
+static rnnlm_status at(rnnlm_trainer *t, rnnlm_trainer_site site, rnnlm_status st) {
+    if (st) t->site = site;
+    return st;
+}
+
+rnnlm_status rnnlm_trainer_create(rnnlm_trainer **out, const rnnlm_train_options *o, const rnnlm_data_options *d,
+                                  rnnlm_err *err) {
+    *out = NULL;
+    rnnlm_trainer *t = rnnlm_calloc(1, sizeof *t, "trainer", err);
+    if (!t) return RNNLM_E_NOMEM;
+    t->o = *o;
+    t->d = *d;
+    const char *dirs[] = {o->save_dir, o->logdir};
+    rnnlm_status st = rundir_lock(&t->rd, dirs, 2, err);
+    if (st) { free(t); return st; }
+    t->threads = o->threads ? o->threads : sysconf(_SC_NPROCESSORS_ONLN);
+    t->best = INFINITY;
+    *out = t;
+    return RNNLM_OK;
+}
+
+/* The resumed run's best perplexity, its epoch and the global step, each
+ * checked: a perplexity is >= 1, +inf (written as "inf") exactly while no
+ * epoch was best, and the best epoch is not after the checkpoint's. */
+static rnnlm_status run_history(rnnlm_trainer *t, const rnnlm_checkpoint *c, rnnlm_err *err) {
+    long long be = 0, gs = 0;
+    double b = INFINITY;
+    const st_file *ck = c->f;
+    int epoch = trainer_epoch(t->t);
+    rnnlm_status st;
+    if ((checkpoint_get_meta(ck, "run.best_ppl") &&
+         (st = checkpoint_meta_real(ck, "run.best_ppl", 1.0, INFINITY, &b, c->path, err))) ||
+        (checkpoint_get_meta(ck, "run.best_epoch") &&
+         (st = checkpoint_meta_int(ck, "run.best_epoch", 0, epoch, &be, c->path, err))) ||
+        (checkpoint_get_meta(ck, "run.global_step") &&
+         (st = checkpoint_meta_int(ck, "run.global_step", 0, INT64_MAX, &gs, c->path, err))))
+        return st;
+    if ((be == 0) != isinf(b))
+        return rnnlm_fail(err, RNNLM_E_FORMAT, "%s: metadata run.best_ppl=%g and run.best_epoch=%lld disagree",
+                          c->path, b, be);
+    t->best = b;
+    t->best_epoch = (int)be;
+    t->global_step = gs;
+    return RNNLM_OK;
+}
+
+rnnlm_status rnnlm_trainer_start(rnnlm_trainer *t, const rnnlm_dataset *d, const rnnlm_checkpoint *resume,
+                                 rnnlm_err *err) {
+    if (t->t) return at(t, RNNLM_AT_SETUP, rnnlm_fail(err, RNNLM_E_STATE, "the trainer has already started"));
+    t->ds = d;
+    t->val = d->valid.n ? &d->valid : d->test.n ? &d->test : NULL;
+    t->cfg = run_train_config(&t->o, (long)rnnlm_vocab_size(d->vocab));
+    t->cfg.model.threads = (int)t->threads;   /* the network's compute threads */
+    rnnlm_status st = trainer_create(&t->t, &t->cfg, d->train.x, d->train.y, d->train.n, err);
+    if (!st && resume) st = trainer_restore(t->t, resume->m, resume->f, err);
+    if (st) return at(t, RNNLM_AT_SETUP, st);
+    model_summary(trainer_model(t->t), t->summary, sizeof t->summary);
+    if (t->o.logdir && ((st = runlog_open(&t->rl, t->o.logdir, err)) ||
+                        (st = runlog_text(t->rl, "config", 0, t->summary, err))))
+        return at(t, RNNLM_AT_LOG, st);
+    for (size_t i = 0; i < N_KEYS; i++) {
+        snprintf(t->kv[i][0], sizeof t->kv[i][0], RUN_CONFIG_PREFIX "%s", KEYS[i].name);
+        format_value(&KEYS[i], field(&KEYS[i], &t->o, &t->d), t->kv[i][1], sizeof t->kv[i][1]);
+        t->flat[2 * i] = t->kv[i][0];
+        t->flat[2 * i + 1] = t->kv[i][1];
+    }
+    t->keep = d->valid.n && d->test.n && !t->o.save_dir;
+    t->epoch = 1;
+    if (resume) {   /* position and history of the resumed run */
+        if ((st = run_history(t, resume, err))) return at(t, RNNLM_AT_RESUME, st);
+        t->epoch = trainer_epoch(t->t);
+        t->resumed_step = trainer_epoch_step(t->t);
+        t->first = 1;
+        if (t->resumed_step >= trainer_steps_per_epoch(t->t)) t->epoch++, t->first = 0;   /* saved at an epoch's end */
+    }
+    return RNNLM_OK;
+}
+
+rnnlm_trainer_site rnnlm_trainer_failed_at(const rnnlm_trainer *t) { return t ? t->site : RNNLM_AT_NONE; }
+const char *rnnlm_trainer_summary(const rnnlm_trainer *t) { return t->summary; }
+void rnnlm_trainer_batch_shape(const rnnlm_trainer *t, int *B, int *T) { trainer_batch_shape(t->t, B, T); }
+size_t rnnlm_trainer_steps_per_epoch(const rnnlm_trainer *t) { return trainer_steps_per_epoch(t->t); }
+double rnnlm_trainer_lr(const rnnlm_trainer *t) { return (double)t->cfg.opt.lr; }
+long rnnlm_trainer_threads(const rnnlm_trainer *t) { return t->threads; }
+int rnnlm_trainer_epoch(const rnnlm_trainer *t) { return t->epoch; }
+size_t rnnlm_trainer_resumed_step(const rnnlm_trainer *t) { return t->resumed_step; }
+int64_t rnnlm_trainer_global_step(const rnnlm_trainer *t) { return t->global_step; }
+const rnnlm_split_data *rnnlm_trainer_valid(const rnnlm_trainer *t) { return t->val; }
+
+static rnnlm_eval_result result_of(const batch_stats *s) {
+    rnnlm_eval_result r = {s->loss_sum, s->correct, s->count};
+    return r;
+}
+
+static void progress_of(const rnnlm_trainer *t, const train_progress *p, rnnlm_train_progress *out) {
+    out->epoch = p->epoch;
+    out->step = p->step;
+    out->n_steps = p->n_steps;
+    out->global_step = t->global_step;
+    out->batch = result_of(&p->batch);
+    out->epoch_sum = result_of(&p->epoch_sum);
+    out->grad_norm = p->grad_norm;
+    out->skipped = p->skipped;
+    out->skipped_total = p->skipped_total;
+    out->seconds = p->seconds;
+}
+
+static rnnlm_status log_scalar(rnnlm_trainer *t, run_kind run, const char *tag, int64_t step, double v,
+                               rnnlm_err *err) {
+    return t->rl ? at(t, RNNLM_AT_LOG, runlog_scalar(t->rl, run, tag, step, v, err)) : RNNLM_OK;
+}
+
+static rnnlm_status log_epoch(rnnlm_trainer *t, run_kind run, int64_t epoch, const batch_stats *s, rnnlm_err *err) {
+    double loss = s->loss_sum / (double)s->count;
+    rnnlm_status st;
+    if ((st = log_scalar(t, run, "epoch_loss", epoch, loss, err)) ||
+        (st = log_scalar(t, run, "epoch_accuracy", epoch, (double)s->correct / (double)s->count, err)))
+        return st;
+    return log_scalar(t, run, "epoch_perplexity", epoch, exp(loss), err);
+}
+
+static rnnlm_status log_batch(rnnlm_trainer *t, const train_progress *p, rnnlm_err *err) {
+    double bl = p->batch.loss_sum / (double)p->batch.count;
+    int64_t s = t->global_step;
+    rnnlm_status st;
+    if ((st = log_scalar(t, RUN_TRAIN, "batch_loss", s, bl, err)) ||
+        (st = log_scalar(t, RUN_TRAIN, "batch_accuracy", s, (double)p->batch.correct / (double)p->batch.count, err)) ||
+        (st = log_scalar(t, RUN_TRAIN, "batch_perplexity", s, exp(bl), err)) ||
+        (st = log_scalar(t, RUN_TRAIN, "learning_rate", s, (double)t->cfg.opt.lr, err)) ||
+        (st = log_scalar(t, RUN_TRAIN, "grad_norm", s, p->grad_norm, err)))
+        return st;
+    return log_scalar(t, RUN_TRAIN, "tokens_per_second", s, (double)p->epoch_sum.count / p->seconds, err);
+}
+
+/* Writes path with the training state, the configuration and the run's history. */
+static rnnlm_status save_to(rnnlm_trainer *t, const char *path, rnnlm_err *err) {
+    size_t n = N_KEYS;
+    snprintf(t->best_s, sizeof t->best_s, "%a", t->best);
+    snprintf(t->best_epoch_s, sizeof t->best_epoch_s, "%d", t->best_epoch);
+    snprintf(t->global_s, sizeof t->global_s, "%lld", (long long)t->global_step);
+    const char *extra[] = {"run.best_ppl", t->best_s, "run.best_epoch", t->best_epoch_s, "run.global_step", t->global_s};
+    for (int i = 0; i < 6; i++) t->flat[2 * n + i] = extra[i];
+    return at(t, RNNLM_AT_SAVE, trainer_save(t->t, path, t->ds->vocab, t->flat, n + 3, err));
+}
+
+/* save_dir/name.safetensors; nothing without a save_dir. */
+static rnnlm_status save_named(rnnlm_trainer *t, const char *name, rnnlm_err *err) {
+    if (!t->o.save_dir) return RNNLM_OK;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s.safetensors", t->o.save_dir, name);
+    return save_to(t, path, err);
+}
+
+rnnlm_status rnnlm_trainer_save(rnnlm_trainer *t, const char *path, rnnlm_err *err) {
+    if (!t->t) return rnnlm_fail(err, RNNLM_E_STATE, "the trainer has not started");
+    return save_to(t, path, err);
+}
+
+rnnlm_status rnnlm_trainer_step(rnnlm_trainer *t, rnnlm_train_progress *out, int *done, rnnlm_err *err) {
+    *done = 0;
+    if (!t->t) return rnnlm_fail(err, RNNLM_E_STATE, "the trainer has not started");
+    if (!t->in_epoch) {
+        if (!t->first) trainer_begin_epoch(t->t);
+        t->first = 0;
+        t->in_epoch = 1;
+    }
+    train_progress p = *trainer_progress(t->t);
+    rnnlm_status st = trainer_step(t->t, &p, done, err);
+    if (st) return at(t, RNNLM_AT_STEP, st);
+    if (!*done) t->global_step++;
+    if (out) progress_of(t, &p, out);
+    if (*done) return RNNLM_OK;
+    if (t->rl && t->global_step % t->o.log_every == 0 && (st = log_batch(t, &p, err))) return st;
+    if (t->o.save_every && t->global_step % t->o.save_every == 0 && p.step < p.n_steps &&
+        (st = save_named(t, "last", err)))
+        return st;
+    return RNNLM_OK;
+}
+
+rnnlm_status rnnlm_trainer_run_epoch(rnnlm_trainer *t, rnnlm_progress_fn fn, void *user, rnnlm_epoch_result *out,
+                                     rnnlm_err *err) {
+    memset(out, 0, sizeof *out);
+    rnnlm_train_progress p;
+    rnnlm_status st;
+    for (int done = 0;;) {
+        if ((st = rnnlm_trainer_step(t, &p, &done, err))) return st;
+        if (done) break;
+        if (fn) fn(&p, user);
+    }
+    const train_progress *tp = trainer_progress(t->t);
+    out->epoch = t->epoch;
+    out->seconds = tp->seconds;
+    out->train = result_of(&tp->epoch_sum);
+    out->skipped_total = tp->skipped_total;
+    out->best_ppl = t->best;
+    out->best_epoch = t->best_epoch;
+    t->improved = 0;
+    return RNNLM_OK;
+}
+
+rnnlm_status rnnlm_trainer_validate(rnnlm_trainer *t, rnnlm_epoch_result *e, rnnlm_err *err) {
+    rnnlm_status st = log_epoch(t, RUN_TRAIN, t->epoch, &trainer_progress(t->t)->epoch_sum, err);
+    if (st || !t->val) return st;
+    batch_stats vs;
+    st = trainer_evaluate(t->t, t->val->x, t->val->y, t->val->n, &vs, err);
+    if (st) return at(t, RNNLM_AT_VALID, st);
+    e->validated = 1;
+    e->valid = result_of(&vs);
+    if ((st = log_epoch(t, RUN_VALIDATION, t->epoch, &vs, err))) return st;
+    double ppl = exp(vs.loss_sum / (double)vs.count);
+    if (ppl < t->best) {
+        t->best = ppl;
+        t->best_epoch = t->epoch;
+        t->improved = e->improved = 1;
+        model *m = trainer_model(t->t);
+        size_t n = model_n_params(m);
+        /* no room for a copy: the test then evaluates the final weights */
+        if (t->keep && (t->kept || (t->kept = malloc(n * sizeof *t->kept)))) {
+            memcpy(t->kept, model_params(m), n * sizeof *t->kept);
+            t->kept_epoch = t->epoch;
+        }
+    }
+    e->best_ppl = t->best;
+    e->best_epoch = t->best_epoch;
+    return RNNLM_OK;
+}
+
+rnnlm_status rnnlm_trainer_end_epoch(rnnlm_trainer *t, const rnnlm_epoch_result *e, rnnlm_err *err) {
+    (void)e;
+    rnnlm_status st;
+    if ((st = save_named(t, "last", err)) || (t->improved && (st = save_named(t, "best", err)))) return st;
+    if (t->rl && (st = runlog_flush(t->rl, err))) return at(t, RNNLM_AT_LOG, st);
+    t->in_epoch = 0;
+    t->improved = 0;
+    t->epoch++;
+    return RNNLM_OK;
+}
+
+/* Puts save_dir/best.safetensors into the trainer's model when it is this
+ * run's (its best epoch); *got = 0 when it is not there or not ours. */
+static rnnlm_status load_best(rnnlm_trainer *t, char *path, size_t cap, int *got, rnnlm_err *err) {
+    *got = 0;
+    snprintf(path, cap, "%s/best.safetensors", t->o.save_dir);
+    if (access(path, F_OK)) return RNNLM_OK;
+    model *bm = NULL;
+    rnnlm_vocab *bv = NULL;
+    st_file *f = NULL;
+    rnnlm_status st = checkpoint_load(path, &bm, &bv, &f, err);
+    if (st) return st;
+    const char *be = checkpoint_get_meta(f, "run.best_epoch");
+    model *m = trainer_model(t->t);
+    size_t n = model_n_params(m);
+    *got = be && atoi(be) == t->best_epoch && model_n_params(bm) == n;
+    if (*got) memcpy(model_params(m), model_params(bm), n * sizeof(float));
+    model_free(bm);
+    rnnlm_vocab_free(bv);
+    st_free(f);
+    return RNNLM_OK;
+}
+
+rnnlm_status rnnlm_trainer_test(rnnlm_trainer *t, rnnlm_test_result *out, rnnlm_err *err) {
+    memset(out, 0, sizeof *out);
+    if (!t->t || !t->ds->test.n) return rnnlm_fail(err, RNNLM_E_STATE, "no test split to evaluate");
+    const rnnlm_split_data *test = &t->ds->test;
+    model *m = trainer_model(t->t);
+    int got = 0;
+    out->epoch = trainer_epoch(t->t);
+    out->from = RNNLM_FROM_FINAL;
+    rnnlm_status st;
+    if (t->o.save_dir && t->best_epoch && (st = load_best(t, out->path, sizeof out->path, &got, err)))
+        return at(t, RNNLM_AT_TEST, st);
+    if (got) {
+        out->epoch = t->best_epoch;
+        out->from = RNNLM_FROM_BEST_FILE;
+    } else if (t->kept && t->best_epoch && t->kept_epoch == t->best_epoch) {
+        memcpy(model_params(m), t->kept, model_n_params(m) * sizeof *t->kept);
+        out->epoch = t->best_epoch;
+        out->from = RNNLM_FROM_BEST_KEPT;
+    }
+    batch_stats ts;
+    if ((st = trainer_evaluate(t->t, test->x, test->y, test->n, &ts, err))) return at(t, RNNLM_AT_TEST, st);
+    out->r = result_of(&ts);
+    return log_epoch(t, RUN_TEST, out->epoch, &ts, err);
+}
+
+rnnlm_status rnnlm_trainer_free(rnnlm_trainer *t, rnnlm_err *err) {
+    if (!t) return RNNLM_OK;
+    rnnlm_err e2;
+    rnnlm_status st = runlog_close(t->rl, &e2);
+    if (st && err) *err = e2;
+    if (st) t->site = RNNLM_AT_LOG;
+    rundir_unlock(t->rd);
+    free(t->kept);
+    trainer_free(t->t);
+    free(t);
+    return st;
+}
+
+/* ------------------------------------------------------ stream evaluation */
+
+/* Scores the n pairs x -> y that follow the last of the B rows just
+ * evaluated, as that row's continuation: its final state (model_state's
+ * layout, row B-1 of each layer's h and c) becomes the state of a one-row
+ * batch, then up to T pairs a batch. Adds to *tot and *unk. */
+static rnnlm_status eval_tail(model *m, const int32_t *x, const int32_t *y, size_t n, int B, int T,
+                              batch_stats *tot, size_t *unk, rnnlm_err *err) {
+    const model_config *cfg = model_cfg(m);
+    size_t H = (size_t)cfg->H, L = (size_t)cfg->L, parts = cfg->cell == CELL_LSTM ? 2 : 1;
+    float *row = rnnlm_calloc(parts * L * H, sizeof *row, "state row", err);
+    if (!row) return RNNLM_E_NOMEM;
+    for (size_t p = 0; p < parts; p++)   /* (L, B, H): layer l, row B-1 */
+        for (size_t l = 0; l < L; l++)
+            memcpy(row + (p * L + l) * H, model_state(m) + (p * L + l) * (size_t)B * H + (size_t)(B - 1) * H,
+                   H * sizeof *row);
+    rnnlm_status st = model_reserve(m, 1, T, err);
+    if (!st) memcpy(model_state(m), row, parts * L * H * sizeof *row);   /* (L, 1, H) */
+    free(row);
+    for (size_t c = 0; !st && c < n; c += (size_t)T) {
+        int w = n - c < (size_t)T ? (int)(n - c) : T;
+        batch_stats bs;
+        st = model_eval_batch(m, x + c, y + c, 1, w, &bs, err);
+        if (st) break;
+        tot->loss_sum += bs.loss_sum;
+        tot->correct += bs.correct;
+        tot->count += bs.count;
+        for (int i = 0; i < w; i++) *unk += y[c + (size_t)i] == RNNLM_UNK;
+    }
+    return st;
+}
+
+rnnlm_status rnnlm_eval_stream(rnnlm_model *rm, const int32_t *x, const int32_t *y, size_t n,
+                               const rnnlm_eval_options *o, rnnlm_eval_stream_result *out, rnnlm_err *err) {
+    memset(out, 0, sizeof *out);
+    if (!rm || !o || (n && (!x || !y))) return rnnlm_fail(err, RNNLM_E_ARG, "rnnlm_eval_stream: NULL argument");
+    if (n < 1) return rnnlm_fail(err, RNNLM_E_ARG, "nothing to evaluate");
+    rnnlm_status st;
+    if (o->threads > 0 && (st = rnnlm_model_set_threads(rm, o->threads, err))) return st;
+    long bb = o->B, tt = o->T;
+    if ((!bb || !tt) && (st = rnnlm_model_train_shape(rm, bb ? NULL : &bb, tt ? NULL : &tt, err))) return st;
+    model *m = infer_model_mut(rm);
+    /* B rows of at least T pairs each when the text allows it; a text
+     * shorter than T pairs is one batch of one row */
+    size_t maxb = n / (size_t)tt;
+    int B = (int)(maxb < 1 ? 1 : maxb < (size_t)bb ? maxb : (size_t)bb);
+    size_t maxt = n / (size_t)B;
+    int T = (int)(maxt < 1 ? 1 : maxt < (size_t)tt ? maxt : (size_t)tt);
+    rnnlm_stream_batcher sb;
+    if ((st = rnnlm_stream_batcher_init(&sb, x, y, n, B, T, 0, err)) || (st = model_reserve(m, B, T, err))) return st;
+    int32_t *xb = rnnlm_calloc((size_t)B * (size_t)T, sizeof *xb, "batch", err);
+    int32_t *yb = xb ? rnnlm_calloc((size_t)B * (size_t)T, sizeof *yb, "batch", err) : NULL;
+    if (!xb || !yb) { free(xb); return RNNLM_E_NOMEM; }
+    batch_stats tot = {0, 0, 0};
+    size_t unk = 0;
+    model_reset_state(m);
+    for (size_t k = 0; !st && k < sb.n_batches; k++) {
+        int w = rnnlm_stream_batch(&sb, k, xb, yb);
+        batch_stats bs;
+        if ((st = model_eval_batch(m, xb, yb, B, w, &bs, err))) break;
+        tot.loss_sum += bs.loss_sum;
+        tot.correct += bs.correct;
+        tot.count += bs.count;
+        for (size_t i = 0; i < (size_t)B * w; i++) unk += yb[i] == RNNLM_UNK;
+    }
+    free(xb);
+    free(yb);
+    size_t tail = n - (size_t)B * sb.rows_len;
+    if (!st && !o->recipe && tail) st = eval_tail(m, x + (n - tail), y + (n - tail), tail, B, T, &tot, &unk, err);
+    if (st) return st;
+    out->r = result_of(&tot);
+    out->unk = unk;
+    out->B = B;
+    out->T = T;
+    out->tail = tail;
+    return RNNLM_OK;
+}

@@ -1,0 +1,36 @@
+/* util.h: helpers the C tests share (include after <cmocka.h>). */
+#ifndef RNNLM_TESTS_UTIL_H
+#define RNNLM_TESTS_UTIL_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "rng.h"
+
+/* The whole file, NUL-terminated (malloc'ed); its length in *n (may be
+ * NULL). Fails the test when it cannot be read. */
+static inline char *util_read_file(const char *path, size_t *n) {
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    long len = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    assert_true(len >= 0);
+    char *s = malloc((size_t)len + 1);
+    assert_non_null(s);
+    assert_int_equal(fread(s, 1, (size_t)len, f), (size_t)len);
+    s[len] = '\0';
+    fclose(f);
+    if (n) *n = (size_t)len;
+    return s;
+}
+
+/* n ids uniform in [0, V), from a generator seeded with seed. */
+static inline void util_random_ids(int32_t *v, size_t n, int V, uint64_t seed) {
+    rnnlm_rng r;
+    rnnlm_rng_seed(&r, seed);
+    for (size_t i = 0; i < n; i++) v[i] = (int32_t)rnnlm_rng_below(&r, (uint64_t)V);
+}
+
+#endif
