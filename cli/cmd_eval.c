@@ -120,7 +120,7 @@ int cmd_eval(int argc, char **argv) {
     rnnlm_model_info cfg;
     rnnlm_model_info_get(m, &cfg);
     printf("model: %s (%s, V %d, E %d, H %d, L %d)\n", pos[0],
-           cfg.cell == RNNLM_CELL_LSTM ? "LSTM" : cfg.cell == RNNLM_CELL_GRU ? "GRU" : "RNN", cfg.V, cfg.E, cfg.H,
+           rnnlm_cell_name(cfg.cell), cfg.V, cfg.E, cfg.H,
            cfg.L);
     printf("data: %s (%s): %zu sentences, %zu tokens, %lld predictions (B %d, T %d%s)\n",
            g_eo.corpus ? g_eo.corpus : pos[1], what, sentences, tokens, (long long)tot.count, res.B, res.T, left);

@@ -13,7 +13,7 @@ const char *g_train_resume;
 #define MODEL_OPTS                                                                                     \
     {"config", OPT_CHOICE, &g_train_preset, 0, 0, "industrial|toy",                               \
      "the recipe's configuration; other flags override it"},                                           \
-    {"cell", OPT_CHOICE, &g_train_opts.cell, 0, 0, "rnn|lstm|gru", "recurrent cell"},                \
+    {"cell", OPT_CHOICE, &g_train_opts.cell, 0, 0, NULL, "recurrent cell"}, /* choices: defaults() */ \
     {"hidden", OPT_INT, &g_train_opts.hidden, 1, 65536, NULL, "H, width of every recurrent layer"},    \
     {"embed", OPT_INT, &g_train_opts.embed, 0, 65536, NULL, "E, embedding width (0: same as H)"},     \
     {"layers", OPT_INT, &g_train_opts.layers, 1, 64, NULL, "L, recurrent layers"},                    \
@@ -54,7 +54,15 @@ opt_spec train_opt_table[] = {
     OPT_TABLE_END,
 };
 
+/* --cell takes the kinds the library has registered */
+static void cell_choices(opt_spec *t) {
+    for (; t->type != OPT_END; t++)
+        if (strcmp(t->name, "cell") == 0) t->choices = rnnlm_cell_choices();
+}
+
 static void defaults(void) {
+    cell_choices(model_opt_table);
+    cell_choices(train_opt_table);
     rnnlm_train_options_default(&g_train_opts);
     g_train_preset = 0;
     g_train_quick = 0;

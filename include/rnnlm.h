@@ -301,6 +301,11 @@ static inline float rnnlm_rng_float(rnnlm_rng *r) { return (float)(rnnlm_rng_nex
 /* ---- a model's shape -------------------------------------------------------- */
 
 typedef enum { RNNLM_CELL_RNN = 0, RNNLM_CELL_LSTM = 1, RNNLM_CELL_GRU = 2 } rnnlm_cell;
+/* The cell kinds the library has, by key in rnnlm_cell order, joined by '|':
+ * "rnn|lstm|gru" (a kind added to the library adds its key here). */
+RNNLM_API const char *rnnlm_cell_choices(void);
+/* The display name of a kind ("LSTM"); NULL for a value that names none. */
+RNNLM_API const char *rnnlm_cell_name(int cell);
 
 typedef struct {
     rnnlm_cell cell;

@@ -6,7 +6,6 @@
  * happen and what is written. */
 #include "run.h"
 
-#include <cblas.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -16,6 +15,7 @@
 
 #include "checkpoint.h"
 #include "infer.h"
+#include "nn/cell.h"
 #include "rundir.h"
 #include "runlog.h"
 
@@ -90,10 +90,13 @@ typedef struct {
     double lo, hi;
 } config_key;
 
+/* A choice key's names; NULL choices: the registered cell kinds. */
+static const char *key_choices(const config_key *k) { return k->choices ? k->choices : nn_cell_choices(); }
+
 #define TK(n, l, t, f, c, lo, hi) {n, l, t, 0, offsetof(rnnlm_train_options, f), c, lo, hi}
 #define DK(n, l, t, f, c, lo, hi) {n, l, t, 1, offsetof(rnnlm_data_options, f), c, lo, hi}
 static const config_key KEYS[] = {
-    TK("cell", "cell", K_CHOICE, cell, "rnn|lstm|gru", 0, 0),
+    TK("cell", "cell", K_CHOICE, cell, NULL, 0, 0),   /* NULL: the cell registry's keys */
     TK("hidden", "hidden", K_INT, hidden, NULL, 1, 65536),
     TK("embed", "embed", K_INT, embed, NULL, 0, 65536),
     TK("layers", "layers", K_INT, layers, NULL, 1, 64),
@@ -141,7 +144,7 @@ static void format_value(const config_key *k, const void *p, char *buf, size_t c
     case K_STR: snprintf(buf, cap, "%s", *(const char *const *)p ? *(const char *const *)p : ""); break;
     case K_FLAG: snprintf(buf, cap, "%d", *(const int *)p); break;
     case K_CHOICE: {
-        const char *c = k->choices;
+        const char *c = key_choices(k);
         for (int i = 0; i < *(const int *)p && c; i++) { c = strchr(c, '|'); if (c) c++; }
         snprintf(buf, cap, "%.*s", c ? (int)strcspn(c, "|") : 0, c ? c : "");
         break;
@@ -175,7 +178,7 @@ static rnnlm_status parse_value(const config_key *k, const char *v, void *p, con
     case K_CHOICE: {
         size_t n = strlen(v);
         int i = 0;
-        for (const char *c = k->choices; c; i++) {
+        for (const char *c = key_choices(k); c; i++) {
             size_t m = strcspn(c, "|");
             if (n && m == n && strncmp(c, v, n) == 0) { *(int *)p = i; return RNNLM_OK; }
             c = c[m] ? c + m + 1 : NULL;

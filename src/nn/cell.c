@@ -2,7 +2,11 @@
  * cell kind shares once its pre-activation gradients are known. */
 #include "nn/net_internal.h"
 
+#include <pthread.h>
+#include <stdio.h>
 #include <string.h>
+
+#include "rnnlm.h"
 
 #ifndef NN_F64
 #define NN_CELL_EXTERN(kind, desc) extern const nn_cell desc;
@@ -21,6 +25,27 @@ int nn_cell_by_key(const char *key) {
     for (int k = 0; k < CELL_COUNT; k++)
         if (strcmp(cells[k]->key, key) == 0) return k;
     return -1;
+}
+
+static char choices[CELL_COUNT * 16];
+static pthread_once_t choices_once = PTHREAD_ONCE_INIT;
+
+static void choices_build(void) {
+    size_t n = 0;
+    for (int k = 0; k < CELL_COUNT; k++)
+        n += (size_t)snprintf(choices + n, sizeof choices - n, "%s%s", k ? "|" : "", cells[k]->key);
+}
+
+const char *nn_cell_choices(void) {
+    pthread_once(&choices_once, choices_build);
+    return choices;
+}
+
+const char *rnnlm_cell_choices(void) { return nn_cell_choices(); }
+
+const char *rnnlm_cell_name(int cell) {
+    const nn_cell *c = nn_cell_of((cell_kind)cell);
+    return c ? c->name : NULL;
 }
 #endif
 

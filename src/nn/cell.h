@@ -3,18 +3,22 @@
  * state; the arithmetic is in one file per kind (cell_rnn.c, cell_lstm.c,
  * cell_gru.c), reached through the ops tables of the two precisions.
  *
- * A new kind: its file (defining nn_cell_<key> and its ops), a value below,
- * and its line in NN_CELLS. */
+ * A new kind: its file (defining nn_cell_<key> and its ops) and its line in
+ * NN_CELLS, which also gives it its cell_kind value; the command line's and
+ * the checkpoints' choices ("rnn|lstm|gru") are read off this registry. */
 #ifndef RNNLM_NN_CELL_H
 #define RNNLM_NN_CELL_H
 
-typedef enum { CELL_RNN = 0, CELL_LSTM = 1, CELL_GRU = 2, CELL_COUNT } cell_kind;
 
 /* The registry, in cell_kind order: X(kind, descriptor). */
 #define NN_CELLS(X)             \
     X(CELL_RNN, nn_cell_rnn)    \
     X(CELL_LSTM, nn_cell_lstm)  \
     X(CELL_GRU, nn_cell_gru)
+
+#define NN_CELL_ENUM(kind, desc) kind,
+typedef enum { NN_CELLS(NN_CELL_ENUM) CELL_COUNT } cell_kind;
+#undef NN_CELL_ENUM
 
 struct cell_ops_f32;   /* forward and backward over float (net_internal.h) */
 struct cell_ops_f64;   /* the same over double */
@@ -36,5 +40,9 @@ const nn_cell *nn_cell_of(cell_kind kind);
 
 /* The kind whose key is key (e.g. "gru"); -1 when none. */
 int nn_cell_by_key(const char *key);
+
+/* The keys of the registered kinds in cell_kind order, joined by '|'
+ * ("rnn|lstm|gru"): the choices of an option naming a kind. */
+const char *nn_cell_choices(void);
 
 #endif
