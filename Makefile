@@ -62,7 +62,7 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/librnnlm.a
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/librnnlm.a $(LDFLAGS) -lcmocka $(LDLIBS)
 
 # the SVG report is the command line's (cli/report.c)
-REPORT_OBJ = $(BUILD)/cli/report.o $(BUILD)/cli/cli_util.o
+REPORT_OBJ = $(BUILD)/cli/report.o
 $(BUILD)/tests/test_report.o: CFLAGS += -Icli
 $(BUILD)/tests/test_report: $(BUILD)/tests/test_report.o $(REPORT_OBJ) $(BUILD)/librnnlm.a
 	$(CC) $(CFLAGS) -o $@ $< $(REPORT_OBJ) $(BUILD)/librnnlm.a $(LDFLAGS) -lcmocka $(LDLIBS)
@@ -135,9 +135,9 @@ $(FUZZ_BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz_input.h $(FUZZ_BUILD)/librnnl
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_BUILD)/librnnlm.a $(LDLIBS)
 
 # the CSV log's reader is the command line's SVG report (cli/report.c)
-$(FUZZ_BUILD)/fuzz/fuzz_csvlog: fuzz/fuzz_csvlog.c fuzz/fuzz_input.h cli/report.c cli/cli_util.c $(FUZZ_BUILD)/librnnlm.a
+$(FUZZ_BUILD)/fuzz/fuzz_csvlog: fuzz/fuzz_csvlog.c fuzz/fuzz_input.h cli/report.c $(FUZZ_BUILD)/librnnlm.a
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -Icli -fsanitize=fuzzer -o $@ $< cli/report.c cli/cli_util.c $(FUZZ_BUILD)/librnnlm.a $(LDLIBS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Icli -fsanitize=fuzzer -o $@ $< cli/report.c $(FUZZ_BUILD)/librnnlm.a $(LDLIBS)
 
 fuzz-build: $(FUZZ_BINS)
 

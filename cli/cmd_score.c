@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "commands.h"
-#include "cli_util.h"
 #include "opts.h"
 #include "rnnlm.h"
 
@@ -44,14 +43,14 @@ static int read_input(input *in, const char *path, rnnlm_err *err) {
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
     const char *name = f == stdin ? "<stdin>" : path;
     if (!f) {
-        cli_fail(err, RNNLM_E_IO, "%s: cannot open: %s", path, strerror(errno));
+        rnnlm_fail(err, RNNLM_E_IO, "%s: cannot open: %s", path, strerror(errno));
         return -1;
     }
     char *line = NULL;
     size_t cap = 0, lineno = 0;
     ssize_t len;
     int rc = 0;
-    if (cli_grow((void **)&in->sent, &in->sent_cap, 1, sizeof *in->sent, "sentences", err)) rc = -1;
+    if (rnnlm_grow((void **)&in->sent, &in->sent_cap, 1, sizeof *in->sent, "sentences", err)) rc = -1;
     else in->sent[0] = 0;
     while (!rc && (len = getline(&line, &cap, f)) >= 0) {
         lineno++;
@@ -66,8 +65,8 @@ static int read_input(input *in, const char *path, rnnlm_err *err) {
             while (j < len && !is_space(line[j])) j++;
             if (j == i) break;
             size_t w = (size_t)(j - i);
-            if (cli_grow((void **)&in->text, &in->text_cap, in->text_len + w + 1, 1, "input text", err) ||
-                cli_grow((void **)&in->tok, &in->tok_cap, in->n_tok + 1, sizeof *in->tok, "tokens", err)) {
+            if (rnnlm_grow((void **)&in->text, &in->text_cap, in->text_len + w + 1, 1, "input text", err) ||
+                rnnlm_grow((void **)&in->tok, &in->tok_cap, in->n_tok + 1, sizeof *in->tok, "tokens", err)) {
                 rc = -1;
                 break;
             }
@@ -77,13 +76,13 @@ static int read_input(input *in, const char *path, rnnlm_err *err) {
             in->text_len += w + 1;
             i = j;
         }
-        if (!rc && cli_grow((void **)&in->sent, &in->sent_cap, in->n_sent + 2, sizeof *in->sent,
+        if (!rc && rnnlm_grow((void **)&in->sent, &in->sent_cap, in->n_sent + 2, sizeof *in->sent,
                               "sentences", err))
             rc = -1;
         if (!rc) in->sent[++in->n_sent] = in->n_tok;
     }
     if (!rc && ferror(f)) {
-        cli_fail(err, RNNLM_E_IO, "%s: read error: %s", name, strerror(errno));
+        rnnlm_fail(err, RNNLM_E_IO, "%s: read error: %s", name, strerror(errno));
         rc = -1;
     }
     free(line);
@@ -125,9 +124,9 @@ int cmd_score(int argc, char **argv) {
         goto done;
     }
     const rnnlm_vocab *v = rnnlm_model_vocab(m);
-    ids = cli_calloc(in.n_tok ? in.n_tok : 1, sizeof *ids, "word ids", &err);
-    out = ids ? cli_calloc(in.n_sent ? in.n_sent : 1, sizeof *out, "scores", &err) : NULL;
-    per = out && g_per_word ? cli_calloc(in.n_tok + in.n_sent + 1, sizeof *per, "word scores", &err) : NULL;
+    ids = rnnlm_calloc(in.n_tok ? in.n_tok : 1, sizeof *ids, "word ids", &err);
+    out = ids ? rnnlm_calloc(in.n_sent ? in.n_sent : 1, sizeof *out, "scores", &err) : NULL;
+    per = out && g_per_word ? rnnlm_calloc(in.n_tok + in.n_sent + 1, sizeof *per, "word scores", &err) : NULL;
     if (!out || (g_per_word && !per)) {
         fprintf(stderr, "rnnlm score: %s\n", err.msg);
         goto done;

@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli_util.h"
 
 /* The header line of a run's CSV scalar log (docs/FORMAT.md). */
 #define CSVLOG_HEADER "wall_time,run,step,tag,value"
@@ -19,7 +18,7 @@
 
 static char *dup_str(const char *s, rnnlm_err *err) {
     size_t n = strlen(s);
-    char *d = cli_calloc(n + 1, 1, "report string", err);
+    char *d = rnnlm_calloc(n + 1, 1, "report string", err);
     if (d) memcpy(d, s, n + 1);
     return d;
 }
@@ -49,7 +48,7 @@ static rnnlm_status find_series(report_log *log, const char *run, const char *ta
             *out = &log->series[i];
             return RNNLM_OK;
         }
-    rnnlm_status st = cli_grow((void **)&log->series, &log->cap_series, log->n_series + 1,
+    rnnlm_status st = rnnlm_grow((void **)&log->series, &log->cap_series, log->n_series + 1,
                                  sizeof *log->series, "report series", err);
     if (st) return st;
     report_series *s = &log->series[log->n_series];
@@ -69,15 +68,15 @@ static rnnlm_status find_series(report_log *log, const char *run, const char *ta
 rnnlm_status report_log_add(report_log *log, const char *run, const char *tag, int64_t step,
                             double value, rnnlm_err *err) {
     if (!log || !run || !*run || !tag || !*tag)
-        return cli_fail(err, RNNLM_E_ARG, "report_log_add: no log, run or tag");
+        return rnnlm_fail(err, RNNLM_E_ARG, "report_log_add: no log, run or tag");
     report_series *s;
     rnnlm_status st = find_series(log, run, tag, &s, err);
     if (st) return st;
     size_t cap = s->cap;
-    st = cli_grow((void **)&s->step, &cap, s->n + 1, sizeof *s->step, "report steps", err);
+    st = rnnlm_grow((void **)&s->step, &cap, s->n + 1, sizeof *s->step, "report steps", err);
     if (st) return st;
     cap = s->cap;
-    st = cli_grow((void **)&s->value, &cap, s->n + 1, sizeof *s->value, "report values", err);
+    st = rnnlm_grow((void **)&s->value, &cap, s->n + 1, sizeof *s->value, "report values", err);
     if (st) return st;
     s->cap = cap;
     s->step[s->n] = step;
@@ -111,7 +110,7 @@ static rnnlm_status csv_record(csv_reader *r, int *eof, size_t *line_out, rnnlm_
     r->terminated = 0;
     int c = getc(r->f);
     if (c == EOF) {
-        if (ferror(r->f)) return cli_fail(err, RNNLM_E_IO, "%s: read failed: %s", r->path, strerror(errno));
+        if (ferror(r->f)) return rnnlm_fail(err, RNNLM_E_IO, "%s: read failed: %s", r->path, strerror(errno));
         *eof = 1;
         return RNNLM_OK;
     }
@@ -119,12 +118,12 @@ static rnnlm_status csv_record(csv_reader *r, int *eof, size_t *line_out, rnnlm_
     for (;; c = getc(r->f)) {
         if (c == EOF) {
             if (ferror(r->f))
-                return cli_fail(err, RNNLM_E_IO, "%s: read failed: %s", r->path, strerror(errno));
+                return rnnlm_fail(err, RNNLM_E_IO, "%s: read failed: %s", r->path, strerror(errno));
             if (quoted && !closed)
-                return cli_fail(err, RNNLM_E_FORMAT, "%s:%zu: unterminated quoted field", r->path, *line_out);
+                return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: unterminated quoted field", r->path, *line_out);
             return RNNLM_OK;
         }
-        if (c == '\0') return cli_fail(err, RNNLM_E_FORMAT, "%s:%zu: NUL byte", r->path, r->line);
+        if (c == '\0') return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: NUL byte", r->path, r->line);
         int f = r->nf - 1;
         if (quoted && !closed) {
             if (c == '"') {
@@ -142,7 +141,7 @@ static rnnlm_status csv_record(csv_reader *r, int *eof, size_t *line_out, rnnlm_
             if (c == '\r') {
                 int d = getc(r->f);
                 if (d != '\n')
-                    return cli_fail(err, RNNLM_E_FORMAT, "%s:%zu: carriage return not followed by a line break",
+                    return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: carriage return not followed by a line break",
                                       r->path, r->line);
                 c = '\n';
             }
@@ -152,7 +151,7 @@ static rnnlm_status csv_record(csv_reader *r, int *eof, size_t *line_out, rnnlm_
                 return RNNLM_OK;
             }
             if (r->nf == NFIELDS)
-                return cli_fail(err, RNNLM_E_FORMAT,
+                return rnnlm_fail(err, RNNLM_E_FORMAT,
                                   "%s:%zu: more than %d fields (expected " CSVLOG_HEADER ")", r->path,
                                   *line_out, NFIELDS);
             r->len[r->nf++] = 0;
@@ -160,17 +159,17 @@ static rnnlm_status csv_record(csv_reader *r, int *eof, size_t *line_out, rnnlm_
             at_start = 1;
             continue;
         } else if (closed) {
-            return cli_fail(err, RNNLM_E_FORMAT, "%s:%zu: text after a closing quote", r->path, r->line);
+            return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: text after a closing quote", r->path, r->line);
         } else if (c == '"') {
             if (!at_start)
-                return cli_fail(err, RNNLM_E_FORMAT, "%s:%zu: quote inside an unquoted field", r->path, r->line);
+                return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: quote inside an unquoted field", r->path, r->line);
             quoted = 1;
             at_start = 0;
             continue;
         }
         at_start = 0;
         if (r->len[f] >= REPORT_MAX_FIELD)
-            return cli_fail(err, RNNLM_E_FORMAT, "%s:%zu: field longer than %d bytes", r->path, *line_out,
+            return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: field longer than %d bytes", r->path, *line_out,
                               REPORT_MAX_FIELD);
         r->field[f][r->len[f]++] = (char)c;
     }
@@ -215,7 +214,7 @@ static rnnlm_status note_epoch(report_log *log, int64_t epoch, int64_t max_batch
     double last_b = log->n_knots ? log->knots[log->n_knots - 1].batch : 0;
     double last_e = log->n_knots ? log->knots[log->n_knots - 1].epoch : 0;
     if (epoch < 0 || max_batch < 0 || (double)epoch <= last_e || (double)max_batch <= last_b) return RNNLM_OK;
-    rnnlm_status st = cli_grow((void **)&log->knots, &log->cap_knots, log->n_knots + 1, sizeof *log->knots,
+    rnnlm_status st = rnnlm_grow((void **)&log->knots, &log->cap_knots, log->n_knots + 1, sizeof *log->knots,
                                  "report epoch boundaries", err);
     if (st) return st;
     log->knots[log->n_knots++] = (report_knot){(double)max_batch, (double)epoch};
@@ -223,25 +222,25 @@ static rnnlm_status note_epoch(report_log *log, int64_t epoch, int64_t max_batch
 }
 
 rnnlm_status report_log_read(report_log *log, const char *csv_path, rnnlm_err *err) {
-    if (!log || !csv_path) return cli_fail(err, RNNLM_E_ARG, "report_log_read: no log or path");
+    if (!log || !csv_path) return rnnlm_fail(err, RNNLM_E_ARG, "report_log_read: no log or path");
     memset(log, 0, sizeof *log);
     log->source = dup_str(csv_path, err);
     if (!log->source) return RNNLM_E_NOMEM;
-    csv_reader *r = cli_calloc(1, sizeof *r, "csv reader", err);
+    csv_reader *r = rnnlm_calloc(1, sizeof *r, "csv reader", err);
     if (!r) return RNNLM_E_NOMEM;
     r->path = csv_path;
     r->line = 1;
     r->f = fopen(csv_path, "rb");
     rnnlm_status st = RNNLM_OK;
     if (!r->f) {
-        st = cli_fail(err, RNNLM_E_IO, "cannot open scalar log %s: %s", csv_path, strerror(errno));
+        st = rnnlm_fail(err, RNNLM_E_IO, "cannot open scalar log %s: %s", csv_path, strerror(errno));
         free(r);
         return st;
     }
     int eof;
     size_t line;
     st = csv_record(r, &eof, &line, err);
-    if (!st && eof) st = cli_fail(err, RNNLM_E_FORMAT, "%s:1: empty file (expected the header " CSVLOG_HEADER ")", csv_path);
+    if (!st && eof) st = rnnlm_fail(err, RNNLM_E_FORMAT, "%s:1: empty file (expected the header " CSVLOG_HEADER ")", csv_path);
     if (!st) {
         static const char *names[NFIELDS] = {"wall_time", "run", "step", "tag", "value"};
         int ok = r->nf == NFIELDS;
@@ -250,7 +249,7 @@ rnnlm_status report_log_read(report_log *log, const char *csv_path, rnnlm_err *e
             ok = strcmp(r->field[i], names[i]) == 0;
         }
         if (!ok)
-            st = cli_fail(err, RNNLM_E_FORMAT, "%s:1: not an rnnlm scalar log (expected the header " CSVLOG_HEADER ")",
+            st = rnnlm_fail(err, RNNLM_E_FORMAT, "%s:1: not an rnnlm scalar log (expected the header " CSVLOG_HEADER ")",
                             csv_path);
     }
     int64_t max_batch = -1;
@@ -268,10 +267,10 @@ rnnlm_status report_log_read(report_log *log, const char *csv_path, rnnlm_err *e
         if (!check_row(r, &wall, &step, &value, &why)) {
             if (!r->terminated && r->line == line) break;   /* a torn last line */
             if (r->nf != NFIELDS)
-                st = cli_fail(err, RNNLM_E_FORMAT, "%s:%zu: %d field%s, expected 5 (" CSVLOG_HEADER ")",
+                st = rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: %d field%s, expected 5 (" CSVLOG_HEADER ")",
                                 csv_path, line, r->nf, r->nf == 1 ? "" : "s");
             else
-                st = cli_fail(err, RNNLM_E_FORMAT, "%s:%zu: %s", csv_path, line, why);
+                st = rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: %s", csv_path, line, why);
             break;
         }
         st = report_log_add(log, r->field[1], r->field[3], step, value, err);
@@ -712,7 +711,7 @@ static void draw_panel(svg_out *o, const panel *p, double ox, double oy, const d
 }
 
 static rnnlm_status add_plot(panel *p, const report_series *s, rnnlm_err *err) {
-    rnnlm_status st = cli_grow((void **)&p->ps, &p->cap_ps, p->n_ps + 1, sizeof *p->ps, "report panel", err);
+    rnnlm_status st = rnnlm_grow((void **)&p->ps, &p->cap_ps, p->n_ps + 1, sizeof *p->ps, "report panel", err);
     if (st) return st;
     plot_series *ps = &p->ps[p->n_ps++];
     memset(ps, 0, sizeof *ps);
@@ -735,8 +734,8 @@ static void free_panels(panel *pan, size_t n) {
  * then bucket-averaged. */
 static rnnlm_status fill_points(const report_log *log, plot_series *ps, int epochs, rnnlm_err *err) {
     const report_series *s = ps->s;
-    double *x = cli_calloc(s->n, sizeof *x, "report points", err);
-    double *y = x ? cli_calloc(s->n, sizeof *y, "report points", err) : NULL;
+    double *x = rnnlm_calloc(s->n, sizeof *x, "report points", err);
+    double *y = x ? rnnlm_calloc(s->n, sizeof *y, "report points", err) : NULL;
     if (!y) { free(x); return RNNLM_E_NOMEM; }
     size_t m = 0;
     for (size_t i = 0; i < s->n; i++) {
@@ -752,8 +751,8 @@ static rnnlm_status fill_points(const report_log *log, plot_series *ps, int epoc
     free(ps->x);
     free(ps->y);
     size_t k = m < REPORT_MAX_POINTS ? m : REPORT_MAX_POINTS;
-    ps->x = cli_calloc(k, sizeof *ps->x, "report points", err);
-    ps->y = ps->x ? cli_calloc(k, sizeof *ps->y, "report points", err) : NULL;
+    ps->x = rnnlm_calloc(k, sizeof *ps->x, "report points", err);
+    ps->y = ps->x ? rnnlm_calloc(k, sizeof *ps->y, "report points", err) : NULL;
     if (!ps->y) { free(x); free(y); return RNNLM_E_NOMEM; }
     ps->n = report_downsample(x, y, m, REPORT_MAX_POINTS, ps->x, ps->y);
     free(x);
@@ -814,12 +813,12 @@ static void out_header(svg_out *o, double width, double height, const report_log
 }
 
 rnnlm_status report_render_svg(const report_log *log, FILE *f, rnnlm_err *err) {
-    if (!log || !f) return cli_fail(err, RNNLM_E_ARG, "report_render_svg: no log or output");
+    if (!log || !f) return rnnlm_fail(err, RNNLM_E_ARG, "report_render_svg: no log or output");
     svg_out o = {f};
     int epochs = has_epochs(log);
     /* panels: loss, accuracy, perplexity always, then one per other metric */
     size_t cap = 3 + log->n_series;
-    panel *pan = cli_calloc(cap, sizeof *pan, "report panels", err);
+    panel *pan = rnnlm_calloc(cap, sizeof *pan, "report panels", err);
     if (!pan) return RNNLM_E_NOMEM;
     size_t np = 3;
     pan[0].metric = "loss";
@@ -905,20 +904,20 @@ rnnlm_status report_render_svg(const report_log *log, FILE *f, rnnlm_err *err) {
     }
     out(&o, "</svg>\n");
     free_panels(pan, np);
-    if (ferror(f)) return cli_fail(err, RNNLM_E_IO, "report: writing the SVG failed");
+    if (ferror(f)) return rnnlm_fail(err, RNNLM_E_IO, "report: writing the SVG failed");
     return RNNLM_OK;
 }
 
 rnnlm_status report_write_svg(const char *csv_path, const char *svg_path, rnnlm_err *err) {
-    if (!csv_path || !svg_path) return cli_fail(err, RNNLM_E_ARG, "report_write_svg: no path");
+    if (!csv_path || !svg_path) return rnnlm_fail(err, RNNLM_E_ARG, "report_write_svg: no path");
     report_log log;
     rnnlm_status st = report_log_read(&log, csv_path, err);
-    cli_atomic af;
-    if (!st) st = cli_atomic_open(&af, svg_path, err);
+    rnnlm_atomic_file af;
+    if (!st) st = rnnlm_atomic_open(&af, svg_path, err);
     if (!st) {
         st = report_render_svg(&log, af.f, err);
-        if (st) cli_atomic_abort(&af);
-        else st = cli_atomic_commit(&af, err);
+        if (st) rnnlm_atomic_abort(&af);
+        else st = rnnlm_atomic_commit(&af, err);
     }
     report_log_free(&log);
     return st;

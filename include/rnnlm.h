@@ -16,6 +16,7 @@
 #define RNNLM_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -588,6 +589,36 @@ typedef struct {
  * the run "test" at their epoch. The trainer's weights become those. */
 RNNLM_API rnnlm_status rnnlm_trainer_test(rnnlm_trainer *t, rnnlm_test_result *out, rnnlm_err *err);
 
+
+/* ---- utilities the library uses and offers -------------------------------
+ * Programs built on the library (the command line among them) use these
+ * rather than their own copies. */
+
+/* Sets err (which may be NULL) and returns status:
+ * `return rnnlm_fail(err, RNNLM_E_IO, "%s: %s", path, strerror(errno));`. */
+RNNLM_API rnnlm_status rnnlm_fail(rnnlm_err *err, rnnlm_status status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* n * size zeroed bytes, the product checked for overflow; NULL with err set
+ * on failure (what names the thing for the message). */
+RNNLM_API void *rnnlm_calloc(size_t n, size_t size, const char *what, rnnlm_err *err);
+/* Grows *p to hold at least need elements of size bytes (capacity doubling). */
+RNNLM_API rnnlm_status rnnlm_grow(void **p, size_t *cap, size_t need, size_t size, const char *what,
+                                  rnnlm_err *err);
+
+/* A file that matters, written so that a crash never leaves half of it where
+ * a whole one was: written to "<path>.tmp.<pid>", flushed, fsync'ed, renamed
+ * over path, the directory fsync'ed. */
+typedef struct {
+    FILE *f;   /* write here */
+    char path[4096];
+    char tmp[4200];
+} rnnlm_atomic_file;
+
+RNNLM_API rnnlm_status rnnlm_atomic_open(rnnlm_atomic_file *af, const char *path, rnnlm_err *err);
+/* Flushes, syncs and renames; closes af->f in every case. */
+RNNLM_API rnnlm_status rnnlm_atomic_commit(rnnlm_atomic_file *af, rnnlm_err *err);
+/* Closes and removes the temporary file. */
+RNNLM_API void rnnlm_atomic_abort(rnnlm_atomic_file *af);
 
 #ifdef __cplusplus
 }

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-rnnlm_status atomic_open(atomic_file *af, const char *path, rnnlm_err *err) {
+rnnlm_status rnnlm_atomic_open(rnnlm_atomic_file *af, const char *path, rnnlm_err *err) {
     memset(af, 0, sizeof *af);
     if (strlen(path) >= sizeof af->path)
         return rnnlm_fail(err, RNNLM_E_ARG, "%s: path too long", path);
@@ -18,13 +18,13 @@ rnnlm_status atomic_open(atomic_file *af, const char *path, rnnlm_err *err) {
     return RNNLM_OK;
 }
 
-void atomic_abort(atomic_file *af) {
+void rnnlm_atomic_abort(rnnlm_atomic_file *af) {
     if (af->f) fclose(af->f);
     af->f = NULL;
     unlink(af->tmp);
 }
 
-rnnlm_status atomic_commit(atomic_file *af, rnnlm_err *err) {
+rnnlm_status rnnlm_atomic_commit(rnnlm_atomic_file *af, rnnlm_err *err) {
     int bad = fflush(af->f) != 0 || ferror(af->f) || fsync(fileno(af->f)) != 0;
     int e = errno;
     if (fclose(af->f) != 0 && !bad) { bad = 1; e = errno; }

@@ -12,19 +12,19 @@ rnnlm_status embeddings_export(const char *dir, const float *emb, int V, int E, 
     if ((size_t)V != rnnlm_vocab_size(v))
         return rnnlm_fail(err, RNNLM_E_ARG, "embeddings: %d rows but %zu vocabulary words", V, rnnlm_vocab_size(v));
     char path[4096];
-    atomic_file af;
+    rnnlm_atomic_file af;
     rnnlm_status st;
     snprintf(path, sizeof path, "%s/vectors.tsv", dir);
-    if ((st = atomic_open(&af, path, err))) return st;
+    if ((st = rnnlm_atomic_open(&af, path, err))) return st;
     for (int i = 0; i < V; i++)
         for (int j = 0; j < E; j++) fprintf(af.f, "%.6g%c", (double)emb[(size_t)i * E + j], j + 1 < E ? '\t' : '\n');
-    if ((st = atomic_commit(&af, err))) return st;
+    if ((st = rnnlm_atomic_commit(&af, err))) return st;
     snprintf(path, sizeof path, "%s/metadata.tsv", dir);
-    if ((st = atomic_open(&af, path, err))) return st;
+    if ((st = rnnlm_atomic_open(&af, path, err))) return st;
     fprintf(af.f, "word\tcount\n");
     for (int i = 0; i < V; i++)
         fprintf(af.f, "%s\t%llu\n", rnnlm_vocab_word(v, i), (unsigned long long)rnnlm_vocab_count(v, i));
-    return atomic_commit(&af, err);
+    return rnnlm_atomic_commit(&af, err);
 }
 
 int embeddings_neighbors(const float *emb, int V, int E, int32_t id, int k, int32_t *ids, float *sims) {

@@ -139,8 +139,8 @@ rnnlm_status st_write(const char *path, const st_tensor *t, size_t n, const char
     size_t hlen, data_len;
     rnnlm_status st = header_build(&hdr, &hlen, &data_len, t, n, kv, n_meta, err);
     if (st) return st;
-    atomic_file af;
-    if ((st = atomic_open(&af, path, err))) { free(hdr); return st; }
+    rnnlm_atomic_file af;
+    if ((st = rnnlm_atomic_open(&af, path, err))) { free(hdr); return st; }
     unsigned char prefix[8];
     put_u64le(prefix, hlen);
     int ok = fwrite(prefix, 1, 8, af.f) == 8 && fwrite(hdr, 1, hlen, af.f) == hlen;
@@ -160,10 +160,10 @@ rnnlm_status st_write(const char *path, const st_tensor *t, size_t n, const char
     }
     if (!ok) {
         int e = errno;
-        atomic_abort(&af);
+        rnnlm_atomic_abort(&af);
         return rnnlm_fail(err, RNNLM_E_IO, "%s: write failed: %s", path, strerror(e));
     }
-    return atomic_commit(&af, err);
+    return rnnlm_atomic_commit(&af, err);
 }
 
 rnnlm_status st_write_mem(void **buf, size_t *len, const st_tensor *t, size_t n,

@@ -175,14 +175,14 @@ int32_t rnnlm_vocab_lookup(const rnnlm_vocab *v, const char *w, size_t len) {
 }
 
 rnnlm_status rnnlm_vocab_save(const rnnlm_vocab *v, const char *path, rnnlm_err *err) {
-    atomic_file af;
-    rnnlm_status st = atomic_open(&af, path, err);
+    rnnlm_atomic_file af;
+    rnnlm_status st = rnnlm_atomic_open(&af, path, err);
     if (st) return st;
     fprintf(af.f, "%s %d canon=%s size=%zu distinct=%zu\n", VOCAB_MAGIC, VOCAB_VERSION,
             v->canon == RNNLM_CANON_RECIPE ? "recipe" : "none", v->size, v->distinct);
     for (size_t i = 0; i < v->size; i++)
         fprintf(af.f, "%s\t%llu\n", strtab_str(&v->words, v->word_of[i]), (unsigned long long)v->count[i]);
-    return atomic_commit(&af, err);
+    return rnnlm_atomic_commit(&af, err);
 }
 
 /* The most words the rest of a regular file f can hold after its first

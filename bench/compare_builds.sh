@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# compare_builds.sh OLD_BUILD NEW_BUILD [ROUNDS] [STEPS]: the same benchmarks on two
+# builds of rnnlm (for example main before and after a change, each built
+# from its own checkout), interleaved in one run so that both see the same
+# machine: training tokens/s of the industrial configuration (bench_train,
+# STEPS steps, 1 and 2 threads, ROUNDS alternating rounds, the median of
+# each) and scoring tokens/s (`rnnlm score`, 64 lanes, 1,500 sentences of
+# an industrial-size model, best of ROUNDS). Prints the ratio new / old of
+# each. Timings are informative only.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+OLD=${1:?usage: bench/compare_builds.sh OLD_BUILD NEW_BUILD [ROUNDS] [STEPS]}
+NEW=${2:?usage: bench/compare_builds.sh OLD_BUILD NEW_BUILD [ROUNDS] [STEPS]}
+ROUNDS=${3:-5}; STEPS=${4:-20}
+for b in "$OLD" "$NEW"; do
+  [ -x "$b/rnnlm" ] && [ -x "$b/bench/bench_train" ] || { echo "no $b/rnnlm or $b/bench/bench_train (make bench)"; exit 1; }
+done
+dir=$(mktemp -d "${TMPDIR:-/tmp}/rnnlm_compare.XXXXXX"); trap 'rm -rf "$dir"' EXIT
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
+
+for th in 1 2; do
+  : > "$dir/old.$th"; : > "$dir/new.$th"
+  for r in $(seq "$ROUNDS"); do
+    o=$("$OLD/bench/bench_train" "$th" "$STEPS" | sed -n 's/^tokens_per_s //p')
+    n=$("$NEW/bench/bench_train" "$th" "$STEPS" | sed -n 's/^tokens_per_s //p')
+    echo "$o" >> "$dir/old.$th"; echo "$n" >> "$dir/new.$th"
+    echo "train, $th thread(s), round $r: old $o, new $n tokens/s"
+  done
+  o=$(median < "$dir/old.$th"); n=$(median < "$dir/new.$th")
+  echo "train, $th thread(s): median old $o, new $n tokens/s; new/old $(ratio "$n" "$o")"
+done
+
+awk 'BEGIN { srand(3); for (i = 0; i < 8000; i++) { n = 5 + i % 30; line = "";
+  for (j = 0; j < n; j++) line = line " w" int(rand() * 12000)
+  print line } }' > "$dir/corpus.txt"
+head -n 1500 "$dir/corpus.txt" > "$dir/sents.txt"
+"$OLD/rnnlm" train --corpus "$dir/corpus.txt" --vocab-size 10000 --hidden 200 --layers 2 --cell lstm \
+  --batch-size 100 --max-time 25 --epochs 1 --max-steps 1 --split 0.95 --threads 2 --save-dir "$dir/m" > /dev/null
+M="$dir/m/last.safetensors"
+tokens=$("$NEW/rnnlm" score "$M" "$dir/sents.txt" | awk -F'\t' '{ n += $3 + 1 } END { print n }')
+time_score() {   # BUILD THREADS: best of ROUNDS, seconds
+  local best="" t0 t1
+  for _ in $(seq "$ROUNDS"); do
+    t0=$(date +%s.%N); "$1/rnnlm" score "$M" "$dir/sents.txt" --threads "$2" --lanes 64 > "$dir/out"; t1=$(date +%s.%N)
+    best=$(awk -v a="$t0" -v b="$t1" -v m="$best" 'BEGIN { d = b - a; if (m == "" || d < m) m = d; print m }')
+  done
+  echo "$best"
+}
+"$OLD/rnnlm" score "$M" "$dir/sents.txt" --threads 1 > "$dir/old.scores"
+"$NEW/rnnlm" score "$M" "$dir/sents.txt" --threads 1 > "$dir/new.scores"
+if cmp -s "$dir/old.scores" "$dir/new.scores"; then same="identical"; else same="DIFFERENT"; fi
+echo "score: $tokens predicted tokens; the two builds' scores are $same"
+for th in 1 2; do
+  o=$(time_score "$OLD" "$th"); n=$(time_score "$NEW" "$th")
+  ot=$(awk -v t="$tokens" -v s="$o" 'BEGIN { printf "%.0f", t / s }')
+  nt=$(awk -v t="$tokens" -v s="$n" 'BEGIN { printf "%.0f", t / s }')
+  echo "score, $th thread(s): old $ot, new $nt tokens/s; new/old $(ratio "$nt" "$ot")"
+done
