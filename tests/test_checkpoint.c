@@ -15,24 +15,26 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "util.h"
+
 #include "checkpoint.h"
 
 /* Size letters as model.h: V vocabulary, E embedding, H hidden, L layers. */
 enum { V = 11, E = 5, H = 4, L = 2 };
 
-static char tmpdir[256];
+static char *tmpdir;
 
 static int setup(void **state) {
     (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/test_checkpoint.XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
+    tmpdir = util_make_tmpdir("checkpoint");
+    return 0;
 }
 
 static int teardown(void **state) {
     (void)state;
-    char cmd[400];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
+    int rc = util_rm_rf(tmpdir);
+    free(tmpdir);
+    return rc;
 }
 
 static void tmp_path(char *buf, size_t cap, const char *name) {

@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "util.h"
+
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,19 +20,7 @@
 
 #include "rundir.h"
 
-static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw) {
-    (void)sb; (void)flag; (void)ftw;
-    return remove(p);
-}
 
-static char *make_tmpdir(void) {
-    const char *base = getenv("TMPDIR");
-    char *t = malloc(4096);
-    assert_non_null(t);
-    snprintf(t, 4096, "%s/rnnlm-rundir-XXXXXX", base && *base ? base : "/tmp");
-    assert_non_null(mkdtemp(t));
-    return t;
-}
 
 static void touch(const char *dir, const char *name) {
     char p[8400];
@@ -48,7 +38,7 @@ static int exists(const char *dir, const char *name) {
 
 static void test_lock_refuses_a_second_claim(void **state) {
     (void)state;
-    char *tmp = make_tmpdir();
+    char *tmp = util_make_tmpdir("rundir");
     char run[4200], alias[4300], pid[32];
     snprintf(run, sizeof run, "%s/a/run", tmp);   /* parents are made */
     snprintf(alias, sizeof alias, "%s/a/../a/run", tmp);
@@ -67,13 +57,13 @@ static void test_lock_refuses_a_second_claim(void **state) {
     assert_int_equal(rundir_lock(&r2, again, 1, &err), RNNLM_OK);
     rundir_unlock(r2);
     rundir_unlock(NULL);
-    nftw(tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    util_rm_rf(tmp);
     free(tmp);
 }
 
 static void test_stale_temporaries(void **state) {
     (void)state;
-    char *tmp = make_tmpdir();
+    char *tmp = util_make_tmpdir("rundir");
     const char *stale[] = {"last.safetensors.tmp.123", "best.safetensors.tmp.9", ".rnnlm-probe.77"};
     const char *kept[] = {"last.safetensors", "last.safetensors.tmp.", "last.safetensors.tmp.12x",
                           ".safetensors.tmp.5", "notes.tmp.5", "report.svg.tmp.5", ".rnnlm-probe."};
@@ -92,13 +82,13 @@ static void test_stale_temporaries(void **state) {
     assert_int_equal(rundir_lock(&r, dirs, 1, &err), RNNLM_OK);
     assert_false(exists(tmp, "last.safetensors.tmp.5"));
     rundir_unlock(r);
-    nftw(tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    util_rm_rf(tmp);
     free(tmp);
 }
 
 static void test_unusable_directories(void **state) {
     (void)state;
-    char *tmp = make_tmpdir();
+    char *tmp = util_make_tmpdir("rundir");
     touch(tmp, "file");
     char file[4200], below[4300];
     snprintf(file, sizeof file, "%s/file", tmp);
@@ -116,7 +106,7 @@ static void test_unusable_directories(void **state) {
     assert_non_null(strstr(err.msg, "/proc/self"));
     assert_int_equal(rundir_lock(&r, c, 1, &err), RNNLM_OK);
     rundir_unlock(r);
-    nftw(tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    util_rm_rf(tmp);
     free(tmp);
 }
 

@@ -13,21 +13,23 @@
 #include <sys/stat.h>
 #include <cmocka.h>
 
+#include "util.h"
+
 #include "safetensors.h"
 
-static char tmpdir[256];
+static char *tmpdir;
 
 static int setup(void **state) {
     (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/test_safetensors.XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
+    tmpdir = util_make_tmpdir("safetensors");
+    return 0;
 }
 
 static int teardown(void **state) {
     (void)state;
-    char cmd[400];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
+    int rc = util_rm_rf(tmpdir);
+    free(tmpdir);
+    return rc;
 }
 
 static void tmp_path(char *buf, size_t cap, const char *name) {

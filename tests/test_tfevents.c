@@ -16,6 +16,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "util.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
@@ -61,20 +63,7 @@ static void assert_bytes(const uint8_t *got, size_t ngot, const char *want_hex) 
     }
 }
 
-static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw) {
-    (void)sb, (void)flag, (void)ftw;
-    return remove(p);
-}
-static void rm_rf(const char *dir) { nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS); }
 
-static char *make_tmpdir(void) {
-    const char *base = getenv("TMPDIR");
-    char *t = malloc(4096);
-    assert_non_null(t);
-    snprintf(t, 4096, "%s/rnnlm-tfevents-XXXXXX", base && *base ? base : "/tmp");
-    assert_non_null(mkdtemp(t));
-    return t;
-}
 
 /* The only file in dir whose name starts with "events.out.tfevents." */
 static char *find_event_file(const char *dir) {
@@ -434,7 +423,7 @@ static const char *const TAGS[] = {"loss/train", "ppl/valid", "lr"};
 
 static void test_write_and_read_back(void **state) {
     (void)state;
-    char *dir = make_tmpdir();
+    char *dir = util_make_tmpdir("tfevents");
     char sub[4200];
     snprintf(sub, sizeof sub, "%s/run/a/train", dir); /* mkdir -p */
     rnnlm_err err;
@@ -498,13 +487,13 @@ static void test_write_and_read_back(void **state) {
     free(buf);
     free(found);
     free(path);
-    rm_rf(dir);
+    util_rm_rf(dir);
     free(dir);
 }
 
 static void test_truncated_file_keeps_earlier_records(void **state) {
     (void)state;
-    char *dir = make_tmpdir();
+    char *dir = util_make_tmpdir("tfevents");
     rnnlm_err err;
     tfevents *w;
     assert_int_equal(tfevents_open(&w, dir, &err), RNNLM_OK);
@@ -565,7 +554,7 @@ static void test_truncated_file_keeps_earlier_records(void **state) {
     }
     free(buf);
     free(path);
-    rm_rf(dir);
+    util_rm_rf(dir);
     free(dir);
 }
 
@@ -573,7 +562,7 @@ static void test_truncated_file_keeps_earlier_records(void **state) {
  * (each went to the kernel in one write()), with no flush needed. */
 static void test_killed_writer_leaves_whole_records(void **state) {
     (void)state;
-    char *dir = make_tmpdir();
+    char *dir = util_make_tmpdir("tfevents");
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
@@ -598,7 +587,7 @@ static void test_killed_writer_leaves_whole_records(void **state) {
     assert_true(e.step == 99 && e.value == 99.0f);
     free(buf);
     free(path);
-    rm_rf(dir);
+    util_rm_rf(dir);
     free(dir);
 }
 
@@ -606,7 +595,7 @@ static void test_killed_writer_leaves_whole_records(void **state) {
  * so the file still ends on a whole record. */
 static void test_failed_write_leaves_no_torn_record(void **state) {
     (void)state;
-    char *dir = make_tmpdir();
+    char *dir = util_make_tmpdir("tfevents");
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
@@ -635,13 +624,13 @@ static void test_failed_write_leaves_no_torn_record(void **state) {
     assert_true(size <= 1000 && size > 1000 - 70 && count > 10);
     free(buf);
     free(path);
-    rm_rf(dir);
+    util_rm_rf(dir);
     free(dir);
 }
 
 static void test_error_paths(void **state) {
     (void)state;
-    char *dir = make_tmpdir();
+    char *dir = util_make_tmpdir("tfevents");
     rnnlm_err err;
     tfevents *w = (tfevents *)&err;
 
@@ -708,7 +697,7 @@ static void test_error_paths(void **state) {
     assert_int_equal(count, 2);
     free(buf);
     free(path);
-    rm_rf(dir);
+    util_rm_rf(dir);
     free(dir);
 }
 
@@ -716,7 +705,7 @@ static void test_error_paths(void **state) {
 
 static void test_csvlog(void **state) {
     (void)state;
-    char *dir = make_tmpdir();
+    char *dir = util_make_tmpdir("tfevents");
     char path[4200];
     snprintf(path, sizeof path, "%s/runs/x/scalars.csv", dir);
     rnnlm_err err;
@@ -776,7 +765,7 @@ static void test_csvlog(void **state) {
     assert_non_null(strstr(err.msg, dir));
     assert_int_equal(csvlog_open(&c, "", &err), RNNLM_E_ARG);
     assert_int_equal(csvlog_close(NULL, &err), RNNLM_OK);
-    rm_rf(dir);
+    util_rm_rf(dir);
     free(dir);
 }
 
@@ -785,7 +774,7 @@ static void test_csvlog(void **state) {
  * still ends on a complete row. */
 static void test_csvlog_full_disk_leaves_no_torn_row(void **state) {
     (void)state;
-    char *dir = make_tmpdir();
+    char *dir = util_make_tmpdir("tfevents");
     char path[4200];
     snprintf(path, sizeof path, "%s/log.csv", dir);
     pid_t pid = fork();
@@ -827,7 +816,7 @@ static void test_csvlog_full_disk_leaves_no_torn_row(void **state) {
     }
     assert_true(rows >= 10);
     free(text);
-    rm_rf(dir);
+    util_rm_rf(dir);
     free(dir);
 }
 

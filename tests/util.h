@@ -2,6 +2,7 @@
 #ifndef RNNLM_TESTS_UTIL_H
 #define RNNLM_TESTS_UTIL_H
 
+#include <ftw.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,25 @@ static inline char *util_read_file(const char *path, size_t *n) {
     if (n) *n = (size_t)len;
     return s;
 }
+
+/* A fresh directory under $TMPDIR (else /tmp) named rnnlm-<what>-XXXXXX,
+ * malloc'ed; fails the test when it cannot be made. */
+static inline char *util_make_tmpdir(const char *what) {
+    const char *base = getenv("TMPDIR");
+    char *t = malloc(4096);
+    assert_non_null(t);
+    snprintf(t, 4096, "%s/rnnlm-%s-XXXXXX", base && *base ? base : "/tmp", what);
+    assert_non_null(mkdtemp(t));
+    return t;
+}
+
+static inline int util_rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw) {
+    (void)sb, (void)flag, (void)ftw;
+    return remove(p);
+}
+
+/* Removes dir and everything in it; 0 on success. */
+static inline int util_rm_rf(const char *dir) { return nftw(dir, util_rm_entry, 16, FTW_DEPTH | FTW_PHYS); }
 
 /* n ids uniform in [0, V), from a generator seeded with seed. */
 static inline void util_random_ids(int32_t *v, size_t n, int V, uint64_t seed) {
