@@ -309,6 +309,8 @@ size_t report_nice_ticks(double lo, double hi, size_t target, double *first, dou
     double range = nice_num(hi - lo, 0);
     double st = nice_num(range / (double)(target - 1), 1);
     double a = floor(lo / st + 1e-9), b = ceil(hi / st - 1e-9);
+    /* a span near DBL_MAX has no ticks a double can hold */
+    if (!isfinite(range) || !isfinite(st) || !(st > 0) || !isfinite(a * st) || !isfinite(b * st)) return 0;
     *first = a * st;
     *step = st;
     return (size_t)(b - a + 0.5) + 1;
@@ -463,6 +465,7 @@ static void out_text(svg_out *o, const char *s) { out_text_n(o, s, strlen(s)); }
 /* A tick label: as many decimals as the tick step needs; thousands as k and
  * millions as M when the step allows; tiny values in %g. */
 static void fmt_tick(char *buf, size_t cap, double v, double step) {
+    if (!(step > 0) || !isfinite(step) || !isfinite(v)) { snprintf(buf, cap, "%.3g", v); return; }
     if (fabs(v) < step * 1e-9) v = 0;
     double a = fabs(v);
     if (v != 0 && a < 1e-3) { snprintf(buf, cap, "%.3g", v); return; }
@@ -586,6 +589,14 @@ static size_t y_ticks(const panel *p, double lo, double hi, double *t, double *l
     }
     double first, st;
     n = report_nice_ticks(lo, hi, 6, &first, &st);
+    if (n == 0) {   /* a span too wide for nice ticks: its two ends, labelled as they are */
+        t[0] = lo;
+        t[1] = hi > lo ? hi : lo + 1;
+        fr->y0 = t[0];
+        fr->y1 = t[1];
+        *label_step = 0;
+        return 2;
+    }
     if (n > 64) n = 64;
     for (size_t i = 0; i < n; i++) t[i] = first + (double)i * st;
     fr->y0 = t[0];
@@ -883,6 +894,11 @@ rnnlm_status report_render_svg(const report_log *log, FILE *f, rnnlm_err *err) {
             x_step = 1;
             x_first = floor(lo);
             nxt = (size_t)(ceil(hi - 1e-9) - x_first) + 1;
+        }
+        if (nxt == 0) {   /* a span too wide for nice ticks: its two ends */
+            nxt = 2;
+            x_first = lo;
+            x_step = hi > lo ? hi - lo : 1;
         }
         if (nxt > 64) nxt = 64;
         for (size_t i = 0; i < nxt; i++) xt[i] = x_first + (double)i * x_step;

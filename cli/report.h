@@ -98,7 +98,8 @@ double report_epoch_of_batch(const report_log *log, double batch);
 /* Loose "nice" ticks covering [lo, hi] with about `target` (>= 2) ticks:
  * first, first + step, ..., first + (count - 1) * step, where step is 1, 2 or
  * 5 times a power of ten, first <= lo and the last tick >= hi. lo == hi is
- * widened. Returns count, 0 when lo or hi is not finite. */
+ * widened. Returns count, 0 when lo or hi is not finite or the span is too
+ * wide for its ticks to be doubles (near DBL_MAX). */
 size_t report_nice_ticks(double lo, double hi, size_t target, double *first, double *step);
 /* Averages consecutive buckets of ceil(n / max_points) points (x and y alike)
  * so at most max_points remain; copies when n <= max_points. ox and oy hold

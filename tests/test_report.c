@@ -372,6 +372,9 @@ static void test_nice_ticks(void **state) {
     assert_float_equal(step, 0.1, 1e-15);
     assert_int_equal(report_nice_ticks(1, NAN, 6, &first, &step), 0);
     assert_int_equal(report_nice_ticks(-INFINITY, 1, 6, &first, &step), 0);
+    /* spans whose width or ticks overflow a double (found by fuzz_csvlog) */
+    assert_int_equal(report_nice_ticks(-1.7e308, 1.7e308, 6, &first, &step), 0);
+    assert_int_equal(report_nice_ticks(0, 1.7131e308, 8, &first, &step), 0);
     static const double ranges[][2] = {{0, 1},       {0.13, 9.7},  {-7, 23},     {4.61, 9.21}, {0.0009, 0.0011},
                                        {3.2, 3.2},   {0, 0},       {-5, -5},     {1e-5, 3e-4}, {38000, 44000},
                                        {1, 160},     {0.5, 0.503}, {-1e9, 1e9},  {9.7, 0.13},  {123456, 123457}};
