@@ -22,25 +22,6 @@
 /* Size letters as model.h: V vocabulary, E embedding, H hidden, L layers. */
 enum { V = 11, E = 5, H = 4, L = 2 };
 
-static char *tmpdir;
-
-static int setup(void **state) {
-    (void)state;
-    tmpdir = util_make_tmpdir("checkpoint");
-    return 0;
-}
-
-static int teardown(void **state) {
-    (void)state;
-    int rc = util_rm_rf(tmpdir);
-    free(tmpdir);
-    return rc;
-}
-
-static void tmp_path(char *buf, size_t cap, const char *name) {
-    snprintf(buf, cap, "%s/%s", tmpdir, name);
-}
-
 static rnnlm_vocab *make_vocab(int n) {
     static char store[64][16];
     const char *words[64];
@@ -102,7 +83,7 @@ static void round_trip(cell_kind cell, int e, int h, int tied) {
     model *m = make_model(cell, e, h, tied, 0.25f, 7 + (uint64_t)cell);
     rnnlm_vocab *v = make_vocab(V);
     char path[400];
-    tmp_path(path, sizeof path, "rt.safetensors");
+    util_tmp_path(path, sizeof path, "rt.safetensors");
     float slots[6] = {1, 2, 3, 4, 5, 6};
     st_tensor extra = {.name = "train.slots", .ndim = 2, .shape = {2, 3}, .data = slots};
     const char *kv[] = {"train.lr", "0.01", "train.note", "seed 7"};
@@ -156,7 +137,7 @@ static void check_pytorch_layout(cell_kind cell, int tied) {
     model *m = make_model(cell, e, H, tied, 0.0f, 99);
     rnnlm_vocab *v = make_vocab(V);
     char path[400];
-    tmp_path(path, sizeof path, "layout.safetensors");
+    util_tmp_path(path, sizeof path, "layout.safetensors");
     rnnlm_err err = {0};
     if (checkpoint_save(path, m, v, NULL, 0, NULL, 0, &err)) fail_msg("checkpoint_save: %s", err.msg);
     st_file *f;
@@ -337,8 +318,8 @@ typedef void (*mutator)(parts *p);
 
 static void damage(mutator fn, int tied, const char *expect) {
     char good[400], bad[400];
-    tmp_path(good, sizeof good, "good.safetensors");
-    tmp_path(bad, sizeof bad, "bad.safetensors");
+    util_tmp_path(good, sizeof good, "good.safetensors");
+    util_tmp_path(bad, sizeof bad, "bad.safetensors");
     good_checkpoint(good, tied);
     parts p;
     take_apart(&p, good);
@@ -438,7 +419,7 @@ static void test_tied_bad_sizes(void **s) {
 static void test_wrong_dtype(void **s) {
     (void)s;
     char good[400];
-    tmp_path(good, sizeof good, "dtype.safetensors");
+    util_tmp_path(good, sizeof good, "dtype.safetensors");
     good_checkpoint(good, 0);
     FILE *f = fopen(good, "r+b");
     assert_non_null(f);
@@ -465,8 +446,8 @@ static void test_wrong_dtype(void **s) {
 static void test_pytorch_bias_sum(void **s) {
     (void)s;
     char good[400], bad[400];
-    tmp_path(good, sizeof good, "good.safetensors");
-    tmp_path(bad, sizeof bad, "torch.safetensors");
+    util_tmp_path(good, sizeof good, "good.safetensors");
+    util_tmp_path(bad, sizeof bad, "torch.safetensors");
     good_checkpoint(good, 0);
     parts p;
     take_apart(&p, good);
@@ -490,8 +471,8 @@ static void test_pytorch_bias_sum(void **s) {
 static void test_extras_and_garbage(void **s) {
     (void)s;
     char good[400], bad[400];
-    tmp_path(good, sizeof good, "good.safetensors");
-    tmp_path(bad, sizeof bad, "extras.safetensors");
+    util_tmp_path(good, sizeof good, "good.safetensors");
+    util_tmp_path(bad, sizeof bad, "extras.safetensors");
     good_checkpoint(good, 0);
     parts p;
     take_apart(&p, good);
@@ -508,14 +489,14 @@ static void test_extras_and_garbage(void **s) {
     fputs("not a checkpoint at all", f);
     fclose(f);
     expect_refused(bad, "exceeds the cap");
-    tmp_path(bad, sizeof bad, "missing.safetensors");
+    util_tmp_path(bad, sizeof bad, "missing.safetensors");
     assert_int_equal(checkpoint_load(bad, &m, &v, NULL, &err), RNNLM_E_IO);
 }
 
 static void test_save_rejects(void **s) {
     (void)s;
     char path[400];
-    tmp_path(path, sizeof path, "reject.safetensors");
+    util_tmp_path(path, sizeof path, "reject.safetensors");
     model *m = make_model(CELL_GRU, E, H, 0, 0.0f, 1);
     rnnlm_vocab *v = make_vocab(V - 1);
     rnnlm_err err = {0};
@@ -573,7 +554,7 @@ static void check_nonfinite(const char *keras_name, size_t at, float bad, const 
     model *m = make_model(CELL_GRU, E, H, 0, 0.0f, 3);
     rnnlm_vocab *v = make_vocab(V);
     char path[400];
-    tmp_path(path, sizeof path, "nonfinite.safetensors");
+    util_tmp_path(path, sizeof path, "nonfinite.safetensors");
     float slots[4] = {1, 2, 3, 4};
     st_tensor extra = {.name = "train.slots", .ndim = 1, .shape = {4}, .data = slots};
     if (keras_name) model_params(m)[keras(m, keras_name)->offset + at] = bad;
@@ -708,5 +689,5 @@ int main(void) {
         cmocka_unit_test(test_tied_with_output),
         cmocka_unit_test(test_tied_bad_sizes),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, util_group_setup, util_group_teardown);
 }

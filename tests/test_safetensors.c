@@ -17,25 +17,6 @@
 
 #include "safetensors.h"
 
-static char *tmpdir;
-
-static int setup(void **state) {
-    (void)state;
-    tmpdir = util_make_tmpdir("safetensors");
-    return 0;
-}
-
-static int teardown(void **state) {
-    (void)state;
-    int rc = util_rm_rf(tmpdir);
-    free(tmpdir);
-    return rc;
-}
-
-static void tmp_path(char *buf, size_t cap, const char *name) {
-    snprintf(buf, cap, "%s/%s", tmpdir, name);
-}
-
 static void write_bytes(const char *path, const void *p, size_t n) {
     FILE *f = fopen(path, "wb");
     assert_non_null(f);
@@ -72,7 +53,7 @@ static void test_round_trip(void **state) {
     };
     const char *meta[] = {"zkey", "last", "akey", "first \"quoted\"\nline", "utf8", "caf\xc3\xa9"};
     char path[400];
-    tmp_path(path, sizeof path, "rt.safetensors");
+    util_tmp_path(path, sizeof path, "rt.safetensors");
     rnnlm_err err = {0};
     assert_int_equal(st_write(path, t, 4, meta, 3, &err), RNNLM_OK);
 
@@ -195,7 +176,7 @@ static void test_writer_rejects(void **state) {
     assert_non_null(strstr(err.msg, "UTF-8"));
     /* a failed write leaves the old file in place and no temporary behind */
     char path[400];
-    tmp_path(path, sizeof path, "keep.safetensors");
+    util_tmp_path(path, sizeof path, "keep.safetensors");
     write_bytes(path, "old", 3);
     assert_int_equal(st_write(path, dup, 2, NULL, 0, &err), RNNLM_E_ARG);
     size_t n;
@@ -203,7 +184,7 @@ static void test_writer_rejects(void **state) {
     assert_int_equal(n, 3);
     free(p);
     char nodir[400];
-    tmp_path(nodir, sizeof nodir, "no/such/dir/x.safetensors");
+    util_tmp_path(nodir, sizeof nodir, "no/such/dir/x.safetensors");
     assert_int_equal(st_write(nodir, NULL, 0, NULL, 0, &err), RNNLM_E_IO);
 }
 
@@ -349,7 +330,7 @@ static void test_corruptions(void **state) {
         check_msg(c, s, &err, "memory");
         /* from a file */
         char path[400];
-        tmp_path(path, sizeof path, "bad.safetensors");
+        util_tmp_path(path, sizeof path, "bad.safetensors");
         write_bytes(path, img, len);
         rnnlm_err err2 = {0};
         f = (st_file *)1;
@@ -390,11 +371,11 @@ static void test_unreadable(void **state) {
     char path[400];
     st_file *f;
     rnnlm_err err = {0};
-    tmp_path(path, sizeof path, "does-not-exist.safetensors");
+    util_tmp_path(path, sizeof path, "does-not-exist.safetensors");
     assert_int_equal(st_read_file(&f, path, &err), RNNLM_E_IO);
     assert_non_null(strstr(err.msg, "cannot open"));
     assert_null(f);
-    assert_int_equal(st_read_file(&f, tmpdir, &err), RNNLM_E_IO);   /* a directory */
+    assert_int_equal(st_read_file(&f, util_group_tmpdir(), &err), RNNLM_E_IO);   /* a directory */
     assert_non_null(strstr(err.msg, "not a regular file"));
     assert_null(f);
 }
@@ -408,5 +389,5 @@ int main(void) {
         cmocka_unit_test(test_corruptions),
         cmocka_unit_test(test_unreadable),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, util_group_setup, util_group_teardown);
 }

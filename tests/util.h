@@ -46,6 +46,30 @@ static inline int util_rm_entry(const char *p, const struct stat *sb, int flag, 
 /* Removes dir and everything in it; 0 on success. */
 static inline int util_rm_rf(const char *dir) { return nftw(dir, util_rm_entry, 16, FTW_DEPTH | FTW_PHYS); }
 
+/* A group fixture: a temporary directory for the whole group of tests
+ * (util_group_tmpdir, made with the group's name), removed at its end. */
+static inline char **util_group_dir(void) {
+    static char *dir;
+    return &dir;
+}
+static inline const char *util_group_tmpdir(void) { return *util_group_dir(); }
+static inline int util_group_setup(void **state) {
+    const char *name = *state ? (const char *)*state : "test";
+    *util_group_dir() = util_make_tmpdir(name);
+    return 0;
+}
+static inline int util_group_teardown(void **state) {
+    (void)state;
+    int rc = util_rm_rf(*util_group_dir());
+    free(*util_group_dir());
+    *util_group_dir() = NULL;
+    return rc;
+}
+/* buf = "<the group's directory>/name" */
+static inline void util_tmp_path(char *buf, size_t cap, const char *name) {
+    snprintf(buf, cap, "%s/%s", util_group_tmpdir(), name);
+}
+
 /* n ids uniform in [0, V), from a generator seeded with seed. */
 static inline void util_random_ids(int32_t *v, size_t n, int V, uint64_t seed) {
     rnnlm_rng r;
