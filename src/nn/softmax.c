@@ -56,7 +56,8 @@ typedef struct {
 static void output_rows(void *arg, int w) {
     output_job *jb = (output_job *)arg + w;
     net *n = jb->n;
-    const nn_compute one = {1};
+    nn_compute one = n->cc;   /* the precision and weight mirror of the model, one thread */
+    one.threads = 1;
     const int V = n->V, H = n->H, E = n->E;
     real *lg = jb->lg;
     for (int r0 = jb->r0; r0 < jb->r1; r0 += n->chunk) {
