@@ -317,9 +317,16 @@ static mm_entry *mm_lookup(mm_cache *tc, int bf16, nn_op ta, nn_op tb, int M, in
 static inline uint16_t to_bf16(float f) {
     uint32_t u;
     memcpy(&u, &f, 4);
-    if ((u & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((u >> 16) | 0x40);
-    u += 0x7fffu + ((u >> 16) & 1u);
-    return (uint16_t)(u >> 16);
+    uint32_t r = (u + 0x7fffu + ((u >> 16) & 1u)) >> 16, q = (u >> 16) | 0x40u;
+    return (uint16_t)((u & 0x7fffffffu) > 0x7f800000u ? q : r);   /* branch-free: vectorised */
+}
+
+/* n values; blocks of 16 (a constant trip count) so that gcc vectorises at -O2 */
+static void to_bf16_n(uint16_t *restrict y, const float *restrict x, size_t n) {
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        for (int k = 0; k < 16; k++) y[i + k] = to_bf16(x[i + k]);
+    for (; i < n; i++) y[i] = to_bf16(x[i]);
 }
 
 /* Copies the rows x cols matrix X (leading dimension ld) to bf16 with the
@@ -336,7 +343,7 @@ static uint16_t *bf16_copy(uint16_t **buf, size_t *cap, const float *X, int rows
     for (int r = 0; r < rows; r++) {
         const float *x = X + (size_t)r * ld;
         uint16_t *y = o + (size_t)r * cols;
-        for (int j = 0; j < cols; j++) y[j] = to_bf16(x[j]);
+        to_bf16_n(y, x, (size_t)cols);
     }
     return o;
 }
@@ -408,7 +415,7 @@ static void slice_gemm(const nn_compute *c, nn_op ta, nn_op tb, int M, int N, in
 
 /* fp32 -> bf16 of n values, the mirror of a weight buffer */
 void compute_bf16_mirror(uint16_t *dst, const float *src, size_t n) {
-    for (size_t i = 0; i < n; i++) dst[i] = to_bf16(src[i]);
+    to_bf16_n(dst, src, n);
 }
 
 static const char *isa_name(dnnl_cpu_isa_t isa) {
