@@ -121,9 +121,9 @@ static void bf16_refresh(model *m) {
 void model_set_bf16(model *m, int bf16) {
     m->cc.bf16 = m->cfg.bf16 = bf16 ? 1 : 0;
     if (bf16 && !m->w16) m->w16 = malloc(m->n_params * sizeof *m->w16);
-    m->cc.w32 = bf16 && m->w16 ? m->params : NULL;
-    m->cc.w16 = bf16 ? m->w16 : NULL;
-    m->cc.wn = bf16 && m->w16 ? m->n_params : 0;
+    m->cc.mirror[0].f = bf16 && m->w16 ? m->params : NULL;
+    m->cc.mirror[0].h = bf16 ? m->w16 : NULL;
+    m->cc.mirror[0].n = bf16 && m->w16 ? m->n_params : 0;
     bf16_refresh(m);
     net_set_compute_f32(m->net, &m->cc);
 }

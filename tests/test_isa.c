@@ -272,9 +272,9 @@ static void test_mirror_same_as_rounding(void **state) {
     compute_init(&c, 2);
     c.bf16 = 1;
     compute_gemm_f32(&c, NN_NOTRANS, NN_NOTRANS, M, N, K, 1.0f, A, K, B, N, 0.0f, C1, N);
-    c.w32 = B;
-    c.w16 = B16;
-    c.wn = (size_t)K * N;
+    c.mirror[0].f = B;
+    c.mirror[0].h = B16;
+    c.mirror[0].n = (size_t)K * N;
     compute_gemm_f32(&c, NN_NOTRANS, NN_NOTRANS, M, N, K, 1.0f, A, K, B, N, 0.0f, C2, N);
     assert_memory_equal(C1, C2, (size_t)M * N * sizeof(float));
     free(A); free(B); free(C1); free(C2); free(B16);

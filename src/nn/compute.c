@@ -56,9 +56,7 @@ void compute_init(nn_compute *c, int threads) {
     }
     c->threads = threads > COMPUTE_MAX_THREADS ? COMPUTE_MAX_THREADS : threads;
     c->bf16 = 0;
-    c->w32 = NULL;
-    c->w16 = NULL;
-    c->wn = 0;
+    memset(c->mirror, 0, sizeof c->mirror);
     pthread_once(&blas_once, blas_single);
 }
 
@@ -353,9 +351,11 @@ static uint16_t *bf16_copy(uint16_t **buf, size_t *cap, const float *X, int rows
  * *buf (leading dimension cols). NULL when out of memory. */
 static const uint16_t *bf16_operand(const nn_compute *c, uint16_t **buf, size_t *cap, const float *X, int rows,
                                     int cols, int *ld) {
-    if (c->w16 && X >= c->w32 && X < c->w32 + c->wn) {
-        size_t off = (size_t)(X - c->w32);
-        if (off + (size_t)(rows - 1) * (size_t)*ld + (size_t)cols <= c->wn) return c->w16 + off;
+    for (int k = 0; k < 2; k++) {
+        const float *f = c->mirror[k].f;
+        if (!c->mirror[k].h || X < f || X >= f + c->mirror[k].n) continue;
+        size_t off = (size_t)(X - f);
+        if (off + (size_t)(rows - 1) * (size_t)*ld + (size_t)cols <= c->mirror[k].n) return c->mirror[k].h + off;
     }
     const uint16_t *o = bf16_copy(buf, cap, X, rows, cols, *ld);
     if (o) *ld = cols;

@@ -16,12 +16,16 @@
 typedef struct {
     int threads;   /* workers a product or a head may use, in [1, COMPUTE_MAX_THREADS] */
     int bf16;      /* single-precision products: inputs rounded to bfloat16, sums in fp32 */
-    /* bf16: a mirror of the weights, w16[i] = bf16(w32[i]) for i < wn (or
-     * NULL): an operand inside w32 is read from it instead of being rounded
-     * again. Its owner refreshes it whenever the weights change. */
-    const float *w32;
-    const uint16_t *w16;
-    size_t wn;
+    /* bf16: mirrors, h[i] = bf16(f[i]) for i < n (h NULL: none): an
+     * operand inside f is read from h instead of being rounded again.
+     * mirror[0]: the model's weights, refreshed by its owner whenever they
+     * change; mirror[1]: a scratch one (the softmax's gradient of a slice of
+     * logits, read by two products). */
+    struct {
+        const float *f;
+        const uint16_t *h;
+        size_t n;
+    } mirror[2];
 } nn_compute;
 
 typedef enum { NN_NOTRANS = 0, NN_TRANS = 1 } nn_op;
