@@ -3,7 +3,9 @@
  * products on row or column slices of C, one per thread of the seam's
  * pool), at 1 and 2 threads: fp32 and bf16 (inputs rounded to bf16, fp32
  * sums; the rounding of the operands included in the time, as without a
- * weight mirror) through oneDNN, in GFLOP/s, best of 5. Prints the path of
+ * weight mirror; and with both operands rounded beforehand, as the
+ * weights are through the model's mirror) through oneDNN, in GFLOP/s, best
+ * of 5. Prints the path of
  * each figure (library, implementation, ISA, precision).
  * usage: bench_gemm [reps] */
 #include <cblas.h>
@@ -39,7 +41,8 @@ static void blas_slice(void *p, int i) {
     }
 }
 
-/* kind 0: OpenBLAS sliced; 1: the seam in fp32; 2: the seam in bf16 */
+/* kind 0: OpenBLAS sliced; 1: the seam in fp32; 2: the seam in bf16;
+ * 3: the seam in bf16 with A and B in mirrors (rounded beforehand) */
 static double gflops(int kind, int threads, int M, int N, int K, int reps) {
     float *a = malloc(sizeof(float) * (size_t)M * K), *b = malloc(sizeof(float) * (size_t)K * N),
           *c = malloc(sizeof(float) * (size_t)M * N);
@@ -47,7 +50,16 @@ static double gflops(int kind, int threads, int M, int N, int K, int reps) {
     for (size_t i = 0; i < (size_t)K * N; i++) b[i] = (float)(i % 5) * 0.1f;
     nn_compute cc;
     compute_init(&cc, threads);
-    cc.bf16 = kind == 2;
+    cc.bf16 = kind >= 2;
+    uint16_t *a16 = NULL, *b16 = NULL;
+    if (kind == 3) {
+        a16 = malloc(sizeof *a16 * (size_t)M * K);
+        b16 = malloc(sizeof *b16 * (size_t)K * N);
+        compute_bf16_mirror(a16, a, (size_t)M * K);
+        compute_bf16_mirror(b16, b, (size_t)K * N);
+        cc.mirror[0].f = a; cc.mirror[0].h = a16; cc.mirror[0].n = (size_t)M * K;
+        cc.mirror[1].f = b; cc.mirror[1].h = b16; cc.mirror[1].n = (size_t)K * N;
+    }
     double best = 1e30;
     for (int r = 0; r < 6; r++) {   /* the first round warms up (primitives created) */
         double t0 = now();
@@ -65,6 +77,8 @@ static double gflops(int kind, int threads, int M, int N, int K, int reps) {
     free(a);
     free(b);
     free(c);
+    free(a16);
+    free(b16);
     return 2.0 * M * N * K / best / 1e9;
 }
 
@@ -82,9 +96,10 @@ int main(int argc, char **argv) {
         for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
             int M = shapes[s][0], N = shapes[s][1], K = shapes[s][2];
             int r = (int)(reps * 2.0e9 / (2.0 * M * N * K)) + 1;
-            double o = gflops(0, th, M, N, K, r), f = gflops(1, th, M, N, K, r), h = gflops(2, th, M, N, K, r);
-            printf("  %5dx%5dx%3d: openblas_fp32 %6.1f  onednn_fp32 %6.1f (%.2fx)  onednn_bf16 %6.1f (%.2fx) GFLOP/s\n",
-                   M, N, K, o, f, f / o, h, h / o);
+            double o = gflops(0, th, M, N, K, r), f = gflops(1, th, M, N, K, r), h = gflops(2, th, M, N, K, r),
+                   hm = gflops(3, th, M, N, K, r);
+            printf("  %5dx%5dx%3d: openblas_fp32 %6.1f  onednn_fp32 %6.1f (%.2fx)  onednn_bf16 %6.1f (%.2fx)"
+                   "  bf16_premirrored %6.1f (%.2fx) GFLOP/s\n", M, N, K, o, f, f / o, h, h / o, hm, hm / o);
         }
     }
     return 0;
