@@ -2,8 +2,9 @@
  * rnnlm, measured exactly as bench/torch_train.py measures its peer: random
  * ids (V = 10000), 2-layer LSTM H = E = 200, dropout 0.1, B = 100, T = 25,
  * Adam 0.01 with global clip 5, stateful batches; warm-up steps, then timed
- * steps. Prints "tokens_per_s X" and "peak_rss_mb Y".
- * usage: bench_train [threads] [steps] [--eval] [--cell lstm|gru|rnn] */
+ * steps. Prints "path ..." (library, implementation, ISA, precision,
+ * threads), "tokens_per_s X" and "peak_rss_mb Y".
+ * usage: bench_train [threads] [steps] [--eval] [--bf16] [--cell lstm|gru|rnn] */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,10 +20,11 @@ static double now(void) {
 }
 
 int main(int argc, char **argv) {
-    int threads = argc > 1 ? atoi(argv[1]) : 1, steps = argc > 2 ? atoi(argv[2]) : 30, warmup = 3, eval = 0;
+    int threads = argc > 1 ? atoi(argv[1]) : 1, steps = argc > 2 ? atoi(argv[2]) : 30, warmup = 3, eval = 0, bf16 = 0;
     cell_kind cell = CELL_LSTM;
     for (int i = 3; i < argc; i++) {
         if (strcmp(argv[i], "--eval") == 0) eval = 1;
+        if (strcmp(argv[i], "--bf16") == 0) bf16 = 1;
         if (strcmp(argv[i], "--cell") == 0 && i + 1 < argc) {
             i++;
             cell = strcmp(argv[i], "gru") == 0 ? CELL_GRU : strcmp(argv[i], "rnn") == 0 ? CELL_RNN : CELL_LSTM;
@@ -31,7 +33,7 @@ int main(int argc, char **argv) {
     train_config cfg;
     memset(&cfg, 0, sizeof cfg);
     cfg.model = (model_config){.cell = cell, .V = 10000, .E = 200, .H = 200, .L = 2, .dropout = 0.1f,
-                                .threads = threads};
+                                .threads = threads, .bf16 = bf16};
     cfg.opt = opt_config_default(OPT_ADAM);
     cfg.B = 100;
     cfg.T = 25;
@@ -46,6 +48,9 @@ int main(int argc, char **argv) {
     trainer *t;
     if (trainer_create(&t, &cfg, ids, ids + 1, n - 1, &err)) { fprintf(stderr, "%s\n", err.msg); return 1; }
     trainer_begin_epoch(t);
+    char path[256];
+    model_compute_path(trainer_model(t), path, sizeof path);
+    printf("path %s\n", path);
     double t0 = 0;
     if (eval) {
         model *m = trainer_model(t);

@@ -12,6 +12,9 @@ cd "$(dirname "$0")/.."
 OLD=${1:?usage: bench/compare_builds.sh OLD_BUILD NEW_BUILD [ROUNDS] [STEPS]}
 NEW=${2:?usage: bench/compare_builds.sh OLD_BUILD NEW_BUILD [ROUNDS] [STEPS]}
 ROUNDS=${3:-5}; STEPS=${4:-20}
+# extra arguments of the new build's bench_train and rnnlm score (for example
+# NEW_ARGS=--bf16 and NEW_SCORE_ARGS="--precision bf16": bf16 against the old fp32)
+NEW_ARGS=${NEW_ARGS:-}; NEW_SCORE_ARGS=${NEW_SCORE_ARGS:-}
 for b in "$OLD" "$NEW"; do
   [ -x "$b/rnnlm" ] && [ -x "$b/bench/bench_train" ] || { echo "no $b/rnnlm or $b/bench/bench_train (make bench)"; exit 1; }
 done
@@ -23,7 +26,7 @@ for th in 1 2; do
   : > "$dir/old.$th"; : > "$dir/new.$th"
   for r in $(seq "$ROUNDS"); do
     o=$("$OLD/bench/bench_train" "$th" "$STEPS" | sed -n 's/^tokens_per_s //p')
-    n=$("$NEW/bench/bench_train" "$th" "$STEPS" | sed -n 's/^tokens_per_s //p')
+    n=$("$NEW/bench/bench_train" "$th" "$STEPS" $NEW_ARGS | sed -n 's/^tokens_per_s //p')
     echo "$o" >> "$dir/old.$th"; echo "$n" >> "$dir/new.$th"
     echo "train, $th thread(s), round $r: old $o, new $n tokens/s"
   done
@@ -39,20 +42,22 @@ head -n 1500 "$dir/corpus.txt" > "$dir/sents.txt"
   --batch-size 100 --max-time 25 --epochs 1 --max-steps 1 --split 0.95 --threads 2 --save-dir "$dir/m" > /dev/null
 M="$dir/m/last.safetensors"
 tokens=$("$NEW/rnnlm" score "$M" "$dir/sents.txt" | awk -F'\t' '{ n += $3 + 1 } END { print n }')
-time_score() {   # BUILD THREADS: best of ROUNDS, seconds
+time_score() {   # BUILD THREADS [ARGS]: best of ROUNDS, seconds
   local best="" t0 t1
   for _ in $(seq "$ROUNDS"); do
-    t0=$(date +%s.%N); "$1/rnnlm" score "$M" "$dir/sents.txt" --threads "$2" --lanes 64 > "$dir/out"; t1=$(date +%s.%N)
+    t0=$(date +%s.%N); "$1/rnnlm" score "$M" "$dir/sents.txt" --threads "$2" --lanes 64 ${3:-} > "$dir/out" 2>/dev/null; t1=$(date +%s.%N)
     best=$(awk -v a="$t0" -v b="$t1" -v m="$best" 'BEGIN { d = b - a; if (m == "" || d < m) m = d; print m }')
   done
   echo "$best"
 }
 "$OLD/rnnlm" score "$M" "$dir/sents.txt" --threads 1 > "$dir/old.scores"
-"$NEW/rnnlm" score "$M" "$dir/sents.txt" --threads 1 > "$dir/new.scores"
-if cmp -s "$dir/old.scores" "$dir/new.scores"; then same="identical"; else same="DIFFERENT"; fi
+"$NEW/rnnlm" score "$M" "$dir/sents.txt" --threads 1 $NEW_SCORE_ARGS > "$dir/new.scores"
+if cmp -s "$dir/old.scores" "$dir/new.scores"; then same="identical"; else
+  same="different: largest per-sentence ln P difference $(paste "$dir/old.scores" "$dir/new.scores" |
+    awk -F'\t' '{ d = $1 - $6; if (d < 0) d = -d; if (d > m) m = d } END { printf "%.3g", m }')"; fi
 echo "score: $tokens predicted tokens; the two builds' scores are $same"
 for th in 1 2; do
-  o=$(time_score "$OLD" "$th"); n=$(time_score "$NEW" "$th")
+  o=$(time_score "$OLD" "$th"); n=$(time_score "$NEW" "$th" "$NEW_SCORE_ARGS")
   ot=$(awk -v t="$tokens" -v s="$o" 'BEGIN { printf "%.0f", t / s }')
   nt=$(awk -v t="$tokens" -v s="$n" 'BEGIN { printf "%.0f", t / s }')
   echo "score, $th thread(s): old $ot, new $nt tokens/s; new/old $(ratio "$nt" "$ot")"

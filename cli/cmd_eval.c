@@ -18,7 +18,7 @@
 
 static rnnlm_data_options g_eo;
 static long g_batch, g_time, g_threads;
-static int g_part, g_allow_nonfinite, g_recipe;
+static int g_part, g_allow_nonfinite, g_recipe, g_precision;
 
 static opt_spec eval_opts[] = {
     {"corpus", OPT_STR, &g_eo.corpus, 0, 0, NULL, "brown or toy instead of FILE: evaluate on a split of it"},
@@ -32,6 +32,7 @@ static opt_spec eval_opts[] = {
      "1: one unbroken stream)"},
     {"max-time", OPT_INT, &g_time, 0, 100000, NULL, "T, steps of a batch (0: the model's training T, else 25)"},
     {"threads", OPT_INT, &g_threads, 0, 256, NULL, "compute threads (0: one per core)"},
+    {"precision", OPT_CHOICE, &g_precision, 0, 0, "fp32|bf16", "matrix products: fp32, or bf16 inputs with fp32 sums"},
     {"allow-nonfinite", OPT_FLAG, &g_allow_nonfinite, 0, 0, NULL, "load a model whose weights hold NaN or Inf (refused by default), for inspection"},
     {"recipe-batching", OPT_FLAG, &g_recipe, 0, 0, NULL,
      "drop the last n mod B predictions as the recipe's B x T batching does (its figure)"},
@@ -44,6 +45,7 @@ int cmd_eval(int argc, char **argv) {
     g_batch = 0;
     g_time = 0;
     g_threads = 0;
+    g_precision = 0;
     g_part = 0;
     g_allow_nonfinite = 0;
     g_recipe = 0;
@@ -106,6 +108,18 @@ int cmd_eval(int argc, char **argv) {
         what = "file";
     }
     rnnlm_eval_options eo = {(int)g_batch, (int)g_time, g_recipe, (int)g_threads};
+    if (rnnlm_model_set_precision(m, g_precision, &err)) {
+        fprintf(stderr, "rnnlm eval: %s\n", err.msg);
+        goto done;
+    }
+    if (g_threads > 0 && rnnlm_model_set_threads(m, (int)g_threads, &err)) {
+        fprintf(stderr, "rnnlm eval: %s\n", err.msg);
+        goto done;
+    }
+    char path[256];
+    rnnlm_model_compute_path(m, path, sizeof path);
+    printf("compute: %s\n", path);
+    fflush(stdout);
     rnnlm_eval_stream_result res;
     if (rnnlm_eval_stream(m, x, y, n, &eo, &res, &err)) {
         fprintf(stderr, "rnnlm eval: %s: %s\n", g_eo.corpus ? g_eo.corpus : pos[1], err.msg);

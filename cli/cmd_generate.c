@@ -15,7 +15,7 @@
 static const char *g_prompt;
 static long g_words, g_top_k, g_seed;
 static double g_temperature;
-static int g_stop, g_allow_nonfinite, g_raw;
+static int g_stop, g_allow_nonfinite, g_raw, g_precision;
 
 static opt_spec generate_opts[] = {
     {"prompt", OPT_STR, &g_prompt, 0, 0, NULL, "words to start from (after <s>)"},
@@ -26,6 +26,7 @@ static opt_spec generate_opts[] = {
     {"stop-at-eos", OPT_FLAG, &g_stop, 0, 0, NULL, "stop when the model ends the sentence (<s>)"},
     {"allow-nonfinite", OPT_FLAG, &g_allow_nonfinite, 0, 0, NULL, "load a model whose weights hold NaN or Inf (refused by default), for inspection"},
     {"raw", OPT_FLAG, &g_raw, 0, 0, NULL, "the raw token stream on one line, <s> written out"},
+    {"precision", OPT_CHOICE, &g_precision, 0, 0, "fp32|bf16", "matrix products: fp32, or bf16 inputs with fp32 sums"},
     OPT_TABLE_END,
 };
 
@@ -38,6 +39,7 @@ int cmd_generate(int argc, char **argv) {
     g_stop = 0;
     g_allow_nonfinite = 0;
     g_raw = 0;
+    g_precision = 0;
     const char *pos[1];
     int n_pos, rc = opts_parse("generate", argc, argv, generate_opts, NULL, pos, 1, &n_pos, "MODEL [options]");
     if (rc) return rc > 0 ? 0 : 2;
@@ -51,7 +53,8 @@ int cmd_generate(int argc, char **argv) {
     float *lp = NULL;
     char *prompt = NULL;
     int status = 1;
-    if (rnnlm_model_load_ex(&m, pos[0], g_allow_nonfinite ? RNNLM_LOAD_ALLOW_NONFINITE : 0, &err) || rnnlm_state_create(&s, m, &err)) {
+    if (rnnlm_model_load_ex(&m, pos[0], g_allow_nonfinite ? RNNLM_LOAD_ALLOW_NONFINITE : 0, &err) ||
+        rnnlm_model_set_precision(m, g_precision, &err) || rnnlm_state_create(&s, m, &err)) {
         fprintf(stderr, "rnnlm generate: %s\n", err.msg);
         goto done;
     }

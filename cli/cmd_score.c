@@ -12,7 +12,7 @@
 #include "opts.h"
 #include "rnnlm.h"
 
-static int g_per_word, g_ids, g_exact, g_allow_nonfinite;
+static int g_per_word, g_ids, g_exact, g_allow_nonfinite, g_precision;
 static long g_lanes, g_threads, g_max_line;
 
 static opt_spec score_opts[] = {
@@ -23,6 +23,7 @@ static opt_spec score_opts[] = {
      "sentence figures with 17 significant digits (a double read back is the same double)"},
     {"lanes", OPT_INT, &g_lanes, 1, 65536, NULL, "sentences scored side by side"},
     {"threads", OPT_INT, &g_threads, 0, 256, NULL, "compute threads (0: one per core)"},
+    {"precision", OPT_CHOICE, &g_precision, 0, 0, "fp32|bf16", "matrix products: fp32, or bf16 inputs with fp32 sums"},
     {"allow-nonfinite", OPT_FLAG, &g_allow_nonfinite, 0, 0, NULL, "load a model whose weights hold NaN or Inf (refused by default), for inspection"},
     {"max-line-bytes", OPT_INT, &g_max_line, 1, 1 << 30, NULL, "longest accepted input line"},
     OPT_TABLE_END,
@@ -94,6 +95,7 @@ int cmd_score(int argc, char **argv) {
     g_per_word = g_ids = g_exact = g_allow_nonfinite = 0;
     g_lanes = 64;
     g_threads = 0;
+    g_precision = 0;
     g_max_line = RNNLM_MAX_LINE_DEFAULT;
     const char *pos[2];
     int n_pos, rc = opts_parse("score", argc, argv, score_opts, NULL, pos, 2, &n_pos, "MODEL FILE|- [options]");
@@ -108,7 +110,7 @@ int cmd_score(int argc, char **argv) {
         fprintf(stderr, "rnnlm score: %s\n", err.msg);
         return 1;
     }
-    if (rnnlm_model_set_threads(m, (int)g_threads, &err)) {
+    if (rnnlm_model_set_threads(m, (int)g_threads, &err) || rnnlm_model_set_precision(m, g_precision, &err)) {
         fprintf(stderr, "rnnlm score: %s\n", err.msg);
         rnnlm_model_free(m);
         return 1;
@@ -135,6 +137,9 @@ int cmd_score(int argc, char **argv) {
         const char *w = in.text + in.tok[k];
         ids[k] = rnnlm_vocab_lookup(v, w, strlen(w));
     }
+    char path[256];   /* stdout holds the scores only: the path goes to stderr */
+    rnnlm_model_compute_path(m, path, sizeof path);
+    fprintf(stderr, "rnnlm score: compute: %s\n", path);
     if (rnnlm_score_batch(m, ids, in.sent, in.n_sent, (int)g_lanes, out, per, &err)) {
         fprintf(stderr, "rnnlm score: %s\n", err.msg);
         goto done;

@@ -13,7 +13,7 @@
 
 /* Options a resumed run may set anew on its command line; every other one
  * comes from the checkpoint. */
-static const char *const RESUME_FREE[] = {"epochs", "threads", "logdir", "log-every", "save-dir", "save-every",
+static const char *const RESUME_FREE[] = {"epochs", "threads", "precision", "logdir", "log-every", "save-dir", "save-every",
                                           "resume", "brown-dir", "max-bad-steps", NULL};
 
 static int listed(const char *const *list, const char *name) {
@@ -154,6 +154,9 @@ int cmd_train(int argc, char **argv) {
            PIPELINES[g_train_opts.pipeline], g_train_opts.batch, g_train_opts.max_time,
            OPTIMIZERS[g_train_opts.optimizer], rnnlm_trainer_lr(t), (double)(float)g_train_opts.clip,
            g_train_opts.epochs, rnnlm_trainer_steps_per_epoch(t), rnnlm_trainer_threads(t));
+    char path[256];
+    rnnlm_trainer_compute_path(t, path, sizeof path);
+    printf("compute: %s\n", path);
     int tb, tt;
     rnnlm_trainer_batch_shape(t, &tb, &tt);
     if (tb != g_train_opts.batch || tt != g_train_opts.max_time)

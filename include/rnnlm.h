@@ -219,6 +219,22 @@ RNNLM_API size_t rnnlm_model_vocab_size(const rnnlm_model *m);
  * process-wide changes. */
 RNNLM_API rnnlm_status rnnlm_model_set_threads(rnnlm_model *m, int threads, rnnlm_err *err);
 
+/* Precision of the model's matrix products. FP32: single precision
+ * throughout. BF16: the inputs of every matrix product are rounded to
+ * bfloat16 (round to nearest even) as they enter it, the sums are
+ * accumulated in fp32; weights, states, the cells' elementwise math, the
+ * softmax and the loss stay fp32. */
+typedef enum { RNNLM_PRECISION_FP32 = 0, RNNLM_PRECISION_BF16 = 1 } rnnlm_precision;
+/* The precision of the model's products from now on (default FP32). Like
+ * the thread count: before creating states, not while another thread uses
+ * the model. RNNLM_E_ARG for another value. */
+RNNLM_API rnnlm_status rnnlm_model_set_precision(rnnlm_model *m, int precision, rnnlm_err *err);
+/* One line naming the path the model's products take: library and version,
+ * the matrix-product implementation it picked, the CPU instruction set,
+ * precision and threads (for example "oneDNN 2.6.3 matmul brg:avx512_core,
+ * ISA avx512_core_bf16, fp32, 2 threads"), so that a slow fallback shows. */
+RNNLM_API void rnnlm_model_compute_path(const rnnlm_model *m, char *buf, size_t size);
+
 /* A recurrent state of a model: created empty (the zero state, no history).
  * The model must outlive its states. */
 RNNLM_API rnnlm_status rnnlm_state_create(rnnlm_state **out, const rnnlm_model *m, rnnlm_err *err);
@@ -446,6 +462,7 @@ typedef struct {
     long batch;         /* B, rows of a batch */
     long epochs;
     long threads;       /* threads of the matrix products (0: one per core) */
+    int precision;      /* rnnlm_precision of the matrix products (a run setting: resume may change it) */
     long max_steps;     /* steps per epoch (0: the whole epoch) */
     long train_seed;    /* initialisation, dropout, shuffling */
     long max_bad;       /* consecutive non-finite steps before stopping */
@@ -522,6 +539,9 @@ RNNLM_API size_t rnnlm_trainer_steps_per_epoch(const rnnlm_trainer *t);
 RNNLM_API double rnnlm_trainer_lr(const rnnlm_trainer *t);
 /* The threads the run uses (the options' count, or one per core). */
 RNNLM_API long rnnlm_trainer_threads(const rnnlm_trainer *t);
+/* The compute path of the run's model (rnnlm_model_compute_path); empty
+ * before rnnlm_trainer_start. */
+RNNLM_API void rnnlm_trainer_compute_path(const rnnlm_trainer *t, char *buf, size_t size);
 RNNLM_API int rnnlm_trainer_epoch(const rnnlm_trainer *t);
 RNNLM_API size_t rnnlm_trainer_resumed_step(const rnnlm_trainer *t);
 RNNLM_API int64_t rnnlm_trainer_global_step(const rnnlm_trainer *t);

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PKGS="build-essential pkg-config libopenblas-dev libjansson-dev libcmocka-dev protobuf-compiler python3-protobuf python3-torch libxml2-utils time"
+PKGS="build-essential pkg-config libopenblas-dev libdnnl-dev libjansson-dev libcmocka-dev protobuf-compiler python3-protobuf python3-torch libxml2-utils time"
 # clang and its runtime (libFuzzer, sanitizers): the fuzzing harnesses of fuzz/
 PKGS="$PKGS clang libclang-rt-dev"
 PKGS="$PKGS ${RNNLM_EXTRA_PKGS:-}"

@@ -156,6 +156,20 @@ rnnlm_status rnnlm_model_set_threads(rnnlm_model *m, int threads, rnnlm_err *err
     return st;
 }
 
+rnnlm_status rnnlm_model_set_precision(rnnlm_model *m, int precision, rnnlm_err *err) {
+    if (!m) return rnnlm_fail(err, RNNLM_E_ARG, "rnnlm_model_set_precision: NULL model");
+    if (precision != RNNLM_PRECISION_FP32 && precision != RNNLM_PRECISION_BF16)
+        return rnnlm_fail(err, RNNLM_E_ARG, "precision %d: expected RNNLM_PRECISION_FP32 or _BF16", precision);
+    model_set_bf16(m->m, precision == RNNLM_PRECISION_BF16);
+    model_weights_bind(m->m, &m->w);
+    return RNNLM_OK;
+}
+
+void rnnlm_model_compute_path(const rnnlm_model *m, char *buf, size_t size) {
+    if (size) buf[0] = 0;
+    if (m && buf && size) model_compute_path(m->m, buf, size);
+}
+
 /* ------------------------------------------------------------------ states */
 
 rnnlm_status rnnlm_state_create(rnnlm_state **out, const rnnlm_model *m, rnnlm_err *err) {

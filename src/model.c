@@ -28,6 +28,7 @@ struct model {
     float *state;          /* (state_size) carried state: h (L, B, H) then c (L, B, H) */
     float *state_grad;     /* (state_size) gradient w.r.t. the last train batch's initial state */
     net_f32 *net;          /* the fp32 network and its workspace */
+    uint16_t *w16;         /* (n_params) bf16 mirror of params (cfg.bf16), refreshed before each batch */
     /* sampled softmax bookkeeping (model_touched) */
     uint8_t *mark;         /* (V) scratch; all zero between calls */
     int32_t *touch_emb;    /* (V) embedding rows of the last sampled batch, ascending */
@@ -63,6 +64,7 @@ rnnlm_status model_create(model **out, const model_config *cfg, rnnlm_err *err) 
     nn_layout_init(&m->lay, cfg->cell, cfg->V, cfg->E, cfg->H, cfg->L, m->cfg.tied);
     m->n_params = m->lay.n_params;
     compute_init(&m->cc, cfg->threads);
+    m->cfg.bf16 = 0;
     m->params = rnnlm_calloc(m->n_params, sizeof(float), "parameters", err);
     m->grads = m->params ? rnnlm_calloc(m->n_params, sizeof(float), "gradients", err) : NULL;
     if (!m->grads) {
@@ -74,6 +76,7 @@ rnnlm_status model_create(model **out, const model_config *cfg, rnnlm_err *err) 
         model_free(m);
         return s;
     }
+    model_set_bf16(m, cfg->bf16);
     *out = m;
     return RNNLM_OK;
 }
@@ -83,6 +86,7 @@ void model_free(model *m) {
     net_free_f32(m->net);
     free(m->params);
     free(m->grads);
+    free(m->w16);
     free(m->state);
     free(m->state_grad);
     free(m->mark);
@@ -103,9 +107,28 @@ const nn_compute *model_compute(const model *m) { return &m->cc; }
 rnnlm_status model_set_threads(model *m, int threads, rnnlm_err *err) {
     compute_init(&m->cc, threads);
     m->cfg.threads = threads;
-    net_set_compute_f32(m->net, &m->cc);
+    model_set_bf16(m, m->cfg.bf16);
     return m->B ? model_reserve(m, m->B, m->T, err) : RNNLM_OK;
 }
+
+/* The bf16 mirror of the weights (nn/compute.h): rounded once per batch
+ * rather than in every product that reads a weight. Without memory for it
+ * the products round their operands themselves (same results). */
+static void bf16_refresh(model *m) {
+    if (m->cfg.bf16 && m->w16) compute_bf16_mirror(m->w16, m->params, m->n_params);
+}
+
+void model_set_bf16(model *m, int bf16) {
+    m->cc.bf16 = m->cfg.bf16 = bf16 ? 1 : 0;
+    if (bf16 && !m->w16) m->w16 = malloc(m->n_params * sizeof *m->w16);
+    m->cc.mirror[0].f = bf16 && m->w16 ? m->params : NULL;
+    m->cc.mirror[0].h = bf16 ? m->w16 : NULL;
+    m->cc.mirror[0].n = bf16 && m->w16 ? m->n_params : 0;
+    bf16_refresh(m);
+    net_set_compute_f32(m->net, &m->cc);
+}
+
+void model_compute_path(const model *m, char *buf, size_t size) { compute_describe(&m->cc, buf, size); }
 
 /* ------------------------------------------------------------ initialisers */
 
@@ -248,6 +271,7 @@ rnnlm_status model_train_batch(model *m, const int32_t *x, const int32_t *y, int
                                rnnlm_rng *rng, batch_stats *st, rnnlm_err *err) {
     rnnlm_status s = check_batch(m, x, y, B, T, err);
     if (s) return s;
+    bf16_refresh(m);   /* the weights may have changed since the last batch */
     batch_stats local = {0, 0, 0};
     size_t LBH = (size_t)m->cfg.L * B * m->cfg.H;
     float *c = m->lay.kind->has_c ? m->state + LBH : NULL;
@@ -294,6 +318,7 @@ rnnlm_status model_train_batch_sampled(model *m, const int32_t *x, const int32_t
                                        batch_stats *st, rnnlm_err *err) {
     rnnlm_status s = check_batch(m, x, y, B, T, err);
     if (s) return s;
+    bf16_refresh(m);   /* the weights may have changed since the last batch */
     const int V = m->cfg.V;
     if (!m->mark) {
         m->mark = rnnlm_calloc((size_t)V, 1, "sampled marks", err);
@@ -364,6 +389,7 @@ rnnlm_status model_eval_batch(model *m, const int32_t *x, const int32_t *y, int 
                               batch_stats *st, rnnlm_err *err) {
     rnnlm_status s = check_batch(m, x, y, B, T, err);
     if (s) return s;
+    bf16_refresh(m);   /* the weights may have changed since the last batch */
     batch_stats local = {0, 0, 0};
     size_t LBH = (size_t)m->cfg.L * B * m->cfg.H;
     float *c = m->lay.kind->has_c ? m->state + LBH : NULL;
@@ -395,7 +421,7 @@ static rnnlm_status loss_f64(const model *m, const double *params, const double 
     }
     if (state0) memcpy(state, state0, ss * sizeof *state);
     net_f64 *n = NULL;
-    const nn_compute one = {1};   /* the reference runs on one thread */
+    const nn_compute one = {.threads = 1};   /* the reference runs on one thread */
     /* the parameters are only read; the view takes one non-const pointer type */
     rnnlm_status s = net_create_f64(&n, &m->lay, (double *)(uintptr_t)params,
                                     grads ? grads : scratch, &one, err);

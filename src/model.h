@@ -35,6 +35,8 @@ typedef struct {
                         INIT_UNIFORM: every weight uniform [-0.1, 0.1] */
     int threads;     /* compute threads (0: one per online core); a run setting, not
                         part of the architecture nor of checkpoints */
+    int bf16;        /* single-precision products with bf16 inputs and fp32 sums
+                        (nn/compute.h); a run setting like threads */
 } model_config;
 
 /* One tensor of the flat buffer: its Keras name ("embedding",
@@ -60,6 +62,12 @@ const model_tensor *model_tensor_at(const model *m, int i);
 /* Compute threads from now on (0: one per online core); the workspace is
  * re-reserved when reserved (the carried state is kept). */
 rnnlm_status model_set_threads(model *m, int threads, rnnlm_err *err);
+/* Products in bf16 (1) or fp32 (0) from now on; like threads, before the
+ * states that should use it are created. */
+void model_set_bf16(model *m, int bf16);
+/* One line naming the compute path (library, implementation, ISA,
+ * precision, threads). */
+void model_compute_path(const model *m, char *buf, size_t size);
 const nn_compute *model_compute(const model *m);
 
 /* Fills params from the configured initialiser with a generator seeded by seed. */

@@ -48,6 +48,7 @@ train_config run_train_config(const rnnlm_train_options *o, long V) {
     c.model.dropout = (float)o->dropout;
     c.model.tied = o->tied;
     c.model.init = (init_kind)o->init;
+    c.model.bf16 = o->precision == RNNLM_PRECISION_BF16;
     c.opt = opt_config_default((opt_kind)o->optimizer);
     if (o->lr > 0) c.opt.lr = (float)o->lr;
     c.opt.clip = (float)o->clip;
@@ -115,6 +116,7 @@ static const config_key KEYS[] = {
     TK("clip", "clip", K_REAL, clip, NULL, 0, 1e9),
     TK("pipeline", "pipeline", K_CHOICE, pipeline, "stateful|windowed", 0, 0),
     TK("threads", "threads", K_INT, threads, NULL, 0, 256),
+    TK("precision", "precision", K_CHOICE, precision, "fp32|bf16", 0, 0),
     TK("train_seed", "train-seed", K_INT, train_seed, NULL, 0, 1e18),
     TK("max_steps", "max-steps", K_INT, max_steps, NULL, 0, 1e12),
     TK("max_bad_steps", "max-bad-steps", K_INT, max_bad, NULL, 1, 1e9),
@@ -363,6 +365,10 @@ void rnnlm_trainer_batch_shape(const rnnlm_trainer *t, int *B, int *T) { trainer
 size_t rnnlm_trainer_steps_per_epoch(const rnnlm_trainer *t) { return trainer_steps_per_epoch(t->t); }
 double rnnlm_trainer_lr(const rnnlm_trainer *t) { return (double)t->cfg.opt.lr; }
 long rnnlm_trainer_threads(const rnnlm_trainer *t) { return t->threads; }
+void rnnlm_trainer_compute_path(const rnnlm_trainer *t, char *buf, size_t size) {
+    if (size) buf[0] = 0;
+    if (t->t && size) model_compute_path(trainer_model(t->t), buf, size);
+}
 int rnnlm_trainer_epoch(const rnnlm_trainer *t) { return t->epoch; }
 size_t rnnlm_trainer_resumed_step(const rnnlm_trainer *t) { return t->resumed_step; }
 int64_t rnnlm_trainer_global_step(const rnnlm_trainer *t) { return t->global_step; }

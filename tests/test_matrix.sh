@@ -97,6 +97,9 @@ run_cell() {
   fi
   # score: one line of 5 numbers per sentence, log P < 0
   if cmd score.log score "$M" "$text" --threads 1; then
+    # the compute path goes to stderr (here in the same log), the scores to stdout
+    grep -q '^rnnlm score: compute: ' "$d/score.log" || cf "score: no compute path line"
+    sed -i '/^rnnlm score: compute: /d' "$d/score.log"
     [ "$(wc -l < "$d/score.log")" -eq "$(wc -l < "$text")" ] || cf "score: $(wc -l < "$d/score.log") lines"
     awk -F'\t' 'NF != 5 || $1 >= 0 || $5 < 1 { exit 1 }' "$d/score.log" || cf "score: bad line: $(head -n 2 "$d/score.log")"
   fi

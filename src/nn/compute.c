@@ -1,19 +1,43 @@
-/* nn/compute.c: the OpenBLAS backend of the compute seam (compute.h).
+/* nn/compute.c: the compute seam (compute.h).
  *
- * OpenBLAS 0.3.21 (pthreads build) has one process-wide thread count and no
- * per-call one; products issued from several threads at once with that
- * count above one are serialised on its level-3 lock. So the pool is set to
- * one thread, once (pthread_once: every caller sets the same value, which
- * keeps the library re-entrant), and the parallelism is this file's: a large
- * product is cut into slices of rows (or columns) of C, one single-threaded
- * GEMM per slice on its own thread; the softmax heads split their rows the
- * same way (compute_parallel_for). Slicing C leaves every element's sum over
- * K as it is. */
+ * Single precision runs on oneDNN's matmul primitive (Debian's libdnnl,
+ * 2.6), which dispatches on the CPU's instruction set at run time (AVX-512
+ * with bf16, AVX-512, AVX2, ... down to SSE4.1); double precision (the
+ * gradient check's reference) and any shape oneDNN refuses run on OpenBLAS.
+ *
+ * One thread pool does all the parallel work: this file's. Both libraries
+ * have a process-wide thread setting (OpenBLAS 0.3.21's count; Debian's
+ * oneDNN is built over OpenMP, whose count is per calling thread): OpenBLAS
+ * is set to one thread, once (pthread_once: every caller sets the same
+ * value, which keeps the library re-entrant), and every oneDNN call runs
+ * with the calling thread's OpenMP count at one, restored afterwards, so
+ * neither library starts threads. A large product is cut into slices of
+ * rows (or columns) of C, one single-threaded product per slice on its own
+ * thread; the softmax heads split their rows the same way
+ * (compute_parallel_for). Slicing C leaves every element's sum over K as it
+ * is.
+ *
+ * oneDNN primitives are created once per (shape, transposes, leading
+ * dimensions, alpha, beta, precision) and kept in a small cache of the
+ * thread that runs them (pool workers live for the whole process), so a
+ * primitive is never run by two threads at once.
+ *
+ * bf16 (c->bf16): A and B are rounded to bfloat16 (round to nearest even)
+ * as they enter the product, into buffers of the calling thread; products
+ * are exact in fp32 and the sums are accumulated in fp32; C stays fp32. */
 #include "nn/compute.h"
 
 #include <cblas.h>
 #include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
+
+#ifndef NN_F64
+#include <dnnl.h>
+#include <omp.h>
+#endif
 
 #include "nn/real.h"
 
@@ -31,6 +55,8 @@ void compute_init(nn_compute *c, int threads) {
         threads = n > 0 ? (int)(n < COMPUTE_MAX_THREADS ? n : COMPUTE_MAX_THREADS) : 1;
     }
     c->threads = threads > COMPUTE_MAX_THREADS ? COMPUTE_MAX_THREADS : threads;
+    c->bf16 = 0;
+    memset(c->mirror, 0, sizeof c->mirror);
     pthread_once(&blas_once, blas_single);
 }
 
@@ -139,9 +165,302 @@ static void blas_gemm(nn_op ta, nn_op tb, int M, int N, int K, real alpha, const
                                      ldb, beta, C, ldc);
 }
 
+#ifdef NN_F64
+#define slice_gemm(c, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc) \
+    blas_gemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc)
+#else
+/* ---- oneDNN ---- */
+
+#define MM_CACHE 64
+
+typedef struct {
+    int M, N, K, ta, tb, lda, ldb, ldc, bf16;
+    float alpha, beta;
+    int blas;                    /* oneDNN refused the shape: OpenBLAS runs it */
+    dnnl_primitive_t prim;
+    dnnl_memory_t a, b, c, s;    /* handles set per call; s the scratchpad (or NULL) */
+    void *scratch;
+} mm_entry;
+
+typedef struct {
+    dnnl_stream_t stream;
+    int n, next;                 /* entries used; the next one to replace */
+    mm_entry e[MM_CACHE];
+    uint16_t *abuf, *bbuf;       /* bf16 copies of the operands */
+    size_t acap, bcap;
+} mm_cache;
+
+static dnnl_engine_t dn_engine;
+static int dn_ready;
+static pthread_once_t dn_once = PTHREAD_ONCE_INIT;
+static pthread_key_t dn_key;
+static __thread mm_cache *dn_tc;
+
+static void mm_entry_free(mm_entry *e) {
+    if (e->prim) dnnl_primitive_destroy(e->prim);
+    if (e->a) dnnl_memory_destroy(e->a);
+    if (e->b) dnnl_memory_destroy(e->b);
+    if (e->c) dnnl_memory_destroy(e->c);
+    if (e->s) dnnl_memory_destroy(e->s);
+    free(e->scratch);
+    memset(e, 0, sizeof *e);
+}
+
+static void mm_cache_free(void *p) {
+    mm_cache *tc = p;
+    for (int i = 0; i < tc->n; i++) mm_entry_free(&tc->e[i]);
+    if (tc->stream) dnnl_stream_destroy(tc->stream);
+    free(tc->abuf);
+    free(tc->bbuf);
+    free(tc);
+}
+
+static void dn_init(void) {
+    int saved = omp_get_max_threads();
+    omp_set_num_threads(1);
+    dn_ready = pthread_key_create(&dn_key, mm_cache_free) == 0 &&
+               dnnl_engine_create(&dn_engine, dnnl_cpu, 0) == dnnl_success;
+    omp_set_num_threads(saved);
+}
+
+/* The calling thread's cache; NULL where oneDNN or memory is missing. */
+static mm_cache *dn_cache(void) {
+    pthread_once(&dn_once, dn_init);
+    if (!dn_ready) return NULL;
+    if (dn_tc) return dn_tc;
+    mm_cache *tc = calloc(1, sizeof *tc);
+    if (!tc) return NULL;
+    if (dnnl_stream_create(&tc->stream, dn_engine, dnnl_stream_default_flags) != dnnl_success) {
+        free(tc);
+        return NULL;
+    }
+    pthread_setspecific(dn_key, tc);
+    return dn_tc = tc;
+}
+
+/* Builds the primitive of e's key; e->blas = 1 where oneDNN has none. */
+/* impl: where the implementation's name is copied (NULL: not wanted). */
+static void mm_entry_build(mm_entry *e, char *impl, size_t cap) {
+    dnnl_data_type_t in = e->bf16 ? dnnl_bf16 : dnnl_f32;
+    dnnl_memory_desc_t amd, bmd, cmd;
+    dnnl_dims_t ad = {e->M, e->K}, bd = {e->K, e->N}, cd = {e->M, e->N};
+    dnnl_dims_t as = {e->ta ? 1 : e->lda, e->ta ? e->lda : 1};
+    dnnl_dims_t bs = {e->tb ? 1 : e->ldb, e->tb ? e->ldb : 1};
+    dnnl_dims_t cs = {e->ldc, 1};
+    dnnl_matmul_desc_t md;
+    dnnl_primitive_attr_t attr = NULL;
+    dnnl_post_ops_t po = NULL;
+    dnnl_primitive_desc_t pd = NULL;
+    int ok = dnnl_memory_desc_init_by_strides(&amd, 2, ad, in, as) == dnnl_success &&
+             dnnl_memory_desc_init_by_strides(&bmd, 2, bd, in, bs) == dnnl_success &&
+             dnnl_memory_desc_init_by_strides(&cmd, 2, cd, dnnl_f32, cs) == dnnl_success &&
+             dnnl_matmul_desc_init(&md, &amd, &bmd, NULL, &cmd) == dnnl_success &&
+             dnnl_primitive_attr_create(&attr) == dnnl_success &&
+             dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user) == dnnl_success;
+    if (ok && e->alpha != 1.0f) ok = dnnl_primitive_attr_set_output_scales(attr, 1, 0, &e->alpha) == dnnl_success;
+    if (ok && e->beta != 0.0f)
+        ok = dnnl_post_ops_create(&po) == dnnl_success && dnnl_post_ops_append_sum(po, e->beta) == dnnl_success &&
+             dnnl_primitive_attr_set_post_ops(attr, po) == dnnl_success;
+    ok = ok && dnnl_primitive_desc_create(&pd, &md, attr, dn_engine, NULL) == dnnl_success;
+    const char *name = NULL;
+    if (ok) dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &name);
+    if (impl) snprintf(impl, cap, "%s", name ? name : "?");
+    /* oneDNN's reference kernels are naive loops: OpenBLAS is faster */
+    if (ok && name && strncmp(name, "ref", 3) == 0) ok = 0;
+    ok = ok && dnnl_primitive_create(&e->prim, pd) == dnnl_success &&
+         dnnl_memory_create(&e->a, &amd, dn_engine, DNNL_MEMORY_NONE) == dnnl_success &&
+         dnnl_memory_create(&e->b, &bmd, dn_engine, DNNL_MEMORY_NONE) == dnnl_success &&
+         dnnl_memory_create(&e->c, &cmd, dn_engine, DNNL_MEMORY_NONE) == dnnl_success;
+    if (ok) {
+        const dnnl_memory_desc_t *smd = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
+        size_t sz = smd ? dnnl_memory_desc_get_size(smd) : 0;
+        if (sz > 0)
+            ok = (e->scratch = aligned_alloc(64, (sz + 63) / 64 * 64)) != NULL &&
+                 dnnl_memory_create(&e->s, smd, dn_engine, e->scratch) == dnnl_success;
+    }
+    if (pd) dnnl_primitive_desc_destroy(pd);
+    if (po) dnnl_post_ops_destroy(po);
+    if (attr) dnnl_primitive_attr_destroy(attr);
+    if (!ok) {
+        int M = e->M, N = e->N, K = e->K, ta = e->ta, tb = e->tb, lda = e->lda, ldb = e->ldb, ldc = e->ldc,
+            bf16 = e->bf16;
+        float alpha = e->alpha, beta = e->beta;
+        mm_entry_free(e);
+        *e = (mm_entry){M, N, K, ta, tb, lda, ldb, ldc, bf16, alpha, beta, 1, NULL, NULL, NULL, NULL, NULL, NULL};
+    }
+}
+
+static mm_entry *mm_lookup(mm_cache *tc, int bf16, nn_op ta, nn_op tb, int M, int N, int K, float alpha,
+                           int lda, int ldb, float beta, int ldc) {
+    for (int i = 0; i < tc->n; i++) {
+        mm_entry *e = &tc->e[i];
+        if (e->M == M && e->N == N && e->K == K && e->ta == (int)ta && e->tb == (int)tb && e->lda == lda &&
+            e->ldb == ldb && e->ldc == ldc && e->bf16 == bf16 && e->alpha == alpha && e->beta == beta)
+            return e;
+    }
+    mm_entry *e;
+    if (tc->n < MM_CACHE) {
+        e = &tc->e[tc->n++];
+    } else {
+        e = &tc->e[tc->next];
+        tc->next = (tc->next + 1) % MM_CACHE;
+        mm_entry_free(e);
+    }
+    *e = (mm_entry){M, N, K, ta, tb, lda, ldb, ldc, bf16, alpha, beta, 0, NULL, NULL, NULL, NULL, NULL, NULL};
+    mm_entry_build(e, NULL, 0);
+    return e;
+}
+
+/* fp32 -> bf16, round to nearest even (finite inputs; NaN stays NaN) */
+static inline uint16_t to_bf16(float f) {
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    uint32_t r = (u + 0x7fffu + ((u >> 16) & 1u)) >> 16, q = (u >> 16) | 0x40u;
+    return (uint16_t)((u & 0x7fffffffu) > 0x7f800000u ? q : r);   /* branch-free: vectorised */
+}
+
+/* n values; blocks of 16 (a constant trip count) so that gcc vectorises at -O2 */
+static void to_bf16_n(uint16_t *restrict y, const float *restrict x, size_t n) {
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        for (int k = 0; k < 16; k++) y[i + k] = to_bf16(x[i + k]);
+    for (; i < n; i++) y[i] = to_bf16(x[i]);
+}
+
+/* Copies the rows x cols matrix X (leading dimension ld) to bf16 with the
+ * same leading dimension's layout compacted: out has leading dimension cols. */
+static uint16_t *bf16_copy(uint16_t **buf, size_t *cap, const float *X, int rows, int cols, int ld) {
+    size_t need = (size_t)rows * (size_t)cols;
+    if (need > *cap) {
+        uint16_t *nb = realloc(*buf, need * sizeof *nb);
+        if (!nb) return NULL;
+        *buf = nb;
+        *cap = need;
+    }
+    uint16_t *o = *buf;
+    for (int r = 0; r < rows; r++) {
+        const float *x = X + (size_t)r * ld;
+        uint16_t *y = o + (size_t)r * cols;
+        to_bf16_n(y, x, (size_t)cols);
+    }
+    return o;
+}
+
+/* The bf16 operand X (rows x cols, leading dimension *ld): the model's
+ * mirror when X lies in the mirrored buffer (same layout), else a copy into
+ * *buf (leading dimension cols). NULL when out of memory. */
+static const uint16_t *bf16_operand(const nn_compute *c, uint16_t **buf, size_t *cap, const float *X, int rows,
+                                    int cols, int *ld) {
+    for (int k = 0; k < 2; k++) {
+        const float *f = c->mirror[k].f;
+        if (!c->mirror[k].h || X < f || X >= f + c->mirror[k].n) continue;
+        size_t off = (size_t)(X - f);
+        if (off + (size_t)(rows - 1) * (size_t)*ld + (size_t)cols <= c->mirror[k].n) return c->mirror[k].h + off;
+    }
+    const uint16_t *o = bf16_copy(buf, cap, X, rows, cols, *ld);
+    if (o) *ld = cols;
+    return o;
+}
+
+/* rows x cols of bf16 X (leading dimension ld) to fp32, exactly */
+static float *bf16_widen(const uint16_t *X, int rows, int cols, int ld) {
+    float *o = malloc((size_t)rows * (size_t)cols * sizeof *o);
+    if (!o) return NULL;
+    for (int r = 0; r < rows; r++)
+        for (int j = 0; j < cols; j++) {
+            uint32_t u = (uint32_t)X[(size_t)r * ld + j] << 16;
+            memcpy(&o[(size_t)r * cols + j], &u, 4);
+        }
+    return o;
+}
+
+/* One single-threaded product on the calling thread. */
+static void slice_gemm(const nn_compute *c, nn_op ta, nn_op tb, int M, int N, int K, float alpha, const float *A,
+                       int lda, const float *B, int ldb, float beta, float *C, int ldc) {
+    if (M <= 0 || N <= 0) return;
+    mm_cache *tc = dn_cache();
+    int bf16 = c && c->bf16 && tc && K > 0;
+    /* stored shapes of A and B: rows x cols with leading dimension ld */
+    int ar = ta ? K : M, ac = ta ? M : K, br = tb ? N : K, bc = tb ? K : N;
+    const void *a = A, *b = B;
+    int la = lda, lb = ldb;
+    if (bf16) {
+        const uint16_t *a16 = bf16_operand(c, &tc->abuf, &tc->acap, A, ar, ac, &la);
+        const uint16_t *b16 = a16 ? bf16_operand(c, &tc->bbuf, &tc->bcap, B, br, bc, &lb) : NULL;
+        if (b16) a = a16, b = b16;
+        else bf16 = 0, la = lda, lb = ldb;   /* no memory: fp32 rather than nothing */
+    }
+    int saved = omp_get_max_threads();
+    if (saved != 1) omp_set_num_threads(1);
+    mm_entry *e = tc && K > 0 ? mm_lookup(tc, bf16, ta, tb, M, N, K, alpha, la, lb, beta, ldc) : NULL;
+    if (e && !e->blas) {
+        dnnl_memory_set_data_handle(e->a, (void *)a);
+        dnnl_memory_set_data_handle(e->b, (void *)b);
+        dnnl_memory_set_data_handle(e->c, C);
+        dnnl_exec_arg_t args[4] = {{DNNL_ARG_SRC, e->a}, {DNNL_ARG_WEIGHTS, e->b}, {DNNL_ARG_DST, e->c},
+                                   {DNNL_ARG_SCRATCHPAD, e->s}};
+        dnnl_primitive_execute(e->prim, tc->stream, e->s ? 4 : 3, args);
+        dnnl_stream_wait(tc->stream);
+    } else if (bf16) {   /* no oneDNN kernel: OpenBLAS over the rounded inputs, widened exactly */
+        float *wa = bf16_widen(a, ar, ac, la), *wb = wa ? bf16_widen(b, br, bc, lb) : NULL;
+        if (wb) blas_gemm(ta, tb, M, N, K, alpha, wa, ac, wb, bc, beta, C, ldc);
+        else blas_gemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+        free(wa);
+        free(wb);
+    } else {
+        blas_gemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    }
+    if (saved != 1) omp_set_num_threads(saved);
+}
+
+/* fp32 -> bf16 of n values, the mirror of a weight buffer */
+void compute_bf16_mirror(uint16_t *dst, const float *src, size_t n) {
+    to_bf16_n(dst, src, n);
+}
+
+static const char *isa_name(dnnl_cpu_isa_t isa) {
+    switch (isa) {
+    case dnnl_cpu_isa_sse41: return "sse41";
+    case dnnl_cpu_isa_avx: return "avx";
+    case dnnl_cpu_isa_avx2: return "avx2";
+    case dnnl_cpu_isa_avx2_vnni: return "avx2_vnni";
+    case dnnl_cpu_isa_avx512_mic: return "avx512_mic";
+    case dnnl_cpu_isa_avx512_mic_4ops: return "avx512_mic_4ops";
+    case dnnl_cpu_isa_avx512_core: return "avx512_core";
+    case dnnl_cpu_isa_avx512_core_vnni: return "avx512_core_vnni";
+    case dnnl_cpu_isa_avx512_core_bf16: return "avx512_core_bf16";
+    case dnnl_cpu_isa_avx512_core_amx: return "avx512_core_amx";
+    default: return "unknown";
+    }
+}
+
+void compute_describe(const nn_compute *c, char *buf, size_t size) {
+    int bf16 = c ? c->bf16 : 0, threads = c ? c->threads : 1;
+    const char *prec = bf16 ? "bf16 inputs, fp32 sums" : "fp32";
+    if (!dn_cache()) {
+        snprintf(buf, size, "OpenBLAS (oneDNN unavailable), %s, %d thread%s", prec, threads, threads == 1 ? "" : "s");
+        return;
+    }
+    /* the shape of one slice of the output layer: (256, 10000) x 200 */
+    int saved = omp_get_max_threads();
+    omp_set_num_threads(1);
+    char impl[64] = "";
+    mm_entry e = {256, 10000, 200, 0, 0, 200, 10000, 10000, bf16, 1.0f, 0.0f, 0, NULL, NULL, NULL, NULL, NULL, NULL};
+    mm_entry_build(&e, impl, sizeof impl);
+    char name[96];
+    snprintf(name, sizeof name, e.blas ? "none (%s refused): OpenBLAS fallback" : "%s", impl[0] ? impl : "all");
+    mm_entry_free(&e);
+    omp_set_num_threads(saved);
+    const dnnl_version_t *v = dnnl_version();
+    snprintf(buf, size, "oneDNN %d.%d.%d matmul %s, ISA %s, %s, %d thread%s", v->major, v->minor, v->patch,
+             name, isa_name(dnnl_get_effective_cpu_isa()), prec, threads, threads == 1 ? "" : "s");
+}
+#endif
+
 typedef struct {
     nn_op ta, tb;
     int M, N, K, lda, ldb, ldc, parts, by_cols;
+    const nn_compute *c;
     real alpha, beta;
     const real *A, *B;
     real *C;
@@ -154,12 +473,12 @@ static void gemm_slice(void *p, int i) {
     if (g->by_cols) {
         int j0 = (int)((long)g->N * i / g->parts), j1 = (int)((long)g->N * (i + 1) / g->parts);
         const real *B = g->tb ? g->B + (size_t)j0 * g->ldb : g->B + j0;
-        blas_gemm(g->ta, g->tb, g->M, j1 - j0, g->K, g->alpha, g->A, g->lda, B, g->ldb, g->beta,
+        slice_gemm(g->c, g->ta, g->tb, g->M, j1 - j0, g->K, g->alpha, g->A, g->lda, B, g->ldb, g->beta,
                   g->C + j0, g->ldc);
     } else {
         int i0 = (int)((long)g->M * i / g->parts), i1 = (int)((long)g->M * (i + 1) / g->parts);
         const real *A = g->ta ? g->A + i0 : g->A + (size_t)i0 * g->lda;
-        blas_gemm(g->ta, g->tb, i1 - i0, g->N, g->K, g->alpha, A, g->lda, g->B, g->ldb, g->beta,
+        slice_gemm(g->c, g->ta, g->tb, i1 - i0, g->N, g->K, g->alpha, A, g->lda, g->B, g->ldb, g->beta,
                   g->C + (size_t)i0 * g->ldc, g->ldc);
     }
 }
@@ -172,9 +491,9 @@ void NN_SFX(compute_gemm_f32, compute_gemm_f64)(const nn_compute *c, nn_op op_a,
     int by_cols = N > M, span = by_cols ? N : M;
     if (nt > span / 8) nt = span / 8;   /* slices of at least 8 rows or columns */
     if (nt <= 1 || (long)M * N * K < COMPUTE_SPLIT_MIN) {
-        blas_gemm(op_a, op_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+        slice_gemm(c, op_a, op_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
         return;
     }
-    gemm_job g = {op_a, op_b, M, N, K, lda, ldb, ldc, nt, by_cols, alpha, beta, A, B, C};
+    gemm_job g = {op_a, op_b, M, N, K, lda, ldb, ldc, nt, by_cols, c, alpha, beta, A, B, C};
     compute_parallel_for(c, nt, gemm_slice, &g);
 }

@@ -1,25 +1,47 @@
 /* nn/compute.h: the compute seam of the network layer. Every matrix product
  * and every thread fan-out of src/nn/ goes through these calls; nothing else
- * knows which backend runs them (today OpenBLAS, single-threaded per call,
- * with the fan-out below; the next backends plug in here).
+ * knows which backend runs them (oneDNN's matmul for single precision,
+ * OpenBLAS for double, single-threaded per call, with the fan-out below).
  *
  * The thread count is explicit in the context: the library never reads or
  * changes a backend's process-wide thread setting while it runs. */
 #ifndef RNNLM_NN_COMPUTE_H
 #define RNNLM_NN_COMPUTE_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #define COMPUTE_MAX_THREADS 64
 
 typedef struct {
     int threads;   /* workers a product or a head may use, in [1, COMPUTE_MAX_THREADS] */
+    int bf16;      /* single-precision products: inputs rounded to bfloat16, sums in fp32 */
+    /* bf16: mirrors, h[i] = bf16(f[i]) for i < n (h NULL: none): an
+     * operand inside f is read from h instead of being rounded again.
+     * mirror[0]: the model's weights, refreshed by its owner whenever they
+     * change; mirror[1]: a scratch one (the softmax's gradient of a slice of
+     * logits, read by two products). */
+    struct {
+        const float *f;
+        const uint16_t *h;
+        size_t n;
+    } mirror[2];
 } nn_compute;
 
 typedef enum { NN_NOTRANS = 0, NN_TRANS = 1 } nn_op;
 
-/* threads <= 0: one per online core. The first call also sets the OpenBLAS
- * pool to one thread, once and the same for every caller, so that the
- * products run on the threads this layer starts (see compute.c). */
+/* threads <= 0: one per online core; precision fp32. The first call also
+ * sets the OpenBLAS pool to one thread, once and the same for every caller,
+ * so that the products run on the threads this layer starts (see compute.c). */
 void compute_init(nn_compute *c, int threads);
+
+/* One line naming the path the single-precision products of c take:
+ * library and version, the matmul implementation oneDNN picks at the
+ * model's sizes, the instruction set, the precision and the threads. */
+void compute_describe(const nn_compute *c, char *buf, size_t size);
+
+/* dst (n) = src (n) rounded to bfloat16 (nearest even): the weights' mirror. */
+void compute_bf16_mirror(uint16_t *dst, const float *src, size_t n);
 
 /* C (M, N) = alpha op(A) (M, K) op(B) (K, N) + beta C, row-major, leading
  * dimensions lda, ldb, ldc. Large products are split over the rows (or the

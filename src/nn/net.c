@@ -29,6 +29,7 @@ rnnlm_status NN_SFX(net_create_f32, net_create_f64)(net **out, const nn_layout *
 void NN_SFX(net_free_f32, net_free_f64)(net *n) {
     if (!n) return;
     workspace_release(n);
+    free(n->lg16);
     free(n);
 }
 

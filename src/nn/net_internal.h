@@ -69,6 +69,8 @@ struct NN_SFX(net_f32, net_f64) {
     real *dya, *dyb;          /* (T, B, max(E, H)) gradients of layer outputs, ping-pong */
     int nth;                  /* workers of the softmax head (fixed at reserve) */
     real *logits;             /* (nth, chunk, V) one slice of logits / their gradient per worker */
+    uint16_t *lg16;           /* bf16 training: (lg16_n) the gradients of logits rounded once, per worker */
+    size_t lg16_n;
     real *gbt;                /* (NN_MAX_THREADS-1, V) output bias gradients of helper workers */
     real *gwt;                /* (nth-1, H*V) output weight (tied: embedding) gradients of helpers */
     real *dh, *dc;            /* (B, H) gradient carried from step t to t-1 */

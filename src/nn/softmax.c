@@ -3,6 +3,8 @@
  * rows so that memory does not grow with N*V. */
 #include "nn/net_internal.h"
 
+#include <stdlib.h>
+
 /* The softmax of rows [i0, i1) of one slice of logits: adds the output bias,
  * finds the max (and whether the target is the first arg-max), replaces the
  * row by its softmax, and with train turns it into dlogits = (p - onehot) / N
@@ -48,6 +50,7 @@ typedef struct {
     real *dY;
     const real *Y;
     real *lg, *gb, *gw;
+    uint16_t *lg16;   /* bf16: (chunk, V) the rounded gradient of lg, or NULL */
     int r0, r1, N, train;
     double loss;
     int64_t correct;
@@ -56,7 +59,8 @@ typedef struct {
 static void output_rows(void *arg, int w) {
     output_job *jb = (output_job *)arg + w;
     net *n = jb->n;
-    const nn_compute one = {1};
+    nn_compute one = n->cc;   /* the precision and weight mirror of the model, one thread */
+    one.threads = 1;
     const int V = n->V, H = n->H, E = n->E;
     real *lg = jb->lg;
     for (int r0 = jb->r0; r0 < jb->r1; r0 += n->chunk) {
@@ -72,6 +76,14 @@ static void output_rows(void *arg, int w) {
         jb->correct += sj.correct;
         if (!jb->train) continue;
         real *dYc = jb->dY + (size_t)r0 * H;
+#ifndef NN_F64
+        if (jb->lg16) {   /* the two products below read the gradient of the logits rounded once */
+            compute_bf16_mirror(jb->lg16, lg, (size_t)nc * V);
+            one.mirror[1].f = lg;
+            one.mirror[1].h = jb->lg16;
+            one.mirror[1].n = (size_t)nc * V;
+        }
+#endif
         if (n->tied) {
             /* g_emb (V, E) += dlg^T (V, nc) @ Y (nc, H) */
             compute_gemm(&one, NN_TRANS, NN_NOTRANS, V, H, nc, 1, lg, V, Yc, H, 1, jb->gw, E);
@@ -102,10 +114,21 @@ void NN_SFX(softmax_head_f32, softmax_head_f64)(real *dY, net *n, const real *Y,
     nt = nt < 1 ? 1 : nt > n->nth ? n->nth : nt;
     if (nt > N) nt = N > 0 ? N : 1;
     output_job jobs[NN_MAX_THREADS] = {{0}};
+    uint16_t *lg16 = NULL;   /* bf16 training: a buffer per worker, grown on need (none: the products round) */
+    if (train && n->cc.bf16) {
+        size_t need = (size_t)nt * (size_t)n->chunk * (size_t)V;
+        if (n->lg16_n < need) {
+            free(n->lg16);
+            n->lg16 = malloc(need * sizeof *n->lg16);
+            n->lg16_n = n->lg16 ? need : 0;
+        }
+        lg16 = n->lg16;
+    }
     for (int w = 0; w < nt; w++) {
         jobs[w] = (output_job){n, dY, Y, n->logits + (size_t)w * n->chunk * V,
                                w == 0 ? n->g.out_b : n->gbt + (size_t)(w - 1) * V,
                                w == 0 ? (n->tied ? n->g.emb : n->g.out_w) : n->gwt + (size_t)(w - 1) * gw_size,
+                               lg16 ? lg16 + (size_t)w * n->chunk * V : NULL,
                                (int)((long)N * w / nt), (int)((long)N * (w + 1) / nt), N, train, 0.0, 0};
         if (w > 0 && train) {
             memset(jobs[w].gb, 0, (size_t)V * sizeof(real));
