@@ -15,8 +15,9 @@ variable RNNLM_LIB; librnnlm.so next to this module; the library directory
 it (PREFIX/lib for PREFIX/lib/pythonX.Y/dist-packages/rnnlm.py); then
 ctypes.util.find_library("rnnlm").
 
-Training is not part of the library's public API, so it is not offered here:
-train with the `rnnlm train` program and load its checkpoint.
+Training is not offered here yet (the library's trainer, rnnlm_trainer_* in
+rnnlm.h, is not wrapped): train with the `rnnlm train` program and load its
+checkpoint.
 
 Errors of the library raise rnnlm.Error (a RuntimeError) carrying its status
 name and message; bad Python arguments raise TypeError or ValueError.
