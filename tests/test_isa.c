@@ -33,6 +33,7 @@
 #include "nn/compute.h"
 #include "rng.h"
 #include "train.h"
+#include "util.h"
 
 #define STEPS 8
 #define N_GEMM 5
@@ -87,9 +88,7 @@ static int train_steps(int bf16, double *loss, results *out) {
     cfg.max_bad_steps = 10;
     size_t n = (size_t)(STEPS + 1) * cfg.B * cfg.T + 1;
     int32_t *ids = malloc(n * sizeof *ids);
-    rnnlm_rng r;
-    rnnlm_rng_seed(&r, 3);
-    for (size_t i = 0; i < n; i++) ids[i] = (int32_t)rnnlm_rng_below(&r, 300);
+    util_random_ids(ids, n, 300, 3);
     rnnlm_err err;
     trainer *t;
     if (trainer_create(&t, &cfg, ids, ids + 1, n - 1, &err)) return -1;
