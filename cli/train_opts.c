@@ -38,6 +38,17 @@ opt_spec train_opt_table[] = {
     {"dense-adam", OPT_FLAG, &g_train_opts.dense_adam, 0, 0, NULL,
      "--loss sampled: decay every row's Adam moments each step (default: lazy, touched rows only)"},
     {"clip", OPT_FLOAT, &g_train_opts.clip, 0, 1e9, NULL, "global gradient-norm clip (0: none)"},
+    {"dropout-out", OPT_FLOAT, &g_train_opts.dropout_out, 0, 0.99, NULL,
+     "dropout on the last layer's output (0: --dropout's rate)"},
+    {"dropout-emb", OPT_FLOAT, &g_train_opts.dropout_emb, 0, 0.99, NULL, "dropout on the embedding output"},
+    {"dropout-word", OPT_FLOAT, &g_train_opts.dropout_word, 0, 0.99, NULL,
+     "word dropout: whole embedding rows, one mask per batch"},
+    {"weight-drop", OPT_FLOAT, &g_train_opts.weight_drop, 0, 0.99, NULL,
+     "DropConnect on the recurrent matrices, one mask per batch"},
+    {"locked", OPT_FLAG, &g_train_opts.locked, 0, 0, NULL,
+     "variational dropout: embedding and layer-output masks drawn per row, shared by the T steps"},
+    {"weight-decay", OPT_FLOAT, &g_train_opts.weight_decay, 0, 0.99, NULL,
+     "L2 penalty on the weight matrices, not the biases (not with --loss sampled)"},
     {"pipeline", OPT_CHOICE, &g_train_opts.pipeline, 0, 0, "stateful|windowed",
      "carried-state BPTT rows, or the recipe's shuffled windows"},
     {"threads", OPT_INT, &g_train_opts.threads, 0, 256, NULL, "compute threads (0: one per core)"},
@@ -114,8 +125,11 @@ int train_opts_check(const char *cmd, int argc, char **argv) {
                 "or -1 for the optimiser's default\n", cmd, o->lr);
         return -1;
     }
-    const struct { const char *name; double v; } tiny[] = {{"lr", o->lr}, {"clip", o->clip}, {"dropout", o->dropout}};
-    for (int i = 0; i < 3; i++)
+    const struct { const char *name; double v; } tiny[] = {
+        {"lr", o->lr}, {"clip", o->clip}, {"dropout", o->dropout}, {"dropout-out", o->dropout_out},
+        {"dropout-emb", o->dropout_emb}, {"dropout-word", o->dropout_word},
+        {"weight-drop", o->weight_drop}, {"weight-decay", o->weight_decay}};
+    for (size_t i = 0; i < sizeof tiny / sizeof tiny[0]; i++)
         if (tiny[i].v > 0 && !float_positive(tiny[i].v)) {
             fprintf(stderr, "rnnlm %s: --%s: %g is too small for single precision (the smallest is %g)\n",
                     cmd, tiny[i].name, tiny[i].v, (double)FLT_MIN);

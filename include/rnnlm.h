@@ -475,6 +475,13 @@ typedef struct {
     int tied;           /* tie input and output embeddings (E == H) */
     int eps_torch;      /* Adam with PyTorch's epsilon placement */
     int dense_adam;     /* sampled loss: decay every row's moments each step */
+    /* Regularisers beyond the recipe (0: off; rates in [0, 1); docs/RECIPE.md) */
+    double dropout_out;   /* dropout on the last layer's output (0: dropout's rate) */
+    double dropout_emb;   /* dropout on the embedding output */
+    double dropout_word;  /* word (embedding row) dropout, one mask per batch */
+    double weight_drop;   /* DropConnect on the recurrent matrices, one mask per batch */
+    int locked;           /* variational dropout: one mask per row for the T steps of a batch */
+    double weight_decay;  /* L2 on the weight matrices (not with the sampled loss) */
     const char *logdir;     /* TensorBoard events and log.csv here (NULL: no logs) */
     const char *save_dir;   /* last.safetensors and best.safetensors here (NULL: none) */
 } rnnlm_train_options;

@@ -50,6 +50,14 @@ rnnlm_status model_create(model **out, const model_config *cfg, rnnlm_err *err) 
                           MODEL_MAX_LAYERS);
     if (!(cfg->dropout >= 0.0f && cfg->dropout < 1.0f))
         return rnnlm_fail(err, RNNLM_E_ARG, "dropout %g: must be in [0, 1)", (double)cfg->dropout);
+    const float rates[] = {cfg->reg.out, cfg->reg.emb, cfg->reg.word, cfg->reg.weight};
+    const char *rname[] = {"output dropout", "embedding dropout", "word dropout", "weight drop"};
+    for (int i = 0; i < 4; i++)
+        if (!(rates[i] >= 0.0f && rates[i] < 1.0f))
+            return rnnlm_fail(err, RNNLM_E_ARG, "%s %g: must be in [0, 1)", rname[i], (double)rates[i]);
+    if (!(cfg->weight_decay >= 0.0f && cfg->weight_decay < 1.0f))
+        return rnnlm_fail(err, RNNLM_E_ARG, "weight decay %g: must be in [0, 1)",
+                          (double)cfg->weight_decay);
     if (cfg->tied && cfg->E != cfg->H)
         return rnnlm_fail(err, RNNLM_E_ARG,
                           "tied embeddings need E == H (E=%d, H=%d)", cfg->E, cfg->H);
@@ -72,6 +80,7 @@ rnnlm_status model_create(model **out, const model_config *cfg, rnnlm_err *err) 
         return err ? err->status : RNNLM_E_NOMEM;
     }
     rnnlm_status s = net_create_f32(&m->net, &m->lay, m->params, m->grads, &m->cc, err);
+    if (!s) net_set_reg_f32(m->net, &m->cfg.reg);
     if (s) {
         model_free(m);
         return s;
@@ -276,6 +285,7 @@ rnnlm_status model_train_batch(model *m, const int32_t *x, const int32_t *y, int
     size_t LBH = (size_t)m->cfg.L * B * m->cfg.H;
     float *c = m->lay.kind->has_c ? m->state + LBH : NULL;
     net_batch_f32(m->net, x, y, T, m->state, c, 1, m->cfg.dropout, rng, &local);
+    nn_weight_decay_f32(&m->lay, m->params, m->grads, m->cfg.weight_decay);
     m->n_touch_emb = m->n_touch_cls = 0;   /* the gradient may be dense now */
     copy_state_grad(m, c != NULL, LBH);
     if (st) *st = local;
@@ -425,6 +435,7 @@ static rnnlm_status loss_f64(const model *m, const double *params, const double 
     /* the parameters are only read; the view takes one non-const pointer type */
     rnnlm_status s = net_create_f64(&n, &m->lay, (double *)(uintptr_t)params,
                                     grads ? grads : scratch, &one, err);
+    if (!s && dropout_rng) net_set_reg_f64(n, &m->cfg.reg);
     if (!s) s = net_reserve_f64(n, B, T, m->chunk, err);
     if (!s && cand) {
         uint8_t *mark = rnnlm_calloc((size_t)m->cfg.V, 1, "f64 marks", err);
@@ -442,6 +453,10 @@ static rnnlm_status loss_f64(const model *m, const double *params, const double 
             net_batch_f64(n, x, y, T, state, lstm ? state + LBH : NULL, grads != NULL,
                           dropout_rng ? m->cfg.dropout : 0.0f, dropout_rng, &st);
         *loss = st.loss_sum / (double)st.count;
+        /* the objective training minimises: the penalty of weight decay too */
+        if (!cand)
+            *loss += nn_weight_decay_f64(&m->lay, params, grads ? grads : scratch,
+                                         m->cfg.weight_decay);
         if (state_grad && grads) {
             const double *dh0, *dc0;
             net_state_grad_f64(n, &dh0, &dc0);

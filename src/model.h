@@ -29,6 +29,10 @@ typedef struct {
     cell_kind cell;
     int V, E, H, L;
     float dropout;   /* rate in [0, 1): inverted dropout after every recurrent layer */
+    nn_reg reg;      /* regularisers beyond it (nn/net.h; all zero: none); rates in [0, 1) */
+    float weight_decay;   /* L2: adds weight_decay * w to the gradient of every weight
+                             matrix (embedding, kernels, output kernel; not the biases),
+                             the gradient of (weight_decay / 2) |w|^2 */
     int tied;        /* 1: output kernel is the transposed embedding (needs E == H) */
     init_kind init;  /* INIT_RECIPE: uniform[-1,1] embedding and output, Glorot
                         kernels, orthogonal recurrent kernels, LSTM forget bias 1;

@@ -47,6 +47,9 @@ train_config run_train_config(const rnnlm_train_options *o, long V) {
     c.model.L = (int)o->layers;
     c.model.dropout = (float)o->dropout;
     c.model.tied = o->tied;
+    c.model.reg = (nn_reg){(float)o->dropout_out, (float)o->dropout_emb, (float)o->dropout_word,
+                           (float)o->weight_drop, o->locked != 0};
+    c.model.weight_decay = (float)o->weight_decay;
     c.model.init = (init_kind)o->init;
     c.model.bf16 = o->precision == RNNLM_PRECISION_BF16;
     c.opt = opt_config_default((opt_kind)o->optimizer);
@@ -103,6 +106,12 @@ static const config_key KEYS[] = {
     TK("layers", "layers", K_INT, layers, NULL, 1, 64),
     TK("dropout", "dropout", K_REAL, dropout, NULL, 0, 0.99),
     TK("tied", "tied", K_FLAG, tied, NULL, 0, 0),
+    TK("dropout_out", NULL, K_REAL, dropout_out, NULL, 0, 0.99),
+    TK("dropout_emb", NULL, K_REAL, dropout_emb, NULL, 0, 0.99),
+    TK("dropout_word", NULL, K_REAL, dropout_word, NULL, 0, 0.99),
+    TK("weight_drop", NULL, K_REAL, weight_drop, NULL, 0, 0.99),
+    TK("locked", NULL, K_FLAG, locked, NULL, 0, 0),
+    TK("weight_decay", NULL, K_REAL, weight_decay, NULL, 0, 0.99),
     TK("init", "init", K_CHOICE, init, "recipe|uniform", 0, 0),
     TK("max_time", "max-time", K_INT, max_time, NULL, 1, 100000),
     TK("batch", "batch-size", K_INT, batch, NULL, 1, 100000),
@@ -197,7 +206,7 @@ const char *run_config_value(const st_file *f, const char *name, char *key, size
         char k[80];
         snprintf(k, sizeof k, RUN_CONFIG_PREFIX "%s", name);
         const char *v = checkpoint_get_meta(f, k);
-        if (!v) {
+        if (!v && KEYS[i].legacy) {   /* keys newer than the cli.* files have no legacy name */
             snprintf(k, sizeof k, RUN_LEGACY_PREFIX "%s", KEYS[i].legacy);
             v = checkpoint_get_meta(f, k);
         }

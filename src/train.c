@@ -99,6 +99,9 @@ rnnlm_status trainer_create(trainer **out, const train_config *cfg, const int32_
     if (!st) st = model_create(&t->m, &cfg->model, err);
     if (!st) st = model_reserve(t->m, t->B, t->T, err);
     if (!st) st = optim_create(&t->o, &cfg->opt, model_n_params(t->m), err);
+    if (!st && cfg->loss == LOSS_SAMPLED && cfg->model.weight_decay > 0)
+        st = rnnlm_fail(err, RNNLM_E_ARG, "weight decay is not available with the sampled loss "
+                        "(its sparse updates leave untouched rows as they are)");
     if (!st && cfg->loss == LOSS_SAMPLED) {
         if (cfg->samples < 1 || cfg->samples > cfg->model.V)
             st = rnnlm_fail(err, RNNLM_E_ARG, "sampled softmax: %d samples, need 1 <= K <= V = %d",

@@ -70,10 +70,18 @@ static double tensor_error(problem *pr, const double *a, double *v, size_t n) {
     return diff / mag;
 }
 
-static double run_check(cell_kind cell, int L, int T, int E, int H, int tied, float dropout,
-                        int quiet) {
-    model_config cfg = {.cell = cell, .V = 7, .E = E, .H = H, .L = L, .dropout = dropout,
-                        .tied = tied, .init = INIT_RECIPE};
+/* Any mask drawn: the generator is reseeded for each evaluation. */
+static int draws_masks(const model_config *c) {
+    return c->dropout > 0 || c->reg.out > 0 || c->reg.emb > 0 || c->reg.word > 0 || c->reg.weight > 0;
+}
+
+/* The worst relative error over every tensor and the initial state of the
+ * model cfg (V = 7, B = 2) on T steps, its masks fixed. */
+static double check_config(model_config cfg, int T, const char *what, int quiet) {
+    const cell_kind cell = cfg.cell;
+    const int L = cfg.L, H = cfg.H;
+    cfg.V = 7;
+    cfg.init = INIT_RECIPE;
     problem pr = {0};
     rnnlm_err err;
     assert_int_equal(model_create(&pr.m, &cfg, &err), RNNLM_OK);
@@ -81,7 +89,7 @@ static double run_check(cell_kind cell, int L, int T, int E, int H, int tied, fl
     assert_int_equal(model_set_softmax_chunk(pr.m, 3, &err), RNNLM_OK);
     pr.B = 2;
     pr.T = T;
-    pr.dropout = dropout > 0;
+    pr.dropout = draws_masks(&cfg);
     pr.np = model_n_params(pr.m);
     pr.ns = (size_t)L * pr.B * H * (cell == CELL_LSTM ? 2 : 1);
     pr.x = calloc((size_t)pr.B * T, sizeof *pr.x);
@@ -127,9 +135,9 @@ static double run_check(cell_kind cell, int L, int T, int E, int H, int tied, fl
         if (e > worst) { worst = e; worst_name = "c0"; }
     }
     if (!quiet)
-        printf("gradcheck %-4s L=%d T=%d E=%d H=%d%s%s: worst relative error %.2e (%s)\n",
-               cell == CELL_LSTM ? "LSTM" : cell == CELL_GRU ? "GRU" : "RNN", L, T, E, H,
-               tied ? " tied" : "", dropout > 0 ? " dropout" : "", worst, worst_name);
+        printf("gradcheck %-4s L=%d T=%d E=%d H=%d%s %s: worst relative error %.2e (%s)\n",
+               cell == CELL_LSTM ? "LSTM" : cell == CELL_GRU ? "GRU" : "RNN", L, T, cfg.E, H,
+               cfg.tied ? " tied" : "", what, worst, worst_name);
     free(pr.x);
     free(pr.y);
     free(pr.p);
@@ -138,6 +146,12 @@ static double run_check(cell_kind cell, int L, int T, int E, int H, int tied, fl
     free(gs);
     model_free(pr.m);
     return worst;
+}
+
+static double run_check(cell_kind cell, int L, int T, int E, int H, int tied, float dropout,
+                        int quiet) {
+    model_config cfg = {.cell = cell, .E = E, .H = H, .L = L, .dropout = dropout, .tied = tied};
+    return check_config(cfg, T, dropout > 0 ? "dropout" : "", quiet);
 }
 
 static void check_cell(cell_kind cell) {
@@ -155,6 +169,34 @@ static void test_gru(void **s) { (void)s; check_cell(CELL_GRU); }
 static void test_tied(void **s) {
     (void)s;
     for (int c = 0; c < 3; c++) assert_true(run_check((cell_kind)c, 2, 3, 5, 5, 1, 0, 0) <= TOL);
+}
+
+/* Each regulariser beyond the recipe (nn/net.h nn_reg, weight decay) with
+ * its masks fixed, alone and all together, on every cell kind, untied and
+ * tied, over two layers and T = 3 steps. */
+static void test_regularisers(void **s) {
+    (void)s;
+    const struct { const char *what; float dropout; nn_reg reg; float wd; } cases[] = {
+        {"locked dropout 0.3, last layer 0.5", 0.3f, {.out = 0.5f, .locked = 1}, 0},
+        {"embedding dropout 0.4", 0, {.emb = 0.4f}, 0},
+        {"locked embedding dropout 0.4", 0, {.emb = 0.4f, .locked = 1}, 0},
+        {"word dropout 0.4", 0, {.word = 0.4f}, 0},
+        {"weight drop 0.5", 0, {.weight = 0.5f}, 0},
+        {"weight decay 0.05", 0, {.out = 0}, 0.05f},
+        {"all of them", 0.2f, {.out = 0.4f, .emb = 0.3f, .word = 0.2f, .weight = 0.4f, .locked = 1}, 0.01f},
+    };
+    double worst = 0;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        for (int c = 0; c < 3; c++)
+            for (int tied = 0; tied <= 1; tied++) {
+                model_config cfg = {.cell = (cell_kind)c, .E = 5, .H = 5, .L = 2,
+                                    .dropout = cases[i].dropout, .reg = cases[i].reg,
+                                    .weight_decay = cases[i].wd, .tied = tied};
+                double e = check_config(cfg, 3, cases[i].what, 0);
+                if (e > TOL) print_error("%s: relative error %.2e\n", cases[i].what, e);
+                worst = fmax(worst, e);
+            }
+    assert_true(worst <= TOL);
 }
 
 static void test_dropout_fixed_mask(void **s) {
@@ -235,6 +277,7 @@ int main(void) {
         cmocka_unit_test(test_lstm),
         cmocka_unit_test(test_gru),
         cmocka_unit_test(test_tied),
+        cmocka_unit_test(test_regularisers),
         cmocka_unit_test(test_dropout_fixed_mask),
         cmocka_unit_test(test_f32_matches_f64),
     };

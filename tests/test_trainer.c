@@ -218,6 +218,79 @@ static void test_dropout_mask_values_and_mean(void **s) {
     model_free(m);
 }
 
+/* The same one-layer RNN as above, on one row of T = 4 steps whose every
+ * output before dropout is tanh(0.5): the output kernel's gradient (j, 0)
+ * over the recipe's value is the mean of unit j's four mask values. Locked
+ * dropout draws one value per unit for all four steps (each ratio 0 or
+ * 1/(1-p)); the recipe's draws one per step, so some units average to a
+ * value in between. */
+static void test_locked_dropout_shares_steps(void **s) {
+    (void)s;
+    enum { V = 4, H = 256, T = 4 };
+    const float rate = 0.5f;
+    const double keep = 1.0 / (1.0 - (double)rate);
+    for (int locked = 0; locked <= 1; locked++) {
+        model_config mc = {.cell = CELL_RNN, .V = V, .E = 2, .H = H, .L = 1, .dropout = rate,
+                           .reg = {.locked = locked}};
+        model *m;
+        rnnlm_err err;
+        assert_int_equal(model_create(&m, &mc, &err), RNNLM_OK);
+        assert_int_equal(model_reserve(m, 1, T, &err), RNNLM_OK);
+        memset(model_params(m), 0, model_n_params(m) * sizeof(float));
+        const model_tensor *bias = tensor_named(m, "rnn.0.bias");
+        for (size_t i = 0; i < bias->count; i++) model_params(m)[bias->offset + i] = 0.5f;
+        const model_tensor *wout = tensor_named(m, "output.kernel");
+        int32_t x[T] = {3, 2, 3, 1}, y[T] = {1, 1, 1, 1};
+        rnnlm_rng rng;
+        rnnlm_rng_seed(&rng, 7);
+        model_zero_grads(m);
+        assert_int_equal(model_train_batch(m, x, y, 1, T, &rng, NULL, &err), RNNLM_OK);
+        int between = 0;
+        for (int j = 0; j < H; j++) {
+            double r = (double)model_grads(m)[wout->offset + (size_t)j * V] / (tanh(0.5) / V);
+            int whole = fabs(r) < 1e-5 || fabs(r - keep) < 1e-5 * keep;
+            if (locked && !whole) fail_msg("locked: unit %d averages %.6f over the steps", j, r);
+            between += !whole;
+        }
+        if (!locked) assert_true(between > H / 4);   /* P(all four agree) = 1/8 per unit */
+        model_free(m);
+    }
+}
+
+/* Each regulariser changes a training batch's loss (its masks act) and
+ * leaves evaluation alone. */
+static void test_regularisers_act(void **s) {
+    (void)s;
+    const nn_reg regs[] = {{.out = 0.5f}, {.emb = 0.5f}, {.word = 0.5f}, {.weight = 0.5f}};
+    enum { V = 9, B = 2, T = 5 };
+    int32_t x[B * T], y[B * T];
+    for (int i = 0; i < B * T; i++) { x[i] = (i * 5 + 1) % V; y[i] = (i * 7 + 2) % V; }
+    for (size_t k = 0; k < sizeof regs / sizeof regs[0]; k++) {
+        double loss[2], eval[2];
+        for (int on = 0; on <= 1; on++) {
+            model_config mc = {.cell = CELL_LSTM, .V = V, .E = 6, .H = 6, .L = 2};
+            if (on) mc.reg = regs[k];
+            model *m;
+            rnnlm_err err;
+            assert_int_equal(model_create(&m, &mc, &err), RNNLM_OK);
+            assert_int_equal(model_reserve(m, B, T, &err), RNNLM_OK);
+            model_init_params(m, 3);
+            rnnlm_rng rng;
+            rnnlm_rng_seed(&rng, 5);
+            batch_stats st;
+            model_zero_grads(m);
+            assert_int_equal(model_train_batch(m, x, y, B, T, &rng, &st, &err), RNNLM_OK);
+            loss[on] = st.loss_sum;
+            model_reset_state(m);
+            assert_int_equal(model_eval_batch(m, x, y, B, T, &st, &err), RNNLM_OK);
+            eval[on] = st.loss_sum;
+            model_free(m);
+        }
+        if (!(fabs(loss[1] - loss[0]) > 1e-4)) fail_msg("regulariser %zu left the loss at %.9g", k, loss[0]);
+        assert_true(eval[1] == eval[0]);
+    }
+}
+
 /* ------------------------------------------------------------ carried state */
 
 static train_config small_config(int V) {
@@ -443,6 +516,8 @@ static void test_resume_exact_windowed_sampled(void **s) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dropout_mask_values_and_mean),
+        cmocka_unit_test(test_locked_dropout_shares_steps),
+        cmocka_unit_test(test_regularisers_act),
         cmocka_unit_test(test_state_carried_across_batches),
         cmocka_unit_test(test_sampled_step_by_hand),
         cmocka_unit_test(test_resume_exact_stateful),

@@ -1,22 +1,33 @@
-/* nn/dropout.c: inverted dropout after a recurrent layer. */
+/* nn/dropout.c: the dropout family, every mask inverted (kept values scaled
+ * by 1 / (1 - rate)): after a recurrent layer (the recipe's, or locked:
+ * one mask per row shared by the T steps), on the embedding output, on
+ * whole vocabulary rows (word dropout) and on the recurrent weights
+ * (DropConnect). The masks of a batch are drawn from its generator in the
+ * order net.c calls these. */
 #include "nn/net_internal.h"
 
-/* mask = 0 with probability rate, else 1 / (1 - rate); two 32-bit draws per
- * generator output */
-static void dropout_mask(real *mask, size_t n, float rate, rnnlm_rng *rng) {
+/* mask (n) = 0 with probability rate, else 1 / (1 - rate); two 32-bit
+ * draws per generator output. locked: only the first row values are
+ * drawn, then copied over the rest (n a multiple of row). */
+void NN_SFX(dropout_mask_f32, dropout_mask_f64)(real *mask, size_t n, size_t row, int locked,
+                                                float rate, rnnlm_rng *rng) {
     uint32_t thr = (uint32_t)((double)rate * 4294967296.0);
     real keep = (real)(1.0 / (1.0 - (double)rate));
-    for (size_t i = 0; i < n; i += 2) {
+    size_t m = locked ? row : n;
+    for (size_t i = 0; i < m; i += 2) {
         uint64_t r = rnnlm_rng_next(rng);
         mask[i] = (uint32_t)r >= thr ? keep : 0;
-        if (i + 1 < n) mask[i + 1] = (uint32_t)(r >> 32) >= thr ? keep : 0;
+        if (i + 1 < m) mask[i + 1] = (uint32_t)(r >> 32) >= thr ? keep : 0;
     }
+    for (size_t i = m; i < n; i += m) memcpy(mask + i, mask, m * sizeof *mask);
 }
 
-/* a->drop (n) = h (n) * a fresh mask; the layer's output becomes a->drop */
+/* a->drop (n) = h (n) * a fresh mask; the layer's output becomes a->drop.
+ * row = B * H: the values of one step. */
 void NN_SFX(dropout_forward_f32, dropout_forward_f64)(layer_acts *a, const real *h, size_t n,
-                                                      float rate, rnnlm_rng *rng) {
-    dropout_mask(a->mask, n, rate, rng);
+                                                      size_t row, int locked, float rate,
+                                                      rnnlm_rng *rng) {
+    dropout_mask(a->mask, n, row, locked, rate, rng);
     vmul(a->drop, h, a->mask, (long)n);
     a->y = a->drop;
 }
@@ -24,4 +35,28 @@ void NN_SFX(dropout_forward_f32, dropout_forward_f64)(layer_acts *a, const real 
 /* dy (n) *= the layer's mask: the gradient back through the dropout */
 void NN_SFX(dropout_backward_f32, dropout_backward_f64)(real *dy, const layer_acts *a, size_t n) {
     vmul_in(dy, a->mask, (long)n);
+}
+
+void NN_SFX(input_dropout_f32, input_dropout_f64)(net *n, int N, rnnlm_rng *rng) {
+    const size_t E = (size_t)n->E, NE = (size_t)N * E;
+    const nn_reg *r = &n->reg;
+    /* word dropout: one scale per vocabulary row for the whole batch (as if
+     * the embedding matrix itself were masked row by row) */
+    if (r->word > 0) dropout_mask(n->wscale, (size_t)n->V, 1, 0, r->word, rng);
+    if (r->emb > 0)
+        dropout_mask(n->xmask, NE, (size_t)n->B * E, r->locked, r->emb, rng);
+    else
+        for (size_t i = 0; i < NE; i++) n->xmask[i] = 1;
+    if (r->word > 0)
+        for (int p = 0; p < N; p++) {
+            real s = n->wscale[n->tx[p]];
+            for (size_t j = 0; j < E; j++) n->xmask[(size_t)p * E + j] *= s;
+        }
+    vmul_in(n->x0, n->xmask, (long)NE);
+}
+
+void NN_SFX(weight_drop_f32, weight_drop_f64)(layer_acts *a, const real *w_hh, size_t n,
+                                              float rate, rnnlm_rng *rng) {
+    dropout_mask(a->whm, n, n, 0, rate, rng);
+    vmul(a->whd, w_hh, a->whm, (long)n);
 }

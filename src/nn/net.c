@@ -48,10 +48,26 @@ const int32_t *NN_SFX(net_sampled_union_f32, net_sampled_union_f64)(const net *n
     return n->uid;
 }
 
+void NN_SFX(net_set_reg_f32, net_set_reg_f64)(net *n, const nn_reg *r) { n->reg = *r; }
+
+/* The dropout rate after layer l: the last layer's own rate when set. */
+static float out_rate(const net *n, int l, float rate) {
+    return l == n->L - 1 && n->reg.out > 0 ? n->reg.out : rate;
+}
+
+/* The layer's weights as the batch sees them: W_hh after DropConnect
+ * (a->whd) in a training batch with weight drop, else the parameters. */
+static nn_layer layer_weights(const net *n, int l, int train_reg) {
+    nn_layer w = n->w.layer[l];
+    if (train_reg && n->reg.weight > 0) w.w_hh = n->acts[l].whd;
+    return w;
+}
+
 /* Forward through the embedding and the recurrent layers (state h, c read
- * and overwritten); the last layer's output is n->acts[L - 1].y. */
+ * and overwritten); the last layer's output is n->acts[L - 1].y.
+ * train_reg: a training batch with a generator (masks drawn from rng). */
 static void net_forward(net *n, const int32_t *x, const int32_t *y, int T, real *h, real *c,
-                        int dropout, float rate, rnnlm_rng *rng) {
+                        int train_reg, float rate, rnnlm_rng *rng) {
     const int B = n->B, E = n->E, L = n->L;
     const int N = T * B;
     const size_t BH = (size_t)B * n->H;
@@ -63,16 +79,21 @@ static void net_forward(net *n, const int32_t *x, const int32_t *y, int T, real 
         }
     for (int p = 0; p < N; p++)
         memcpy(n->x0 + (size_t)p * E, n->w.emb + (size_t)n->tx[p] * E, (size_t)E * sizeof(real));
+    if (train_reg && n->xmask) input_dropout(n, N, rng);
 
     for (int l = 0; l < L; l++) {
         layer_acts *a = &n->acts[l];
         const real *X = l == 0 ? n->x0 : n->acts[l - 1].y;
+        if (train_reg && n->reg.weight > 0)
+            weight_drop(a, n->w.layer[l].w_hh, (size_t)n->H * n->G * n->H, n->reg.weight, rng);
+        nn_layer w = layer_weights(n, l, train_reg);
         memcpy(a->hs, h + l * BH, BH * sizeof(real));
         if (n->kind->has_c) memcpy(a->cs, c + l * BH, BH * sizeof(real));
-        ops->forward(&n->w.layer[l], a, l == 0 ? E : n->H, X, T, B, n->H, &n->cc);
+        ops->forward(&w, a, l == 0 ? E : n->H, X, T, B, n->H, &n->cc);
         const real *hout = a->hs + BH;
-        if (dropout)
-            dropout_forward(a, hout, (size_t)N * n->H, rate, rng);
+        float r = out_rate(n, l, rate);
+        if (train_reg && r > 0)
+            dropout_forward(a, hout, (size_t)N * n->H, BH, n->reg.locked, r, rng);
         else
             a->y = hout;
         memcpy(h + l * BH, a->hs + (size_t)T * BH, BH * sizeof(real));
@@ -82,7 +103,7 @@ static void net_forward(net *n, const int32_t *x, const int32_t *y, int T, real 
 
 /* Backward from dy (N, H), the gradient w.r.t. the last layer's output, in
  * n->dya, down to the embedding rows of the batch's inputs. */
-static void net_backward(net *n, int T, int dropout) {
+static void net_backward(net *n, int T, int train_reg) {
     const int B = n->B, H = n->H, E = n->E, L = n->L;
     const int N = T * B;
     const size_t BH = (size_t)B * H;
@@ -91,24 +112,36 @@ static void net_backward(net *n, int T, int dropout) {
     for (int l = L - 1; l >= 0; l--) {
         layer_acts *a = &n->acts[l];
         const real *X = l == 0 ? n->x0 : n->acts[l - 1].y;
-        if (dropout) dropout_backward(dy, a, (size_t)N * H);
-        ops->backward(&n->g.layer[l], &n->w.layer[l], a, l == 0 ? E : H, X, dy, dx, n->dh, n->dc,
-                      n->dh0 + l * BH, n->dc0 + l * BH, T, B, H, &n->cc);
+        if (a->y == a->drop) dropout_backward(dy, a, (size_t)N * H);
+        nn_layer w = layer_weights(n, l, train_reg), g = n->g.layer[l];
+        const int wdrop = w.w_hh != n->w.layer[l].w_hh;
+        /* DropConnect: the cell's gradient w.r.t. the dropped W_hh goes to
+         * scratch; dL/dW_hh = that gradient * the mask */
+        const size_t nw = (size_t)H * n->G * H;
+        if (wdrop) {
+            memset(a->gwh, 0, nw * sizeof(real));
+            g.w_hh = a->gwh;
+        }
+        ops->backward(&g, &w, a, l == 0 ? E : H, X, dy, dx, n->dh, n->dc, n->dh0 + l * BH,
+                      n->dc0 + l * BH, T, B, H, &n->cc);
+        if (wdrop) vfma_in(n->g.layer[l].w_hh, a->gwh, a->whm, (long)nw);
         real *tmp = dy;
         dy = dx;
         dx = tmp;
     }
-    /* dy now holds the gradient w.r.t. the embedded inputs (N, E) */
+    /* dy now holds the gradient w.r.t. the embedded inputs (N, E), through
+     * the input regularisers' scales when they ran */
+    if (train_reg && n->xmask) vmul_in(dy, n->xmask, (long)N * E);
     for (int p = 0; p < N; p++) vadd(n->g.emb + (size_t)n->tx[p] * E, dy + (size_t)p * E, E);
 }
 
 void NN_SFX(net_batch_f32, net_batch_f64)(net *n, const int32_t *x, const int32_t *y, int T,
                                           real *h, real *c, int train, float rate, rnnlm_rng *rng,
                                           batch_stats *st) {
-    const int dropout = rate > 0 && rng;
-    net_forward(n, x, y, T, h, c, dropout, rate, rng);
+    const int train_reg = rng != NULL;
+    net_forward(n, x, y, T, h, c, train_reg, rate, rng);
     softmax_head(n->dya, n, n->acts[n->L - 1].y, T * n->B, train, st);
-    if (train) net_backward(n, T, dropout);
+    if (train) net_backward(n, T, train_reg);
 }
 
 void NN_SFX(net_batch_sampled_f32, net_batch_sampled_f64)(net *n, const int32_t *x,
@@ -116,8 +149,8 @@ void NN_SFX(net_batch_sampled_f32, net_batch_sampled_f64)(net *n, const int32_t 
                                                           real *c, int train, float rate,
                                                           rnnlm_rng *rng, const int32_t *cand,
                                                           int K, int64_t tries, batch_stats *st) {
-    const int dropout = rate > 0 && rng;
-    net_forward(n, x, y, T, h, c, dropout, rate, rng);
+    const int train_reg = rng != NULL;
+    net_forward(n, x, y, T, h, c, train_reg, rate, rng);
     sampled_head(n->dya, n, n->acts[n->L - 1].y, T * n->B, cand, K, tries, train, st);
-    if (train) net_backward(n, T, dropout);
+    if (train) net_backward(n, T, train_reg);
 }

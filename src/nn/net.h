@@ -24,6 +24,21 @@ typedef struct {
     int64_t count;     /* positions counted (B*T) */
 } batch_stats;
 
+/* Regularisers beyond the recipe's dropout after each layer, all off at
+ * zero (docs/ARCHITECTURE.md, "Regularisers"). They act in training
+ * batches only (a generator given), their masks drawn from it in this
+ * order: word rows, embedding output, then per layer its W_hh mask and its
+ * output mask. Every mask is inverted: kept values are scaled by
+ * 1 / (1 - rate), so the expectation is the undropped network. */
+typedef struct {
+    float out;      /* dropout on the last layer's output; 0: the rate of the others */
+    float emb;      /* dropout on the embedding output (N, E) */
+    float word;     /* word-type dropout: a vocabulary row zeroed for the whole batch */
+    float weight;   /* DropConnect on every W_hh (H, G*H), one mask per batch */
+    int locked;     /* variational: the embedding and output masks are drawn per row b
+                       (B, width) and shared by the T steps of the batch */
+} nn_reg;
+
 typedef struct net_f32 net_f32;   /* the network over one parameter buffer and its workspace */
 typedef struct net_f64 net_f64;
 
@@ -38,6 +53,11 @@ void net_free_f64(net_f64 *n);
 
 /* The thread count from now on; takes effect at the next net_reserve. */
 void net_set_compute_f32(net_f32 *n, const nn_compute *cc);
+
+/* The regularisers from now on; before net_reserve (the workspace holds
+ * their masks). */
+void net_set_reg_f32(net_f32 *n, const nn_reg *r);
+void net_set_reg_f64(net_f64 *n, const nn_reg *r);
 
 /* Allocates the workspace for B rows and up to T steps, with softmax slices
  * of chunk rows. Frees any previous workspace, the sampled one included. */
@@ -56,7 +76,7 @@ int net_sampled_capacity_f32(const net_f32 *n);   /* K reserved; 0: none */
  * h, c: (L, B, H) the carried state (c only for kinds with a cell state,
  * else NULL); read as the initial state and overwritten with the final one.
  * Dropout after every layer when rate > 0 and rng is non-NULL (masks drawn
- * from rng). train != 0: the backward pass, ADDING the gradient of the mean
+ * from rng), and the regularisers of net_set_reg when rng is non-NULL. train != 0: the backward pass, ADDING the gradient of the mean
  * loss into grads and keeping the gradient w.r.t. the initial state
  * (net_state_grad). Accumulates the loss sum, correct and counted positions
  * into st. */
@@ -82,6 +102,12 @@ void net_state_grad_f64(const net_f64 *n, const double **dh0, const double **dc0
 
 /* The union of candidates and targets of the last sampled batch: ids (U). */
 const int32_t *net_sampled_union_f32(const net_f32 *n, int *U);
+
+/* L2 weight decay (decay.c): g += wd * w over the weight matrices of lay
+ * (embedding, W_ih, W_hh, output kernel; not the biases) of the buffers w
+ * and g; returns the penalty (wd / 2) |w|^2 over the same tensors. */
+double nn_weight_decay_f32(const nn_layout *lay, const float *w, float *g, double wd);
+double nn_weight_decay_f64(const nn_layout *lay, const double *w, double *g, double wd);
 
 /* ------------------------------------------------------------- inference */
 

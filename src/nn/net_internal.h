@@ -26,6 +26,9 @@ typedef struct {
     real *tc;        /* (T, B, H) tanh(c) (has_c); else NULL */
     real *hp;        /* (T, B, G*H) h W_hh + b_hh, then its gradient (keeps_hproj); else NULL */
     real *mask;      /* (T, B, H) dropout scales, 0 or 1/(1-rate) */
+    real *whd;       /* (H, G*H) W_hh after DropConnect (reg.weight > 0); else NULL */
+    real *whm;       /* (H, G*H) its mask */
+    real *gwh;       /* (H, G*H) the gradient w.r.t. the dropped W_hh */
     real *drop;      /* (T, B, H) output after dropout */
     const real *y;   /* (T, B, H) the layer's output: drop, or hs + B*H */
 } layer_acts;
@@ -65,7 +68,10 @@ struct NN_SFX(net_f32, net_f64) {
     int B, T;                 /* reserved rows and steps */
     int chunk;                /* rows of logits per softmax slice */
     layer_acts acts[NN_MAX_LAYERS];   /* the first L */
-    real *x0;                 /* (T, B, E) embedded inputs */
+    nn_reg reg;               /* regularisers (net_set_reg) */
+    real *x0;                 /* (T, B, E) embedded inputs, after the input regularisers */
+    real *xmask;              /* (T, B, E) per-position scale of x0: word and embedding dropout */
+    real *wscale;             /* (V) word dropout's scale of each vocabulary row this batch */
     real *dya, *dyb;          /* (T, B, max(E, H)) gradients of layer outputs, ping-pong */
     int nth;                  /* workers of the softmax head (fixed at reserve) */
     real *logits;             /* (nth, chunk, V) one slice of logits / their gradient per worker */
@@ -94,12 +100,31 @@ struct NN_SFX(net_f32, net_f64) {
 #define workspace_release NN_SFX(net_release_f32, net_release_f64)
 
 /* dropout.c: draws the masks of one layer and applies them (forward), or
- * applies them to the gradient (backward), in place */
+ * applies them to the gradient (backward), in place. locked: one mask of
+ * (B, width) repeated over the n / (B * width) steps. */
 void NN_SFX(dropout_forward_f32, dropout_forward_f64)(layer_acts *a, const real *h, size_t n,
-                                                      float rate, rnnlm_rng *rng);
+                                                      size_t row, int locked, float rate,
+                                                      rnnlm_rng *rng);
 void NN_SFX(dropout_backward_f32, dropout_backward_f64)(real *dy, const layer_acts *a, size_t n);
 #define dropout_forward NN_SFX(dropout_forward_f32, dropout_forward_f64)
 #define dropout_backward NN_SFX(dropout_backward_f32, dropout_backward_f64)
+
+/* mask (n) of inverted dropout scales (0 or 1 / (1 - rate)); locked: the
+ * first row values drawn and repeated over n / row copies. */
+void NN_SFX(dropout_mask_f32, dropout_mask_f64)(real *mask, size_t n, size_t row, int locked,
+                                                float rate, rnnlm_rng *rng);
+#define dropout_mask NN_SFX(dropout_mask_f32, dropout_mask_f64)
+
+/* The input regularisers of a training batch: x0 (N, E) scaled in place by
+ * word dropout (whole vocabulary rows) and embedding dropout, the combined
+ * scale of each value kept in n->xmask for the backward pass. */
+void NN_SFX(input_dropout_f32, input_dropout_f64)(net *n, int N, rnnlm_rng *rng);
+#define input_dropout NN_SFX(input_dropout_f32, input_dropout_f64)
+
+/* DropConnect on layer a's W_hh: a->whd = w_hh * a fresh mask a->whm. */
+void NN_SFX(weight_drop_f32, weight_drop_f64)(layer_acts *a, const real *w_hh, size_t n,
+                                              float rate, rnnlm_rng *rng);
+#define weight_drop NN_SFX(weight_drop_f32, weight_drop_f64)
 
 /* softmax.c: logits, full softmax and cross-entropy of Y (N, H); with train
  * the output-layer gradients (ADDED) and dY (N, H) (written). */

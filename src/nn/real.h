@@ -100,6 +100,11 @@ static inline void vmul_in(real *restrict y, const real *restrict a, long n) {
     NN_FOR(j, 0, n, y[j] *= a[j];);
 }
 
+/* y (n) += a (n) * b (n) */
+static inline void vfma_in(real *restrict y, const real *restrict a, const real *restrict b, long n) {
+    NN_FOR(j, 0, n, y[j] += a[j] * b[j];);
+}
+
 /* y (n) += a x (n) */
 static inline void axpy(real *restrict y, real a, const real *restrict x, long n) {
     NN_FOR(j, 0, n, y[j] += a * x[j];);

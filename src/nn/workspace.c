@@ -38,9 +38,16 @@ static void carve(net *n, carver *cv, size_t B, size_t T, size_t chunk) {
         a->hp = n->kind->keeps_hproj ? take(cv, T, B, GH, sizeof(real)) : NULL;
         a->mask = take(cv, T, B, H, sizeof(real));
         a->drop = take(cv, T, B, H, sizeof(real));
+        size_t wd = n->reg.weight > 0 ? H * GH : 0;   /* DropConnect's pieces */
+        a->whd = wd ? take(cv, wd, 1, 1, sizeof(real)) : NULL;
+        a->whm = wd ? take(cv, wd, 1, 1, sizeof(real)) : NULL;
+        a->gwh = wd ? take(cv, wd, 1, 1, sizeof(real)) : NULL;
         a->y = NULL;
     }
     n->x0 = take(cv, T, B, E, sizeof(real));
+    int inreg = n->reg.emb > 0 || n->reg.word > 0;   /* input regularisers */
+    n->xmask = inreg ? take(cv, T, B, E, sizeof(real)) : NULL;
+    n->wscale = n->reg.word > 0 ? take(cv, V, 1, 1, sizeof(real)) : NULL;
     n->dya = take(cv, T, B, W, sizeof(real));
     n->dyb = take(cv, T, B, W, sizeof(real));
     n->logits = take(cv, (size_t)n->nth, chunk, V, sizeof(real));
