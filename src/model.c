@@ -29,6 +29,7 @@ struct model {
     float *state_grad;     /* (state_size) gradient w.r.t. the last train batch's initial state */
     net_f32 *net;          /* the fp32 network and its workspace */
     uint16_t *w16;         /* (n_params) bf16 mirror of params (cfg.bf16), refreshed before each batch */
+    unsigned long w16_gen; /* bumped at every refresh of w16 (packed copies follow it) */
     /* sampled softmax bookkeeping (model_touched) */
     uint8_t *mark;         /* (V) scratch; all zero between calls */
     int32_t *touch_emb;    /* (V) embedding rows of the last sampled batch, ascending */
@@ -124,7 +125,10 @@ rnnlm_status model_set_threads(model *m, int threads, rnnlm_err *err) {
  * rather than in every product that reads a weight. Without memory for it
  * the products round their operands themselves (same results). */
 static void bf16_refresh(model *m) {
-    if (m->cfg.bf16 && m->w16) compute_bf16_mirror(m->w16, m->params, m->n_params);
+    if (m->cfg.bf16 && m->w16) {
+        compute_bf16_mirror(m->w16, m->params, m->n_params);
+        m->w16_gen = compute_generation();
+    }
 }
 
 void model_set_bf16(model *m, int bf16) {
@@ -133,6 +137,7 @@ void model_set_bf16(model *m, int bf16) {
     m->cc.mirror[0].f = bf16 && m->w16 ? m->params : NULL;
     m->cc.mirror[0].h = bf16 ? m->w16 : NULL;
     m->cc.mirror[0].n = bf16 && m->w16 ? m->n_params : 0;
+    m->cc.mirror[0].gen = bf16 && m->w16 ? &m->w16_gen : NULL;
     bf16_refresh(m);
     net_set_compute_f32(m->net, &m->cc);
 }

@@ -279,11 +279,47 @@ static void test_mirror_same_as_rounding(void **state) {
     free(A); free(B); free(C1); free(C2); free(B16);
 }
 
+/* A weight kept packed (a mirror with a generation): the same products as
+ * the plain mirror, in both transposes, and packed again when the weights
+ * change and the generation moves (a stale copy would repeat C). */
+static void test_packed_weights(void **state) {
+    (void)state;
+    const int M = 300, N = 800, K = 200;
+    float *A = random_matrix((size_t)M * K, 3), *B = random_matrix((size_t)K * N, 4);
+    float *At = random_matrix((size_t)M * N, 5);
+    float *C1 = calloc((size_t)M * N, sizeof(float)), *C2 = calloc((size_t)M * N, sizeof(float));
+    float *D1 = calloc((size_t)M * K, sizeof(float)), *D2 = calloc((size_t)M * K, sizeof(float));
+    uint16_t *B16 = malloc((size_t)K * N * sizeof *B16);
+    for (int round = 0; round < 2; round++) {
+        if (round) for (size_t i = 0; i < (size_t)K * N; i++) B[i] *= -0.5f;   /* new weights */
+        compute_bf16_mirror(B16, B, (size_t)K * N);
+        unsigned long gen = compute_generation();
+        nn_compute c;
+        compute_init(&c, 2);
+        c.bf16 = 1;
+        c.mirror[0].f = B;
+        c.mirror[0].h = B16;
+        c.mirror[0].n = (size_t)K * N;
+        /* C (M, N) = A (M, K) B (K, N);  D (M, K) = At (M, N) B^T (N, K) */
+        compute_gemm_f32(&c, NN_NOTRANS, NN_NOTRANS, M, N, K, 1.0f, A, K, B, N, 0.0f, C1, N);
+        compute_gemm_f32(&c, NN_NOTRANS, NN_TRANS, M, K, N, 1.0f, At, N, B, N, 0.0f, D1, K);
+        c.mirror[0].gen = &gen;
+        for (int rep = 0; rep < 2; rep++) {   /* the second reads the packed copy */
+            compute_gemm_f32(&c, NN_NOTRANS, NN_NOTRANS, M, N, K, 1.0f, A, K, B, N, 0.0f, C2, N);
+            compute_gemm_f32(&c, NN_NOTRANS, NN_TRANS, M, K, N, 1.0f, At, N, B, N, 0.0f, D2, K);
+            assert_memory_equal(C1, C2, (size_t)M * N * sizeof(float));
+            assert_memory_equal(D1, D2, (size_t)M * K * sizeof(float));
+        }
+    }
+    free(A); free(B); free(At); free(C1); free(C2); free(D1); free(D2); free(B16);
+}
+
 int main(void) {
     start_children();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_forced_isa_matches_native),
         cmocka_unit_test(test_mirror_same_as_rounding),
+        cmocka_unit_test(test_packed_weights),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -176,10 +176,18 @@ static void blas_gemm(nn_op ta, nn_op tb, int M, int N, int K, real alpha, const
 typedef struct {
     int M, N, K, ta, tb, lda, ldb, ldc, bf16;
     float alpha, beta;
+    int packed;                  /* B is a generation-tracked weight: kept in the kernel's layout */
     int blas;                    /* oneDNN refused the shape: OpenBLAS runs it */
     dnnl_primitive_t prim;
     dnnl_memory_t a, b, c, s;    /* handles set per call; s the scratchpad (or NULL) */
     void *scratch;
+    /* packed: b is the packed copy (wbuf), refreshed by the reorder rd from
+     * wsrc (handle set per pack) when B's address or generation moves */
+    dnnl_primitive_t rd;
+    dnnl_memory_t wsrc;
+    void *wbuf;
+    const void *wfrom;
+    unsigned long wgen;
 } mm_entry;
 
 typedef struct {
@@ -202,7 +210,10 @@ static void mm_entry_free(mm_entry *e) {
     if (e->b) dnnl_memory_destroy(e->b);
     if (e->c) dnnl_memory_destroy(e->c);
     if (e->s) dnnl_memory_destroy(e->s);
+    if (e->rd) dnnl_primitive_destroy(e->rd);
+    if (e->wsrc) dnnl_memory_destroy(e->wsrc);
     free(e->scratch);
+    free(e->wbuf);
     memset(e, 0, sizeof *e);
 }
 
@@ -250,11 +261,13 @@ static void mm_entry_build(mm_entry *e, char *impl, size_t cap) {
     dnnl_matmul_desc_t md;
     dnnl_primitive_attr_t attr = NULL;
     dnnl_post_ops_t po = NULL;
-    dnnl_primitive_desc_t pd = NULL;
+    dnnl_primitive_desc_t pd = NULL, rpd = NULL;
+    dnnl_memory_desc_t wmd;   /* packed: B in whatever layout the kernel prefers */
     int ok = dnnl_memory_desc_init_by_strides(&amd, 2, ad, in, as) == dnnl_success &&
              dnnl_memory_desc_init_by_strides(&bmd, 2, bd, in, bs) == dnnl_success &&
              dnnl_memory_desc_init_by_strides(&cmd, 2, cd, dnnl_f32, cs) == dnnl_success &&
-             dnnl_matmul_desc_init(&md, &amd, &bmd, NULL, &cmd) == dnnl_success &&
+             (!e->packed || dnnl_memory_desc_init_by_tag(&wmd, 2, bd, in, dnnl_format_tag_any) == dnnl_success) &&
+             dnnl_matmul_desc_init(&md, &amd, e->packed ? &wmd : &bmd, NULL, &cmd) == dnnl_success &&
              dnnl_primitive_attr_create(&attr) == dnnl_success &&
              dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user) == dnnl_success;
     if (ok && e->alpha != 1.0f) ok = dnnl_primitive_attr_set_output_scales(attr, 1, 0, &e->alpha) == dnnl_success;
@@ -269,8 +282,18 @@ static void mm_entry_build(mm_entry *e, char *impl, size_t cap) {
     if (ok && name && strncmp(name, "ref", 3) == 0) ok = 0;
     ok = ok && dnnl_primitive_create(&e->prim, pd) == dnnl_success &&
          dnnl_memory_create(&e->a, &amd, dn_engine, DNNL_MEMORY_NONE) == dnnl_success &&
-         dnnl_memory_create(&e->b, &bmd, dn_engine, DNNL_MEMORY_NONE) == dnnl_success &&
          dnnl_memory_create(&e->c, &cmd, dn_engine, DNNL_MEMORY_NONE) == dnnl_success;
+    if (ok && e->packed) {   /* the packed copy of B and the reorder that fills it */
+        const dnnl_memory_desc_t *pmd = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
+        size_t sz = pmd ? dnnl_memory_desc_get_size(pmd) : 0;
+        ok = sz > 0 && (e->wbuf = aligned_alloc(64, (sz + 63) / 64 * 64)) != NULL &&
+             dnnl_memory_create(&e->b, pmd, dn_engine, e->wbuf) == dnnl_success &&
+             dnnl_memory_create(&e->wsrc, &bmd, dn_engine, DNNL_MEMORY_NONE) == dnnl_success &&
+             dnnl_reorder_primitive_desc_create(&rpd, &bmd, dn_engine, pmd, dn_engine, NULL) == dnnl_success &&
+             dnnl_primitive_create(&e->rd, rpd) == dnnl_success;
+    } else if (ok) {
+        ok = dnnl_memory_create(&e->b, &bmd, dn_engine, DNNL_MEMORY_NONE) == dnnl_success;
+    }
     if (ok) {
         const dnnl_memory_desc_t *smd = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
         size_t sz = smd ? dnnl_memory_desc_get_size(smd) : 0;
@@ -279,23 +302,25 @@ static void mm_entry_build(mm_entry *e, char *impl, size_t cap) {
                  dnnl_memory_create(&e->s, smd, dn_engine, e->scratch) == dnnl_success;
     }
     if (pd) dnnl_primitive_desc_destroy(pd);
+    if (rpd) dnnl_primitive_desc_destroy(rpd);
     if (po) dnnl_post_ops_destroy(po);
     if (attr) dnnl_primitive_attr_destroy(attr);
     if (!ok) {
-        int M = e->M, N = e->N, K = e->K, ta = e->ta, tb = e->tb, lda = e->lda, ldb = e->ldb, ldc = e->ldc,
-            bf16 = e->bf16;
-        float alpha = e->alpha, beta = e->beta;
+        mm_entry key = *e;
         mm_entry_free(e);
-        *e = (mm_entry){M, N, K, ta, tb, lda, ldb, ldc, bf16, alpha, beta, 1, NULL, NULL, NULL, NULL, NULL, NULL};
+        *e = (mm_entry){.M = key.M, .N = key.N, .K = key.K, .ta = key.ta, .tb = key.tb, .lda = key.lda,
+                        .ldb = key.ldb, .ldc = key.ldc, .bf16 = key.bf16, .alpha = key.alpha,
+                        .beta = key.beta, .packed = key.packed, .blas = 1};
     }
 }
 
-static mm_entry *mm_lookup(mm_cache *tc, int bf16, nn_op ta, nn_op tb, int M, int N, int K, float alpha,
-                           int lda, int ldb, float beta, int ldc) {
+static mm_entry *mm_lookup(mm_cache *tc, int bf16, int packed, nn_op ta, nn_op tb, int M, int N, int K,
+                           float alpha, int lda, int ldb, float beta, int ldc) {
     for (int i = 0; i < tc->n; i++) {
         mm_entry *e = &tc->e[i];
         if (e->M == M && e->N == N && e->K == K && e->ta == (int)ta && e->tb == (int)tb && e->lda == lda &&
-            e->ldb == ldb && e->ldc == ldc && e->bf16 == bf16 && e->alpha == alpha && e->beta == beta)
+            e->ldb == ldb && e->ldc == ldc && e->bf16 == bf16 && e->alpha == alpha && e->beta == beta &&
+            e->packed == packed)
             return e;
     }
     mm_entry *e;
@@ -306,7 +331,8 @@ static mm_entry *mm_lookup(mm_cache *tc, int bf16, nn_op ta, nn_op tb, int M, in
         tc->next = (tc->next + 1) % MM_CACHE;
         mm_entry_free(e);
     }
-    *e = (mm_entry){M, N, K, ta, tb, lda, ldb, ldc, bf16, alpha, beta, 0, NULL, NULL, NULL, NULL, NULL, NULL};
+    *e = (mm_entry){.M = M, .N = N, .K = K, .ta = ta, .tb = tb, .lda = lda, .ldb = ldb, .ldc = ldc,
+                    .bf16 = bf16, .alpha = alpha, .beta = beta, .packed = packed};
     mm_entry_build(e, NULL, 0);
     return e;
 }
@@ -349,13 +375,18 @@ static uint16_t *bf16_copy(uint16_t **buf, size_t *cap, const float *X, int rows
 /* The bf16 operand X (rows x cols, leading dimension *ld): the model's
  * mirror when X lies in the mirrored buffer (same layout), else a copy into
  * *buf (leading dimension cols). NULL when out of memory. */
+/* *gen: the mirror's generation when X lies in one that has it, else NULL. */
 static const uint16_t *bf16_operand(const nn_compute *c, uint16_t **buf, size_t *cap, const float *X, int rows,
-                                    int cols, int *ld) {
+                                    int cols, int *ld, const unsigned long **gen) {
+    *gen = NULL;
     for (int k = 0; k < 2; k++) {
         const float *f = c->mirror[k].f;
         if (!c->mirror[k].h || X < f || X >= f + c->mirror[k].n) continue;
         size_t off = (size_t)(X - f);
-        if (off + (size_t)(rows - 1) * (size_t)*ld + (size_t)cols <= c->mirror[k].n) return c->mirror[k].h + off;
+        if (off + (size_t)(rows - 1) * (size_t)*ld + (size_t)cols <= c->mirror[k].n) {
+            *gen = c->mirror[k].gen;
+            return c->mirror[k].h + off;
+        }
     }
     const uint16_t *o = bf16_copy(buf, cap, X, rows, cols, *ld);
     if (o) *ld = cols;
@@ -384,18 +415,26 @@ static void slice_gemm(const nn_compute *c, nn_op ta, nn_op tb, int M, int N, in
     int ar = ta ? K : M, ac = ta ? M : K, br = tb ? N : K, bc = tb ? K : N;
     const void *a = A, *b = B;
     int la = lda, lb = ldb;
+    const unsigned long *agen, *bgen = NULL;
     if (bf16) {
-        const uint16_t *a16 = bf16_operand(c, &tc->abuf, &tc->acap, A, ar, ac, &la);
-        const uint16_t *b16 = a16 ? bf16_operand(c, &tc->bbuf, &tc->bcap, B, br, bc, &lb) : NULL;
+        const uint16_t *a16 = bf16_operand(c, &tc->abuf, &tc->acap, A, ar, ac, &la, &agen);
+        const uint16_t *b16 = a16 ? bf16_operand(c, &tc->bbuf, &tc->bcap, B, br, bc, &lb, &bgen) : NULL;
         if (b16) a = a16, b = b16;
-        else bf16 = 0, la = lda, lb = ldb;   /* no memory: fp32 rather than nothing */
+        else bf16 = 0, la = lda, lb = ldb, bgen = NULL;   /* no memory: fp32 rather than nothing */
     }
     int saved = omp_get_max_threads();
     if (saved != 1) omp_set_num_threads(1);
-    mm_entry *e = tc && K > 0 ? mm_lookup(tc, bf16, ta, tb, M, N, K, alpha, la, lb, beta, ldc) : NULL;
+    mm_entry *e = tc && K > 0 ? mm_lookup(tc, bf16, bgen != NULL, ta, tb, M, N, K, alpha, la, lb, beta, ldc) : NULL;
     if (e && !e->blas) {
+        if (e->packed && (e->wfrom != b || e->wgen != *bgen)) {   /* B moved or changed: pack it again */
+            dnnl_memory_set_data_handle(e->wsrc, (void *)b);
+            dnnl_exec_arg_t rargs[2] = {{DNNL_ARG_FROM, e->wsrc}, {DNNL_ARG_TO, e->b}};
+            dnnl_primitive_execute(e->rd, tc->stream, 2, rargs);
+            e->wfrom = b;
+            e->wgen = *bgen;
+        }
         dnnl_memory_set_data_handle(e->a, (void *)a);
-        dnnl_memory_set_data_handle(e->b, (void *)b);
+        if (!e->packed) dnnl_memory_set_data_handle(e->b, (void *)b);
         dnnl_memory_set_data_handle(e->c, C);
         dnnl_exec_arg_t args[4] = {{DNNL_ARG_SRC, e->a}, {DNNL_ARG_WEIGHTS, e->b}, {DNNL_ARG_DST, e->c},
                                    {DNNL_ARG_SCRATCHPAD, e->s}};
@@ -411,6 +450,11 @@ static void slice_gemm(const nn_compute *c, nn_op ta, nn_op tb, int M, int N, in
         blas_gemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
     }
     if (saved != 1) omp_set_num_threads(saved);
+}
+
+unsigned long compute_generation(void) {
+    static unsigned long next;
+    return __atomic_add_fetch(&next, 1, __ATOMIC_RELAXED);
 }
 
 /* fp32 -> bf16 of n values, the mirror of a weight buffer */
@@ -445,7 +489,8 @@ void compute_describe(const nn_compute *c, char *buf, size_t size) {
     int saved = omp_get_max_threads();
     omp_set_num_threads(1);
     char impl[64] = "";
-    mm_entry e = {256, 10000, 200, 0, 0, 200, 10000, 10000, bf16, 1.0f, 0.0f, 0, NULL, NULL, NULL, NULL, NULL, NULL};
+    mm_entry e = {.M = 256, .N = 10000, .K = 200, .lda = 200, .ldb = 10000, .ldc = 10000, .bf16 = bf16,
+                  .alpha = 1.0f, .packed = bf16};
     mm_entry_build(&e, impl, sizeof impl);
     char name[96];
     snprintf(name, sizeof name, e.blas ? "none (%s refused): OpenBLAS fallback" : "%s", impl[0] ? impl : "all");

@@ -20,11 +20,17 @@ typedef struct {
      * operand inside f is read from h instead of being rounded again.
      * mirror[0]: the model's weights, refreshed by its owner whenever they
      * change; mirror[1]: a scratch one (the softmax's gradient of a slice of
-     * logits, read by two products). */
+     * logits, read by two products).
+     * gen: where set (mirror[0]), a value its owner sets from
+     * compute_generation() at every refresh; a product whose B lies in such a mirror keeps B packed in
+     * the layout its kernel prefers and packs it again only when the
+     * counter moves (weights change once per batch, products read them
+     * many times). */
     struct {
         const float *f;
         const uint16_t *h;
         size_t n;
+        const unsigned long *gen;
     } mirror[2];
 } nn_compute;
 
@@ -39,6 +45,9 @@ void compute_init(nn_compute *c, int threads);
  * library and version, the matmul implementation oneDNN picks at the
  * model's sizes, the instruction set, the precision and the threads. */
 void compute_describe(const nn_compute *c, char *buf, size_t size);
+
+/* A value never returned before in this process (a mirror's generation). */
+unsigned long compute_generation(void);
 
 /* dst (n) = src (n) rounded to bfloat16 (nearest even): the weights' mirror. */
 void compute_bf16_mirror(uint16_t *dst, const float *src, size_t n);
