@@ -94,10 +94,11 @@ static int run(rnnlm_trainer *t, const rnnlm_dataset *d) {
         print_eval("train", &e.train);
         int64_t averaged = rnnlm_trainer_avg_count(t);   /* validation sees the averaged weights */
         int avg_from = rnnlm_trainer_avg_start(t);
+        double lr = rnnlm_trainer_lr(t);   /* the epoch's (a plateau decays it at validation) */
         if (rnnlm_trainer_validate(t, &e, &err)) return failed(t, &err);
         if (e.validated) print_eval(val->name, &e.valid);
         if (e.validated && averaged) printf(" (averaged over %lld steps)", (long long)averaged);
-        if (g_train_opts.lr_schedule) printf(" - lr %.4g", rnnlm_trainer_lr(t));
+        if (g_train_opts.lr_schedule) printf(" - lr %.4g", lr);
         if (!avg_from && rnnlm_trainer_avg_start(t))
             printf(" - averaging from epoch %d", rnnlm_trainer_avg_start(t));
         if (e.skipped_total) printf(" - skipped steps %zu", e.skipped_total);
@@ -114,6 +115,7 @@ static int run(rnnlm_trainer *t, const rnnlm_dataset *d) {
         break;
     default: break;
     }
+    rnnlm_trainer_best(t, &e.best_ppl, &e.best_epoch);   /* also when a resumed run had no epoch left to run */
     if (val && e.best_epoch) printf("best %s perplexity %.2f at epoch %d\n", val->name, e.best_ppl, e.best_epoch);
     if (d->valid.n && d->test.n) {   /* the best weights on the test set */
         rnnlm_test_result r;

@@ -650,6 +650,8 @@ RNNLM_API rnnlm_stop_reason rnnlm_trainer_stop_reason(const rnnlm_trainer *t);
  * and the test use the averaged weights. */
 RNNLM_API int rnnlm_trainer_avg_start(const rnnlm_trainer *t);
 RNNLM_API int64_t rnnlm_trainer_avg_count(const rnnlm_trainer *t);
+/* The best validation perplexity so far (+inf: none) and its epoch (0: none). */
+RNNLM_API void rnnlm_trainer_best(const rnnlm_trainer *t, double *ppl, int *epoch);
 
 
 /* ---- utilities the library uses and offers -------------------------------

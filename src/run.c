@@ -469,6 +469,10 @@ double rnnlm_trainer_lr(const rnnlm_trainer *t) { return t->lr; }
 rnnlm_stop_reason rnnlm_trainer_stop_reason(const rnnlm_trainer *t) { return t->stop; }
 int rnnlm_trainer_avg_start(const rnnlm_trainer *t) { return t->avg_start; }
 int64_t rnnlm_trainer_avg_count(const rnnlm_trainer *t) { return t->avg_count; }
+void rnnlm_trainer_best(const rnnlm_trainer *t, double *ppl, int *epoch) {
+    *ppl = t->best;
+    *epoch = t->best_epoch;
+}
 long rnnlm_trainer_threads(const rnnlm_trainer *t) { return t->threads; }
 void rnnlm_trainer_compute_path(const rnnlm_trainer *t, char *buf, size_t size) {
     if (size) buf[0] = 0;
