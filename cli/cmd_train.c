@@ -14,7 +14,8 @@
 /* Options a resumed run may set anew on its command line; every other one
  * comes from the checkpoint. */
 static const char *const RESUME_FREE[] = {"epochs", "threads", "precision", "logdir", "log-every", "save-dir", "save-every",
-                                          "resume", "brown-dir", "max-bad-steps", NULL};
+                                          "resume", "brown-dir", "max-bad-steps",
+                                          "max-minutes", NULL};
 
 static int listed(const char *const *list, const char *name) {
     for (int i = 0; list[i]; i++)
@@ -79,7 +80,7 @@ static int run(rnnlm_trainer *t, const rnnlm_dataset *d) {
     const rnnlm_split_data *val = rnnlm_trainer_valid(t);
     rnnlm_epoch_result e;
     memset(&e, 0, sizeof e);
-    while (rnnlm_trainer_epoch(t) <= g_train_opts.epochs) {
+    while (rnnlm_trainer_epoch(t) <= g_train_opts.epochs && !rnnlm_trainer_stop_reason(t)) {
         progress pr;
         progress_begin(&pr, stdout, rnnlm_trainer_steps_per_epoch(t));
         if (rnnlm_trainer_run_epoch(t, on_step, &pr, &e, &err)) {
@@ -91,12 +92,30 @@ static int run(rnnlm_trainer *t, const rnnlm_dataset *d) {
                (double)e.train.count / e.seconds);
         progress_line_open(&pr);
         print_eval("train", &e.train);
+        int64_t averaged = rnnlm_trainer_avg_count(t);   /* validation sees the averaged weights */
+        int avg_from = rnnlm_trainer_avg_start(t);
+        double lr = rnnlm_trainer_lr(t);   /* the epoch's (a plateau decays it at validation) */
         if (rnnlm_trainer_validate(t, &e, &err)) return failed(t, &err);
         if (e.validated) print_eval(val->name, &e.valid);
+        if (e.validated && averaged) printf(" (averaged over %lld steps)", (long long)averaged);
+        if (g_train_opts.lr_schedule) printf(" - lr %.4g", lr);
+        if (!avg_from && rnnlm_trainer_avg_start(t))
+            printf(" - averaging from epoch %d", rnnlm_trainer_avg_start(t));
         if (e.skipped_total) printf(" - skipped steps %zu", e.skipped_total);
         progress_break();   /* the summary's end */
         if (rnnlm_trainer_end_epoch(t, &e, &err)) return failed(t, &err);
     }
+    switch (rnnlm_trainer_stop_reason(t)) {
+    case RNNLM_STOP_PATIENCE:
+        printf("early stopping: %ld epochs without a %s improvement (--patience %ld)\n", g_train_opts.patience,
+               val ? val->name : "validation", g_train_opts.patience);
+        break;
+    case RNNLM_STOP_TIME:
+        printf("stopped: --max-minutes %g reached at epoch %d\n", g_train_opts.max_minutes, e.epoch);
+        break;
+    default: break;
+    }
+    rnnlm_trainer_best(t, &e.best_ppl, &e.best_epoch);   /* also when a resumed run had no epoch left to run */
     if (val && e.best_epoch) printf("best %s perplexity %.2f at epoch %d\n", val->name, e.best_ppl, e.best_epoch);
     if (d->valid.n && d->test.n) {   /* the best weights on the test set */
         rnnlm_test_result r;

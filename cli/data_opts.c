@@ -25,6 +25,9 @@ opt_spec data_opt_table[] = {
     {"max-line-bytes", OPT_INT, &g_data_opts.max_line, 1, 1 << 30, NULL, "longest accepted line of a text file"},
     {"vocab", OPT_STR, &g_data_opts.vocab_in, 0, 0, NULL, "read the vocabulary from this file"},
     {"save-vocab", OPT_STR, &g_data_opts.vocab_out, 0, 0, NULL, "write the vocabulary to this file"},
+    /* a validation split carved from the training sentences (docs/DATA.md section 4) */
+    {"valid-split", OPT_FLOAT, &g_data_opts.valid_split, 0, 0.999999, NULL,
+     "hold out this fraction of the training sentences as validation (0: none; not with --valid)"},
     OPT_TABLE_END,
 };
 

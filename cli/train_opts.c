@@ -4,11 +4,13 @@
 
 #include <float.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 rnnlm_train_options g_train_opts;
 int g_train_preset, g_train_quick;
 const char *g_train_resume;
+const char *g_train_average;
 
 #define MODEL_OPTS                                                                                     \
     {"config", OPT_CHOICE, &g_train_preset, 0, 0, "industrial|toy",                               \
@@ -64,6 +66,21 @@ opt_spec train_opt_table[] = {
     {"save-every", OPT_INT, &g_train_opts.save_every, 0, 1e12, NULL, "also checkpoint every N steps (0: epoch ends)"},
     {"resume", OPT_STR, &g_train_resume, 0, 0, NULL, "continue the run of this checkpoint exactly"},
     {"quick", OPT_FLAG, &g_train_quick, 0, 0, NULL, "a first result in about a minute: 1 epoch of 150 steps"},
+    /* schedules, early stopping, averaged weights, the time limit (README "Schedules") */
+    {"lr-schedule", OPT_CHOICE, &g_train_opts.lr_schedule, 0, 0, "constant|plateau|step|cosine",
+     "learning-rate schedule"},
+    {"lr-decay", OPT_FLOAT, &g_train_opts.lr_decay, 1e-9, 1, NULL, "plateau, step: lr multiplier of each decay"},
+    {"lr-patience", OPT_INT, &g_train_opts.lr_patience, 0, 1e9, NULL,
+     "plateau: epochs without a validation improvement before each decay"},
+    {"lr-step", OPT_INT, &g_train_opts.lr_step, 1, 1e9, NULL, "step: decay every N epochs"},
+    {"lr-min", OPT_FLOAT, &g_train_opts.lr_min, 0, 100, NULL, "the lr's floor; cosine anneals to it"},
+    {"patience", OPT_INT, &g_train_opts.patience, 0, 1e9, NULL,
+     "stop after N epochs without a validation improvement (0: never)"},
+    {"average", OPT_STR, &g_train_average, 0, 0, NULL,
+     "off, auto or EPOCH: evaluate, keep as best and test the running mean of the weights from EPOCH on "
+     "(auto: from the first epoch that does not improve)"},
+    {"max-minutes", OPT_FLOAT, &g_train_opts.max_minutes, 0, 1e12, NULL,
+     "stop after F minutes of wall time (0: no limit); the cut epoch is validated and saved"},
     OPT_TABLE_END,
 };
 
@@ -80,6 +97,7 @@ static void defaults(void) {
     g_train_preset = 0;
     g_train_quick = 0;
     g_train_resume = NULL;
+    g_train_average = "off";
 }
 
 int train_opts_preset(const char *cmd, int argc, char **argv) {
@@ -135,6 +153,23 @@ int train_opts_check(const char *cmd, int argc, char **argv) {
                     cmd, tiny[i].name, tiny[i].v, (double)FLT_MIN);
             return -1;
         }
+    if (given(argc, argv, "average")) {   /* off | auto | EPOCH */
+        const char *a = g_train_average;
+        char *end;
+        long e = strtol(a, &end, 10);
+        if (strcmp(a, "off") == 0) g_train_opts.average = 0;
+        else if (strcmp(a, "auto") == 0) g_train_opts.average = -1;
+        else if (end != a && !*end && e >= 1 && e <= 1000000000L) g_train_opts.average = e;
+        else {
+            fprintf(stderr, "rnnlm %s: --average: '%s' is not off, auto or an epoch (>= 1)\n", cmd, a);
+            return -1;
+        }
+    }
+    if (o->lr_min > 0 && !float_positive(o->lr_min)) {
+        fprintf(stderr, "rnnlm %s: --lr-min: %g is too small for single precision (the smallest is %g)\n", cmd,
+                o->lr_min, (double)FLT_MIN);
+        return -1;
+    }
     if (o->save_every && !o->save_dir) {
         fprintf(stderr, "rnnlm %s: --save-every needs --save-dir (where to write the checkpoints)\n", cmd);
         return -1;

@@ -11,6 +11,7 @@ extern rnnlm_train_options g_train_opts;
 extern int g_train_preset;           /* --config: 0 industrial, 1 toy */
 extern int g_train_quick;            /* --quick */
 extern const char *g_train_resume;   /* --resume */
+extern const char *g_train_average;  /* --average off|auto|EPOCH, set into g_train_opts.average by train_opts_check */
 extern opt_spec model_opt_table[];   /* model shape: summary and train */
 extern opt_spec train_opt_table[];   /* model shape and training */
 
@@ -20,7 +21,7 @@ int train_opts_preset(const char *cmd, int argc, char **argv);
 /* Rules no single option's range states: --lr is -1 (the optimiser's
  * default) or positive; a positive --lr, --clip or --dropout is a normal
  * float (not rounded to 0 or subnormal); --save-every and --log-every need
- * --save-dir and --logdir.
+ * --save-dir and --logdir; --average's text becomes g_train_opts.average.
  * argv: the command line (to see which flags were given). -1 after a message. */
 int train_opts_check(const char *cmd, int argc, char **argv);
 

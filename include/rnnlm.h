@@ -368,6 +368,9 @@ typedef struct {
     const char *vocab_in;    /* read the vocabulary from this file */
     const char *vocab_out;   /* write the vocabulary to this file */
     const rnnlm_vocab *fixed_vocab;   /* use this one (a model's); not built, read or written */
+    /* ---- a validation split carved from the training sentences (docs/DATA.md section 4) ---- */
+    double valid_split;      /* fraction of the training sentences held out as validation, in [0, 1)
+                                (0: none); corpora split by the tool and --train without --valid */
 } rnnlm_data_options;
 
 /* One split: pairs x[i] -> y[i], i < n (for a stream, x = ids, y = ids + 1). */
@@ -441,7 +444,7 @@ RNNLM_API rnnlm_status rnnlm_eval_stream(rnnlm_model *m, const int32_t *x, const
  *     rnnlm_trainer *t;  rnnlm_epoch_result e;
  *     if (rnnlm_trainer_create(&t, &o, &dopt, &err) || rnnlm_dataset_load(&d, &dopt, &err) ||
  *         rnnlm_trainer_start(t, &d, NULL, &err)) ...
- *     while (rnnlm_trainer_epoch(t) <= o.epochs)
+ *     while (rnnlm_trainer_epoch(t) <= o.epochs && !rnnlm_trainer_stop_reason(t))
  *         if (rnnlm_trainer_run_epoch(t, NULL, NULL, &e, &err) ||
  *             rnnlm_trainer_validate(t, &e, &err) || rnnlm_trainer_end_epoch(t, &err)) ...
  */
@@ -484,7 +487,31 @@ typedef struct {
     double weight_decay;  /* L2 on the weight matrices (not with the sampled loss) */
     const char *logdir;     /* TensorBoard events and log.csv here (NULL: no logs) */
     const char *save_dir;   /* last.safetensors and best.safetensors here (NULL: none) */
+    /* ---- schedules, early stopping, averaged weights, a time limit (README "Schedules") ---- */
+    int lr_schedule;        /* rnnlm_lr_schedule (RNNLM_LR_CONSTANT: the lr never changes) */
+    double lr_decay;        /* plateau and step: the multiplier of each decay, in (0, 1] (0.5) */
+    long lr_patience;       /* plateau: epochs without a validation improvement before each decay (0) */
+    long lr_step;           /* step: decay every N epochs (1) */
+    double lr_min;          /* the floor of every schedule; cosine anneals to it (0) */
+    long patience;          /* early stopping: stop after N epochs without a validation improvement (0: off) */
+    long average;           /* averaged weights for evaluation: 0 off, -1 auto (from the first epoch
+                               whose validation does not improve), N >= 1: from the start of epoch N */
+    double max_minutes;     /* stop once this much wall time has passed since rnnlm_trainer_start (0: none) */
 } rnnlm_train_options;
+
+typedef enum {
+    RNNLM_LR_CONSTANT = 0,  /* the optimiser's lr throughout */
+    RNNLM_LR_PLATEAU = 1,   /* times lr_decay after lr_patience + 1 epochs in a row without improvement */
+    RNNLM_LR_STEP = 2,      /* times lr_decay every lr_step epochs */
+    RNNLM_LR_COSINE = 3,    /* per step: lr_min + (lr0 - lr_min) (1 + cos(pi step / total)) / 2 */
+} rnnlm_lr_schedule;
+
+/* Why a run stopped before its last epoch. */
+typedef enum {
+    RNNLM_STOP_NONE = 0,
+    RNNLM_STOP_PATIENCE = 1,   /* early stopping: `patience` epochs without a validation improvement */
+    RNNLM_STOP_TIME = 2,       /* max_minutes of wall time */
+} rnnlm_stop_reason;
 
 /* The recipe's industrial configuration (docs/RECIPE.md). */
 RNNLM_API void rnnlm_train_options_default(rnnlm_train_options *o);
@@ -615,6 +642,23 @@ typedef struct {
  * memory, else the final weights) evaluated on the test split and logged as
  * the run "test" at their epoch. The trainer's weights become those. */
 RNNLM_API rnnlm_status rnnlm_trainer_test(rnnlm_trainer *t, rnnlm_test_result *out, rnnlm_err *err);
+
+/* ---- schedules, early stopping, averaged weights (README "Schedules") ----
+ * rnnlm_trainer_lr gives the current learning rate. A run is to stop (no
+ * more epochs; rnnlm_trainer_test still follows) once this is not
+ * RNNLM_STOP_NONE: set by rnnlm_trainer_validate (patience), by
+ * rnnlm_trainer_step (max_minutes: *done = 1 between two steps of an epoch,
+ * which is then validated and saved like a whole one) and by
+ * rnnlm_trainer_end_epoch (max_minutes), or at once by rnnlm_trainer_start
+ * when the resumed run had already run out of patience. */
+RNNLM_API rnnlm_stop_reason rnnlm_trainer_stop_reason(const rnnlm_trainer *t);
+/* The epoch averaging began at (0: not yet) and the optimiser steps
+ * averaged so far; while that count is positive, validation, best weights
+ * and the test use the averaged weights. */
+RNNLM_API int rnnlm_trainer_avg_start(const rnnlm_trainer *t);
+RNNLM_API int64_t rnnlm_trainer_avg_count(const rnnlm_trainer *t);
+/* The best validation perplexity so far (+inf: none) and its epoch (0: none). */
+RNNLM_API void rnnlm_trainer_best(const rnnlm_trainer *t, double *ppl, int *epoch);
 
 
 /* ---- utilities the library uses and offers -------------------------------

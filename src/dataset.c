@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "corpus.h"
 
 void rnnlm_data_options_default(rnnlm_data_options *o) {
     memset(o, 0, sizeof *o);
@@ -88,11 +89,34 @@ static rnnlm_status load_toy(rnnlm_dataset *d, const rnnlm_data_options *o, rnnl
     return st;
 }
 
+/* --train without --valid, with a validation fraction: the carved
+ * sentences become the validation split, the rest (in file order) training. */
+static rnnlm_status carve_file(rnnlm_dataset *d, const rnnlm_corpus *tr, const rnnlm_data_options *o, int markers,
+                               rnnlm_err *err) {
+    size_t n = rnnlm_corpus_sentences(tr), n_fit = 0;
+    size_t *idx = rnnlm_calloc(n ? n : 1, sizeof *idx, "sentence indices", err);
+    if (!idx) return RNNLM_E_NOMEM;
+    for (size_t i = 0; i < n; i++) idx[i] = i;
+    rnnlm_err e2;
+    rnnlm_status st = split_carve(idx, n, o->valid_split, (uint32_t)o->seed, &n_fit, &e2);
+    if (st) rnnlm_fail(err, st, "--valid-split: %s", e2.msg);
+    if (!st) st = make_split(&d->train, "train", tr, d->vocab, idx, n_fit, markers, err);
+    if (!st) st = make_split(&d->valid, "valid", tr, d->vocab, idx + n_fit, n - n_fit, markers, err);
+    free(idx);
+    return st;
+}
+
 static rnnlm_status load(rnnlm_dataset *d, const rnnlm_data_options *o, rnnlm_err *err) {
     rnnlm_canon canon = o->no_canon ? RNNLM_CANON_NONE : RNNLM_CANON_RECIPE;
     int markers = !o->no_markers;
     size_t max_line = (size_t)o->max_line;
     rnnlm_status st;
+    if (!(o->valid_split >= 0.0 && o->valid_split < 1.0))
+        return rnnlm_fail(err, RNNLM_E_ARG, "--valid-split: %g is outside [0, 1)", o->valid_split);
+    if (o->valid_split > 0 && o->train && o->valid)
+        return rnnlm_fail(err, RNNLM_E_ARG, "--valid-split and --valid both give a validation split: give one");
+    if (o->valid_split > 0 && !o->train && o->corpus && strcmp(o->corpus, "toy") == 0)
+        return rnnlm_fail(err, RNNLM_E_ARG, "--valid-split: the toy corpus has no sentences to hold out");
     if (o->train) {   /* separate files: the vocabulary comes from the training file */
         rnnlm_corpus *tr = NULL, *va = NULL, *te = NULL;
         d->source = o->train;
@@ -100,7 +124,8 @@ static rnnlm_status load(rnnlm_dataset *d, const rnnlm_data_options *o, rnnlm_er
         if (!st && o->valid) st = rnnlm_corpus_read_text(&va, o->valid, max_line, err);
         if (!st && o->test) st = rnnlm_corpus_read_text(&te, o->test, max_line, err);
         if (!st) st = get_vocab(d, tr, o, canon, (size_t)o->vocab_size, err);
-        if (!st) st = make_split(&d->train, "train", tr, d->vocab, NULL, 0, markers, err);
+        if (!st && o->valid_split > 0) st = carve_file(d, tr, o, markers, err);
+        else if (!st) st = make_split(&d->train, "train", tr, d->vocab, NULL, 0, markers, err);
         if (!st && va) st = make_split(&d->valid, "valid", va, d->vocab, NULL, 0, markers, err);
         if (!st && te) st = make_split(&d->test, "test", te, d->vocab, NULL, 0, markers, err);
         if (!st) { d->sentences = rnnlm_corpus_sentences(tr); d->tokens = rnnlm_corpus_tokens(tr); }
@@ -125,7 +150,12 @@ static rnnlm_status load(rnnlm_dataset *d, const rnnlm_data_options *o, rnnlm_er
     st = rnnlm_split(d->sentences, o->split, (uint32_t)o->seed, &order, &n_train, &e2);
     if (st) rnnlm_fail(err, st, "--split: %s", e2.msg);
     if (!st) st = get_vocab(d, c, o, canon, (size_t)o->vocab_size, err);
-    if (!st) st = make_split(&d->train, "train", c, d->vocab, order, n_train, markers, err);
+    size_t n_fit = n_train;   /* the training sentences left after carving a validation split */
+    if (!st && o->valid_split > 0 && (st = split_carve(order, n_train, o->valid_split, (uint32_t)o->seed, &n_fit, &e2)))
+        rnnlm_fail(err, st, "--valid-split: %s", e2.msg);
+    if (!st) st = make_split(&d->train, "train", c, d->vocab, order, n_fit, markers, err);
+    if (!st && n_fit < n_train)
+        st = make_split(&d->valid, "valid", c, d->vocab, order + n_fit, n_train - n_fit, markers, err);
     if (!st) st = make_split(&d->test, "test", c, d->vocab, order + n_train, d->sentences - n_train, markers, err);
     free(order);
     rnnlm_corpus_free(c);

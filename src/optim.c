@@ -46,6 +46,9 @@ const char *opt_kind_name(opt_kind kind) {
     return NULL;
 }
 
+void optim_set_lr(optim *o, float lr) { o->cfg.lr = lr; }
+float optim_lr(const optim *o) { return o->cfg.lr; }
+
 static int slots_per_param(opt_kind kind) {
     return kind == OPT_ADAM ? 2 : kind == OPT_ADAGRAD ? 1 : 0;
 }

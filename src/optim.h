@@ -66,6 +66,10 @@ typedef struct optim optim;   /* opaque */
  * for n_params parameters, initialised as at step 0. */
 rnnlm_status optim_create(optim **out, const opt_config *cfg, size_t n_params, rnnlm_err *err);
 void optim_free(optim *o);
+/* The learning rate of the next steps (a schedule's; not validated: any
+ * value >= 0) and the current one. */
+void optim_set_lr(optim *o, float lr);
+float optim_lr(const optim *o);
 /* Back to step 0: moments zero, Adagrad accumulators at adagrad_init. */
 void optim_reset(optim *o);
 

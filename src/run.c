@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "checkpoint.h"
@@ -18,6 +19,7 @@
 #include "nn/cell.h"
 #include "rundir.h"
 #include "runlog.h"
+#include "schedule.h"
 
 /* ------------------------------------------------------------ options */
 
@@ -35,6 +37,9 @@ void rnnlm_train_options_default(rnnlm_train_options *o) {
     o->train_seed = 1;
     o->max_bad = 20;
     o->log_every = 1;
+    /* schedules, early stopping, averaged weights: all off */
+    o->lr_decay = 0.5;
+    o->lr_step = 1;
 }
 
 train_config run_train_config(const rnnlm_train_options *o, long V) {
@@ -141,8 +146,20 @@ static const config_key KEYS[] = {
     DK("max_line_bytes", "max-line-bytes", K_INT, max_line, NULL, 1, 1 << 30),
     DK("vocab_file", "vocab", K_STR, vocab_in, NULL, 0, 0),
     DK("save_vocab_file", "save-vocab", K_STR, vocab_out, NULL, 0, 0),
+    /* schedules, early stopping, averaged weights, the time limit; the carved validation split */
+    TK("lr_schedule", "lr-schedule", K_CHOICE, lr_schedule, "constant|plateau|step|cosine", 0, 0),
+    TK("lr_decay", "lr-decay", K_REAL, lr_decay, NULL, 1e-9, 1),
+    TK("lr_patience", "lr-patience", K_INT, lr_patience, NULL, 0, 1e9),
+    TK("lr_step", "lr-step", K_INT, lr_step, NULL, 1, 1e9),
+    TK("lr_min", "lr-min", K_REAL, lr_min, NULL, 0, 100),
+    TK("patience", "patience", K_INT, patience, NULL, 0, 1e9),
+    TK("average", "average", K_INT, average, NULL, -1, 1e9),
+    TK("max_minutes", "max-minutes", K_REAL, max_minutes, NULL, 0, 1e12),
+    DK("valid_split", "valid-split", K_REAL, valid_split, NULL, 0, 0.999999),
 };
 #define N_KEYS (sizeof KEYS / sizeof KEYS[0])
+#define N_RUN_KEYS 7   /* run.best_ppl, run.best_epoch, run.global_step, run.lr, run.lr_bad_epochs, run.avg_start,
+                          run.avg_count */
 
 static void *field(const config_key *k, rnnlm_train_options *t, rnnlm_data_options *d) {
     return (char *)(k->data ? (void *)d : (void *)t) + k->off;
@@ -276,8 +293,9 @@ struct rnnlm_trainer {
     char summary[4096];
     /* the checkpoints' metadata: the configuration, then the run's history */
     char kv[N_KEYS][2][512];
-    const char *flat[2 * N_KEYS + 6];
+    const char *flat[2 * N_KEYS + 2 * N_RUN_KEYS];
     char best_s[32], best_epoch_s[32], global_s[32];
+    char lr_s[40], lr_bad_s[32], avg_start_s[32], avg_count_s[32];
     double best;
     int best_epoch;
     int64_t global_step;
@@ -288,6 +306,15 @@ struct rnnlm_trainer {
     int improved;
     float *kept;            /* the best weights, when the test needs them and no save_dir holds them */
     int keep, kept_epoch;
+    /* schedules, early stopping, averaged weights, the time limit (run.lr,
+     * run.lr_bad_epochs, run.avg_start, run.avg_count, train.avg_weights) */
+    double lr0, lr;         /* the optimiser's first learning rate; the current one */
+    long lr_bad;            /* plateau: validated epochs in a row without an improvement */
+    float *avg;             /* (n_params) the averaged weights, when the options ask for them */
+    int avg_start;          /* the epoch averaging began at (0: not yet) */
+    int64_t avg_count;      /* optimiser steps averaged */
+    rnnlm_stop_reason stop;
+    struct timespec t0;     /* rnnlm_trainer_start: max_minutes counts from here */
 };
 
 static rnnlm_status at(rnnlm_trainer *t, rnnlm_trainer_site site, rnnlm_status st) {
@@ -298,6 +325,16 @@ static rnnlm_status at(rnnlm_trainer *t, rnnlm_trainer_site site, rnnlm_status s
 rnnlm_status rnnlm_trainer_create(rnnlm_trainer **out, const rnnlm_train_options *o, const rnnlm_data_options *d,
                                   rnnlm_err *err) {
     *out = NULL;
+    if (o->lr_schedule < RNNLM_LR_CONSTANT || o->lr_schedule > RNNLM_LR_COSINE)
+        return rnnlm_fail(err, RNNLM_E_ARG, "lr_schedule %d is not a schedule", o->lr_schedule);
+    if (!(o->lr_decay > 0 && o->lr_decay <= 1))
+        return rnnlm_fail(err, RNNLM_E_ARG, "--lr-decay: %g is outside (0, 1]", o->lr_decay);
+    if (!(o->lr_min >= 0 && isfinite(o->lr_min)))
+        return rnnlm_fail(err, RNNLM_E_ARG, "--lr-min: %g is not a learning rate (>= 0)", o->lr_min);
+    if (o->lr_patience < 0 || o->lr_step < 1 || o->patience < 0 || o->average < -1)
+        return rnnlm_fail(err, RNNLM_E_ARG, "--lr-patience, --lr-step, --patience or --average out of range");
+    if (!(o->max_minutes >= 0 && isfinite(o->max_minutes)))
+        return rnnlm_fail(err, RNNLM_E_ARG, "--max-minutes: %g is not a time (>= 0)", o->max_minutes);
     rnnlm_trainer *t = rnnlm_calloc(1, sizeof *t, "trainer", err);
     if (!t) return RNNLM_E_NOMEM;
     t->o = *o;
@@ -336,6 +373,64 @@ static rnnlm_status run_history(rnnlm_trainer *t, const rnnlm_checkpoint *c, rnn
     return RNNLM_OK;
 }
 
+/* The resumed run's schedule and averaging state (keys of older checkpoints
+ * that lack them keep their starting values): run.lr, run.lr_bad_epochs,
+ * run.avg_start, run.avg_count and the tensor train.avg_weights. */
+static rnnlm_status run_schedule_state(rnnlm_trainer *t, const rnnlm_checkpoint *c, rnnlm_err *err) {
+    const st_file *ck = c->f;
+    double lr = t->lr;
+    long long bad = 0, as = 0, ac = 0;
+    int epoch = trainer_epoch(t->t);
+    rnnlm_status st;
+    if ((checkpoint_get_meta(ck, "run.lr") && (st = checkpoint_meta_real(ck, "run.lr", 0.0, 100.0, &lr, c->path, err))) ||
+        (checkpoint_get_meta(ck, "run.lr_bad_epochs") &&
+         (st = checkpoint_meta_int(ck, "run.lr_bad_epochs", 0, INT32_MAX, &bad, c->path, err))) ||
+        (checkpoint_get_meta(ck, "run.avg_start") &&
+         (st = checkpoint_meta_int(ck, "run.avg_start", 0, (long long)epoch + 1, &as, c->path, err))) ||
+        (checkpoint_get_meta(ck, "run.avg_count") &&
+         (st = checkpoint_meta_int(ck, "run.avg_count", 0, INT64_MAX, &ac, c->path, err))))
+        return st;
+    const st_entry *a = st_find(ck, "train.avg_weights");
+    size_t n = model_n_params(trainer_model(t->t));
+    if ((as || ac || a) && !t->avg)
+        return rnnlm_fail(err, RNNLM_E_FORMAT, "%s: averaged weights without config.average", c->path);
+    if ((ac > 0) != (a != NULL) || (ac > 0 && !as) || (a && a->count != n))
+        return rnnlm_fail(err, RNNLM_E_FORMAT, "%s: run.avg_count=%lld, run.avg_start=%lld and train.avg_weights "
+                          "(%zu floats, the model has %zu) disagree", c->path, ac, as, a ? a->count : 0, n);
+    if (a) memcpy(t->avg, a->data, n * sizeof *t->avg);
+    t->lr = lr;
+    t->lr_bad = (long)bad;
+    t->avg_start = (int)as;
+    t->avg_count = ac;
+    return RNNLM_OK;
+}
+
+/* Early stopping: `patience` epochs up to `completed` without a validation improvement. */
+static int out_of_patience(const rnnlm_trainer *t, int completed) {
+    return t->o.patience && t->val && completed - t->best_epoch >= t->o.patience;
+}
+
+static double seconds_since(const struct timespec *t0) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)(ts.tv_sec - t0->tv_sec) + 1e-9 * (double)(ts.tv_nsec - t0->tv_nsec);
+}
+
+static int time_up(const rnnlm_trainer *t) {
+    return t->o.max_minutes > 0 && seconds_since(&t->t0) >= 60.0 * t->o.max_minutes;
+}
+
+/* The learning rate of the step about to run, per the schedule. */
+static double scheduled_lr(const rnnlm_trainer *t) {
+    switch (t->o.lr_schedule) {
+    case RNNLM_LR_STEP: return sched_step(t->lr0, t->o.lr_decay, t->o.lr_min, t->o.lr_step, t->epoch);
+    case RNNLM_LR_COSINE:
+        return sched_cosine(t->lr0, t->o.lr_min, t->global_step,
+                            (int64_t)t->o.epochs * (int64_t)trainer_steps_per_epoch(t->t));
+    default: return t->lr;   /* constant; plateau: changed at epoch ends */
+    }
+}
+
 rnnlm_status rnnlm_trainer_start(rnnlm_trainer *t, const rnnlm_dataset *d, const rnnlm_checkpoint *resume,
                                  rnnlm_err *err) {
     if (t->t) return at(t, RNNLM_AT_SETUP, rnnlm_fail(err, RNNLM_E_STATE, "the trainer has already started"));
@@ -346,6 +441,11 @@ rnnlm_status rnnlm_trainer_start(rnnlm_trainer *t, const rnnlm_dataset *d, const
     rnnlm_status st = trainer_create(&t->t, &t->cfg, d->train.x, d->train.y, d->train.n, err);
     if (!st && resume) st = trainer_restore(t->t, resume->m, resume->f, err);
     if (st) return at(t, RNNLM_AT_SETUP, st);
+    t->lr0 = t->lr = (double)t->cfg.opt.lr;
+    if (t->o.average && !(t->avg = rnnlm_calloc(model_n_params(trainer_model(t->t)), sizeof *t->avg,
+                                                "averaged weights", err)))
+        return at(t, RNNLM_AT_SETUP, RNNLM_E_NOMEM);
+    clock_gettime(CLOCK_MONOTONIC, &t->t0);
     model_summary(trainer_model(t->t), t->summary, sizeof t->summary);
     if (t->o.logdir && ((st = runlog_open(&t->rl, t->o.logdir, err)) ||
                         (st = runlog_text(t->rl, "config", 0, t->summary, err))))
@@ -359,11 +459,13 @@ rnnlm_status rnnlm_trainer_start(rnnlm_trainer *t, const rnnlm_dataset *d, const
     t->keep = d->valid.n && d->test.n && !t->o.save_dir;
     t->epoch = 1;
     if (resume) {   /* position and history of the resumed run */
-        if ((st = run_history(t, resume, err))) return at(t, RNNLM_AT_RESUME, st);
+        if ((st = run_history(t, resume, err)) || (st = run_schedule_state(t, resume, err)))
+            return at(t, RNNLM_AT_RESUME, st);
         t->epoch = trainer_epoch(t->t);
         t->resumed_step = trainer_epoch_step(t->t);
         t->first = 1;
         if (t->resumed_step >= trainer_steps_per_epoch(t->t)) t->epoch++, t->first = 0;   /* saved at an epoch's end */
+        if (!t->first && out_of_patience(t, t->epoch - 1)) t->stop = RNNLM_STOP_PATIENCE;
     }
     return RNNLM_OK;
 }
@@ -372,7 +474,14 @@ rnnlm_trainer_site rnnlm_trainer_failed_at(const rnnlm_trainer *t) { return t ? 
 const char *rnnlm_trainer_summary(const rnnlm_trainer *t) { return t->summary; }
 void rnnlm_trainer_batch_shape(const rnnlm_trainer *t, int *B, int *T) { trainer_batch_shape(t->t, B, T); }
 size_t rnnlm_trainer_steps_per_epoch(const rnnlm_trainer *t) { return trainer_steps_per_epoch(t->t); }
-double rnnlm_trainer_lr(const rnnlm_trainer *t) { return (double)t->cfg.opt.lr; }
+double rnnlm_trainer_lr(const rnnlm_trainer *t) { return t->lr; }
+rnnlm_stop_reason rnnlm_trainer_stop_reason(const rnnlm_trainer *t) { return t->stop; }
+int rnnlm_trainer_avg_start(const rnnlm_trainer *t) { return t->avg_start; }
+int64_t rnnlm_trainer_avg_count(const rnnlm_trainer *t) { return t->avg_count; }
+void rnnlm_trainer_best(const rnnlm_trainer *t, double *ppl, int *epoch) {
+    *ppl = t->best;
+    *epoch = t->best_epoch;
+}
 long rnnlm_trainer_threads(const rnnlm_trainer *t) { return t->threads; }
 void rnnlm_trainer_compute_path(const rnnlm_trainer *t, char *buf, size_t size) {
     if (size) buf[0] = 0;
@@ -422,21 +531,39 @@ static rnnlm_status log_batch(rnnlm_trainer *t, const train_progress *p, rnnlm_e
     if ((st = log_scalar(t, RUN_TRAIN, "batch_loss", s, bl, err)) ||
         (st = log_scalar(t, RUN_TRAIN, "batch_accuracy", s, (double)p->batch.correct / (double)p->batch.count, err)) ||
         (st = log_scalar(t, RUN_TRAIN, "batch_perplexity", s, exp(bl), err)) ||
-        (st = log_scalar(t, RUN_TRAIN, "learning_rate", s, (double)t->cfg.opt.lr, err)) ||
+        (st = log_scalar(t, RUN_TRAIN, "learning_rate", s, t->lr, err)) ||
         (st = log_scalar(t, RUN_TRAIN, "grad_norm", s, p->grad_norm, err)))
         return st;
     return log_scalar(t, RUN_TRAIN, "tokens_per_second", s, (double)p->epoch_sum.count / p->seconds, err);
 }
 
-/* Writes path with the training state, the configuration and the run's history. */
-static rnnlm_status save_to(rnnlm_trainer *t, const char *path, rnnlm_err *err) {
+/* Writes path with the training state, the configuration and the run's
+ * history. best: the weights evaluated (the averaged ones while there are
+ * any) as the model's, and no average (run.avg_count 0); otherwise the live
+ * weights and the average beside them as train.avg_weights. */
+static rnnlm_status save_to(rnnlm_trainer *t, const char *path, int best, rnnlm_err *err) {
     size_t n = N_KEYS;
+    int swap = best && t->avg_count > 0;
     snprintf(t->best_s, sizeof t->best_s, "%a", t->best);
     snprintf(t->best_epoch_s, sizeof t->best_epoch_s, "%d", t->best_epoch);
     snprintf(t->global_s, sizeof t->global_s, "%lld", (long long)t->global_step);
-    const char *extra[] = {"run.best_ppl", t->best_s, "run.best_epoch", t->best_epoch_s, "run.global_step", t->global_s};
-    for (int i = 0; i < 6; i++) t->flat[2 * n + i] = extra[i];
-    return at(t, RNNLM_AT_SAVE, trainer_save(t->t, path, t->ds->vocab, t->flat, n + 3, err));
+    snprintf(t->lr_s, sizeof t->lr_s, "%a", t->lr);
+    snprintf(t->lr_bad_s, sizeof t->lr_bad_s, "%ld", t->lr_bad);
+    snprintf(t->avg_start_s, sizeof t->avg_start_s, "%d", t->avg_start);
+    snprintf(t->avg_count_s, sizeof t->avg_count_s, "%lld", swap ? 0LL : (long long)t->avg_count);
+    const char *extra[2 * N_RUN_KEYS] = {
+        "run.best_ppl", t->best_s, "run.best_epoch", t->best_epoch_s, "run.global_step", t->global_s,
+        "run.lr", t->lr_s, "run.lr_bad_epochs", t->lr_bad_s, "run.avg_start", t->avg_start_s,
+        "run.avg_count", t->avg_count_s};
+    for (int i = 0; i < 2 * N_RUN_KEYS; i++) t->flat[2 * n + i] = extra[i];
+    model *m = trainer_model(t->t);
+    size_t np = model_n_params(m);
+    st_tensor avg = {.name = "train.avg_weights", .ndim = 1, .shape = {np}, .data = t->avg};
+    size_t n_more = !best && t->avg_count > 0;
+    if (swap) avg_swap(model_params(m), t->avg, np);
+    rnnlm_status st = trainer_save_ex(t->t, path, t->ds->vocab, t->flat, n + N_RUN_KEYS, &avg, n_more, err);
+    if (swap) avg_swap(model_params(m), t->avg, np);
+    return at(t, RNNLM_AT_SAVE, st);
 }
 
 /* save_dir/name.safetensors; nothing without a save_dir. */
@@ -444,26 +571,44 @@ static rnnlm_status save_named(rnnlm_trainer *t, const char *name, rnnlm_err *er
     if (!t->o.save_dir) return RNNLM_OK;
     char path[4096];
     snprintf(path, sizeof path, "%s/%s.safetensors", t->o.save_dir, name);
-    return save_to(t, path, err);
+    return save_to(t, path, strcmp(name, "best") == 0, err);
 }
 
 rnnlm_status rnnlm_trainer_save(rnnlm_trainer *t, const char *path, rnnlm_err *err) {
     if (!t->t) return rnnlm_fail(err, RNNLM_E_STATE, "the trainer has not started");
-    return save_to(t, path, err);
+    return save_to(t, path, 0, err);
 }
 
 rnnlm_status rnnlm_trainer_step(rnnlm_trainer *t, rnnlm_train_progress *out, int *done, rnnlm_err *err) {
     *done = 0;
     if (!t->t) return rnnlm_fail(err, RNNLM_E_STATE, "the trainer has not started");
+    if (t->in_epoch && t->o.max_minutes > 0) {   /* the time limit, between two steps of an epoch */
+        size_t k = trainer_epoch_step(t->t);
+        if (t->stop == RNNLM_STOP_TIME || (k > 0 && k < trainer_steps_per_epoch(t->t) && time_up(t))) {
+            t->stop = RNNLM_STOP_TIME;
+            *done = 1;
+            if (out) progress_of(t, trainer_progress(t->t), out);
+            return RNNLM_OK;
+        }
+    }
     if (!t->in_epoch) {
         if (!t->first) trainer_begin_epoch(t->t);
         t->first = 0;
         t->in_epoch = 1;
+        if (t->o.average > 0 && !t->avg_start && t->epoch >= t->o.average) t->avg_start = t->epoch;
+    }
+    if (t->o.lr_schedule) {
+        t->lr = scheduled_lr(t);
+        trainer_set_lr(t->t, (float)t->lr);
     }
     train_progress p = *trainer_progress(t->t);
     rnnlm_status st = trainer_step(t->t, &p, done, err);
     if (st) return at(t, RNNLM_AT_STEP, st);
     if (!*done) t->global_step++;
+    if (!*done && t->avg_start && !p.skipped) {   /* the running mean of the weights after each update */
+        model *m = trainer_model(t->t);
+        avg_update(t->avg, model_params(m), model_n_params(m), ++t->avg_count);
+    }
     if (out) progress_of(t, &p, out);
     if (*done) return RNNLM_OK;
     if (t->rl && t->global_step % t->o.log_every == 0 && (st = log_batch(t, &p, err))) return st;
@@ -494,28 +639,51 @@ rnnlm_status rnnlm_trainer_run_epoch(rnnlm_trainer *t, rnnlm_progress_fn fn, voi
     return RNNLM_OK;
 }
 
+/* The schedule, averaging and early stopping after a validated epoch. */
+static void after_validation(rnnlm_trainer *t, int improved, int whole) {
+    if (t->o.lr_schedule == RNNLM_LR_PLATEAU)
+        t->lr = sched_plateau(t->lr, t->o.lr_decay, t->o.lr_min, t->o.lr_patience, improved, &t->lr_bad);
+    if (t->o.average == -1 && !improved && !t->avg_start) t->avg_start = t->epoch + whole;   /* from the next step */
+    if (!t->stop && out_of_patience(t, t->epoch)) t->stop = RNNLM_STOP_PATIENCE;
+}
+
 rnnlm_status rnnlm_trainer_validate(rnnlm_trainer *t, rnnlm_epoch_result *e, rnnlm_err *err) {
     rnnlm_status st = log_epoch(t, RUN_TRAIN, t->epoch, &trainer_progress(t->t)->epoch_sum, err);
+    if (!st && t->o.lr_schedule) st = log_scalar(t, RUN_TRAIN, "lr", t->epoch, t->lr, err);
     if (st || !t->val) return st;
+    model *m = trainer_model(t->t);
+    size_t n = model_n_params(m);
+    /* an epoch cut short by the time limit: its carried state survives the evaluation */
+    int whole = trainer_epoch_step(t->t) >= trainer_steps_per_epoch(t->t);
+    float *carried = NULL;
+    size_t ns = model_state_size(m);
+    if (!whole && !(carried = rnnlm_calloc(ns ? ns : 1, sizeof *carried, "carried state", err)))
+        return at(t, RNNLM_AT_VALID, RNNLM_E_NOMEM);
+    if (carried) memcpy(carried, model_state(m), ns * sizeof *carried);
+    int swap = t->avg_count > 0;   /* evaluate the averaged weights */
+    if (swap) avg_swap(model_params(m), t->avg, n);
     batch_stats vs;
     st = trainer_evaluate(t->t, t->val->x, t->val->y, t->val->n, &vs, err);
-    if (st) return at(t, RNNLM_AT_VALID, st);
-    e->validated = 1;
-    e->valid = result_of(&vs);
-    if ((st = log_epoch(t, RUN_VALIDATION, t->epoch, &vs, err))) return st;
-    double ppl = exp(vs.loss_sum / (double)vs.count);
-    if (ppl < t->best) {
+    double ppl = st ? INFINITY : exp(vs.loss_sum / (double)vs.count);
+    int improved = !st && ppl < t->best;
+    if (improved) {
         t->best = ppl;
         t->best_epoch = t->epoch;
         t->improved = e->improved = 1;
-        model *m = trainer_model(t->t);
-        size_t n = model_n_params(m);
         /* no room for a copy: the test then evaluates the final weights */
         if (t->keep && (t->kept || (t->kept = malloc(n * sizeof *t->kept)))) {
             memcpy(t->kept, model_params(m), n * sizeof *t->kept);
             t->kept_epoch = t->epoch;
         }
     }
+    if (swap) avg_swap(model_params(m), t->avg, n);
+    if (carried) memcpy(model_state(m), carried, ns * sizeof *carried);
+    free(carried);
+    if (st) return at(t, RNNLM_AT_VALID, st);
+    e->validated = 1;
+    e->valid = result_of(&vs);
+    if ((st = log_epoch(t, RUN_VALIDATION, t->epoch, &vs, err))) return st;
+    after_validation(t, improved, whole);
     e->best_ppl = t->best;
     e->best_epoch = t->best_epoch;
     return RNNLM_OK;
@@ -526,6 +694,7 @@ rnnlm_status rnnlm_trainer_end_epoch(rnnlm_trainer *t, const rnnlm_epoch_result 
     rnnlm_status st;
     if ((st = save_named(t, "last", err)) || (t->improved && (st = save_named(t, "best", err)))) return st;
     if (t->rl && (st = runlog_flush(t->rl, err))) return at(t, RNNLM_AT_LOG, st);
+    if (!t->stop && time_up(t)) t->stop = RNNLM_STOP_TIME;
     t->in_epoch = 0;
     t->improved = 0;
     t->epoch++;
@@ -572,6 +741,8 @@ rnnlm_status rnnlm_trainer_test(rnnlm_trainer *t, rnnlm_test_result *out, rnnlm_
         memcpy(model_params(m), t->kept, model_n_params(m) * sizeof *t->kept);
         out->epoch = t->best_epoch;
         out->from = RNNLM_FROM_BEST_KEPT;
+    } else if (t->avg_count > 0) {   /* the final weights: the averaged ones */
+        memcpy(model_params(m), t->avg, model_n_params(m) * sizeof *t->avg);
     }
     batch_stats ts;
     if ((st = trainer_evaluate(t->t, test->x, test->y, test->n, &ts, err))) return at(t, RNNLM_AT_TEST, st);
@@ -587,6 +758,7 @@ rnnlm_status rnnlm_trainer_free(rnnlm_trainer *t, rnnlm_err *err) {
     if (st) t->site = RNNLM_AT_LOG;
     rundir_unlock(t->rd);
     free(t->kept);
+    free(t->avg);
     trainer_free(t->t);
     free(t);
     return st;

@@ -5,6 +5,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 rnnlm_status rnnlm_split(size_t n, double frac, uint32_t seed, size_t **order, size_t *n_train,
                          rnnlm_err *err) {
@@ -54,5 +55,31 @@ rnnlm_status rnnlm_ids_build(const rnnlm_corpus *c, const rnnlm_vocab *v, const 
     free(type_id);
     *ids = out;
     *n_ids = k;
+    return RNNLM_OK;
+}
+
+rnnlm_status split_carve(size_t *idx, size_t n, double frac, uint32_t seed, size_t *n_keep, rnnlm_err *err) {
+    if (!(frac > 0.0 && frac < 1.0))
+        return rnnlm_fail(err, RNNLM_E_ARG, "validation fraction %g is outside (0, 1)", frac);
+    if (n > UINT32_MAX)
+        return rnnlm_fail(err, RNNLM_E_ARG, "%zu sentences: the seeded shuffle takes at most 2^32", n);
+    size_t nv = (size_t)(frac * (double)n);   /* int(frac * n), as the split */
+    if (nv == 0 || nv == n)
+        return rnnlm_fail(err, RNNLM_E_ARG, "a validation fraction %g of %zu training sentences leaves an empty %s set",
+                          frac, n, nv == 0 ? "validation" : "training");
+    size_t *pos = rnnlm_calloc(n, sizeof *pos, "carve order", err);
+    unsigned char *held = pos ? rnnlm_calloc(n, 1, "carve flags", err) : NULL;
+    size_t *tmp = held ? rnnlm_calloc(n, sizeof *tmp, "carve copy", err) : NULL;
+    if (!tmp) { free(pos); free(held); return RNNLM_E_NOMEM; }
+    for (size_t i = 0; i < n; i++) pos[i] = i;
+    mt19937 g;
+    mt19937_seed(&g, seed ^ SPLIT_CARVE_SALT);
+    mt19937_shuffle(&g, pos, n, sizeof *pos);
+    for (size_t i = n - nv; i < n; i++) held[pos[i]] = 1;
+    size_t k = 0, v = n - nv;   /* stable: kept ones first, then the held-out ones, each in idx's order */
+    for (size_t i = 0; i < n; i++) tmp[held[i] ? v++ : k++] = idx[i];
+    memcpy(idx, tmp, n * sizeof *idx);
+    free(pos); free(held); free(tmp);
+    *n_keep = n - nv;
     return RNNLM_OK;
 }

@@ -268,8 +268,15 @@ const train_progress *trainer_progress(const trainer *t) { return &t->p; }
  * (optim.h); the slots travel as a tensor, the step as metadata. */
 #define OPTIM_HEADER 64
 
+void trainer_set_lr(trainer *t, float lr) { optim_set_lr(t->o, lr); }
+
 rnnlm_status trainer_save(const trainer *t, const char *path, const rnnlm_vocab *v, const char *const *extra_kv,
                           size_t n_extra, rnnlm_err *err) {
+    return trainer_save_ex(t, path, v, extra_kv, n_extra, NULL, 0, err);
+}
+
+rnnlm_status trainer_save_ex(const trainer *t, const char *path, const rnnlm_vocab *v, const char *const *extra_kv,
+                             size_t n_extra, const st_tensor *more, size_t n_more, rnnlm_err *err) {
     enum { OWN = 10 };
     char val[OWN][80];
     const char *key[OWN] = {"train.format", "train.optim_step", "train.rng", "train.epoch", "train.step",
@@ -292,13 +299,15 @@ rnnlm_status trainer_save(const trainer *t, const char *path, const rnnlm_vocab 
     if (!kv) return RNNLM_E_NOMEM;
     for (int i = 0; i < OWN; i++) { kv[2 * i] = key[i]; kv[2 * i + 1] = val[i]; }
     for (size_t i = 0; i < 2 * n_extra; i++) kv[2 * OWN + i] = extra_kv[i];
-    st_tensor extra[2];
+    if (n_more > 2) { free(kv); return rnnlm_fail(err, RNNLM_E_ARG, "trainer_save: %zu more tensors", n_more); }
+    st_tensor extra[4];
     size_t n_tensors = 0;
     extra[n_tensors++] = (st_tensor){.name = "train.carried_state", .ndim = 1,
                                      .shape = {model_state_size(t->m)}, .data = model_state(t->m)};
     if (optim_n_slots(t->o))
         extra[n_tensors++] = (st_tensor){.name = "train.optim_slots", .ndim = 1, .shape = {optim_n_slots(t->o)},
                                          .data = optim_slots(t->o)};
+    for (size_t i = 0; i < n_more; i++) extra[n_tensors++] = more[i];
     rnnlm_status st = checkpoint_save(path, t->m, v, kv, n_kv, extra, n_tensors, err);
     free(kv);
     return st;

@@ -83,6 +83,11 @@ const train_progress *trainer_progress(const trainer *t);
  * are the trainer's own). Written atomically. */
 rnnlm_status trainer_save(const trainer *t, const char *path, const rnnlm_vocab *v, const char *const *extra_kv,
                           size_t n_extra, rnnlm_err *err);
+/* trainer_save with n_more more tensors (names beginning with "train."). */
+rnnlm_status trainer_save_ex(const trainer *t, const char *path, const rnnlm_vocab *v, const char *const *extra_kv,
+                             size_t n_extra, const st_tensor *more, size_t n_more, rnnlm_err *err);
+/* The optimiser's learning rate from the next step on (a schedule's). */
+void trainer_set_lr(trainer *t, float lr);
 /* Restores a trainer created with the checkpoint's configuration from the
  * loaded model m (same configuration) and the training state in f. */
 rnnlm_status trainer_restore(trainer *t, const model *m, const st_file *f, rnnlm_err *err);

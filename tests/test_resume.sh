@@ -1,36 +1,79 @@
 #!/usr/bin/env bash
-# Exact resume: a run of 2 epochs straight, and the same run killed with
-# SIGKILL at a random step of epoch 2 and resumed from its last checkpoint,
-# end with byte-identical checkpoints (weights, optimiser state, everything).
+# Exact resume: a run straight, and the same run killed with SIGKILL at a
+# random step of a later epoch and resumed from its last checkpoint, end with
+# byte-identical checkpoints (weights, optimiser state, everything) and print
+# the same figures. Three runs: the plain one (2 epochs, killed in epoch 2);
+# one with a plateau schedule, early stopping, automatic averaging and a
+# carved validation split, killed in epoch 4 (averaging under way, the lr
+# decayed; patience stops it at epoch 5 of 6); one with the cosine schedule
+# and averaging from epoch 2, killed in epoch 2. Then an epoch-boundary
+# resume of the second run (3 epochs, then --epochs 6, the last
+# checkpoint compared).
 set -euo pipefail
 R=${BUILD:-build}/rnnlm
-dir=$(mktemp -d); trap 'rm -rf "$dir"' EXIT
+dir=$(mktemp -d); [ -n "${KEEP:-}" ] || trap 'rm -rf "$dir"' EXIT
 # a small deterministic corpus: 3,000 sentences over a 400-word vocabulary
 awk 'BEGIN { s = 7; for (i = 0; i < 3000; i++) { n = 5 + i % 9; line = "";
   for (j = 0; j < n; j++) { s = (s * 1103515245 + 12345) % 2147483648; line = line " w" int(s / 65536) % 400 }
   print line } }' > "$dir/corpus.txt"
-args=(--corpus "$dir/corpus.txt" --vocab-size 300 --hidden 32 --layers 2 --batch-size 8 --max-time 10
-      --epochs 2 --threads 1 --dropout 0.2)
+base=(--corpus "$dir/corpus.txt" --vocab-size 300 --batch-size 8 --max-time 10 --threads 1 --dropout 0.2)
 
-"$R" train "${args[@]}" --save-dir "$dir/straight" > "$dir/straight.log"
+# figures KILLED_LOG: the lines a run prints after its progress, without timings
+figures() { grep -E '^(epoch [0-9]+/|early stopping|best |test:)' "$1" | sed 's/ - [0-9]*s - [0-9]* tok\/s//; s/ [^ ]*best.safetensors//'; }
 
-for attempt in 1 2 3; do
-  rm -rf "$dir/killed"
-  "$R" train "${args[@]}" --save-dir "$dir/killed" --save-every 1 > "$dir/killed.log" 2>&1 &
-  pid=$!
-  # wait until epoch 2 is under way, then kill at a random moment of it
-  for _ in $(seq 600); do grep -q '^epoch 2 step' "$dir/killed.log" && break; sleep 0.02; done
-  sleep "0.$((RANDOM % 20))"
-  kill -9 "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-  grep -q '^epoch 2/2' "$dir/killed.log" || break   # killed before the end: a real test
-  echo "NOTE: run finished before the kill (attempt $attempt); trying again"
-done
-test -f "$dir/killed/last.safetensors"
-"$R" train --resume "$dir/killed/last.safetensors" --save-dir "$dir/killed" --epochs 2 > "$dir/resumed.log"
-pos=$(sed -n 's/^resumed from .* at \(epoch [0-9]*, step [0-9]*\)/\1/p' "$dir/resumed.log")
-echo "NOTE: resumed at $pos"
-cmp "$dir/straight/last.safetensors" "$dir/killed/last.safetensors"
-# the final epoch's figures printed by both runs agree as well
-diff <(grep '^epoch 2/2' "$dir/straight.log" | sed 's/ - [0-9]*s - [0-9]* tok\/s//') \
-     <(grep '^epoch 2/2' "$dir/resumed.log" | sed 's/ - [0-9]*s - [0-9]* tok\/s//')
+# kill_and_resume NAME KILL_EPOCH EPOCHS EVERY ARGS...: the run of ARGS straight
+# and killed during epoch KILL_EPOCH (checkpoints every EVERY steps), then
+# resumed with --epochs EPOCHS
+kill_and_resume() {
+  local name=$1 kill_epoch=$2 epochs=$3 every=$4
+  shift 4
+  local args=("$@") d="$dir/$name"
+  mkdir -p "$d"
+  "$R" train "${args[@]}" --save-dir "$d/straight" > "$d/straight.log"
+  for attempt in 1 2 3; do
+    rm -rf "$d/killed"
+    "$R" train "${args[@]}" --save-dir "$d/killed" --save-every "$every" > "$d/killed.log" 2>&1 &
+    pid=$!
+    # wait until epoch KILL_EPOCH is under way, then kill at a random moment of it
+    for _ in $(seq 1000); do grep -q "^epoch $kill_epoch step" "$d/killed.log" && break; sleep 0.02; done
+    sleep "0.$((RANDOM % 20))"
+    kill -9 "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    grep -q "^epoch $kill_epoch/" "$d/killed.log" || break   # killed before the epoch's end: a real test
+    echo "NOTE: $name: run went past epoch $kill_epoch before the kill (attempt $attempt); trying again"
+  done
+  test -f "$d/killed/last.safetensors"
+  "$R" train --resume "$d/killed/last.safetensors" --save-dir "$d/killed" --epochs "$epochs" > "$d/resumed.log"
+  pos=$(sed -n 's/^resumed from .* at \(epoch [0-9]*, step [0-9]*\)/\1/p' "$d/resumed.log")
+  echo "NOTE: $name: resumed at $pos"
+  cmp "$d/straight/last.safetensors" "$d/killed/last.safetensors"
+  cmp "$d/straight/best.safetensors" "$d/killed/best.safetensors"
+  # the resumed run's figures are the straight run's from its first epoch on
+  local first
+  first=$(sed -n 's/^epoch \([0-9]*\)\/.*/\1/p' "$d/resumed.log" | head -n 1)
+  diff <(figures "$d/straight.log" | awk -v f="${first:-999999}" '!/^epoch/ || $2 + 0 >= f') <(figures "$d/resumed.log")
+}
+
+kill_and_resume plain 2 2 1 "${base[@]}" --hidden 32 --layers 2 --epochs 2
+
+sched=("${base[@]}" --hidden 96 --layers 2 --epochs 6 --lr 0.05 --valid-split 0.1 --lr-schedule plateau
+       --patience 2 --average auto)
+kill_and_resume plateau 4 6 7 "${sched[@]}"
+d="$dir/plateau"
+# the scenario holds what it is meant to test
+grep -q '^epoch 2/6.* - averaging from epoch 3' "$d/straight.log" || { echo "FAIL: no auto averaging at epoch 2"; exit 1; }
+grep -q '^epoch 4/6.*(averaged over [0-9]* steps) - lr 0.025$' "$d/straight.log" ||
+  { echo "FAIL: epoch 4 neither averaged nor decayed: $(grep '^epoch 4/6' "$d/straight.log")"; exit 1; }
+grep -q '^early stopping: 2 epochs' "$d/straight.log" || { echo "FAIL: no early stop"; exit 1; }
+! grep -q '^epoch 6/6' "$d/straight.log" || { echo "FAIL: epoch 6 ran despite --patience 2"; exit 1; }
+
+kill_and_resume cosine 2 3 7 "${base[@]}" --hidden 32 --layers 1 --epochs 3 --lr-schedule cosine --lr-min 0.001 \
+  --average 2
+grep -q '^epoch 3/3.*(averaged over [0-9]* steps) - lr 0.001' "$dir/cosine/straight.log" ||
+  { echo "FAIL: cosine: $(grep '^epoch 3/3' "$dir/cosine/straight.log")"; exit 1; }
+
+# a resume at an epoch's end: 3 epochs, then on to 6, as the straight run
+d="$dir/plateau"
+"$R" train "${sched[@]}" --epochs 3 --save-dir "$d/boundary" > "$d/b1.log"
+"$R" train --resume "$d/boundary/last.safetensors" --save-dir "$d/boundary" --epochs 6 > "$d/b2.log"
+cmp "$d/straight/last.safetensors" "$d/boundary/last.safetensors"   # (best keeps the first part's config.epochs)

@@ -66,5 +66,15 @@ expect 2 "--epochs 2" --resume "$tmp/done/last.safetensors" --epochs 2
 expect 0 "" --resume "$tmp/done/last.safetensors" --epochs 3
 grep -q '^epoch 3/3' "$tmp/out" || fail "the resumed run did not train epoch 3"
 
+# --- schedules, early stopping, averaging ------------------------------------------------
+expect 2 "--average" "${short[@]}" --average 0
+expect 2 "--average" "${short[@]}" --average soon
+expect 2 "--lr-decay" "${short[@]}" --lr-decay 0
+expect 2 "--lr-step" "${short[@]}" --lr-step 0
+expect 2 "--lr-schedule" "${short[@]}" --lr-schedule linear
+expect 0 "" "${short[@]}" --average 1 --lr-schedule cosine --lr-min 0.001 --patience 1
+grep -q '(averaged over 2 steps) - lr ' "$tmp/out" || fail "--average 1 --lr-schedule cosine: $(grep '^epoch 1/' "$tmp/out")"
+expect 2 "--lr-schedule" --resume "$tmp/done/last.safetensors" --epochs 4 --lr-schedule step
+
 echo "$failures failure(s)"
 [ "$failures" -eq 0 ]

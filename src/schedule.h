@@ -1,0 +1,28 @@
+/* schedule.h: the arithmetic of the learning-rate schedules and of the
+ * averaged weights (README "Schedules"); run.c decides when they apply and
+ * saves their state. Pure functions, so that a resumed run computes what the
+ * uninterrupted one did. */
+#ifndef RNNLM_SCHEDULE_H
+#define RNNLM_SCHEDULE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Cosine: lr_min + (lr0 - lr_min) * 0.5 * (1 + cos(pi * step / total)) for
+ * the step about to run (from 0); step is clamped to [0, total]; total < 1
+ * gives lr0. */
+double sched_cosine(double lr0, double lr_min, int64_t step, int64_t total);
+/* Step: lr0 * decay^floor((epoch - 1) / every) for epoch (from 1), not
+ * below lr_min; every < 1 counts as 1. */
+double sched_step(double lr0, double decay, double lr_min, long every, int epoch);
+/* Plateau, at the end of a validated epoch: improved resets *bad to 0;
+ * otherwise *bad counts the epoch and, once it exceeds patience, lr decays
+ * (times decay, not below lr_min) and *bad goes back to 0. The new lr. */
+double sched_plateau(double lr, double decay, double lr_min, long patience, int improved, long *bad);
+/* The running mean after its k-th value w (k >= 1): avg = w when k is 1,
+ * else avg += (w - avg) / k, elementwise over n floats. */
+void avg_update(float *avg, const float *w, size_t n, int64_t k);
+/* Exchanges a[0..n) and b[0..n) (exact; used to evaluate the averaged weights). */
+void avg_swap(float *a, float *b, size_t n);
+
+#endif
