@@ -13,7 +13,7 @@ const char *g_train_resume;
 const char *g_train_average;
 
 #define MODEL_OPTS                                                                                     \
-    {"config", OPT_CHOICE, &g_train_preset, 0, 0, "industrial|toy",                               \
+    {"config", OPT_CHOICE, &g_train_preset, 0, 0, NULL, /* choices: defaults() */                               \
      "the recipe's configuration; other flags override it"},                                           \
     {"cell", OPT_CHOICE, &g_train_opts.cell, 0, 0, NULL, "recurrent cell"}, /* choices: defaults() */ \
     {"hidden", OPT_INT, &g_train_opts.hidden, 1, 65536, NULL, "H, width of every recurrent layer"},    \
@@ -93,6 +93,10 @@ static void cell_choices(opt_spec *t) {
 static void defaults(void) {
     cell_choices(model_opt_table);
     cell_choices(train_opt_table);
+    for (opt_spec *t = model_opt_table; t->type != OPT_END; t++)
+        if (strcmp(t->name, "config") == 0) t->choices = rnnlm_preset_names();
+    for (opt_spec *t = train_opt_table; t->type != OPT_END; t++)
+        if (strcmp(t->name, "config") == 0) t->choices = rnnlm_preset_names();
     rnnlm_train_options_default(&g_train_opts);
     g_train_preset = 0;
     g_train_quick = 0;
@@ -107,19 +111,12 @@ int train_opts_preset(const char *cmd, int argc, char **argv) {
         if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) cfg = argv[i + 1];
         else if (strncmp(argv[i], "--config=", 9) == 0) cfg = argv[i] + 9;
     }
-    if (!cfg || strcmp(cfg, "industrial") == 0) return 0;
-    if (strcmp(cfg, "toy") != 0) {
-        fprintf(stderr, "rnnlm %s: --config: '%s' is not one of industrial|toy\n", cmd, cfg);
+    if (!cfg) return 0;
+    rnnlm_err err;
+    if (rnnlm_preset_apply(cfg, &g_train_opts, &g_data_opts, &err)) {
+        fprintf(stderr, "rnnlm %s: --config: %s\n", cmd, err.msg);
         return -1;
     }
-    g_train_preset = 1;
-    g_train_opts.hidden = 10;
-    g_train_opts.layers = 1;
-    g_train_opts.max_time = 8;
-    g_train_opts.batch = 2;
-    g_train_opts.epochs = 20;
-    g_data_opts.corpus = "toy";
-    g_data_opts.vocab_size = 15;
     return 0;
 }
 

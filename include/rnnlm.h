@@ -515,6 +515,15 @@ typedef enum {
 
 /* The recipe's industrial configuration (docs/RECIPE.md). */
 RNNLM_API void rnnlm_train_options_default(rnnlm_train_options *o);
+/* The named configurations, "industrial|toy|medium" (docs/RECIPE.md): industrial
+ * is the recipe's (the defaults), toy its toy run, medium the strongest
+ * model of an hour on a 2-core machine. */
+RNNLM_API const char *rnnlm_preset_names(void);
+/* Sets the preset's options in t and d (which the caller has set to their
+ * defaults, rnnlm_train_options_default and rnnlm_data_options_default).
+ * RNNLM_E_ARG for an unknown name. */
+RNNLM_API rnnlm_status rnnlm_preset_apply(const char *name, rnnlm_train_options *t, rnnlm_data_options *d,
+                                          rnnlm_err *err);
 /* The summary of the model these options build for V words (what
  * rnnlm_model_summary prints for it). */
 RNNLM_API rnnlm_status rnnlm_train_options_summary(const rnnlm_train_options *o, long V, char *buf, size_t cap,

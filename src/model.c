@@ -517,13 +517,19 @@ void model_summary(const model *m, char *buf, size_t cap) {
     char a[32], b[32], d[32];
     shape_str(a, sizeof a, &lay->emb);
     APPEND("Embedding weights %s\n", a);
+    const nn_reg *r = &c->reg;
+    const char *lk = r->locked ? " (locked)" : "";
+    if (r->word > 0) APPEND("Word dropout %g\n", (double)r->word);
+    if (r->emb > 0) APPEND("Embedding dropout %g%s\n", (double)r->emb, lk);
     for (int l = 0; l < c->L; l++) {
         shape_str(a, sizeof a, &lay->layer[l].w_ih);
         shape_str(b, sizeof b, &lay->layer[l].w_hh);
         shape_str(d, sizeof d, &lay->layer[l].bias);
         APPEND("Hidden (%s) layer %d: input weights %s, state-input weights %s, biases %s\n",
                lay->kind->name, l + 1, a, b, d);
-        APPEND("Dropout %g\n", (double)c->dropout);
+        if (r->weight > 0) APPEND("Weight drop %g on the state-input weights\n", (double)r->weight);
+        float rate = l == c->L - 1 && r->out > 0 ? r->out : c->dropout;
+        APPEND("Dropout %g%s\n", (double)rate, rate > 0 ? lk : "");
     }
     shape_str(b, sizeof b, &lay->out_b);
     if (c->tied) {
@@ -533,5 +539,6 @@ void model_summary(const model *m, char *buf, size_t cap) {
         shape_str(a, sizeof a, &lay->out_w);
         APPEND("Output layer weights %s, biases %s\n", a, b);
     }
+    if (c->weight_decay > 0) APPEND("Weight decay %g\n", (double)c->weight_decay);
     APPEND("Total parameters: %zu\n", m->n_params);
 }
