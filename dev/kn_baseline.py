@@ -28,10 +28,13 @@ discounts of each order come from its count-of-counts n1..n4 (of c_k):
 Y = n1 / (n1 + 2 n2), D_k1 = 1 - 2Y n2/n1, D_k2 = 2 - 3Y n3/n2,
 D_k3 = 3 - 4Y n4/n3 (a discount whose count-of-counts are zero falls back to
 Y, and each is clamped to [0, its count]). `--discount D` fixes every
-discount to D instead; `--uniform-unigram` replaces p_1 by 1/V (NLTK's
-KneserNeyInterpolated does both; tests/test_kn_nltk.sh compares them).
+discount of every order to D instead. (NLTK's KneserNeyInterpolated is this
+model with one fixed discount for orders >= 2 and none at order 1, so that
+p_1 is the plain continuation-count estimate; tests/test_kn_nltk.sh compares
+the two through the `discounts` argument of KneserNey.)
 
-Plain python3, no third-party module; about a minute for order 5 on Brown.
+Plain python3, no third-party module: orders 3 and 5 on Brown take about
+20 s and 0.9 GB together.
 """
 import argparse
 import math
@@ -62,10 +65,15 @@ def _discounts(counts):
 class KneserNey:
     """Interpolated modified Kneser-Ney of order N over ids 0 .. V-1."""
 
-    def __init__(self, ids, V, order, discount=None, uniform_unigram=False):
+    def __init__(self, ids, V, order, discounts=None):
+        """discounts: None (estimated), one number for every order and count,
+        or a dict order -> (D1, D2, D3+) for the orders it names (the others
+        estimated)."""
         if order < 1:
             raise ValueError("order must be >= 1")
-        self.V, self.N, self.uniform_unigram = V, order, uniform_unigram
+        if discounts is not None and not isinstance(discounts, dict):
+            discounts = {k: (float(discounts),) * 3 for k in range(1, order + 1)}
+        self.V, self.N = V, order
         ids = list(ids)
         if ids and (min(ids) < 0 or max(ids) >= V):
             raise ValueError("an id outside 0 .. V-1")
@@ -78,7 +86,7 @@ class KneserNey:
             else:
                 c = Counter(g[1:] for g in set(ngrams(ids, k + 1)))
             self.counts[k] = c
-            self.disc[k] = (float(discount),) * 3 if discount is not None else _discounts(c)
+            self.disc[k] = tuple(discounts[k]) if discounts and k in discounts else _discounts(c)
             st = {}
             for g, n in c.items():
                 s = st.get(g[:-1])
@@ -93,8 +101,6 @@ class KneserNey:
         ctx = tuple(ctx[len(ctx) - self.N + 1:]) if self.N > 1 else ()
         p = 1.0 / self.V
         for k in range(1, len(ctx) + 2):
-            if k == 1 and self.uniform_unigram:
-                continue
             h = ctx[len(ctx) - k + 1:] if k > 1 else ()
             s = self.stats[k].get(h)
             if s is None:
@@ -133,7 +139,6 @@ def main():
     ap.add_argument("dir", help="what `rnnlm data --write-ids DIR` wrote")
     ap.add_argument("--order", type=int, action="append", help="N (repeatable; default 3 and 5)")
     ap.add_argument("--discount", type=float, help="one fixed discount for every order and count")
-    ap.add_argument("--uniform-unigram", action="store_true", help="p_1 = 1/V (NLTK's choice)")
     a = ap.parse_args()
     V = read_vocab_size(os.path.join(a.dir, "vocab.tsv"))
     train = read_ids(os.path.join(a.dir, "train.ids"))
@@ -141,7 +146,7 @@ def main():
              if os.path.exists(os.path.join(a.dir, s + ".ids"))]
     print("V %d, train %d ids%s" % (V, len(train), "".join(", %s %d ids" % (s, len(x)) for s, x in evals)))
     for N in a.order or [3, 5]:
-        m = KneserNey(train, V, N, a.discount, a.uniform_unigram)
+        m = KneserNey(train, V, N, a.discount)
         print("KN%d discounts (D1, D2, D3+) per order: %s" % (
             N, "  ".join("%d: %.3f %.3f %.3f" % ((k,) + m.disc[k]) for k in range(1, N + 1))))
         for s, ids in evals:
