@@ -1,18 +1,25 @@
 /* cmd_data.c: `rnnlm data`: the data pipeline's figures (sentences, tokens,
- * split sizes, id counts, the first ids and their words, <unk> rates), and
- * optionally a check of the batchers on those streams. */
+ * split sizes, id counts, the first ids and their words, <unk> rates),
+ * optionally a check of the batchers on those streams, and optionally the
+ * id streams and the vocabulary written out (--write-ids) for other tools
+ * such as the n-gram baseline dev/kn_baseline.py. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "commands.h"
 #include "data_opts.h"
 
 static long g_show = 25, g_batch = 0, g_time = 25;
+static const char *g_write_ids = NULL;
 
 static opt_spec data_cmd_opts[] = {
     {"show", OPT_INT, &g_show, 0, 1000000, NULL, "how many leading training ids to print"},
     {"batch-size", OPT_INT, &g_batch, 0, 1 << 20, NULL, "also report stateful batching with B rows (0: no)"},
     {"max-time", OPT_INT, &g_time, 1, 1 << 20, NULL, "T, steps per batch, with --batch-size"},
+    {"write-ids", OPT_STR, &g_write_ids, 0, 0, NULL,
+     "write DIR/{train,valid,test}.ids (each split's id stream, space-separated, one line) and DIR/vocab.tsv"},
     OPT_TABLE_END,
 };
 
@@ -20,6 +27,55 @@ static void print_split(const rnnlm_split_data *s) {
     if (!s->n_ids) return;
     printf("%-5s  %9zu sentences  %10zu tokens  %10zu ids  <unk> %5.2f%% of ids\n", s->name, s->sentences,
            s->tokens, s->n_ids, 100.0 * (double)s->unk / (double)s->n_ids);
+}
+
+/* DIR/NAME.ids: the split's n_ids ids, separated by one space, then a newline.
+ * Written to a temporary name and renamed. 0, or -1 after a message. */
+static int write_split_ids(const char *dir, const rnnlm_split_data *s) {
+    char path[4096], tmp[4200];
+    if (snprintf(path, sizeof path, "%s/%s.ids", dir, s->name) >= (int)sizeof path) {
+        fprintf(stderr, "rnnlm data: --write-ids: path too long\n");
+        return -1;
+    }
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        fprintf(stderr, "rnnlm data: cannot write %s: %s\n", tmp, strerror(errno));
+        return -1;
+    }
+    for (size_t i = 0; i < s->n_ids; i++) fprintf(f, i ? " %d" : "%d", s->ids[i]);
+    fputc('\n', f);
+    int bad = ferror(f);
+    if (fclose(f) || bad || rename(tmp, path)) {
+        fprintf(stderr, "rnnlm data: cannot write %s: %s\n", path, strerror(errno));
+        remove(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+/* --write-ids DIR: the vocabulary and each present split's id stream. */
+static int write_ids(const char *dir, const rnnlm_dataset *d) {
+    if (mkdir(dir, 0777) && errno != EEXIST) {
+        fprintf(stderr, "rnnlm data: cannot create %s: %s\n", dir, strerror(errno));
+        return -1;
+    }
+    char path[4096];
+    if (snprintf(path, sizeof path, "%s/vocab.tsv", dir) >= (int)sizeof path) {
+        fprintf(stderr, "rnnlm data: --write-ids: path too long\n");
+        return -1;
+    }
+    rnnlm_err err;
+    if (rnnlm_vocab_save(d->vocab, path, &err)) {
+        fprintf(stderr, "rnnlm data: %s\n", err.msg);
+        return -1;
+    }
+    const rnnlm_split_data *sp[3] = {&d->train, &d->valid, &d->test};
+    for (int k = 0; k < 3; k++)
+        if (sp[k]->n_ids && write_split_ids(dir, sp[k])) return -1;
+    printf("wrote %s/vocab.tsv and the id streams of %s%s%s\n", dir, d->train.n_ids ? "train " : "",
+           d->valid.n_ids ? "valid " : "", d->test.n_ids ? "test" : "");
+    return 0;
 }
 
 int cmd_data(int argc, char **argv) {
@@ -44,6 +100,7 @@ int cmd_data(int argc, char **argv) {
         printf("\n");
     }
     int status = 0;
+    if (g_write_ids && write_ids(g_write_ids, &d)) status = 1;
     if (g_batch > 0) {
         rnnlm_err err;
         rnnlm_stream_batcher sb;

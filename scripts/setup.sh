@@ -6,6 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PKGS="build-essential pkg-config libopenblas-dev libdnnl-dev libjansson-dev libcmocka-dev protobuf-compiler python3-protobuf python3-torch libxml2-utils time"
+# python3-nltk: tests/test_kn_nltk.sh checks the n-gram baseline dev/kn_baseline.py against NLTK
+PKGS="$PKGS python3-nltk"
 # clang and its runtime (libFuzzer, sanitizers): the fuzzing harnesses of fuzz/
 PKGS="$PKGS clang libclang-rt-dev"
 PKGS="$PKGS ${RNNLM_EXTRA_PKGS:-}"
