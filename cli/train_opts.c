@@ -63,6 +63,8 @@ opt_spec train_opt_table[] = {
     {"log-every", OPT_INT, &g_train_opts.log_every, 1, 1e9, NULL, "batch scalars every N steps"},
     {"save-dir", OPT_STR, &g_train_opts.save_dir, 0, 0, NULL,
      "write last.safetensors (resumable) and best.safetensors here"},
+    {"keep-epochs", OPT_FLAG, &g_train_opts.keep_epochs, 0, 0, NULL,
+     "also write epoch-N.safetensors to --save-dir: the weights evaluated at each epoch's end"},
     {"save-every", OPT_INT, &g_train_opts.save_every, 0, 1e12, NULL, "also checkpoint every N steps (0: epoch ends)"},
     {"resume", OPT_STR, &g_train_resume, 0, 0, NULL, "continue the run of this checkpoint exactly"},
     {"quick", OPT_FLAG, &g_train_quick, 0, 0, NULL, "a first result in about a minute: 1 epoch of 150 steps"},
@@ -165,6 +167,10 @@ int train_opts_check(const char *cmd, int argc, char **argv) {
     if (o->lr_min > 0 && !float_positive(o->lr_min)) {
         fprintf(stderr, "rnnlm %s: --lr-min: %g is too small for single precision (the smallest is %g)\n", cmd,
                 o->lr_min, (double)FLT_MIN);
+        return -1;
+    }
+    if (o->keep_epochs && !o->save_dir) {
+        fprintf(stderr, "rnnlm %s: --keep-epochs needs --save-dir (where to write the checkpoints)\n", cmd);
         return -1;
     }
     if (o->save_every && !o->save_dir) {

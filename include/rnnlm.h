@@ -487,6 +487,7 @@ typedef struct {
     double weight_decay;  /* L2 on the weight matrices (not with the sampled loss) */
     const char *logdir;     /* TensorBoard events and log.csv here (NULL: no logs) */
     const char *save_dir;   /* last.safetensors and best.safetensors here (NULL: none) */
+    int keep_epochs;        /* also epoch-N.safetensors in save_dir: the weights evaluated at epoch N's end */
     /* ---- schedules, early stopping, averaged weights, a time limit (README "Schedules") ---- */
     int lr_schedule;        /* rnnlm_lr_schedule (RNNLM_LR_CONSTANT: the lr never changes) */
     double lr_decay;        /* plateau and step: the multiplier of each decay, in (0, 1] (0.5) */

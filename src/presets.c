@@ -44,7 +44,6 @@ static void medium(rnnlm_train_options *t, rnnlm_data_options *d) {
     t->batch = 64;
     t->max_time = 35;
     t->epochs = 40;
-    t->precision = RNNLM_PRECISION_BF16;
     t->lr_schedule = RNNLM_LR_PLATEAU;
     t->lr_decay = 0.5;
     t->patience = 4;

@@ -116,6 +116,7 @@ static const config_key KEYS[] = {
     TK("dropout_word", NULL, K_REAL, dropout_word, NULL, 0, 0.99),
     TK("weight_drop", NULL, K_REAL, weight_drop, NULL, 0, 0.99),
     TK("locked", NULL, K_FLAG, locked, NULL, 0, 0),
+    TK("keep_epochs", NULL, K_FLAG, keep_epochs, NULL, 0, 0),
     TK("weight_decay", NULL, K_REAL, weight_decay, NULL, 0, 0.99),
     TK("init", "init", K_CHOICE, init, "recipe|uniform", 0, 0),
     TK("max_time", "max-time", K_INT, max_time, NULL, 1, 100000),
@@ -693,6 +694,11 @@ rnnlm_status rnnlm_trainer_end_epoch(rnnlm_trainer *t, const rnnlm_epoch_result 
     (void)e;
     rnnlm_status st;
     if ((st = save_named(t, "last", err)) || (t->improved && (st = save_named(t, "best", err)))) return st;
+    if (t->o.keep_epochs && t->o.save_dir) {   /* the weights this epoch was validated with */
+        char path[4096];
+        snprintf(path, sizeof path, "%s/epoch-%d.safetensors", t->o.save_dir, t->epoch);
+        if ((st = save_to(t, path, 1, err))) return st;
+    }
     if (t->rl && (st = runlog_flush(t->rl, err))) return at(t, RNNLM_AT_LOG, st);
     if (!t->stop && time_up(t)) t->stop = RNNLM_STOP_TIME;
     t->in_epoch = 0;
