@@ -177,6 +177,10 @@ int train_opts_check(const char *cmd, int argc, char **argv) {
         fprintf(stderr, "rnnlm %s: --save-every needs --save-dir (where to write the checkpoints)\n", cmd);
         return -1;
     }
+    if (given(argc, argv, "valid-split") && g_data_opts.valid) {
+        fprintf(stderr, "rnnlm %s: --valid-split and --valid both give a validation split: give one\n", cmd);
+        return -1;
+    }
     if (given(argc, argv, "log-every") && !o->logdir) {
         fprintf(stderr, "rnnlm %s: --log-every needs --logdir (where to write the logs)\n", cmd);
         return -1;

@@ -370,7 +370,8 @@ typedef struct {
     const rnnlm_vocab *fixed_vocab;   /* use this one (a model's); not built, read or written */
     /* ---- a validation split carved from the training sentences (docs/DATA.md section 4) ---- */
     double valid_split;      /* fraction of the training sentences held out as validation, in [0, 1)
-                                (0: none); corpora split by the tool and --train without --valid */
+                                (0: none); corpora split by the tool and --train without --valid
+                                (ignored when a validation file is given) */
 } rnnlm_data_options;
 
 /* One split: pairs x[i] -> y[i], i < n (for a stream, x = ids, y = ids + 1). */

@@ -113,8 +113,6 @@ static rnnlm_status load(rnnlm_dataset *d, const rnnlm_data_options *o, rnnlm_er
     rnnlm_status st;
     if (!(o->valid_split >= 0.0 && o->valid_split < 1.0))
         return rnnlm_fail(err, RNNLM_E_ARG, "--valid-split: %g is outside [0, 1)", o->valid_split);
-    if (o->valid_split > 0 && o->train && o->valid)
-        return rnnlm_fail(err, RNNLM_E_ARG, "--valid-split and --valid both give a validation split: give one");
     if (o->valid_split > 0 && !o->train && o->corpus && strcmp(o->corpus, "toy") == 0)
         return rnnlm_fail(err, RNNLM_E_ARG, "--valid-split: the toy corpus has no sentences to hold out");
     if (o->train) {   /* separate files: the vocabulary comes from the training file */
@@ -124,7 +122,7 @@ static rnnlm_status load(rnnlm_dataset *d, const rnnlm_data_options *o, rnnlm_er
         if (!st && o->valid) st = rnnlm_corpus_read_text(&va, o->valid, max_line, err);
         if (!st && o->test) st = rnnlm_corpus_read_text(&te, o->test, max_line, err);
         if (!st) st = get_vocab(d, tr, o, canon, (size_t)o->vocab_size, err);
-        if (!st && o->valid_split > 0) st = carve_file(d, tr, o, markers, err);
+        if (!st && o->valid_split > 0 && !va) st = carve_file(d, tr, o, markers, err);   /* none given */
         else if (!st) st = make_split(&d->train, "train", tr, d->vocab, NULL, 0, markers, err);
         if (!st && va) st = make_split(&d->valid, "valid", va, d->vocab, NULL, 0, markers, err);
         if (!st && te) st = make_split(&d->test, "test", te, d->vocab, NULL, 0, markers, err);

@@ -243,15 +243,18 @@ static void test_dataset_carve_corpus(void **state) {
     assert_int_equal(rnnlm_dataset_load(&other, &o, &err), RNNLM_OK);
     assert_int_equal(other.valid.sentences, 80);
     rnnlm_dataset_free(&other);
-    /* refused: outside [0, 1), the toy corpus, together with --valid */
+    /* refused: outside [0, 1), the toy corpus */
     o.valid_split = 1.0;
     assert_int_equal(rnnlm_dataset_load(&other, &o, &err), RNNLM_E_ARG);
     o.valid_split = 0.1;
     o.corpus = "toy";
     assert_int_equal(rnnlm_dataset_load(&other, &o, &err), RNNLM_E_ARG);
     o.corpus = NULL;
+    /* with a validation file nothing is carved: the file is the validation split */
     o.train = o.valid = write_corpus();
-    assert_int_equal(rnnlm_dataset_load(&other, &o, &err), RNNLM_E_ARG);
+    assert_int_equal(rnnlm_dataset_load(&other, &o, &err), RNNLM_OK);
+    assert_true(other.valid.n > 0 && other.train.n == other.valid.n);
+    rnnlm_dataset_free(&other);
     rnnlm_dataset_free(&plain);
     rnnlm_dataset_free(&carved);
     rnnlm_dataset_free(&again);
