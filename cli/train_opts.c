@@ -169,6 +169,11 @@ int train_opts_check(const char *cmd, int argc, char **argv) {
                 o->lr_min, (double)FLT_MIN);
         return -1;
     }
+    if (o->weight_decay > 0 && o->loss == 1) {
+        fprintf(stderr, "rnnlm %s: --weight-decay is not available with --loss sampled (its sparse updates "
+                "leave untouched rows as they are)\n", cmd);
+        return -1;
+    }
     if (o->keep_epochs && !o->save_dir) {
         fprintf(stderr, "rnnlm %s: --keep-epochs needs --save-dir (where to write the checkpoints)\n", cmd);
         return -1;

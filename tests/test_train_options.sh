@@ -76,5 +76,37 @@ expect 0 "" "${short[@]}" --average 1 --lr-schedule cosine --lr-min 0.001 --pati
 grep -q '(averaged over 2 steps) - lr ' "$tmp/out" || fail "--average 1 --lr-schedule cosine: $(grep '^epoch 1/' "$tmp/out")"
 expect 2 "--lr-schedule" --resume "$tmp/done/last.safetensors" --epochs 4 --lr-schedule step
 
+# --- presets and regularisers ---------------------------------------------------------------
+expect 2 "--config" --config nope --epochs 1
+expect 2 "--dropout-emb" "${short[@]}" --dropout-emb 1
+expect 2 "--weight-drop" "${short[@]}" --weight-drop -0.1
+expect 2 "--dropout-word" "${short[@]}" --dropout-word 1e-300
+expect 2 "--keep-epochs" "${short[@]}" --keep-epochs
+expect 2 "--weight-decay" "${short[@]}" --loss sampled --samples 5 --weight-decay 0.01
+expect 2 "--valid-split" --config medium --train "$tmp/t.txt" --valid "$tmp/t.txt" --valid-split 0.1
+# the medium preset's model and regularisers, as the summary prints them
+"$R" summary --config medium > "$tmp/sum" 2>&1 || fail "summary --config medium failed"
+cat > "$tmp/want" <<'SUM'
+Embedding weights (10000, 400)
+Word dropout 0.1
+Embedding dropout 0.3 (locked)
+Hidden (LSTM) layer 1: input weights (400, 1600), state-input weights (400, 1600), biases (1600,)
+Weight drop 0.3 on the state-input weights
+Dropout 0.25 (locked)
+Hidden (LSTM) layer 2: input weights (400, 1600), state-input weights (400, 1600), biases (1600,)
+Weight drop 0.3 on the state-input weights
+Dropout 0.4 (locked)
+Output layer weights (400, 10000) tied to the embedding (transposed), biases (10000,)
+Total parameters: 6573200
+SUM
+cmp -s "$tmp/sum" "$tmp/want" || fail "summary --config medium: $(diff "$tmp/want" "$tmp/sum")"
+# --keep-epochs: one file per epoch, each the weights that epoch was validated with
+expect 0 "" --config toy --epochs 3 --max-steps 4 --threads 1 --save-dir "$tmp/keep" --keep-epochs
+for e in 1 2 3; do [ -f "$tmp/keep/epoch-$e.safetensors" ] || fail "--keep-epochs: no epoch-$e.safetensors"; done
+v3=$(sed -n 's/^epoch 3\/3 .*test_ppl \([0-9.]*\).*/\1/p' "$tmp/out")
+e3=$("$R" eval "$tmp/keep/epoch-3.safetensors" --corpus toy --threads 1 | sed -n 's/^perplexity //p')
+awk -v a="$v3" -v b="$e3" 'BEGIN { exit !(a != "" && b != "" && (a - b) ^ 2 < 1e-4) }' ||
+  fail "--keep-epochs: epoch 3 validated at '$v3', its file evaluates to '$e3'"
+
 echo "$failures failure(s)"
 [ "$failures" -eq 0 ]
