@@ -67,8 +67,10 @@ grep -q '^epoch 4/6.*(averaged over [0-9]* steps) - lr 0.025$' "$d/straight.log"
 grep -q '^early stopping: 2 epochs' "$d/straight.log" || { echo "FAIL: no early stop"; exit 1; }
 ! grep -q '^epoch 6/6' "$d/straight.log" || { echo "FAIL: epoch 6 ran despite --patience 2"; exit 1; }
 
+# with every regulariser on: their masks come from the saved generator, in a fixed order
 kill_and_resume cosine 2 3 7 "${base[@]}" --hidden 32 --layers 1 --epochs 3 --lr-schedule cosine --lr-min 0.001 \
-  --average 2
+  --average 2 --tied --locked --dropout-out 0.3 --dropout-emb 0.2 --dropout-word 0.1 --weight-drop 0.2 \
+  --weight-decay 0.001
 grep -q '^epoch 3/3.*(averaged over [0-9]* steps) - lr 0.001' "$dir/cosine/straight.log" ||
   { echo "FAIL: cosine: $(grep '^epoch 3/3' "$dir/cosine/straight.log")"; exit 1; }
 
