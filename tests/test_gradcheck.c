@@ -91,7 +91,7 @@ static double check_config(model_config cfg, int T, const char *what, int quiet)
     pr.T = T;
     pr.dropout = draws_masks(&cfg);
     pr.np = model_n_params(pr.m);
-    pr.ns = (size_t)L * pr.B * H * (cell == CELL_LSTM ? 2 : 1);
+    pr.ns = (size_t)L * pr.B * H * (nn_cell_of(cell)->has_c ? 2 : 1);
     pr.x = calloc((size_t)pr.B * T, sizeof *pr.x);
     pr.y = calloc((size_t)pr.B * T, sizeof *pr.y);
     pr.p = calloc(pr.np, sizeof *pr.p);
@@ -130,13 +130,13 @@ static double check_config(model_config cfg, int T, const char *what, int quiet)
     size_t LBH = (size_t)L * pr.B * H;
     double e = tensor_error(&pr, gs, pr.s0, LBH);
     if (e > worst) { worst = e; worst_name = "h0"; }
-    if (cell == CELL_LSTM) {
+    if (nn_cell_of(cell)->has_c) {
         e = tensor_error(&pr, gs + LBH, pr.s0 + LBH, LBH);
         if (e > worst) { worst = e; worst_name = "c0"; }
     }
     if (!quiet)
         printf("gradcheck %-4s L=%d T=%d E=%d H=%d%s %s: worst relative error %.2e (%s)\n",
-               cell == CELL_LSTM ? "LSTM" : cell == CELL_GRU ? "GRU" : "RNN", L, T, cfg.E, H,
+               nn_cell_of(cell)->name, L, T, cfg.E, H,
                cfg.tied ? " tied" : "", what, worst, worst_name);
     free(pr.x);
     free(pr.y);
@@ -168,7 +168,7 @@ static void test_gru(void **s) { (void)s; check_cell(CELL_GRU); }
 
 static void test_tied(void **s) {
     (void)s;
-    for (int c = 0; c < 3; c++) assert_true(run_check((cell_kind)c, 2, 3, 5, 5, 1, 0, 0) <= TOL);
+    for (int c = 0; c < CELL_COUNT; c++) assert_true(run_check((cell_kind)c, 2, 3, 5, 5, 1, 0, 0) <= TOL);
 }
 
 /* Each regulariser beyond the recipe (nn/net.h nn_reg, weight decay) with
@@ -187,7 +187,7 @@ static void test_regularisers(void **s) {
     };
     double worst = 0;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-        for (int c = 0; c < 3; c++)
+        for (int c = 0; c < CELL_COUNT; c++)
             for (int tied = 0; tied <= 1; tied++) {
                 model_config cfg = {.cell = (cell_kind)c, .E = 5, .H = 5, .L = 2,
                                     .dropout = cases[i].dropout, .reg = cases[i].reg,
@@ -201,7 +201,7 @@ static void test_regularisers(void **s) {
 
 static void test_dropout_fixed_mask(void **s) {
     (void)s;
-    for (int c = 0; c < 3; c++)
+    for (int c = 0; c < CELL_COUNT; c++)
         assert_true(run_check((cell_kind)c, 2, 3, 4, 5, 0, 0.3f, 0) <= TOL);
 }
 
@@ -210,7 +210,7 @@ static void test_dropout_fixed_mask(void **s) {
  * the state gradient agree to fp32 accuracy. */
 static void test_f32_matches_f64(void **s) {
     (void)s;
-    for (int c = 0; c < 3; c++) {
+    for (int c = 0; c < CELL_COUNT; c++) {
         model_config cfg = {.cell = (cell_kind)c, .V = 50, .E = 12, .H = 16, .L = 2,
                             .dropout = 0, .tied = 0, .init = INIT_RECIPE};
         model *m;
