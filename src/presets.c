@@ -63,7 +63,7 @@ static const struct {
 #define N_PRESETS (sizeof PRESETS / sizeof PRESETS[0])
 
 #define PRESET_NAME(p) "|" #p
-const char *rnnlm_preset_names(void) { return PRESET_LIST(PRESET_NAME) + 1; }
+const char *rnnlm_preset_names(void) { return &PRESET_LIST(PRESET_NAME)[1]; }   /* past the first "|" */
 
 rnnlm_status rnnlm_preset_apply(const char *name, rnnlm_train_options *t, rnnlm_data_options *d,
                                 rnnlm_err *err) {
