@@ -12,3 +12,10 @@ skip() {
   fi
   exit 77
 }
+
+# need_python: PY=/usr/bin/python3 (Debian's python, where python3-torch,
+# -nltk and -numpy live; another python3 may come first on PATH), or skip.
+need_python() {
+  PY=/usr/bin/python3
+  [ -x "$PY" ] || skip "no $PY"
+}

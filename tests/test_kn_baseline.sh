@@ -9,9 +9,8 @@
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
-PY=/usr/bin/python3
 . tests/lib.sh
-[ -x "$PY" ] || skip "no $PY"
+need_python
 [ -x "$BUILD/rnnlm" ] || { echo "no $BUILD/rnnlm (run make first)"; exit 1; }
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/rnnlm_kn.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT

@@ -5,8 +5,7 @@
 # (tests/lib.sh) without /usr/bin/python3 or its nltk module.
 set -u
 cd "$(dirname "$0")/.."
-PY=/usr/bin/python3
 . tests/lib.sh
-[ -x "$PY" ] || skip "no $PY"
+need_python
 "$PY" -c 'import nltk.lm' 2>/dev/null || skip "no nltk for $PY (Debian python3-nltk)"
 "$PY" tests/kn_check.py nltk

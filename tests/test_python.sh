@@ -11,9 +11,8 @@
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
-PY=/usr/bin/python3
 . tests/lib.sh
-[ -x "$PY" ] || skip "no $PY"
+need_python
 case "$BUILD" in *asan*) skip "$BUILD's librnnlm.so needs the sanitizer runtime" ;; esac
 [ -x "$BUILD/rnnlm" ] && [ -f "$BUILD/librnnlm.so" ] || { echo "no $BUILD/rnnlm or librnnlm.so (run make first)"; exit 1; }
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/rnnlm_python.XXXXXX") || exit 1
