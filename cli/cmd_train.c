@@ -13,7 +13,7 @@
 
 /* Options a resumed run may set anew on its command line; every other one
  * comes from the checkpoint. */
-static const char *const RESUME_FREE[] = {"epochs", "threads", "precision", "logdir", "log-every", "save-dir", "save-every",
+static const char *const RESUME_FREE[] = {"epochs", "budget-steps", "threads", "precision", "logdir", "log-every", "save-dir", "save-every",
                                           "resume", "brown-dir", "max-bad-steps",
                                           "max-minutes", NULL};
 
@@ -80,7 +80,7 @@ static int run(rnnlm_trainer *t, const rnnlm_dataset *d) {
     const rnnlm_split_data *val = rnnlm_trainer_valid(t);
     rnnlm_epoch_result e;
     memset(&e, 0, sizeof e);
-    while (rnnlm_trainer_epoch(t) <= g_train_opts.epochs && !rnnlm_trainer_stop_reason(t)) {
+    while (rnnlm_trainer_epoch(t) <= rnnlm_trainer_epochs(t) && !rnnlm_trainer_stop_reason(t)) {
         progress pr;
         progress_begin(&pr, stdout, rnnlm_trainer_steps_per_epoch(t));
         if (rnnlm_trainer_run_epoch(t, on_step, &pr, &e, &err)) {
@@ -88,7 +88,7 @@ static int run(rnnlm_trainer *t, const rnnlm_dataset *d) {
             return failed(t, &err);
         }
         progress_end(&pr);
-        printf("epoch %d/%ld - %.0fs - %.0f tok/s", e.epoch, g_train_opts.epochs, e.seconds,
+        printf("epoch %d/%ld - %.0fs - %.0f tok/s", e.epoch, rnnlm_trainer_epochs(t), e.seconds,
                (double)e.train.count / e.seconds);
         progress_line_open(&pr);
         print_eval("train", &e.train);
@@ -149,6 +149,7 @@ int cmd_train(int argc, char **argv) {
         }
     } else if (g_train_quick) {
         g_train_opts.epochs = 1;
+        g_train_opts.budget_steps = 0;
         if (!g_train_opts.max_steps) g_train_opts.max_steps = 150;
     }
     rnnlm_trainer *t = NULL;   /* --save-dir and --logdir, checked and locked before any work */
@@ -172,7 +173,7 @@ int cmd_train(int argc, char **argv) {
     printf("training: %s pipeline, B = %ld, T = %ld, %s lr %g, clip %g, %ld epochs of %zu steps, %ld threads\n",
            PIPELINES[g_train_opts.pipeline], g_train_opts.batch, g_train_opts.max_time,
            OPTIMIZERS[g_train_opts.optimizer], rnnlm_trainer_lr(t), (double)(float)g_train_opts.clip,
-           g_train_opts.epochs, rnnlm_trainer_steps_per_epoch(t), rnnlm_trainer_threads(t));
+           rnnlm_trainer_epochs(t), rnnlm_trainer_steps_per_epoch(t), rnnlm_trainer_threads(t));
     char path[256];
     rnnlm_trainer_compute_path(t, path, sizeof path);
     printf("compute: %s\n", path);
@@ -186,9 +187,9 @@ int cmd_train(int argc, char **argv) {
                rnnlm_trainer_epoch(t) - (rnnlm_trainer_resumed_step(t) >= rnnlm_trainer_steps_per_epoch(t)),
                rnnlm_trainer_resumed_step(t));
     fflush(stdout);
-    if (rnnlm_trainer_epoch(t) > g_train_opts.epochs) {   /* a resumed run has nothing left to train */
+    if (rnnlm_trainer_epoch(t) > rnnlm_trainer_epochs(t)) {   /* a resumed run has nothing left to train */
         fprintf(stderr, "rnnlm train: --epochs %ld: the checkpoint has already finished epoch %d; "
-                "give more epochs to continue\n", g_train_opts.epochs, rnnlm_trainer_epoch(t) - 1);
+                "give more epochs to continue\n", rnnlm_trainer_epochs(t), rnnlm_trainer_epoch(t) - 1);
         status = 2;
         goto done;
     }

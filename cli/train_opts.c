@@ -83,6 +83,11 @@ opt_spec train_opt_table[] = {
      "(auto: from the first epoch that does not improve)"},
     {"max-minutes", OPT_FLOAT, &g_train_opts.max_minutes, 0, 1e12, NULL,
      "stop after F minutes of wall time (0: no limit); the cut epoch is validated and saved"},
+    {"budget-steps", OPT_INT, &g_train_opts.budget_steps, 0, 1e12, NULL,
+     "plan the run in optimiser steps: the whole number of epochs nearest N steps, in place of --epochs "
+     "(0: --epochs)"},
+    {"average-from", OPT_FLOAT, &g_train_opts.average_from, 0, 1, NULL,
+     "average from the epoch at this fraction of the run's epochs, in place of --average's EPOCH (0: --average)"},
     OPT_TABLE_END,
 };
 
@@ -152,6 +157,17 @@ int train_opts_check(const char *cmd, int argc, char **argv) {
                     cmd, tiny[i].name, tiny[i].v, (double)FLT_MIN);
             return -1;
         }
+    /* An explicit --epochs or --average replaces a preset's budget or fraction; both at once is a conflict. */
+    if (given(argc, argv, "epochs") && given(argc, argv, "budget-steps")) {
+        fprintf(stderr, "rnnlm %s: --epochs and --budget-steps both give the run's length: give one\n", cmd);
+        return -1;
+    }
+    if (given(argc, argv, "average") && given(argc, argv, "average-from")) {
+        fprintf(stderr, "rnnlm %s: --average and --average-from both say when averaging starts: give one\n", cmd);
+        return -1;
+    }
+    if (given(argc, argv, "epochs")) g_train_opts.budget_steps = 0;
+    if (given(argc, argv, "average")) g_train_opts.average_from = 0;
     if (given(argc, argv, "average")) {   /* off | auto | EPOCH */
         const char *a = g_train_average;
         char *end;

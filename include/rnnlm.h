@@ -445,7 +445,7 @@ RNNLM_API rnnlm_status rnnlm_eval_stream(rnnlm_model *m, const int32_t *x, const
  *     rnnlm_trainer *t;  rnnlm_epoch_result e;
  *     if (rnnlm_trainer_create(&t, &o, &dopt, &err) || rnnlm_dataset_load(&d, &dopt, &err) ||
  *         rnnlm_trainer_start(t, &d, NULL, &err)) ...
- *     while (rnnlm_trainer_epoch(t) <= o.epochs && !rnnlm_trainer_stop_reason(t))
+ *     while (rnnlm_trainer_epoch(t) <= rnnlm_trainer_epochs(t) && !rnnlm_trainer_stop_reason(t))
  *         if (rnnlm_trainer_run_epoch(t, NULL, NULL, &e, &err) ||
  *             rnnlm_trainer_validate(t, &e, &err) || rnnlm_trainer_end_epoch(t, &err)) ...
  */
@@ -499,6 +499,11 @@ typedef struct {
     long average;           /* averaged weights for evaluation: 0 off, -1 auto (from the first epoch
                                whose validation does not improve), N >= 1: from the start of epoch N */
     double max_minutes;     /* stop once this much wall time has passed since rnnlm_trainer_start (0: none) */
+    /* ---- a run's length planned in optimiser steps, so that a preset fits any corpus ---- */
+    long budget_steps;      /* > 0: epochs becomes the whole number nearest budget_steps / steps per epoch
+                               (at least 1), fixed by rnnlm_trainer_start; 0: epochs as given */
+    double average_from;    /* in (0, 1]: average becomes ceil(average_from * epochs), the epoch whose start
+                               is that fraction of the run; 0: average as given */
 } rnnlm_train_options;
 
 typedef enum {
@@ -588,6 +593,9 @@ RNNLM_API long rnnlm_trainer_threads(const rnnlm_trainer *t);
  * before rnnlm_trainer_start. */
 RNNLM_API void rnnlm_trainer_compute_path(const rnnlm_trainer *t, char *buf, size_t size);
 RNNLM_API int rnnlm_trainer_epoch(const rnnlm_trainer *t);
+/* The run's last epoch: o.epochs, or what o.budget_steps made of it (after
+ * rnnlm_trainer_start). */
+RNNLM_API long rnnlm_trainer_epochs(const rnnlm_trainer *t);
 RNNLM_API size_t rnnlm_trainer_resumed_step(const rnnlm_trainer *t);
 RNNLM_API int64_t rnnlm_trainer_global_step(const rnnlm_trainer *t);
 /* The validation split (the test split when there is none; NULL: neither). */

@@ -156,6 +156,8 @@ static const config_key KEYS[] = {
     TK("patience", "patience", K_INT, patience, NULL, 0, 1e9),
     TK("average", "average", K_INT, average, NULL, -1, 1e9),
     TK("max_minutes", "max-minutes", K_REAL, max_minutes, NULL, 0, 1e12),
+    TK("budget_steps", "budget-steps", K_INT, budget_steps, NULL, 0, 1e12),
+    TK("average_from", "average-from", K_REAL, average_from, NULL, 0, 1),
     DK("valid_split", "valid-split", K_REAL, valid_split, NULL, 0, 0.999999),
 };
 #define N_KEYS (sizeof KEYS / sizeof KEYS[0])
@@ -336,6 +338,12 @@ rnnlm_status rnnlm_trainer_create(rnnlm_trainer **out, const rnnlm_train_options
         return rnnlm_fail(err, RNNLM_E_ARG, "--lr-patience, --lr-step, --patience or --average out of range");
     if (!(o->max_minutes >= 0 && isfinite(o->max_minutes)))
         return rnnlm_fail(err, RNNLM_E_ARG, "--max-minutes: %g is not a time (>= 0)", o->max_minutes);
+    if (o->epochs < 1 || o->budget_steps < 0)
+        return rnnlm_fail(err, RNNLM_E_ARG, "--epochs (%ld) or --budget-steps (%ld) out of range", o->epochs,
+                          o->budget_steps);
+    if (!(o->average_from >= 0 && o->average_from <= 1))
+        return rnnlm_fail(err, RNNLM_E_ARG, "--average-from: %g is not a fraction of the run in [0, 1]",
+                          o->average_from);
     rnnlm_trainer *t = rnnlm_calloc(1, sizeof *t, "trainer", err);
     if (!t) return RNNLM_E_NOMEM;
     t->o = *o;
@@ -432,6 +440,15 @@ static double scheduled_lr(const rnnlm_trainer *t) {
     }
 }
 
+/* The run's length and the start of its averaging, once the steps of an
+ * epoch are known (schedule.h). The resolved values go into the checkpoints'
+ * config.epochs and config.average beside the budget and the fraction, and a
+ * resumed run resolves them again to the same. */
+static void plan_run(rnnlm_train_options *o, size_t steps_per_epoch) {
+    o->epochs = sched_plan_epochs(o->epochs, o->budget_steps, steps_per_epoch, 100000);
+    o->average = sched_plan_average(o->average, o->average_from, o->epochs);
+}
+
 rnnlm_status rnnlm_trainer_start(rnnlm_trainer *t, const rnnlm_dataset *d, const rnnlm_checkpoint *resume,
                                  rnnlm_err *err) {
     if (t->t) return at(t, RNNLM_AT_SETUP, rnnlm_fail(err, RNNLM_E_STATE, "the trainer has already started"));
@@ -442,6 +459,7 @@ rnnlm_status rnnlm_trainer_start(rnnlm_trainer *t, const rnnlm_dataset *d, const
     rnnlm_status st = trainer_create(&t->t, &t->cfg, d->train.x, d->train.y, d->train.n, err);
     if (!st && resume) st = trainer_restore(t->t, resume->m, resume->f, err);
     if (st) return at(t, RNNLM_AT_SETUP, st);
+    plan_run(&t->o, trainer_steps_per_epoch(t->t));
     t->lr0 = t->lr = (double)t->cfg.opt.lr;
     if (t->o.average && !(t->avg = rnnlm_calloc(model_n_params(trainer_model(t->t)), sizeof *t->avg,
                                                 "averaged weights", err)))
@@ -489,6 +507,7 @@ void rnnlm_trainer_compute_path(const rnnlm_trainer *t, char *buf, size_t size) 
     if (t->t && size) model_compute_path(trainer_model(t->t), buf, size);
 }
 int rnnlm_trainer_epoch(const rnnlm_trainer *t) { return t->epoch; }
+long rnnlm_trainer_epochs(const rnnlm_trainer *t) { return t->o.epochs; }
 size_t rnnlm_trainer_resumed_step(const rnnlm_trainer *t) { return t->resumed_step; }
 int64_t rnnlm_trainer_global_step(const rnnlm_trainer *t) { return t->global_step; }
 const rnnlm_split_data *rnnlm_trainer_valid(const rnnlm_trainer *t) { return t->val; }

@@ -28,6 +28,18 @@ double sched_plateau(double lr, double decay, double lr_min, long patience, int 
     return lr < lr_min ? lr_min : lr;
 }
 
+long sched_plan_epochs(long epochs, long budget, size_t steps_per_epoch, long max_epochs) {
+    if (budget <= 0 || steps_per_epoch == 0) return epochs;
+    double e = floor((double)budget / (double)steps_per_epoch + 0.5);
+    return e < 1 ? 1 : e > (double)max_epochs ? max_epochs : (long)e;
+}
+
+long sched_plan_average(long average, double from, long epochs) {
+    if (!(from > 0)) return average;
+    double a = ceil(from * (double)epochs - 1e-9);   /* 0.75 * 20 is 15, not 16 by a rounding error */
+    return a < 1 ? 1 : (long)a;
+}
+
 void avg_update(float *avg, const float *w, size_t n, int64_t k) {
     if (k <= 1) {
         for (size_t i = 0; i < n; i++) avg[i] = w[i];

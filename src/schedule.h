@@ -19,6 +19,14 @@ double sched_step(double lr0, double decay, double lr_min, long every, int epoch
  * otherwise *bad counts the epoch and, once it exceeds patience, lr decays
  * (times decay, not below lr_min) and *bad goes back to 0. The new lr. */
 double sched_plateau(double lr, double decay, double lr_min, long patience, int improved, long *bad);
+/* A run planned in steps: the whole number of epochs nearest budget /
+ * steps_per_epoch, in [1, max_epochs]; epochs itself when budget or
+ * steps_per_epoch is 0. */
+long sched_plan_epochs(long epochs, long budget, size_t steps_per_epoch, long max_epochs);
+/* Averaging from a fraction of the run: the epoch ceil(from * epochs) (at
+ * least 1), whose start is at or past that fraction of the epochs; average
+ * itself when from is 0. */
+long sched_plan_average(long average, double from, long epochs);
 /* The running mean after its k-th value w (k >= 1): avg = w when k is 1,
  * else avg += (w - avg) / k, elementwise over n floats. */
 void avg_update(float *avg, const float *w, size_t n, int64_t k);

@@ -6,7 +6,8 @@
 # one with a plateau schedule, early stopping, automatic averaging and a
 # carved validation split, killed in epoch 4 (averaging under way, the lr
 # decayed; patience stops it at epoch 5 of 6); one with the cosine schedule
-# and averaging from epoch 2, killed in epoch 2. Then an epoch-boundary
+# and averaging from epoch 2, both planned from a budget of steps and a
+# fraction of the run (the preset's way), killed in epoch 2. Then an epoch-boundary
 # resume of the second run (3 epochs, then --epochs 6, the last
 # checkpoint compared).
 set -euo pipefail
@@ -23,7 +24,7 @@ figures() { grep -E '^(epoch [0-9]+/|early stopping|best |test:)' "$1" | sed 's/
 
 # kill_and_resume NAME KILL_EPOCH EPOCHS EVERY ARGS...: the run of ARGS straight
 # and killed during epoch KILL_EPOCH (checkpoints every EVERY steps), then
-# resumed with --epochs EPOCHS
+# resumed with --epochs EPOCHS (-: the checkpoint's plan)
 kill_and_resume() {
   local name=$1 kill_epoch=$2 epochs=$3 every=$4
   shift 4
@@ -43,7 +44,9 @@ kill_and_resume() {
     echo "NOTE: $name: run went past epoch $kill_epoch before the kill (attempt $attempt); trying again"
   done
   test -f "$d/killed/last.safetensors"
-  "$R" train --resume "$d/killed/last.safetensors" --save-dir "$d/killed" --epochs "$epochs" > "$d/resumed.log"
+  local more=(--epochs "$epochs")
+  [ "$epochs" != - ] || more=()
+  "$R" train --resume "$d/killed/last.safetensors" --save-dir "$d/killed" "${more[@]}" > "$d/resumed.log"
   pos=$(sed -n 's/^resumed from .* at \(epoch [0-9]*, step [0-9]*\)/\1/p' "$d/resumed.log")
   echo "NOTE: $name: resumed at $pos"
   cmp "$d/straight/last.safetensors" "$d/killed/last.safetensors"
@@ -67,12 +70,15 @@ grep -q '^epoch 4/6.*(averaged over [0-9]* steps) - lr 0.025$' "$d/straight.log"
 grep -q '^early stopping: 2 epochs' "$d/straight.log" || { echo "FAIL: no early stop"; exit 1; }
 ! grep -q '^epoch 6/6' "$d/straight.log" || { echo "FAIL: epoch 6 ran despite --patience 2"; exit 1; }
 
-# with every regulariser on: their masks come from the saved generator, in a fixed order
-kill_and_resume cosine 2 3 7 "${base[@]}" --hidden 32 --layers 1 --epochs 3 --lr-schedule cosine --lr-min 0.001 \
-  --average 2 --tied --locked --dropout-out 0.3 --dropout-emb 0.2 --dropout-word 0.1 --weight-drop 0.2 \
+# with every regulariser on: their masks come from the saved generator, in a fixed order;
+# 900 steps of this corpus's 302-step epochs are 3 epochs, averaged from epoch ceil(0.5 * 3) = 2
+kill_and_resume cosine 2 - 7 "${base[@]}" --hidden 32 --layers 1 --budget-steps 900 --lr-schedule cosine \
+  --lr-min 0.001 --average-from 0.5 --tied --locked --dropout-out 0.3 --dropout-emb 0.2 --dropout-word 0.1 --weight-drop 0.2 \
   --weight-decay 0.001
 grep -q '^epoch 3/3.*(averaged over [0-9]* steps) - lr 0.001' "$dir/cosine/straight.log" ||
   { echo "FAIL: cosine: $(grep '^epoch 3/3' "$dir/cosine/straight.log")"; exit 1; }
+grep -q '^epoch 2/3.*(averaged over 302 steps)' "$dir/cosine/straight.log" && ! grep -q '^epoch 1/3.*averaged' \
+  "$dir/cosine/straight.log" || { echo "FAIL: cosine: averaging did not start at epoch 2"; exit 1; }
 
 # a resume at an epoch's end: 3 epochs, then on to 6, as the straight run
 d="$dir/plateau"

@@ -77,6 +77,29 @@ static void test_plateau(void **state) {
     assert_true(lr == 0.04);
 }
 
+/* A run planned in steps: the nearest whole number of epochs, and averaging
+ * from the epoch at a fraction of them. medium's budget of 7,000 steps on
+ * Brown's 412-step epochs is its 17 epochs, averaged from epoch 13, as the
+ * preset fixed them by hand before it had a budget. */
+static void test_plan(void **state) {
+    (void)state;
+    assert_int_equal(sched_plan_epochs(10, 0, 412, 100000), 10);       /* no budget: epochs as given */
+    assert_int_equal(sched_plan_epochs(10, 7000, 0, 100000), 10);
+    assert_int_equal(sched_plan_epochs(10, 7000, 412, 100000), 17);    /* Brown: 16.99 epochs */
+    assert_int_equal(sched_plan_epochs(10, 7000, 130, 100000), 54);    /* a third of Brown: 53.8 */
+    assert_int_equal(sched_plan_epochs(10, 10, 4, 100000), 3);         /* 2.5: half way rounds up */
+    assert_int_equal(sched_plan_epochs(10, 9, 4, 100000), 2);
+    assert_int_equal(sched_plan_epochs(10, 1, 1000, 100000), 1);       /* at least one epoch */
+    assert_int_equal(sched_plan_epochs(10, 1000000000000L, 1, 100000), 100000);
+    assert_int_equal(sched_plan_average(13, 0, 17), 13);               /* no fraction: average as given */
+    assert_int_equal(sched_plan_average(-1, 0, 17), -1);
+    assert_int_equal(sched_plan_average(0, 0.75, 17), 13);             /* Brown: 12.75 */
+    assert_int_equal(sched_plan_average(0, 0.75, 54), 41);
+    assert_int_equal(sched_plan_average(0, 0.75, 20), 15);             /* exactly 15, not 16 */
+    assert_int_equal(sched_plan_average(0, 1, 17), 17);                /* the last epoch */
+    assert_int_equal(sched_plan_average(0, 1e-6, 17), 1);              /* at least the first */
+}
+
 static void test_optim_set_lr(void **state) {
     (void)state;
     opt_config c = opt_config_default(OPT_SGD);
@@ -321,6 +344,7 @@ int main(void) {
         cmocka_unit_test(test_cosine),
         cmocka_unit_test(test_step),
         cmocka_unit_test(test_plateau),
+        cmocka_unit_test(test_plan),
         cmocka_unit_test(test_optim_set_lr),
         cmocka_unit_test(test_average),
         cmocka_unit_test(test_average_resume),

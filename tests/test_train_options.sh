@@ -76,6 +76,22 @@ expect 0 "" "${short[@]}" --average 1 --lr-schedule cosine --lr-min 0.001 --pati
 grep -q '(averaged over 2 steps) - lr ' "$tmp/out" || fail "--average 1 --lr-schedule cosine: $(grep '^epoch 1/' "$tmp/out")"
 expect 2 "--lr-schedule" --resume "$tmp/done/last.safetensors" --epochs 4 --lr-schedule step
 
+# --- a run planned in steps: --budget-steps, --average-from ----------------------------------
+plan=(--config toy --max-steps 4 --threads 1)
+expect 2 "--budget-steps" "${short[@]}" --budget-steps 10          # with --epochs: one length too many
+expect 2 "--average-from" "${plan[@]}" --average 2 --average-from 0.5
+expect 2 "--budget-steps" "${plan[@]}" --budget-steps -1
+expect 2 "--average-from" "${plan[@]}" --average-from 1.5
+# 10 steps of 4-step epochs: 2.5 epochs, so 3; averaging from epoch ceil(0.5 * 3) = 2
+expect 0 "" "${plan[@]}" --budget-steps 10 --average-from 0.5 --save-dir "$tmp/plan"
+grep -q ", 3 epochs of 4 steps," "$tmp/out" || fail "--budget-steps 10: $(grep '^training:' "$tmp/out")"
+grep '^epoch 1/3 ' "$tmp/out" | grep -q averaged && fail "--average-from 0.5: epoch 1 averaged"
+grep -q '^epoch 2/3 .*(averaged over 4 steps)' "$tmp/out" || fail "--average-from 0.5: $(grep '^epoch 2/3' "$tmp/out")"
+# a resume keeps the plan (nothing left after epoch 3); --epochs replaces it
+expect 2 "--epochs 3" --resume "$tmp/plan/last.safetensors"
+expect 0 "" --resume "$tmp/plan/last.safetensors" --epochs 4
+grep -q '^epoch 4/4 .*(averaged over 12 steps)' "$tmp/out" || fail "resume --epochs 4: $(grep '^epoch 4/' "$tmp/out")"
+
 # --- presets and regularisers ---------------------------------------------------------------
 expect 2 "--config" --config nope --epochs 1
 expect 2 "--dropout-emb" "${short[@]}" --dropout-emb 1
