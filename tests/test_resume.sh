@@ -31,7 +31,7 @@ kill_and_resume() {
   local args=("$@") d="$dir/$name"
   mkdir -p "$d"
   "$R" train "${args[@]}" --save-dir "$d/straight" > "$d/straight.log"
-  for attempt in 1 2 3; do
+  for attempt in 1 2 3 4 5; do
     rm -rf "$d/killed"
     "$R" train "${args[@]}" --save-dir "$d/killed" --save-every "$every" > "$d/killed.log" 2>&1 &
     pid=$!
@@ -57,7 +57,8 @@ kill_and_resume() {
   diff <(figures "$d/straight.log" | awk -v f="${first:-999999}" '!/^epoch/ || $2 + 0 >= f') <(figures "$d/resumed.log")
 }
 
-kill_and_resume plain 2 2 1 "${base[@]}" --hidden 32 --layers 2 --epochs 2
+# (the models are wide enough for an epoch to last about a second, so that the kill lands inside it)
+kill_and_resume plain 2 2 1 "${base[@]}" --hidden 128 --layers 2 --epochs 2
 
 sched=("${base[@]}" --hidden 96 --layers 2 --epochs 6 --lr 0.05 --valid-split 0.1 --lr-schedule plateau
        --patience 2 --average auto)
@@ -72,7 +73,7 @@ grep -q '^early stopping: 2 epochs' "$d/straight.log" || { echo "FAIL: no early 
 
 # with every regulariser on: their masks come from the saved generator, in a fixed order;
 # 900 steps of this corpus's 302-step epochs are 3 epochs, averaged from epoch ceil(0.5 * 3) = 2
-kill_and_resume cosine 2 - 7 "${base[@]}" --hidden 32 --layers 1 --budget-steps 900 --lr-schedule cosine \
+kill_and_resume cosine 2 - 7 "${base[@]}" --hidden 160 --layers 1 --budget-steps 900 --lr-schedule cosine \
   --lr-min 0.001 --average-from 0.5 --tied --locked --dropout-out 0.3 --dropout-emb 0.2 --dropout-word 0.1 --weight-drop 0.2 \
   --weight-decay 0.001
 grep -q '^epoch 3/3.*(averaged over [0-9]* steps) - lr 0.001' "$dir/cosine/straight.log" ||
