@@ -13,9 +13,9 @@
 
 /* Options a resumed run may set anew on its command line; every other one
  * comes from the checkpoint. */
-static const char *const RESUME_FREE[] = {"epochs", "budget-steps", "threads", "precision", "logdir", "log-every", "save-dir", "save-every",
-                                          "resume", "brown-dir", "max-bad-steps",
-                                          "max-minutes", NULL};
+static const char *const RESUME_FREE[] = {"epochs", "budget-steps", "threads", "precision", "logdir",
+                                          "log-every", "save-dir", "save-every", "resume", "brown-dir",
+                                          "max-bad-steps", "max-minutes", NULL};
 
 static int listed(const char *const *list, const char *name) {
     for (int i = 0; list[i]; i++)

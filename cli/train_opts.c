@@ -167,8 +167,8 @@ int train_opts_check(const char *cmd, int argc, char **argv) {
         return -1;
     }
     if (given(argc, argv, "epochs")) g_train_opts.budget_steps = 0;
-    if (given(argc, argv, "average")) g_train_opts.average_from = 0;
     if (given(argc, argv, "average")) {   /* off | auto | EPOCH */
+        g_train_opts.average_from = 0;
         const char *a = g_train_average;
         char *end;
         long e = strtol(a, &end, 10);

@@ -28,7 +28,7 @@ static void toy(rnnlm_train_options *t, rnnlm_data_options *d) {
  * wider tied LSTM with the regularisers of docs/RECIPE.md section 6,
  * validated on 5% of the training sentences (never on the test split). The
  * run is planned in steps, not epochs, so that a corpus of any size gets the
- * hour: 7,000 steps (about 58 minutes there) in whole epochs, 17 of Brown's
+ * hour: 7,000 steps (about an hour there) in whole epochs, 17 of Brown's
  * 412, with the learning rate annealed on a cosine to nearly zero over
  * them, weights averaged over the last quarter (from Brown's epoch 13), and
  * a 60-minute limit as a guard. */
