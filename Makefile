@@ -22,7 +22,7 @@ PYDIR   ?= $(PREFIX)/lib/$(shell $(PYTHON) -c 'import sys; print("python%d.%d" %
 OPT     ?= -O2 -march=native -fno-math-errno
 WARN     = -Wall -Wextra -Werror
 CFLAGS  += -std=c11 $(WARN) $(OPT) -D_GNU_SOURCE -fPIC -fvisibility=hidden -Iinclude -Isrc $(shell pkg-config --cflags openblas 2>/dev/null)
-LDLIBS  += -ldnnl -lgomp -lopenblas -ljansson -lm -lpthread
+LDLIBS  += -ldnnl -lgomp -lopenblas -ljansson -lz -lm -lpthread
 
 LIB_SRC  = $(sort $(wildcard src/*.c src/*/*.c))
 # src/nn/ is compiled twice: over float, and over double (-DNN_F64; see src/nn/real.h)

@@ -303,6 +303,73 @@ RNNLM_API rnnlm_status rnnlm_score_batch(const rnnlm_model *m, const int32_t *id
 RNNLM_API int32_t rnnlm_sample(const float *logprobs, size_t V, float temperature, int top_k,
                                double u);
 
+/* ---- n-gram models (ARPA back-off files) ----------------------------------
+ * An ARPA file of any order, plain or gzip-compressed (told by its first two
+ * bytes): the \data\ counts, the \1-grams: ... \N-grams: sections (log10
+ * probability, the words, an optional log10 back-off weight), \end\. Words
+ * are kept exactly as written (no canonicalisation). A loaded model is
+ * read-only: one model may serve many threads at once. docs/NGRAM.md gives
+ * the conventions (sentence markers, OOVs, what is refused).
+ *
+ *     rnnlm_ngram *g;  rnnlm_ngram_score sc;
+ *     if (rnnlm_ngram_load(&g, "lm.arpa.gz", &err)) ...
+ *     const char *words[] = {"the", "cat", "sat"};
+ *     rnnlm_ngram_score_sentence(g, words, 3, 0, &sc, NULL, &err);  // sc.log10prob
+ *     rnnlm_ngram_free(g);
+ */
+typedef struct rnnlm_ngram rnnlm_ngram;
+
+/* Reads path. RNNLM_E_IO when it cannot be read; RNNLM_E_FORMAT with
+ * "path:line: cause" for a malformed file (a missing section, counts that
+ * disagree with \data\, a log10 probability that is not finite or is
+ * positive, a duplicate n-gram, a line longer than the limit, ...). */
+RNNLM_API rnnlm_status rnnlm_ngram_load(rnnlm_ngram **out, const char *path, rnnlm_err *err);
+RNNLM_API void rnnlm_ngram_free(rnnlm_ngram *g);
+/* N, the highest order. */
+RNNLM_API int rnnlm_ngram_order(const rnnlm_ngram *g);
+/* Entries of order n (1..N), as \data\ announced and the file held; 0 outside. */
+RNNLM_API size_t rnnlm_ngram_count(const rnnlm_ngram *g, int n);
+/* The words of the unigram section are the model's vocabulary, ids
+ * 0..size-1 in file order. */
+RNNLM_API size_t rnnlm_ngram_vocab_size(const rnnlm_ngram *g);
+RNNLM_API const char *rnnlm_ngram_word(const rnnlm_ngram *g, int32_t id);
+/* The id of a word (its exact bytes), -1 when the model lacks it. */
+RNNLM_API int32_t rnnlm_ngram_lookup(const rnnlm_ngram *g, const char *word, size_t len);
+/* Ids of "<s>", "</s>" and "<unk>"; -1 when the model lacks one. */
+RNNLM_API int32_t rnnlm_ngram_bos(const rnnlm_ngram *g);
+RNNLM_API int32_t rnnlm_ngram_eos(const rnnlm_ngram *g);
+RNNLM_API int32_t rnnlm_ngram_unk(const rnnlm_ngram *g);
+/* log10 P(w | ctx) by back-off, with no allocation: ctx[0..n) is the history
+ * in text order (ctx[n-1] the word just before w; only the last N-1 count; an
+ * id < 0, a word the model lacks, cuts the history there). w must be an id
+ * of the model. *matched (may be NULL): the order of the n-gram that was
+ * found (1 for a unigram). */
+RNNLM_API double rnnlm_ngram_logprob(const rnnlm_ngram *g, const int32_t *ctx, size_t n, int32_t w,
+                                     int *matched);
+
+/* Flags of rnnlm_ngram_score_sentence. */
+enum {
+    /* A word the model lacks is scored as "<unk>" when the model has it (an
+     * open-vocabulary model, SRILM's -unk); by default it is an OOV. */
+    RNNLM_NGRAM_OPEN_VOCAB = 1u << 0,
+};
+
+typedef struct {
+    double log10prob;   /* sum over the scored words and the end (</s>) */
+    size_t words;       /* n */
+    size_t oovs;        /* words the model lacks: counted, not scored (SRILM) */
+    size_t zeroprobs;   /* words scored with probability 0: counted, not summed */
+} rnnlm_ngram_score;
+
+/* Scores one sentence as SRILM's `ngram -ppl` does: the history starts at
+ * "<s>", each word is scored, then "</s>". An OOV word is not scored and
+ * cuts the history. per_word (n + 1) or NULL: each word's log10
+ * probability, then the end's; NAN for an OOV, -INFINITY for a zero
+ * probability. */
+RNNLM_API rnnlm_status rnnlm_ngram_score_sentence(const rnnlm_ngram *g, const char *const *words, size_t n,
+                                                  unsigned flags, rnnlm_ngram_score *out,
+                                                  double *per_word, rnnlm_err *err);
+
 /* ---- random numbers -------------------------------------------------------
  * xoshiro256** seeded by splitmix64: the generator of initialisation,
  * dropout masks, window shuffling and sampling (docs/DATA.md). Four words of

@@ -10,6 +10,9 @@ PKGS="build-essential pkg-config libopenblas-dev libdnnl-dev libjansson-dev libc
 PKGS="$PKGS python3-nltk"
 # clang and its runtime (libFuzzer, sanitizers): the fuzzing harnesses of fuzz/
 PKGS="$PKGS clang libclang-rt-dev"
+# zlib: gzip-compressed ARPA files; irstlm: tests check the ARPA reader against compile-lm;
+# gawk: tests run SRILM's compute-best-mix logic over rnnlm's output
+PKGS="$PKGS zlib1g-dev irstlm gawk"
 PKGS="$PKGS ${RNNLM_EXTRA_PKGS:-}"
 missing=""
 for p in $PKGS; do
