@@ -15,7 +15,8 @@
  * comes from the checkpoint. */
 static const char *const RESUME_FREE[] = {"epochs", "budget-steps", "threads", "precision", "logdir",
                                           "log-every", "save-dir", "save-every", "resume", "brown-dir",
-                                          "max-bad-steps", "max-minutes", NULL};
+                                          "max-bad-steps", "max-minutes", "stop-at-step", "allow-data-change",
+                                          NULL};
 
 static int listed(const char *const *list, const char *name) {
     for (int i = 0; list[i]; i++)
@@ -88,6 +89,15 @@ static int run(rnnlm_trainer *t, const rnnlm_dataset *d) {
             return failed(t, &err);
         }
         progress_end(&pr);
+        if (e.cut) {   /* not validated: a resumed run finishes the epoch */
+            printf("epoch %d/%ld cut after step %zu of %zu - %.0fs", e.epoch, rnnlm_trainer_epochs(t), e.cut_step,
+                   rnnlm_trainer_steps_per_epoch(t), e.seconds);
+            progress_line_open(&pr);
+            print_eval("train", &e.train);
+            progress_break();
+            if (rnnlm_trainer_end_epoch(t, &e, &err)) return failed(t, &err);
+            break;
+        }
         printf("epoch %d/%ld - %.0fs - %.0f tok/s", e.epoch, rnnlm_trainer_epochs(t), e.seconds,
                (double)e.train.count / e.seconds);
         progress_line_open(&pr);
@@ -111,8 +121,18 @@ static int run(rnnlm_trainer *t, const rnnlm_dataset *d) {
                val ? val->name : "validation", g_train_opts.patience);
         break;
     case RNNLM_STOP_TIME:
-        printf("stopped: --max-minutes %g reached at epoch %d\n", g_train_opts.max_minutes, e.epoch);
+    case RNNLM_STOP_STEPS: {
+        char limit[64];
+        if (rnnlm_trainer_stop_reason(t) == RNNLM_STOP_TIME)
+            snprintf(limit, sizeof limit, "--max-minutes %g", g_train_opts.max_minutes);
+        else snprintf(limit, sizeof limit, "--stop-at-step %ld", g_train_opts.stop_at_step);
+        if (e.cut) printf("stopped: %s reached during epoch %d (not validated)", limit, e.epoch);
+        else printf("stopped: %s reached after epoch %d", limit, e.epoch);
+        if (g_train_opts.save_dir)
+            printf("; --resume %s/last.safetensors finishes the run as if it had not stopped\n", g_train_opts.save_dir);
+        else printf("; without --save-dir there is nothing to resume\n");
         break;
+    }
     default: break;
     }
     rnnlm_trainer_best(t, &e.best_ppl, &e.best_epoch);   /* also when a resumed run had no epoch left to run */
@@ -186,6 +206,7 @@ int cmd_train(int argc, char **argv) {
         printf("resumed from %s at epoch %d, step %zu\n", g_train_resume,
                rnnlm_trainer_epoch(t) - (rnnlm_trainer_resumed_step(t) >= rnnlm_trainer_steps_per_epoch(t)),
                rnnlm_trainer_resumed_step(t));
+    if (ck && *rnnlm_trainer_data_note(t)) printf("note: %s\n", rnnlm_trainer_data_note(t));
     fflush(stdout);
     if (rnnlm_trainer_epoch(t) > rnnlm_trainer_epochs(t)) {   /* a resumed run has nothing left to train */
         fprintf(stderr, "rnnlm train: --epochs %ld: the checkpoint has already finished epoch %d; "

@@ -82,7 +82,12 @@ opt_spec train_opt_table[] = {
      "off, auto or EPOCH: evaluate, keep as best and test the running mean of the weights from EPOCH on "
      "(auto: from the first epoch that does not improve)"},
     {"max-minutes", OPT_FLOAT, &g_train_opts.max_minutes, 0, 1e12, NULL,
-     "stop after F minutes of wall time (0: no limit); the cut epoch is validated and saved"},
+     "cut the run after F minutes of wall time (0: no limit): last.safetensors holds the position and "
+     "--resume finishes the run as if never cut (a resumed run has no limit unless given one)"},
+    {"stop-at-step", OPT_INT, &g_train_opts.stop_at_step, 0, 1e12, NULL,
+     "cut the run as --max-minutes does once its global step reaches N (0: never)"},
+    {"allow-data-change", OPT_FLAG, &g_train_opts.allow_data_change, 0, 0, NULL,
+     "--resume on data that differ from the checkpoint's (refused by default)"},
     {"budget-steps", OPT_INT, &g_train_opts.budget_steps, 0, 1e12, NULL,
      "plan the run in optimiser steps: the whole number of epochs nearest N steps, in place of --epochs "
      "(0: --epochs)"},
@@ -204,6 +209,11 @@ int train_opts_check(const char *cmd, int argc, char **argv) {
     }
     if (given(argc, argv, "log-every") && !o->logdir) {
         fprintf(stderr, "rnnlm %s: --log-every needs --logdir (where to write the logs)\n", cmd);
+        return -1;
+    }
+    rnnlm_err err;   /* the library's own rules (rnnlm_trainer_create applies them too) */
+    if (rnnlm_train_options_check(o, &err)) {
+        fprintf(stderr, "rnnlm %s: %s\n", cmd, err.msg);
         return -1;
     }
     return 0;

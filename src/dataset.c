@@ -106,6 +106,12 @@ static rnnlm_status carve_file(rnnlm_dataset *d, const rnnlm_corpus *tr, const r
     return st;
 }
 
+/* Notes the fingerprint of a corpus read from path (rnnlm_data_file). */
+static void note_file(rnnlm_dataset *d, const char *role, const char *path, const rnnlm_corpus *c) {
+    if (!c || d->n_files >= (int)(sizeof d->files / sizeof d->files[0])) return;
+    d->files[d->n_files++] = (rnnlm_data_file){role, path, c->bytes, c->hash};
+}
+
 static rnnlm_status load(rnnlm_dataset *d, const rnnlm_data_options *o, rnnlm_err *err) {
     rnnlm_canon canon = o->no_canon ? RNNLM_CANON_NONE : RNNLM_CANON_RECIPE;
     int markers = !o->no_markers;
@@ -121,6 +127,7 @@ static rnnlm_status load(rnnlm_dataset *d, const rnnlm_data_options *o, rnnlm_er
         st = rnnlm_corpus_read_text(&tr, o->train, max_line, err);
         if (!st && o->valid) st = rnnlm_corpus_read_text(&va, o->valid, max_line, err);
         if (!st && o->test) st = rnnlm_corpus_read_text(&te, o->test, max_line, err);
+        if (!st) { note_file(d, "train", o->train, tr); note_file(d, "valid", o->valid, va); note_file(d, "test", o->test, te); }
         if (!st) st = get_vocab(d, tr, o, canon, (size_t)o->vocab_size, err);
         if (!st && o->valid_split > 0 && !va) st = carve_file(d, tr, o, markers, err);   /* none given */
         else if (!st) st = make_split(&d->train, "train", tr, d->vocab, NULL, 0, markers, err);
@@ -141,6 +148,8 @@ static rnnlm_status load(rnnlm_dataset *d, const rnnlm_data_options *o, rnnlm_er
                                          : rnnlm_corpus_read_text(&c, o->corpus, max_line, err);
     if (st) return st;
     d->source = o->corpus;
+    if (strcmp(o->corpus, "brown") == 0) note_file(d, "brown", o->brown_dir, c);
+    else note_file(d, "corpus", o->corpus, c);
     d->sentences = rnnlm_corpus_sentences(c);
     d->tokens = rnnlm_corpus_tokens(c);
     size_t *order = NULL, n_train = 0;

@@ -155,7 +155,7 @@ static const config_key KEYS[] = {
     TK("lr_min", "lr-min", K_REAL, lr_min, NULL, 0, 100),
     TK("patience", "patience", K_INT, patience, NULL, 0, 1e9),
     TK("average", "average", K_INT, average, NULL, -1, 1e9),
-    TK("max_minutes", "max-minutes", K_REAL, max_minutes, NULL, 0, 1e12),
+    /* (max_minutes is not stored: the time limit is this invocation's, not the run's) */
     TK("budget_steps", "budget-steps", K_INT, budget_steps, NULL, 0, 1e12),
     TK("average_from", "average-from", K_REAL, average_from, NULL, 0, 1),
     DK("valid_split", "valid-split", K_REAL, valid_split, NULL, 0, 0.999999),
@@ -163,6 +163,8 @@ static const config_key KEYS[] = {
 #define N_KEYS (sizeof KEYS / sizeof KEYS[0])
 #define N_RUN_KEYS 7   /* run.best_ppl, run.best_epoch, run.global_step, run.lr, run.lr_bad_epochs, run.avg_start,
                           run.avg_count */
+#define N_DATA_FILES (sizeof ((rnnlm_dataset *)0)->files / sizeof ((rnnlm_dataset *)0)->files[0])
+#define N_DATA_KEYS (2 + 2 * N_DATA_FILES)   /* data.files, data.vocab.fnv1a64; data.<role>.bytes and .fnv1a64 */
 
 static void *field(const config_key *k, rnnlm_train_options *t, rnnlm_data_options *d) {
     return (char *)(k->data ? (void *)d : (void *)t) + k->off;
@@ -296,7 +298,10 @@ struct rnnlm_trainer {
     char summary[4096];
     /* the checkpoints' metadata: the configuration, then the run's history */
     char kv[N_KEYS][2][512];
-    const char *flat[2 * N_KEYS + 2 * N_RUN_KEYS];
+    char dkv[N_DATA_KEYS][2][64];   /* the data's fingerprints (data.* keys), after the configuration */
+    size_t n_data;
+    char data_note[1024];   /* what the resume's data check has to say ("": nothing) */
+    const char *flat[2 * N_KEYS + 2 * N_DATA_KEYS + 2 * N_RUN_KEYS];
     char best_s[32], best_epoch_s[32], global_s[32];
     char lr_s[40], lr_bad_s[32], avg_start_s[32], avg_count_s[32];
     double best;
@@ -317,6 +322,7 @@ struct rnnlm_trainer {
     int avg_start;          /* the epoch averaging began at (0: not yet) */
     int64_t avg_count;      /* optimiser steps averaged */
     rnnlm_stop_reason stop;
+    int cut;                /* the current epoch was cut between two steps (max_minutes, stop_at_step) */
     struct timespec t0;     /* rnnlm_trainer_start: max_minutes counts from here */
 };
 
@@ -325,25 +331,42 @@ static rnnlm_status at(rnnlm_trainer *t, rnnlm_trainer_site site, rnnlm_status s
     return st;
 }
 
-rnnlm_status rnnlm_trainer_create(rnnlm_trainer **out, const rnnlm_train_options *o, const rnnlm_data_options *d,
-                                  rnnlm_err *err) {
-    *out = NULL;
+rnnlm_status rnnlm_train_options_check(const rnnlm_train_options *o, rnnlm_err *err) {
     if (o->lr_schedule < RNNLM_LR_CONSTANT || o->lr_schedule > RNNLM_LR_COSINE)
         return rnnlm_fail(err, RNNLM_E_ARG, "lr_schedule %d is not a schedule", o->lr_schedule);
+    if (o->optimizer < RNNLM_OPT_ADAM || o->optimizer > RNNLM_OPT_SGD)
+        return rnnlm_fail(err, RNNLM_E_ARG, "optimizer %d is not an optimiser", o->optimizer);
     if (!(o->lr_decay > 0 && o->lr_decay <= 1))
         return rnnlm_fail(err, RNNLM_E_ARG, "--lr-decay: %g is outside (0, 1]", o->lr_decay);
     if (!(o->lr_min >= 0 && isfinite(o->lr_min)))
         return rnnlm_fail(err, RNNLM_E_ARG, "--lr-min: %g is not a learning rate (>= 0)", o->lr_min);
+    /* a floor above the starting rate would raise it (step and plateau clamp up to the
+     * floor, cosine anneals upwards to it); compared as the optimiser holds them, in float */
+    float lr0 = o->lr > 0 ? (float)o->lr : opt_config_default((opt_kind)o->optimizer).lr;
+    if ((float)o->lr_min > lr0)
+        return rnnlm_fail(err, RNNLM_E_ARG, "--lr-min: %g is above the starting learning rate %g (--lr%s): "
+                          "the floor of a schedule may not raise the rate", o->lr_min, (double)lr0,
+                          o->lr > 0 ? "" : ", the optimiser's default");
     if (o->lr_patience < 0 || o->lr_step < 1 || o->patience < 0 || o->average < -1)
         return rnnlm_fail(err, RNNLM_E_ARG, "--lr-patience, --lr-step, --patience or --average out of range");
     if (!(o->max_minutes >= 0 && isfinite(o->max_minutes)))
         return rnnlm_fail(err, RNNLM_E_ARG, "--max-minutes: %g is not a time (>= 0)", o->max_minutes);
+    if (o->stop_at_step < 0)
+        return rnnlm_fail(err, RNNLM_E_ARG, "--stop-at-step: %ld is not a step (>= 1, or 0: none)", o->stop_at_step);
     if (o->epochs < 1 || o->budget_steps < 0)
         return rnnlm_fail(err, RNNLM_E_ARG, "--epochs (%ld) or --budget-steps (%ld) out of range", o->epochs,
                           o->budget_steps);
     if (!(o->average_from >= 0 && o->average_from <= 1))
         return rnnlm_fail(err, RNNLM_E_ARG, "--average-from: %g is not a fraction of the run in [0, 1]",
                           o->average_from);
+    return RNNLM_OK;
+}
+
+rnnlm_status rnnlm_trainer_create(rnnlm_trainer **out, const rnnlm_train_options *o, const rnnlm_data_options *d,
+                                  rnnlm_err *err) {
+    *out = NULL;
+    rnnlm_status st0 = rnnlm_train_options_check(o, err);
+    if (st0) return st0;
     rnnlm_trainer *t = rnnlm_calloc(1, sizeof *t, "trainer", err);
     if (!t) return RNNLM_E_NOMEM;
     t->o = *o;
@@ -414,6 +437,117 @@ static rnnlm_status run_schedule_state(rnnlm_trainer *t, const rnnlm_checkpoint 
     return RNNLM_OK;
 }
 
+/* ------------------------------------------------------ the data's fingerprints */
+
+/* The vocabulary's fingerprint: FNV-1a 64 over each word in id order with its
+ * NUL and its count (8 bytes little-endian), then the canonicalisation (0
+ * none, 1 recipe, 8 bytes). */
+static uint64_t vocab_hash(const rnnlm_vocab *v) {
+    uint64_t h = FNV1A64_INIT;
+    for (size_t i = 0; i < rnnlm_vocab_size(v); i++) {
+        const char *w = rnnlm_vocab_word(v, (int32_t)i);
+        h = fnv1a64_u64(fnv1a64(h, w, strlen(w) + 1), rnnlm_vocab_count(v, (int32_t)i));
+    }
+    return fnv1a64_u64(h, (uint64_t)rnnlm_vocab_canon(v));
+}
+
+/* The data.* keys of d (docs/FORMAT.md) into t->dkv and the flat list, after
+ * the configuration's. */
+static void data_keys(rnnlm_trainer *t, const rnnlm_dataset *d) {
+    size_t k = 0;
+    char files[64] = "";
+    for (int i = 0; i < d->n_files && i < (int)N_DATA_FILES; i++) {
+        const rnnlm_data_file *f = &d->files[i];
+        size_t used = strlen(files);
+        snprintf(files + used, sizeof files - used, "%s%s", i ? " " : "", f->role);
+        snprintf(t->dkv[k][0], sizeof t->dkv[k][0], "data.%s.bytes", f->role);
+        snprintf(t->dkv[k++][1], sizeof t->dkv[0][1], "%llu", (unsigned long long)f->bytes);
+        snprintf(t->dkv[k][0], sizeof t->dkv[k][0], "data.%s.fnv1a64", f->role);
+        snprintf(t->dkv[k++][1], sizeof t->dkv[0][1], "%016llx", (unsigned long long)f->hash);
+    }
+    snprintf(t->dkv[k][0], sizeof t->dkv[k][0], "data.files");
+    snprintf(t->dkv[k++][1], sizeof t->dkv[0][1], "%s", files);
+    snprintf(t->dkv[k][0], sizeof t->dkv[k][0], "data.vocab.fnv1a64");
+    snprintf(t->dkv[k++][1], sizeof t->dkv[0][1], "%016llx", (unsigned long long)vocab_hash(t->ds->vocab));
+    for (size_t i = 0; i < k; i++) {
+        t->flat[2 * (N_KEYS + i)] = t->dkv[i][0];
+        t->flat[2 * (N_KEYS + i) + 1] = t->dkv[i][1];
+    }
+    t->n_data = k;
+}
+
+/* The value this run writes under the data key `key` (NULL: none). */
+static const char *data_value(const rnnlm_trainer *t, const char *key) {
+    for (size_t i = 0; i < t->n_data; i++)
+        if (strcmp(t->dkv[i][0], key) == 0) return t->dkv[i][1];
+    return NULL;
+}
+
+/* A fingerprint of the checkpoint's metadata: exactly 16 lower-case hex digits. */
+static rnnlm_status meta_hash(const st_file *f, const char *key, uint64_t *out, const char *path, rnnlm_err *err) {
+    const char *v = checkpoint_get_meta(f, key);
+    if (!v) return rnnlm_fail(err, RNNLM_E_FORMAT, "%s: metadata %s is missing (data.files lists it)", path, key);
+    uint64_t h = 0;
+    size_t n = 0;
+    for (; v[n] && n < 17; n++) {
+        char ch = v[n];
+        if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'))) break;
+        h = h << 4 | (uint64_t)(ch <= '9' ? ch - '0' : ch - 'a' + 10);
+    }
+    if (n != 16 || v[n]) return rnnlm_fail(err, RNNLM_E_FORMAT, "%s: metadata %s='%s' is not a valid value", path, key, v);
+    *out = h;
+    return RNNLM_OK;
+}
+
+/* A resumed run's data against the checkpoint's fingerprints (data.* keys):
+ * a difference is refused, naming the file and whether its size or its
+ * content differs, unless allow_data_change (then a note). A checkpoint
+ * without them (written before they existed) resumes with a note. */
+static rnnlm_status check_data(rnnlm_trainer *t, const rnnlm_checkpoint *c, rnnlm_err *err) {
+    const st_file *ck = c->f;
+    const char *files = checkpoint_get_meta(ck, "data.files"), *cur = data_value(t, "data.files");
+    char why[900] = "";
+    rnnlm_status st;
+    t->data_note[0] = 0;
+    if (!files) {
+        snprintf(t->data_note, sizeof t->data_note, "%s records no fingerprint of its data (it was written before "
+                 "checkpoints held them): the data are not checked against the checkpoint's", c->path);
+        return RNNLM_OK;
+    }
+    if (strcmp(files, cur) != 0)
+        snprintf(why, sizeof why, "the checkpoint's run read %s, this one reads %s", *files ? files : "no file",
+                 *cur ? cur : "no file");
+    for (int i = 0; !*why && i < t->ds->n_files; i++) {
+        const rnnlm_data_file *f = &t->ds->files[i];
+        char key[64];
+        long long bytes;
+        uint64_t hash;
+        snprintf(key, sizeof key, "data.%s.bytes", f->role);
+        if ((st = checkpoint_meta_int(ck, key, 0, INT64_MAX, &bytes, c->path, err))) return st;
+        snprintf(key, sizeof key, "data.%s.fnv1a64", f->role);
+        if ((st = meta_hash(ck, key, &hash, c->path, err))) return st;
+        const char *flag = strcmp(f->role, "brown") == 0 ? "brown-dir" : f->role;
+        if ((uint64_t)bytes != f->bytes)
+            snprintf(why, sizeof why, "%s (--%s) holds %llu bytes, the checkpoint's run read %lld", f->path, flag,
+                     (unsigned long long)f->bytes, bytes);
+        else if (hash != f->hash)
+            snprintf(why, sizeof why, "%s (--%s) has the size the checkpoint's run read (%lld bytes) but other "
+                     "content", f->path, flag, bytes);
+    }
+    uint64_t vh;
+    if (!*why && (st = meta_hash(ck, "data.vocab.fnv1a64", &vh, c->path, err))) return st;
+    if (!*why && vh != vocab_hash(t->ds->vocab))
+        snprintf(why, sizeof why, "the vocabulary (%zu words) is not the one the checkpoint's run used",
+                 rnnlm_vocab_size(t->ds->vocab));
+    if (!*why) return RNNLM_OK;
+    if (!t->o.allow_data_change)
+        return rnnlm_fail(err, RNNLM_E_ARG, "the data differ from the checkpoint's: %s "
+                          "(--allow-data-change resumes on them anyway)", why);
+    snprintf(t->data_note, sizeof t->data_note, "the data differ from the checkpoint's: %s; resumed on them "
+             "(--allow-data-change)", why);
+    return RNNLM_OK;
+}
+
 /* Early stopping: `patience` epochs up to `completed` without a validation improvement. */
 static int out_of_patience(const rnnlm_trainer *t, int completed) {
     return t->o.patience && t->val && completed - t->best_epoch >= t->o.patience;
@@ -427,6 +561,13 @@ static double seconds_since(const struct timespec *t0) {
 
 static int time_up(const rnnlm_trainer *t) {
     return t->o.max_minutes > 0 && seconds_since(&t->t0) >= 60.0 * t->o.max_minutes;
+}
+
+/* Whether this invocation's limits cut the run now: RNNLM_STOP_STEPS,
+ * RNNLM_STOP_TIME, or RNNLM_STOP_NONE. */
+static rnnlm_stop_reason cut_due(const rnnlm_trainer *t) {
+    if (t->o.stop_at_step > 0 && t->global_step >= t->o.stop_at_step) return RNNLM_STOP_STEPS;
+    return time_up(t) ? RNNLM_STOP_TIME : RNNLM_STOP_NONE;
 }
 
 /* The learning rate of the step about to run, per the schedule. */
@@ -475,11 +616,17 @@ rnnlm_status rnnlm_trainer_start(rnnlm_trainer *t, const rnnlm_dataset *d, const
         t->flat[2 * i] = t->kv[i][0];
         t->flat[2 * i + 1] = t->kv[i][1];
     }
+    data_keys(t, d);
     t->keep = d->valid.n && d->test.n && !t->o.save_dir;
     t->epoch = 1;
     if (resume) {   /* position and history of the resumed run */
-        if ((st = run_history(t, resume, err)) || (st = run_schedule_state(t, resume, err)))
+        if ((st = check_data(t, resume, err)) || (st = run_history(t, resume, err)) ||
+            (st = run_schedule_state(t, resume, err)))
             return at(t, RNNLM_AT_RESUME, st);
+        if (t->o.stop_at_step > 0 && t->global_step >= t->o.stop_at_step)
+            return at(t, RNNLM_AT_RESUME, rnnlm_fail(err, RNNLM_E_ARG, "--stop-at-step %ld: the checkpoint is "
+                                                     "already at step %lld", t->o.stop_at_step,
+                                                     (long long)t->global_step));
         t->epoch = trainer_epoch(t->t);
         t->resumed_step = trainer_epoch_step(t->t);
         t->first = 1;
@@ -510,6 +657,7 @@ int rnnlm_trainer_epoch(const rnnlm_trainer *t) { return t->epoch; }
 long rnnlm_trainer_epochs(const rnnlm_trainer *t) { return t->o.epochs; }
 size_t rnnlm_trainer_resumed_step(const rnnlm_trainer *t) { return t->resumed_step; }
 int64_t rnnlm_trainer_global_step(const rnnlm_trainer *t) { return t->global_step; }
+const char *rnnlm_trainer_data_note(const rnnlm_trainer *t) { return t->data_note; }
 const rnnlm_split_data *rnnlm_trainer_valid(const rnnlm_trainer *t) { return t->val; }
 
 static rnnlm_eval_result result_of(const batch_stats *s) {
@@ -562,7 +710,7 @@ static rnnlm_status log_batch(rnnlm_trainer *t, const train_progress *p, rnnlm_e
  * any) as the model's, and no average (run.avg_count 0); otherwise the live
  * weights and the average beside them as train.avg_weights. */
 static rnnlm_status save_to(rnnlm_trainer *t, const char *path, int best, rnnlm_err *err) {
-    size_t n = N_KEYS;
+    size_t n = N_KEYS + t->n_data;
     int swap = best && t->avg_count > 0;
     snprintf(t->best_s, sizeof t->best_s, "%a", t->best);
     snprintf(t->best_epoch_s, sizeof t->best_epoch_s, "%d", t->best_epoch);
@@ -602,10 +750,11 @@ rnnlm_status rnnlm_trainer_save(rnnlm_trainer *t, const char *path, rnnlm_err *e
 rnnlm_status rnnlm_trainer_step(rnnlm_trainer *t, rnnlm_train_progress *out, int *done, rnnlm_err *err) {
     *done = 0;
     if (!t->t) return rnnlm_fail(err, RNNLM_E_STATE, "the trainer has not started");
-    if (t->in_epoch && t->o.max_minutes > 0) {   /* the time limit, between two steps of an epoch */
+    if (t->in_epoch && (t->o.max_minutes > 0 || t->o.stop_at_step > 0)) {   /* a cut, between two steps */
         size_t k = trainer_epoch_step(t->t);
-        if (t->stop == RNNLM_STOP_TIME || (k > 0 && k < trainer_steps_per_epoch(t->t) && time_up(t))) {
-            t->stop = RNNLM_STOP_TIME;
+        rnnlm_stop_reason r = RNNLM_STOP_NONE;
+        if (!t->cut && k > 0 && k < trainer_steps_per_epoch(t->t) && (r = cut_due(t))) t->stop = r, t->cut = 1;
+        if (t->cut) {   /* the epoch ends here, unvalidated: rnnlm_trainer_end_epoch saves its position */
             *done = 1;
             if (out) progress_of(t, trainer_progress(t->t), out);
             return RNNLM_OK;
@@ -655,31 +804,30 @@ rnnlm_status rnnlm_trainer_run_epoch(rnnlm_trainer *t, rnnlm_progress_fn fn, voi
     out->skipped_total = tp->skipped_total;
     out->best_ppl = t->best;
     out->best_epoch = t->best_epoch;
+    out->cut = t->cut;
+    out->cut_step = t->cut ? trainer_epoch_step(t->t) : 0;
     t->improved = 0;
     return RNNLM_OK;
 }
 
 /* The schedule, averaging and early stopping after a validated epoch. */
-static void after_validation(rnnlm_trainer *t, int improved, int whole) {
+static void after_validation(rnnlm_trainer *t, int improved) {
     if (t->o.lr_schedule == RNNLM_LR_PLATEAU)
         t->lr = sched_plateau(t->lr, t->o.lr_decay, t->o.lr_min, t->o.lr_patience, improved, &t->lr_bad);
-    if (t->o.average == -1 && !improved && !t->avg_start) t->avg_start = t->epoch + whole;   /* from the next step */
+    if (t->o.average == -1 && !improved && !t->avg_start) t->avg_start = t->epoch + 1;   /* from the next step */
     if (!t->stop && out_of_patience(t, t->epoch)) t->stop = RNNLM_STOP_PATIENCE;
 }
 
 rnnlm_status rnnlm_trainer_validate(rnnlm_trainer *t, rnnlm_epoch_result *e, rnnlm_err *err) {
+    /* A cut epoch is not an epoch of the run: nothing is logged, evaluated or
+     * decided on it (best, schedule, averaging, patience), so that the resumed
+     * run that finishes it is the run that was never cut. */
+    if (t->cut) return RNNLM_OK;
     rnnlm_status st = log_epoch(t, RUN_TRAIN, t->epoch, &trainer_progress(t->t)->epoch_sum, err);
     if (!st && t->o.lr_schedule) st = log_scalar(t, RUN_TRAIN, "lr", t->epoch, t->lr, err);
     if (st || !t->val) return st;
     model *m = trainer_model(t->t);
     size_t n = model_n_params(m);
-    /* an epoch cut short by the time limit: its carried state survives the evaluation */
-    int whole = trainer_epoch_step(t->t) >= trainer_steps_per_epoch(t->t);
-    float *carried = NULL;
-    size_t ns = model_state_size(m);
-    if (!whole && !(carried = rnnlm_calloc(ns ? ns : 1, sizeof *carried, "carried state", err)))
-        return at(t, RNNLM_AT_VALID, RNNLM_E_NOMEM);
-    if (carried) memcpy(carried, model_state(m), ns * sizeof *carried);
     int swap = t->avg_count > 0;   /* evaluate the averaged weights */
     if (swap) avg_swap(model_params(m), t->avg, n);
     batch_stats vs;
@@ -697,13 +845,11 @@ rnnlm_status rnnlm_trainer_validate(rnnlm_trainer *t, rnnlm_epoch_result *e, rnn
         }
     }
     if (swap) avg_swap(model_params(m), t->avg, n);
-    if (carried) memcpy(model_state(m), carried, ns * sizeof *carried);
-    free(carried);
     if (st) return at(t, RNNLM_AT_VALID, st);
     e->validated = 1;
     e->valid = result_of(&vs);
     if ((st = log_epoch(t, RUN_VALIDATION, t->epoch, &vs, err))) return st;
-    after_validation(t, improved, whole);
+    after_validation(t, improved);
     e->best_ppl = t->best;
     e->best_epoch = t->best_epoch;
     return RNNLM_OK;
@@ -712,6 +858,13 @@ rnnlm_status rnnlm_trainer_validate(rnnlm_trainer *t, rnnlm_epoch_result *e, rnn
 rnnlm_status rnnlm_trainer_end_epoch(rnnlm_trainer *t, const rnnlm_epoch_result *e, rnnlm_err *err) {
     (void)e;
     rnnlm_status st;
+    if (t->cut) {   /* the exact position, as save_every writes it; the run's history is untouched */
+        /* a run cut before any validated epoch still leaves a usable model: its
+         * weights as best (run.best_epoch 0), replaced by the first validated one */
+        if ((st = save_named(t, "last", err)) || (!t->best_epoch && (st = save_named(t, "best", err)))) return st;
+        if (t->rl && (st = runlog_flush(t->rl, err))) return at(t, RNNLM_AT_LOG, st);
+        return RNNLM_OK;
+    }
     if ((st = save_named(t, "last", err)) || (t->improved && (st = save_named(t, "best", err)))) return st;
     if (t->o.keep_epochs && t->o.save_dir) {   /* the weights this epoch was validated with */
         char path[4096];
@@ -719,7 +872,8 @@ rnnlm_status rnnlm_trainer_end_epoch(rnnlm_trainer *t, const rnnlm_epoch_result 
         if ((st = save_to(t, path, 1, err))) return st;
     }
     if (t->rl && (st = runlog_flush(t->rl, err))) return at(t, RNNLM_AT_LOG, st);
-    if (!t->stop && time_up(t)) t->stop = RNNLM_STOP_TIME;
+    rnnlm_stop_reason r;   /* this invocation's limits, between epochs: only while epochs remain */
+    if (!t->stop && t->epoch < t->o.epochs && (r = cut_due(t))) t->stop = r;
     t->in_epoch = 0;
     t->improved = 0;
     t->epoch++;
@@ -772,6 +926,8 @@ rnnlm_status rnnlm_trainer_test(rnnlm_trainer *t, rnnlm_test_result *out, rnnlm_
     batch_stats ts;
     if ((st = trainer_evaluate(t->t, test->x, test->y, test->n, &ts, err))) return at(t, RNNLM_AT_TEST, st);
     out->r = result_of(&ts);
+    /* a run cut by this invocation's limits is not over: its resumed run logs the test */
+    if (t->stop == RNNLM_STOP_TIME || t->stop == RNNLM_STOP_STEPS) return RNNLM_OK;
     return log_epoch(t, RUN_TEST, out->epoch, &ts, err);
 }
 
