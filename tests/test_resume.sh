@@ -9,7 +9,9 @@
 # and averaging from epoch 2, both planned from a budget of steps and a
 # fraction of the run (the preset's way), killed in epoch 2. Then an epoch-boundary
 # resume of the second run (3 epochs, then --epochs 6, the last
-# checkpoint compared).
+# checkpoint compared). Last, runs cut by this invocation's limits
+# (--max-minutes, --stop-at-step) and resumed without them end as the run that
+# was never cut: the same checkpoints, log.csv and figures (guard_cut below).
 set -euo pipefail
 R=${BUILD:-build}/rnnlm
 dir=$(mktemp -d); [ -n "${KEEP:-}" ] || trap 'rm -rf "$dir"' EXIT
@@ -86,3 +88,65 @@ d="$dir/plateau"
 "$R" train "${sched[@]}" --epochs 3 --save-dir "$d/boundary" > "$d/b1.log"
 "$R" train --resume "$d/boundary/last.safetensors" --save-dir "$d/boundary" --epochs 6 > "$d/b2.log"
 cmp "$d/straight/last.safetensors" "$d/boundary/last.safetensors"   # (best keeps the first part's config.epochs)
+
+# --- cut by this invocation's limits (--max-minutes, --stop-at-step), then resumed ---------------
+
+# guard_cut NAME "LIMITS" ["LIMITS" ...] -- ARGS...: the run of ARGS straight (with
+# --logdir), and the same run given the first LIMITS, resumed with each further
+# LIMITS in turn (each invocation's own: none is inherited) and finally with
+# none. Each invocation but the last must stop at its limit. They end with
+# byte-identical last and best checkpoints, the same log.csv rows (less the wall
+# time and the timing scalar tokens_per_second), every whole epoch's figures
+# once and in order, and the last one's end (best, test) as the straight run's.
+guard_cut() {
+  local name=$1 d="$dir/$1"
+  shift
+  local cuts=()
+  while [ "$1" != -- ]; do cuts+=("$1"); shift; done
+  shift
+  mkdir -p "$d"
+  "$R" train "$@" --save-dir "$d/straight" --logdir "$d/straight" > "$d/straight.log"
+  local i log limits
+  for ((i = 0; i <= ${#cuts[@]}; i++)); do
+    log="$d/cut$i.log"
+    read -r -a limits <<< "${cuts[$i]:-}"
+    if [ "$i" = 0 ]; then "$R" train "$@" --save-dir "$d/cut" --logdir "$d/cut" "${limits[@]}" > "$log"
+    else "$R" train --resume "$d/cut/last.safetensors" --save-dir "$d/cut" --logdir "$d/cut" ${limits[@]+"${limits[@]}"} > "$log"
+    fi
+    if [ "$i" -lt "${#cuts[@]}" ]; then
+      grep -q '^stopped: ' "$log" || { echo "FAIL: $name: invocation $i (${cuts[$i]}) did not stop"; exit 1; }
+    elif grep -q '^stopped: ' "$log"; then
+      echo "FAIL: $name: the last resume, given no limit, stopped: $(grep '^stopped' "$log")"; exit 1
+    fi
+  done
+  cmp "$d/straight/last.safetensors" "$d/cut/last.safetensors"
+  cmp "$d/straight/best.safetensors" "$d/cut/best.safetensors"
+  csv() { cut -d, -f2- "$1/log.csv" | grep -v ',tokens_per_second,'; }
+  diff <(csv "$d/straight") <(csv "$d/cut") || { echo "FAIL: $name: log.csv differs"; exit 1; }
+  epochs_of() { figures "$1" | grep '^epoch' | grep -v ' cut after step ' || true; }
+  diff <(epochs_of "$d/straight.log") <(for ((i = 0; i <= ${#cuts[@]}; i++)); do epochs_of "$d/cut$i.log"; done) ||
+    { echo "FAIL: $name: the epochs' figures differ"; exit 1; }
+  diff <(figures "$d/straight.log" | grep -v '^epoch') <(figures "$log" | grep -v '^epoch') ||
+    { echo "FAIL: $name: the final figures differ"; exit 1; }
+  echo "NOTE: $name: $(grep -h -o -E 'cut after step [0-9]+ of [0-9]+|reached after epoch [0-9]+' "$d"/cut*.log |
+    paste -sd, -); resumed to the straight run's bytes"
+}
+
+small=("${base[@]}" --hidden 32 --layers 1 --lr 0.05 --valid-split 0.1)
+# the guard itself: a limit of 60 ns cuts the first epoch after its first step,
+# before any validation (best.safetensors then holds those weights, until the
+# resumed run validates epoch 1); the resumed run, given no limit, is not cut
+guard_cut guard "--max-minutes 1e-9" -- "${small[@]}" --epochs 2
+grep -q '^epoch 1/2 cut after step 1 of ' "$dir/guard/cut0.log" || { echo "FAIL: guard: $(grep cut "$dir/guard/cut0.log")"; exit 1; }
+# a plateau schedule with automatic averaging and patience (epoch 2 does not
+# improve: the lr halves and averaging starts at epoch 3), cut within epoch 2,
+# at the end of epoch 3 (a whole epoch: validated, then the stop) and within
+# epoch 4
+spe=$("$R" train "${small[@]}" --epochs 1 --stop-at-step 1 | sed -n 's/.* epochs of \([0-9]*\) steps.*/\1/p')
+guard_cut plateau-cut "--stop-at-step $((spe + spe / 2))" "--stop-at-step $((3 * spe))" "--stop-at-step $((3 * spe + 7))" -- \
+  "${small[@]}" --epochs 6 --lr-schedule plateau --patience 2 --average auto
+d="$dir/plateau-cut"
+grep -q '^epoch 2/6 .* - lr 0.05 - averaging from epoch 3$' "$d/straight.log" &&
+  grep -q '^epoch 3/6 .*(averaged over [0-9]* steps) - lr 0.025$' "$d/straight.log" ||
+  { echo "FAIL: plateau-cut: the scenario lacks the decay or the averaging: $(figures "$d/straight.log")"; exit 1; }
+grep -q 'reached after epoch 3;' "$d/cut1.log" || { echo "FAIL: plateau-cut: no stop at the end of epoch 3"; exit 1; }
