@@ -595,9 +595,12 @@ rnnlm_status rnnlm_trainer_start(rnnlm_trainer *t, const rnnlm_dataset *d, const
     if (t->t) return at(t, RNNLM_AT_SETUP, rnnlm_fail(err, RNNLM_E_STATE, "the trainer has already started"));
     t->ds = d;
     t->val = d->valid.n ? &d->valid : d->test.n ? &d->test : NULL;
+    data_keys(t, d);   /* first: a resume on other data is refused before anything is built on them */
+    rnnlm_status st = resume ? check_data(t, resume, err) : RNNLM_OK;
+    if (st) return at(t, RNNLM_AT_RESUME, st);
     t->cfg = run_train_config(&t->o, (long)rnnlm_vocab_size(d->vocab));
     t->cfg.model.threads = (int)t->threads;   /* the network's compute threads */
-    rnnlm_status st = trainer_create(&t->t, &t->cfg, d->train.x, d->train.y, d->train.n, err);
+    st = trainer_create(&t->t, &t->cfg, d->train.x, d->train.y, d->train.n, err);
     if (!st && resume) st = trainer_restore(t->t, resume->m, resume->f, err);
     if (st) return at(t, RNNLM_AT_SETUP, st);
     plan_run(&t->o, trainer_steps_per_epoch(t->t));
@@ -616,12 +619,10 @@ rnnlm_status rnnlm_trainer_start(rnnlm_trainer *t, const rnnlm_dataset *d, const
         t->flat[2 * i] = t->kv[i][0];
         t->flat[2 * i + 1] = t->kv[i][1];
     }
-    data_keys(t, d);
     t->keep = d->valid.n && d->test.n && !t->o.save_dir;
     t->epoch = 1;
     if (resume) {   /* position and history of the resumed run */
-        if ((st = check_data(t, resume, err)) || (st = run_history(t, resume, err)) ||
-            (st = run_schedule_state(t, resume, err)))
+        if ((st = run_history(t, resume, err)) || (st = run_schedule_state(t, resume, err)))
             return at(t, RNNLM_AT_RESUME, st);
         if (t->o.stop_at_step > 0 && t->global_step >= t->o.stop_at_step)
             return at(t, RNNLM_AT_RESUME, rnnlm_fail(err, RNNLM_E_ARG, "--stop-at-step %ld: the checkpoint is "
