@@ -7,6 +7,7 @@
  *    the toy quirk), its file (round trip and every load error);
  *  - the plain-text reader on UTF-8 and on bad files, the Brown reader's
  *    tokenisation on a miniature directory;
+ *  - the fingerprints of what the readers read (FNV-1a 64, sizes);
  *  - the Brown figures of the recipe (skipped, with a message, when the corpus
  *    has not been fetched). */
 #include <errno.h>
@@ -795,6 +796,64 @@ static void test_brown_mini(void **state) {
     assert_null(c);
 }
 
+/* ---- the data's fingerprints (docs/FORMAT.md, "data." keys) -------------------- */
+
+/* FNV-1a 64 against its published values; the readers' sizes and hashes of
+ * what they read; the data set's list of files (none for the toy). */
+static void test_fingerprints(void **state) {
+    (void)state;
+    assert_true(fnv1a64(FNV1A64_INIT, "", 0) == 0xcbf29ce484222325ULL);
+    assert_true(fnv1a64(FNV1A64_INIT, "a", 1) == 0xaf63dc4c8601ec8cULL);
+    assert_true(fnv1a64(FNV1A64_INIT, "foobar", 6) == 0x85944171f73967e8ULL);
+    assert_true(fnv1a64(fnv1a64(FNV1A64_INIT, "foo", 3), "bar", 3) == 0x85944171f73967e8ULL);
+    assert_true(fnv1a64_u64(FNV1A64_INIT, 0x6162ULL) == fnv1a64(FNV1A64_INIT, "\x62\x61\0\0\0\0\0\0", 8));
+
+    const char *text = "one two\nthree\n";
+    rnnlm_corpus *c = read_ok("fp.txt", text);
+    assert_int_equal(c->bytes, strlen(text));
+    assert_true(c->hash == fnv1a64(FNV1A64_INIT, text, strlen(text)));
+    rnnlm_corpus_free(c);
+    c = read_ok("fp2.txt", "two one\nthree\n");   /* the same words in another order */
+    assert_true(c->hash != fnv1a64(FNV1A64_INIT, text, strlen(text)));
+    rnnlm_corpus_free(c);
+
+    /* Brown: each file's name with its NUL, its size (8 bytes, little-endian), its bytes, in name order */
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s/fpbrown", g_tmp);
+    assert_int_equal(mkdir(dir, 0700), 0);
+    tmp_text("fpbrown/cb01", "b/nn\n");
+    tmp_text("fpbrown/ca01", "a/at x/nn\n");
+    rnnlm_err err = {0};
+    if (rnnlm_corpus_read_brown(&c, dir, &err)) fail_msg("%s", err.msg);
+    uint64_t h = fnv1a64(FNV1A64_INIT, "ca01", 5);
+    h = fnv1a64(fnv1a64_u64(h, 10), "a/at x/nn\n", 10);
+    h = fnv1a64(h, "cb01", 5);
+    h = fnv1a64(fnv1a64_u64(h, 5), "b/nn\n", 5);
+    assert_int_equal(c->bytes, 15);
+    assert_true(c->hash == h);
+    rnnlm_corpus_free(c);
+
+    /* the data set lists the files it read with their roles */
+    rnnlm_data_options o;
+    rnnlm_data_options_default(&o);
+    o.train = tmp_text("fp_train.txt", "a b c\nb c d\n");
+    o.test = tmp_text("fp_test.txt", "a b\n");
+    rnnlm_dataset d;
+    if (rnnlm_dataset_load(&d, &o, &err)) fail_msg("%s", err.msg);
+    assert_int_equal(d.n_files, 2);
+    assert_string_equal(d.files[0].role, "train");
+    assert_string_equal(d.files[0].path, o.train);
+    assert_int_equal(d.files[0].bytes, 12);
+    assert_true(d.files[0].hash == fnv1a64(FNV1A64_INIT, "a b c\nb c d\n", 12));
+    assert_string_equal(d.files[1].role, "test");
+    rnnlm_dataset_free(&d);
+    rnnlm_data_options_default(&o);
+    o.corpus = "toy";
+    if (rnnlm_dataset_load(&d, &o, &err)) fail_msg("%s", err.msg);
+    assert_int_equal(d.n_files, 0);
+    rnnlm_dataset_free(&d);
+}
+
 /* ---- the Brown figures of the recipe --------------------------------------- */
 
 static void test_brown_figures(void **state) {
@@ -846,6 +905,7 @@ static void test_brown_figures(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mt19937_reference_5489),
+        cmocka_unit_test(test_fingerprints),
         cmocka_unit_test(test_mt19937_numpy_seeds),
         cmocka_unit_test(test_mt19937_bounded),
         cmocka_unit_test(test_mt19937_shuffle_numpy),

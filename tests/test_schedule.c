@@ -116,6 +116,41 @@ static void test_optim_set_lr(void **state) {
     optim_free(o);
 }
 
+/* The library's option check: a floor above the starting rate (given, or the
+ * optimiser's default) is refused for every schedule, naming --lr-min; at
+ * the rate or below it is accepted; rnnlm_trainer_create applies the check. */
+static void test_lr_min_check(void **state) {
+    (void)state;
+    for (int s = RNNLM_LR_CONSTANT; s <= RNNLM_LR_COSINE; s++) {
+        rnnlm_train_options o;
+        rnnlm_train_options_default(&o);
+        o.lr_schedule = s;
+        rnnlm_err err;
+        o.lr = 0.01;
+        o.lr_min = 0.02;
+        assert_int_equal(rnnlm_train_options_check(&o, &err), RNNLM_E_ARG);
+        assert_non_null(strstr(err.msg, "--lr-min"));
+        rnnlm_data_options d;
+        rnnlm_data_options_default(&d);
+        rnnlm_trainer *t = (rnnlm_trainer *)&o;   /* set to NULL on failure */
+        assert_int_equal(rnnlm_trainer_create(&t, &o, &d, &err), RNNLM_E_ARG);
+        assert_null(t);
+        o.lr_min = 0.01;
+        assert_int_equal(rnnlm_train_options_check(&o, &err), RNNLM_OK);
+        o.lr = -1;   /* Adam's default, 0.01 */
+        o.lr_min = 0.011;
+        assert_int_equal(rnnlm_train_options_check(&o, &err), RNNLM_E_ARG);
+        o.lr_min = 0.005;
+        assert_int_equal(rnnlm_train_options_check(&o, &err), RNNLM_OK);
+        o.optimizer = RNNLM_OPT_SGD;   /* SGD's default, 0.1 */
+        o.lr_min = 0.05;
+        assert_int_equal(rnnlm_train_options_check(&o, &err), RNNLM_OK);
+        o.lr_min = 0.2;
+        assert_int_equal(rnnlm_train_options_check(&o, &err), RNNLM_E_ARG);
+        assert_non_null(strstr(err.msg, "--lr-min"));
+    }
+}
+
 /* ---- averaged weights ----------------------------------------------------------- */
 
 #define NW 37
@@ -346,6 +381,7 @@ int main(void) {
         cmocka_unit_test(test_plateau),
         cmocka_unit_test(test_plan),
         cmocka_unit_test(test_optim_set_lr),
+        cmocka_unit_test(test_lr_min_check),
         cmocka_unit_test(test_average),
         cmocka_unit_test(test_average_resume),
         cmocka_unit_test(test_carve),

@@ -65,6 +65,8 @@ expect 0 "" "${short[@]}" --save-every 1 --save-dir "$tmp/ck" --log-every 2 --lo
 expect 2 "--epochs 2" --resume "$tmp/done/last.safetensors" --epochs 2
 expect 0 "" --resume "$tmp/done/last.safetensors" --epochs 3
 grep -q '^epoch 3/3' "$tmp/out" || fail "the resumed run did not train epoch 3"
+# --stop-at-step counts the run's steps: a resume already past it is refused
+expect 1 "--stop-at-step 2: the checkpoint is already at step 4" --resume "$tmp/done/last.safetensors" --epochs 4 --stop-at-step 2
 
 # --- schedules, early stopping, averaging ------------------------------------------------
 expect 2 "--average" "${short[@]}" --average 0
@@ -123,6 +125,16 @@ v3=$(sed -n 's/^epoch 3\/3 .*test_ppl \([0-9.]*\).*/\1/p' "$tmp/out")
 e3=$("$R" eval "$tmp/keep/epoch-3.safetensors" --corpus toy --threads 1 | sed -n 's/^perplexity //p')
 awk -v a="$v3" -v b="$e3" 'BEGIN { exit !(a != "" && b != "" && (a - b) ^ 2 < 1e-4) }' ||
   fail "--keep-epochs: epoch 3 validated at '$v3', its file evaluates to '$e3'"
+
+# --- --lr-min above the starting rate would raise it: refused for every schedule (the
+# library's rnnlm_train_options_check); at or below it, accepted ------------------------
+for sched in constant plateau step cosine; do
+  expect 2 "--lr-min: 0.02 is above the starting learning rate 0.01" "${short[@]}" --lr-schedule "$sched" --lr 0.01 --lr-min 0.02
+  expect 2 "--lr-min" "${short[@]}" --lr-schedule "$sched" --lr-min 0.05   # Adam's default 0.01
+  expect 2 "--lr-min" "${short[@]}" --lr-schedule "$sched" --optimizer sgd --lr-min 0.2   # SGD's default 0.1
+  expect 0 "" "${short[@]}" --lr-schedule "$sched" --lr 0.01 --lr-min 0.01
+  expect 0 "" "${short[@]}" --lr-schedule "$sched" --optimizer sgd --lr-min 0.1
+done
 
 echo "$failures failure(s)"
 [ "$failures" -eq 0 ]
