@@ -129,7 +129,8 @@ static int run(rnnlm_trainer *t, const rnnlm_dataset *d) {
         if (e.cut) printf("stopped: %s reached during epoch %d (not validated)", limit, e.epoch);
         else printf("stopped: %s reached after epoch %d", limit, e.epoch);
         if (g_train_opts.save_dir)
-            printf("; --resume %s/last.safetensors finishes the run as if it had not stopped\n", g_train_opts.save_dir);
+            printf("; --resume %s/last.safetensors finishes the run as if it had not stopped\n",
+                   g_train_opts.save_dir);
         else printf("; without --save-dir there is nothing to resume\n");
         break;
     }

@@ -127,7 +127,11 @@ static rnnlm_status load(rnnlm_dataset *d, const rnnlm_data_options *o, rnnlm_er
         st = rnnlm_corpus_read_text(&tr, o->train, max_line, err);
         if (!st && o->valid) st = rnnlm_corpus_read_text(&va, o->valid, max_line, err);
         if (!st && o->test) st = rnnlm_corpus_read_text(&te, o->test, max_line, err);
-        if (!st) { note_file(d, "train", o->train, tr); note_file(d, "valid", o->valid, va); note_file(d, "test", o->test, te); }
+        if (!st) {
+            note_file(d, "train", o->train, tr);
+            note_file(d, "valid", o->valid, va);
+            note_file(d, "test", o->test, te);
+        }
         if (!st) st = get_vocab(d, tr, o, canon, (size_t)o->vocab_size, err);
         if (!st && o->valid_split > 0 && !va) st = carve_file(d, tr, o, markers, err);   /* none given */
         else if (!st) st = make_split(&d->train, "train", tr, d->vocab, NULL, 0, markers, err);

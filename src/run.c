@@ -494,7 +494,8 @@ static rnnlm_status meta_hash(const st_file *f, const char *key, uint64_t *out, 
         if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'))) break;
         h = h << 4 | (uint64_t)(ch <= '9' ? ch - '0' : ch - 'a' + 10);
     }
-    if (n != 16 || v[n]) return rnnlm_fail(err, RNNLM_E_FORMAT, "%s: metadata %s='%s' is not a valid value", path, key, v);
+    if (n != 16 || v[n])
+        return rnnlm_fail(err, RNNLM_E_FORMAT, "%s: metadata %s='%s' is not a valid value", path, key, v);
     *out = h;
     return RNNLM_OK;
 }
