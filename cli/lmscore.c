@@ -220,6 +220,11 @@ void lm_stats_add(lm_stats *st, const text_input *in, const lm_scores *s, size_t
     }
 }
 
+/* A line without words (nor an utterance id): SRILM's -ppl skips it, so
+ * the SRILM format and the perplexities do (the other formats print a line
+ * for it, the end's figures). */
+static int blank(const text_input *in, size_t i) { return !in->uid && in->sent[i + 1] == in->sent[i]; }
+
 /* The printed view: the mixture at L with an n-gram, else the RNN. */
 static int out_view(const lm_scores *s) { return s->mw ? LM_VIEW_MIX : LM_VIEW_RNN; }
 
@@ -291,6 +296,7 @@ int lm_write(FILE *f, const char *name, const text_input *in, const lm_scores *s
         lm_stats one;
         memset(&one, 0, sizeof one);
         lm_stats_add(&one, in, s, i, view, g_lm.lambda);
+        if (g_lm.format == LM_FMT_SRILM && blank(in, i)) continue;
         lm_stats_add(&all, in, s, i, view, g_lm.lambda);
         if (g_lm.format == LM_FMT_SRILM) {
             if (g_lm.debug >= 1) put_srilm_sentence(f, in, s, i, &one);
@@ -344,7 +350,8 @@ int lm_write(FILE *f, const char *name, const text_input *in, const lm_scores *s
 static void view_stats(lm_stats st[3], const text_input *in, const lm_scores *s) {
     memset(st, 0, 3 * sizeof *st);
     for (size_t i = 0; i < in->n_sent; i++)
-        for (int v = 0; v < 3; v++) lm_stats_add(&st[v], in, s, i, v, g_lm.lambda);
+        if (!blank(in, i))
+            for (int v = 0; v < 3; v++) lm_stats_add(&st[v], in, s, i, v, g_lm.lambda);
 }
 
 static const char *const UNK_MODE[] = {"split", "whole", "ngram"};
@@ -370,22 +377,48 @@ int lm_estimate_lambda(const lm_scorer *sc, size_t max_line, FILE *f, const char
         text_input_free(&dev);
         return -1;
     }
+    /* the words and ends of the sentences (blank lines skipped, as the perplexities skip them) */
+    size_t n = 0;
+    for (size_t i = 0; i < dev.n_sent; i++)
+        if (!blank(&dev, i)) {
+            size_t from = dev.sent[i] + i, len = dev.sent[i + 1] - dev.sent[i] + 1;
+            memmove(ds.mw + n, ds.mw + from, len * sizeof *ds.mw);
+            n += len;
+        }
     double L;
     int iters;
     int rc = 0;
-    if (rnnlm_mix_em(ds.mw, dev.n_tok + dev.n_sent, 0, 0, &L, &iters, err)) {
+    if (rnnlm_mix_em(ds.mw, n, 0, 0, &L, &iters, err)) {
         char m[sizeof err->msg];
         memcpy(m, err->msg, sizeof m);
         rnnlm_fail(err, err->status, "--mix-dev %s: %.*s", g_lm.mix_dev, 400, m);
         rc = -1;
     } else {
         g_lm.lambda = L;
-        lm_stats st[3];
-        view_stats(st, &dev, &ds);
+        /* the held-out perplexities: over the entries scored with a non-zero
+         * probability, which is SRILM's denominator (words and ends, less
+         * OOVs and zeroprobs) */
+        double ppl[3];
+        for (int v = 0; v < 3; v++) {
+            double sum = 0;
+            size_t cnt = 0;
+            for (size_t k = 0; k < n; k++) {
+                const rnnlm_mix_word *w = &ds.mw[k];
+                double p = v == LM_VIEW_RNN ? w->p_rnn : v == LM_VIEW_NGRAM ? w->p_ngram : L * w->p_rnn + (1 - L) * w->p_ngram;
+                if (!w->oov && p > 0) {
+                    sum += log10(p);
+                    cnt++;
+                }
+            }
+            ppl[v] = cnt ? pow(10.0, -sum / (double)cnt) : NAN;
+        }
+        size_t oovs = 0, ends = 0;
+        for (size_t i = 0; i < dev.n_sent; i++) ends += !blank(&dev, i);
+        for (size_t k = 0; k < n; k++) oovs += ds.mw[k].oov;
         fprintf(f, "%slambda %.6f (EM on %s: %zu words, %zu OOVs, %d iterations; held-out perplexity mixture %.4f, "
                    "rnn %.4f, ngram %.4f; <unk> %s over %zu words)\n",
-                prefix, L, g_lm.mix_dev, st[0].words, st[0].oovs, iters, lm_stats_ppl(&st[2]), lm_stats_ppl(&st[0]),
-                lm_stats_ppl(&st[1]), UNK_MODE[g_lm.rnn_unk], rnnlm_mix_unk_words(sc->mx));
+                prefix, L, g_lm.mix_dev, n - ends, oovs, iters, ppl[LM_VIEW_MIX], ppl[LM_VIEW_RNN], ppl[LM_VIEW_NGRAM],
+                UNK_MODE[g_lm.rnn_unk], rnnlm_mix_unk_words(sc->mx));
     }
     lm_scores_free(&ds);
     text_input_free(&dev);
