@@ -10,6 +10,8 @@ standard library's ctypes: nothing to build or install besides the library.
     print(m.generate("the man", words=10, temperature=0))
     g = rnnlm.Ngram("lm.arpa.gz")             # an ARPA back-off n-gram model
     print(g.logprob("sat", ["the", "cat"]))   # log10 P(sat | the cat)
+    mx = rnnlm.Mix(m, g, lam=0.5)             # interpolated: 0.5 p_rnn + 0.5 p_ngram
+    print(mx.score("the cat sat").ppl)        # as `rnnlm score --ngram --format srilm`
 
 The library is looked for, in order: the file named by the environment
 variable RNNLM_LIB; librnnlm.so next to this module; the library directory
@@ -543,3 +545,200 @@ class Ngram:
             zp += o.zeroprobs
             n += 1
         return _srilm_ppl(lp, words, oovs, zp, n)
+
+
+# ---- a model interpolated with an n-gram (rnnlm_mix_* of rnnlm.h) -------------------
+
+class _MixWord(ctypes.Structure):
+    _fields_ = [("p_rnn", ctypes.c_double), ("p_ngram", ctypes.c_double), ("rnn_id", ctypes.c_int32),
+                ("ngram_id", ctypes.c_int32), ("order", ctypes.c_int), ("oov", ctypes.c_int)]
+
+
+_mix_create = _fn("rnnlm_mix_create", ctypes.c_int, ctypes.POINTER(_P), _P, _P, ctypes.c_int, ctypes.c_uint, _ERR)
+_mix_free = _fn("rnnlm_mix_free", None, _P)
+_mix_unk_words = _fn("rnnlm_mix_unk_words", ctypes.c_size_t, _P)
+_mix_sentence = _fn("rnnlm_mix_sentence", ctypes.c_int, _P, ctypes.POINTER(ctypes.c_char_p), ctypes.c_size_t,
+                    ctypes.POINTER(ctypes.c_double), ctypes.POINTER(_MixWord), _ERR)
+_mix_em = _fn("rnnlm_mix_em", ctypes.c_int, ctypes.POINTER(_MixWord), ctypes.c_size_t, ctypes.c_double, ctypes.c_int,
+              ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.c_int), _ERR)
+_MIX_UNK = {"split": 0, "whole": 1, "ngram": 2}
+_MIX_NGRAM_CANON = 1
+
+MixWord = collections.namedtuple("MixWord", "word p_rnn p_ngram oov")
+MixWord.__doc__ = """One word (or "</s>", the end) of an interpolated sentence: the RNN's
+and the n-gram's probabilities as the mixture uses them (Mix's <unk> rule
+applied; p_ngram 0 for a word the n-gram lacks), oov True for a word outside
+both vocabularies (counted, not scored; both probabilities 0)."""
+
+__all__ += ["Mix", "MixWord"]
+
+
+class Mix:
+    """A Model interpolated with an Ngram, as `rnnlm score --ngram` does
+    (docs/PIPELINE.md): each word scored as lam * p_rnn + (1 - lam) * p_ngram,
+    lam the RNN's weight; a word only the n-gram has takes the RNN's <unk>
+    probability by rnn_unk ("split": shared evenly among the n-gram's words
+    the RNN lacks; "whole"; "ngram": the n-gram's probability alone); a word
+    outside both is an OOV. The n-gram sees a word's exact bytes, or its
+    RNN form with ngram_canon=True. Each sentence is scored from <s> with an
+    empty state.
+
+        mx = rnnlm.Mix(m, g, lam=0.5)
+        mx.score("the cat sat")              # NgramScore of the mixture (log10)
+        mx.estimate(heldout)                 # lam by EM, as --lambda auto
+        mx.perplexities(test)                # {"rnn": ..., "ngram": ..., "mixture": ...}
+
+    The model and the n-gram must stay open while the Mix is used."""
+
+    def __init__(self, model, ngram, lam=0.5, rnn_unk="split", ngram_canon=False):
+        if rnn_unk not in _MIX_UNK:
+            raise ValueError("rnnlm: rnn_unk must be split, whole or ngram, not %r" % (rnn_unk,))
+        self.lam = lam   # checked by the setter
+        self.model, self.ngram = model, ngram
+        h = _P()
+        err = _Err()
+        model._handle()   # raises when closed
+        _check(_mix_create(ctypes.byref(h), model._vocab, ngram._handle(), _MIX_UNK[rnn_unk],
+                           _MIX_NGRAM_CANON if ngram_canon else 0, ctypes.byref(err)), err)
+        self._h = h
+        self.rnn_unk = rnn_unk
+        self.unk_words = _mix_unk_words(h)
+
+    @property
+    def lam(self):
+        return self._lam
+
+    @lam.setter
+    def lam(self, value):
+        value = float(value)
+        if not 0.0 <= value <= 1.0:
+            raise ValueError("rnnlm: lam %r is outside [0, 1] (the RNN's weight)" % (value,))
+        self._lam = value
+
+    def close(self):
+        if getattr(self, "_h", None):
+            _mix_free(self._h)
+            self._h = None
+
+    def __del__(self):
+        self.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def _handle(self):
+        if not getattr(self, "_h", None):
+            raise Error("RNNLM_E_STATE", "rnnlm: the mixture is closed")
+        return self._h
+
+    def _components(self, sentences, lanes=64):
+        """[(words, [_MixWord] * (n + 1))] for each sentence: the RNN's per-word
+        probabilities from the batched scorer, then the library's mixture rules."""
+        h = self._handle()
+        m = self.model
+        m._handle()
+        self.ngram._handle()
+        toks = [_tokens(s) for s in sentences]
+        if not toks:
+            return []
+        ids, offsets = [], [0]
+        for t in toks:
+            ids.extend(_vocab_lookup(m._vocab, w, len(w)) for w in t)
+            offsets.append(len(ids))
+        n = len(toks)
+        c_ids = (ctypes.c_int32 * max(1, len(ids)))(*ids)
+        c_off = (ctypes.c_size_t * (n + 1))(*offsets)
+        out = (_SentenceScore * n)()
+        per = (ctypes.c_double * (len(ids) + n))()
+        err = _Err()
+        _check(_score_batch(m._h, c_ids, c_off, n, lanes, out, per, ctypes.byref(err)), err)
+        res = []
+        for i, t in enumerate(toks):
+            k = offsets[i] + i
+            c_words = (ctypes.c_char_p * max(1, len(t)))(*t)
+            c_per = (ctypes.c_double * (len(t) + 1))(*per[k:k + len(t) + 1])
+            mw = (_MixWord * (len(t) + 1))()
+            _check(_mix_sentence(h, c_words, len(t), c_per, mw, ctypes.byref(err)), err)
+            res.append((t, mw))
+        return res
+
+    @staticmethod
+    def _prob(w, view, lam):
+        if view == "rnn":
+            return w.p_rnn
+        if view == "ngram":
+            return w.p_ngram
+        return lam * w.p_rnn + (1.0 - lam) * w.p_ngram
+
+    def _total(self, comps, view, lam, skip_blank):
+        lp, words, oovs, zp, n = 0.0, 0, 0, 0, 0
+        for t, mw in comps:
+            if skip_blank and not t:
+                continue
+            n += 1
+            words += len(t)
+            for w in mw:
+                p = self._prob(w, view, lam)
+                if w.oov:
+                    oovs += 1
+                elif p > 0:
+                    lp += math.log10(p)
+                else:
+                    zp += 1
+        return _srilm_ppl(lp, words, oovs, zp, n)
+
+    def word_scores(self, sentence):
+        """[MixWord] for each word of the sentence and "</s>"."""
+        t, mw = self._components([sentence])[0]
+        names = [x.decode("utf-8", "replace") for x in t] + ["</s>"]
+        return [MixWord(name, w.p_rnn, w.p_ngram, bool(w.oov)) for name, w in zip(names, mw)]
+
+    def logprobs(self, sentence):
+        """log10 of the mixture's probability of each word and the end: None for
+        an OOV, -inf for a zero probability (the figures of field 10 of
+        `rnnlm score --ngram --format srilm --debug 2`)."""
+        out = []
+        for w in self._components([sentence])[0][1]:
+            p = self._prob(w, "mix", self.lam)
+            out.append(None if w.oov else (math.log10(p) if p > 0 else float("-inf")))
+        return out
+
+    def score(self, sentence):
+        """The sentence under the mixture, as SRILM counts it: an NgramScore
+        (log10prob over the scored words and the end; OOVs and zeroprobs
+        counted, not summed; ppl, ppl1)."""
+        return self._total(self._components([sentence]), "mix", self.lam, False)
+
+    def score_sentences(self, sentences, lanes=64):
+        """The total over sentences (blank ones skipped, as SRILM's -ppl and
+        `rnnlm score --format srilm` skip them): an NgramScore."""
+        return self._total(self._components(sentences, lanes), "mix", self.lam, True)
+
+    def perplexities(self, sentences, lanes=64):
+        """{"rnn", "ngram", "mixture"}: the NgramScore of each over the same
+        sentences (each model's probabilities as the mixture uses them), as
+        `rnnlm eval --ngram` prints them."""
+        comps = self._components(sentences, lanes)
+        return {"rnn": self._total(comps, "rnn", 1.0, True), "ngram": self._total(comps, "ngram", 0.0, True),
+                "mixture": self._total(comps, "mix", self.lam, True)}
+
+    def estimate(self, sentences, lanes=64, tol=0.0, max_iter=0):
+        """Sets lam to the weight that maximises the likelihood of the held-out
+        sentences (EM from 0.5, as `--lambda auto` and SRILM's compute-best-mix
+        do; blank sentences skipped) and returns it."""
+        comps = [c for c in self._components(sentences, lanes) if c[0]]
+        n = sum(len(mw) for _, mw in comps)
+        flat = (_MixWord * max(1, n))()
+        k = 0
+        for _, mw in comps:
+            for w in mw:
+                flat[k] = w
+                k += 1
+        lam = ctypes.c_double()
+        err = _Err()
+        _check(_mix_em(flat, n, tol, max_iter, ctypes.byref(lam), None, ctypes.byref(err)), err)
+        self.lam = lam.value
+        return self.lam

@@ -221,5 +221,71 @@ except rnnlm.Error as e:
     check(e.status == "RNNLM_E_FORMAT" and "bad.arpa:5:" in str(e) and "rnnlm ngram info: " + str(e) ==
           cli("ngram", "info", bad, ok=False).stderr.strip(), "Ngram(bad.arpa): %s" % e)
 
+# ---- rnnlm.Mix: the tiny model interpolated with tests/data/tiny.arpa, against `rnnlm score --ngram`
+m = rnnlm.Model("tests/data/tiny.safetensors")
+g = rnnlm.Ngram("tests/data/tiny.arpa")
+mix_txt = "tests/data/tiny_mix.txt"
+with open(mix_txt) as f:
+    lines = f.read().split("\n")[:-1]
+rel = lambda a, b, tol=1e-9: a is not None and abs(a - b) <= tol * abs(b)  # noqa: E731
+for lam in (0.0, 0.5, 1.0):
+    mx = rnnlm.Mix(m, g, lam=lam)
+    tot = mx.score_sentences(lines)
+    out = cli("score", "tests/data/tiny.safetensors", mix_txt, "--ngram", "tests/data/tiny.arpa", "--lambda", str(lam),
+              "--format", "srilm", "--digits", "17", "--threads", "1").stdout.split("\n")
+    f1, f2 = out[0].split(), out[1].split()
+    check([int(f1[2]), int(f1[4]), int(f1[6]), int(f2[0])] == [4, tot.words, tot.oovs, tot.zeroprobs]
+          and rel(tot.log10prob, float(f2[3]), 1e-6) and rel(tot.ppl, float(f2[5]), 1e-6),
+          "Mix(lam %g).score_sentences %r, rnnlm score: %r" % (lam, tot, out[:2]))
+mx = rnnlm.Mix(m, g, lam=0.5)
+dbg = cli("score", "tests/data/tiny.safetensors", mix_txt, "--ngram", "tests/data/tiny.arpa", "--lambda", "0.5",
+          "--format", "srilm", "--debug", "2", "--digits", "17", "--threads", "1")
+field10 = []
+for line in dbg.stdout.split("\n"):
+    f = line.split()
+    if f and f[0] == "p(":
+        field10.append(None if f[7] == "[OOV]" else float("-inf") if "[ -inf" in line else float(f[9]))
+    if line.startswith("1 sentences"):
+        break
+want = field10
+got = mx.logprobs(lines[0])
+check(len(got) == len(want) and all(rel(a, b, 1e-6) for a, b in zip(got, want)),
+      "Mix.logprobs %r, field 10 %r" % (got, want))
+ws = mx.word_scores("a dog zebra")
+check([w.word for w in ws] == ["a", "dog", "zebra", "</s>"] and ws[2].oov and not ws[1].oov
+      and rel(ws[1].p_ngram, 10 ** -1.8, 1e-6), "Mix.word_scores %r" % (ws,))
+whole = rnnlm.Mix(m, g, rnn_unk="whole").word_scores("a dog")[1].p_rnn
+check(mx.unk_words == 2 and rel(whole, 2 * ws[1].p_rnn), "Mix rnn_unk: split %r whole %r" % (ws[1].p_rnn, whole))
+dev = ["Mary had a little lamb .", "The lamb was white as snow .", "Mary had a lamb .", "a little lamb was white ."]
+dev_txt = write("mixdev.txt", "\n".join(dev) + "\n")
+lam = mx.estimate(dev)
+err = cli("score", "tests/data/tiny.safetensors", mix_txt, "--ngram", "tests/data/tiny.arpa", "--lambda", "auto",
+          "--mix-dev", dev_txt, "--threads", "1").stderr
+want = [ln for ln in err.split("\n") if ln.startswith("rnnlm score: lambda ")]
+check(want and abs(lam - float(want[0].split()[3])) < 1e-6, "Mix.estimate %r, --lambda auto: %r" % (lam, want))
+pp = mx.perplexities(lines)
+ev = cli("eval", "tests/data/tiny.safetensors", mix_txt, "--ngram", "tests/data/tiny.arpa", "--lambda", repr(lam),
+         "--threads", "1").stdout
+for k in ("rnn", "ngram", "mixture"):
+    line = [ln for ln in ev.split("\n") if ln.startswith("perplexity %s " % k)]
+    check(line and "%.4f" % pp[k].ppl == line[0].split()[2], "Mix.perplexities[%s] %r, eval: %r" % (k, pp[k], line))
+for bad in (-0.1, 1.5):
+    try:
+        rnnlm.Mix(m, g, lam=bad)
+        check(False, "Mix(lam=%g) raised nothing" % bad)
+    except ValueError:
+        pass
+try:
+    rnnlm.Mix(m, g, rnn_unk="half")
+    check(False, "Mix(rnn_unk='half') raised nothing")
+except ValueError:
+    pass
+mx.close()
+try:
+    mx.score("a b")
+    check(False, "a closed Mix raised nothing")
+except rnnlm.Error as e:
+    check(e.status == "RNNLM_E_STATE", "closed Mix: %s" % e.status)
+
 print("%d failure(s)" % failures if failures else "ok")
 sys.exit(1 if failures else 0)
