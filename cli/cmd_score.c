@@ -41,22 +41,24 @@ typedef struct {
 static int is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
 
 static int read_input(input *in, const char *path, rnnlm_err *err) {
-    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
-    const char *name = f == stdin ? "<stdin>" : path;
-    if (!f) {
-        rnnlm_fail(err, RNNLM_E_IO, "%s: cannot open: %s", path, strerror(errno));
+    /* the bounded reader: a line over --max-line-bytes is refused before it is
+     * read whole, and a read error is an error, not the end of the input */
+    rnnlm_lines *f;
+    if (strcmp(path, "-") == 0 ? rnnlm_lines_open_fd(&f, 0, "<stdin>", (size_t)g_max_line, err)
+                               : rnnlm_lines_open(&f, path, (size_t)g_max_line, err))
         return -1;
-    }
-    char *line = NULL;
-    size_t cap = 0, lineno = 0;
+    const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
+    const char *line;
+    size_t n, lineno = 0;
     ssize_t len;
     int rc = 0;
     if (rnnlm_grow((void **)&in->sent, &in->sent_cap, 1, sizeof *in->sent, "sentences", err)) rc = -1;
     else in->sent[0] = 0;
-    while (!rc && (len = getline(&line, &cap, f)) >= 0) {
+    while (!rc && !(rc = rnnlm_lines_next(f, &line, &n, err) ? -1 : 0) && line) {
+        len = (ssize_t)n;
         lineno++;
         /* the rule of every text reader: no NUL, valid UTF-8, a bounded line */
-        if (rnnlm_text_check_line(name, lineno, line, (size_t)len - (line[len - 1] == '\n'), (size_t)g_max_line, err)) {
+        if (rnnlm_text_check_line(name, lineno, line, (size_t)len, (size_t)g_max_line, err)) {
             rc = -1;
             break;
         }
@@ -82,12 +84,7 @@ static int read_input(input *in, const char *path, rnnlm_err *err) {
             rc = -1;
         if (!rc) in->sent[++in->n_sent] = in->n_tok;
     }
-    if (!rc && ferror(f)) {
-        rnnlm_fail(err, RNNLM_E_IO, "%s: read error: %s", name, strerror(errno));
-        rc = -1;
-    }
-    free(line);
-    if (f != stdin) fclose(f);
+    rnnlm_lines_close(f);
     return rc;
 }
 
