@@ -2,8 +2,6 @@
  * sentences of NUL-terminated words (textin.h). */
 #include "textin.h"
 
-#include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,41 +19,41 @@ static int push_text(text_input *in, const char *s, size_t w, size_t *at, rnnlm_
 
 int text_input_read(text_input *in, const char *path, int utt_ids, size_t max_line, rnnlm_err *err) {
     memset(in, 0, sizeof *in);
-    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
-    const char *name = f == stdin ? "<stdin>" : path;
-    if (!f) {
-        rnnlm_fail(err, RNNLM_E_IO, "%s: cannot open: %s", path, strerror(errno));
+    /* the bounded reader: a line over max_line is refused before it is read
+     * whole, and a read error is an error, not the end of the input */
+    int is_stdin = strcmp(path, "-") == 0;
+    const char *name = is_stdin ? "<stdin>" : path;
+    rnnlm_lines *f;
+    if (is_stdin ? rnnlm_lines_open_fd(&f, 0, name, max_line, err) : rnnlm_lines_open(&f, path, max_line, err))
         return -1;
-    }
-    char *line = NULL;
-    size_t cap = 0, lineno = 0;
-    ssize_t len;
+    const char *line;
+    size_t len, lineno = 0;
     int rc = 0;
     if (rnnlm_grow((void **)&in->sent, &in->sent_cap, 1, sizeof *in->sent, "sentences", err)) rc = -1;
     else in->sent[0] = 0;
-    while (!rc && (len = getline(&line, &cap, f)) >= 0) {
+    while (!rc && !(rc = rnnlm_lines_next(f, &line, &len, err) ? -1 : 0) && line) {
         lineno++;
         /* the rule of every text reader: no NUL, valid UTF-8, a bounded line */
-        if (rnnlm_text_check_line(name, lineno, line, (size_t)len - (line[len - 1] == '\n'), max_line, err)) {
+        if (rnnlm_text_check_line(name, lineno, line, len, max_line, err)) {
             rc = -1;
             break;
         }
         int first = 1;
-        for (ssize_t i = 0; i < len && !rc;) {
+        for (size_t i = 0; i < len && !rc;) {
             while (i < len && is_space(line[i])) i++;
-            ssize_t j = i;
+            size_t j = i;
             while (j < len && !is_space(line[j])) j++;
             if (j == i) break;
             size_t at;
             if (utt_ids && first) {
                 if (rnnlm_grow((void **)&in->uid, &in->uid_cap, in->n_sent + 1, sizeof *in->uid, "utterance ids",
                                err) ||
-                    push_text(in, line + i, (size_t)(j - i), &at, err))
+                    push_text(in, line + i, j - i, &at, err))
                     rc = -1;
                 else
                     in->uid[in->n_sent] = at;
             } else if (rnnlm_grow((void **)&in->tok, &in->tok_cap, in->n_tok + 1, sizeof *in->tok, "tokens", err) ||
-                       push_text(in, line + i, (size_t)(j - i), &at, err)) {
+                       push_text(in, line + i, j - i, &at, err)) {
                 rc = -1;
             } else {
                 in->tok[in->n_tok++] = at;
@@ -73,12 +71,7 @@ int text_input_read(text_input *in, const char *path, int utt_ids, size_t max_li
             rc = -1;
         if (!rc) in->sent[++in->n_sent] = in->n_tok;
     }
-    if (!rc && ferror(f)) {
-        rnnlm_fail(err, RNNLM_E_IO, "%s: read error: %s", name, strerror(errno));
-        rc = -1;
-    }
-    free(line);
-    if (f != stdin) fclose(f);
+    rnnlm_lines_close(f);
     return rc;
 }
 

@@ -69,6 +69,26 @@ RNNLM_API rnnlm_status rnnlm_corpus_read_text(rnnlm_corpus **out, const char *pa
  * RNNLM_E_FORMAT with "name:lineno: ..." and the column of the bad byte. */
 RNNLM_API rnnlm_status rnnlm_text_check_line(const char *name, size_t lineno, const char *s, size_t n,
                                              size_t max_line, rnnlm_err *err);
+/* The bounded line reader every reader of text uses: it never holds more
+ * than max_line + 2 bytes (0: RNNLM_MAX_LINE_DEFAULT), so an endless line
+ * (`/dev/zero`) is refused after max_line + 1 bytes rather than read into
+ * memory, and a failed read is an error, never the end of the input.
+ * rnnlm_lines_open opens path (O_CLOEXEC; closed by rnnlm_lines_close);
+ * rnnlm_lines_open_fd reads fd (left open) and names it `name` in messages. */
+typedef struct rnnlm_lines rnnlm_lines;
+RNNLM_API rnnlm_status rnnlm_lines_open(rnnlm_lines **out, const char *path, size_t max_line,
+                                        rnnlm_err *err);
+RNNLM_API rnnlm_status rnnlm_lines_open_fd(rnnlm_lines **out, int fd, const char *name, size_t max_line,
+                                           rnnlm_err *err);
+/* The next line: *line (NUL-terminated, without its '\n'; valid until the next
+ * call) and *len; *line NULL at the end of the input. A last line without '\n'
+ * is a line. Faults, each ending the reader: RNNLM_E_FORMAT "name:N: line
+ * longer than L bytes"; RNNLM_E_IO "name:N: read error: ..." (a directory,
+ * EIO); RNNLM_E_NOMEM. The line is not checked otherwise (rnnlm_text_check_line). */
+RNNLM_API rnnlm_status rnnlm_lines_next(rnnlm_lines *r, const char **line, size_t *len, rnnlm_err *err);
+/* Lines returned so far (the number of the last one). */
+RNNLM_API size_t rnnlm_lines_lineno(const rnnlm_lines *r);
+RNNLM_API void rnnlm_lines_close(rnnlm_lines *r);
 /* The recipe's toy corpus: one sequence of 16 tokens, "<s> Mary had ... . <s>". */
 RNNLM_API rnnlm_status rnnlm_corpus_toy(rnnlm_corpus **out, rnnlm_err *err);
 RNNLM_API void rnnlm_corpus_free(rnnlm_corpus *c);
