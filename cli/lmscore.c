@@ -14,7 +14,7 @@ opt_spec lm_opts[] = {
     {"ngram", OPT_STR, &g_lm.ngram, 0, 0, NULL,
      "ARPA n-gram (plain or gzip) to interpolate with: each word L*p_rnn + (1-L)*p_ngram"},
     {"lambda", OPT_STR, &g_lm.lambda_s, 0, 0, NULL,
-     "L, the RNN's weight in [0, 1], or auto: estimated by EM on --mix-dev"},
+     "L, the RNN's weight in [0, 1] (0.5 when not given), or auto: estimated by EM on --mix-dev"},
     {"mix-dev", OPT_STR, &g_lm.mix_dev, 0, 0, NULL, "held-out text (the input's layout) that --lambda auto fits L on"},
     {"rnn-unk", OPT_CHOICE, &g_lm.rnn_unk, 0, 0, "split|whole|ngram",
      "a word the RNN lacks but the n-gram has: P_rnn(<unk>) shared evenly by the n-gram's words the RNN "
