@@ -6,7 +6,15 @@
  * batches of T steps (rnnlm_eval_stream). The n mod B pairs that
  * batching leaves over (the recipe drops them) are then scored as one more
  * row continuing the last row's state, so every prediction counts
- * (--recipe-batching: dropped, the recipe's figure). */
+ * (--recipe-batching: dropped, the recipe's figure).
+ *
+ * With --ngram (or --format srilm, --utt-ids, --independent, --carry-state)
+ * a FILE is scored sentence by sentence instead, through `rnnlm score`'s
+ * machinery (lmscore.h): each line from <s> with an empty state (or the
+ * state carried across lines), every word's probability aligned with the
+ * word so that it can be interpolated with the n-gram; the RNN, n-gram and
+ * mixture perplexities are printed as SRILM counts them. */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +22,7 @@
 
 #include "commands.h"
 #include "data_opts.h"
+#include "lmscore.h"
 #include "opts.h"
 
 static rnnlm_data_options g_eo;
@@ -39,6 +48,70 @@ static opt_spec eval_opts[] = {
     OPT_TABLE_END,
 };
 
+/* The sentence path (--ngram and the formats): as `rnnlm score` scores,
+ * then the perplexities, or SRILM's text on stdout with them on stderr. */
+static int eval_sentences(rnnlm_model *m, const char *model_path, const char *path) {
+    rnnlm_err err;
+    text_input in;
+    memset(&in, 0, sizeof in);
+    lm_scorer sc;
+    memset(&sc, 0, sizeof sc);
+    lm_scores res;
+    memset(&res, 0, sizeof res);
+    int status = 1, srilm = g_lm.format == LM_FMT_SRILM;
+    FILE *info = srilm ? stderr : stdout;   /* SRILM's text alone on stdout */
+    const char *pre = srilm ? "rnnlm eval: " : "";
+    if (rnnlm_model_set_precision(m, g_precision, &err) ||
+        (g_threads > 0 && rnnlm_model_set_threads(m, (int)g_threads, &err)) ||
+        lm_scorer_open(&sc, m, 64, &err)) {
+        fprintf(stderr, "rnnlm eval: %s\n", err.msg);
+        goto done;
+    }
+    char cpath[256];
+    rnnlm_model_compute_path(m, cpath, sizeof cpath);
+    fprintf(info, "%scompute: %s\n", pre, cpath);
+    rnnlm_model_info cfg;
+    rnnlm_model_info_get(m, &cfg);
+    fprintf(info, "%smodel: %s (%s, V %d, E %d, H %d, L %d)\n", pre, model_path, rnnlm_cell_name(cfg.cell), cfg.V,
+            cfg.E, cfg.H, cfg.L);
+    if (sc.g) {
+        static const char *const unk[] = {"split evenly among them", "whole to each", "replaced by the n-gram's"};
+        fprintf(info, "%sngram: %s (order %d, %zu words; %zu of them the RNN lacks: P_rnn(<unk>) %s)\n", pre,
+                g_lm.ngram, rnnlm_ngram_order(sc.g), rnnlm_ngram_vocab_size(sc.g), rnnlm_mix_unk_words(sc.mx),
+                unk[g_lm.rnn_unk]);
+    }
+    fflush(info);
+    if ((g_lm.lambda_auto && lm_estimate_lambda(&sc, (size_t)g_eo.max_line, info, pre, &err)) ||
+        text_input_read(&in, path, g_lm.utt_ids, (size_t)g_eo.max_line, &err) || lm_score_text(&sc, &in, &res, &err)) {
+        fprintf(stderr, "rnnlm eval: %s\n", err.msg);
+        goto done;
+    }
+    fprintf(info, "%sdata: %s (file): %zu sentences, %zu words, scored %s\n", pre, path, in.n_sent, in.n_tok,
+            g_lm.carry ? "with the state carried across lines" : "one line at a time from <s>");
+    if (srilm && lm_write(stdout, path, &in, &res, 0, 0, 0, NULL)) {
+        fprintf(stderr, "rnnlm eval: writing the output: %s\n", strerror(errno));
+        goto done;
+    }
+    if (sc.mx) {
+        lm_print_perplexities(info, pre, &in, &res);
+    } else {
+        lm_stats st;
+        memset(&st, 0, sizeof st);
+        for (size_t i = 0; i < in.n_sent; i++) lm_stats_add(&st, &in, &res, i, LM_VIEW_RNN, 1.0);
+        fprintf(info, "%sperplexity %.4f\n", pre, lm_stats_ppl(&st));
+    }
+    if (fflush(stdout) || ferror(stdout)) {
+        fprintf(stderr, "rnnlm eval: writing the output: %s\n", strerror(errno));
+        goto done;
+    }
+    status = 0;
+done:
+    lm_scores_free(&res);
+    text_input_free(&in);
+    lm_scorer_close(&sc);
+    return status;
+}
+
 int cmd_eval(int argc, char **argv) {
     data_opts_defaults(&g_eo);
     g_eo.corpus = NULL;
@@ -49,10 +122,18 @@ int cmd_eval(int argc, char **argv) {
     g_part = 0;
     g_allow_nonfinite = 0;
     g_recipe = 0;
+    lm_opts_defaults();
     const char *pos[2];
-    int n_pos, rc = opts_parse("eval", argc, argv, eval_opts, NULL, pos, 2, &n_pos,
+    int n_pos, rc = opts_parse("eval", argc, argv, eval_opts, lm_opts, pos, 2, &n_pos,
                                "MODEL FILE | MODEL --corpus brown|toy [options]");
     if (rc) return rc > 0 ? 0 : 2;
+    if (lm_opts_check("eval", 0)) return 2;
+    int by_sentence = g_lm.ngram || g_lm.format != LM_FMT_DEFAULT || g_lm.utt_ids || g_lm.independent || g_lm.carry;
+    if (by_sentence && g_eo.corpus) {
+        fprintf(stderr, "rnnlm eval: --ngram, --format, --utt-ids, --independent and --carry-state score a FILE "
+                        "sentence by sentence, not --corpus\n");
+        return 2;
+    }
     if (n_pos < 1 || n_pos + (g_eo.corpus != NULL) != 2) {
         fprintf(stderr, "rnnlm eval: needs a model and either a text file or --corpus: "
                         "rnnlm eval MODEL FILE | MODEL --corpus brown\n");
@@ -71,6 +152,11 @@ int cmd_eval(int argc, char **argv) {
         fprintf(stderr, "rnnlm eval: %s\n", err.msg);
         rnnlm_model_free(m);
         return 1;
+    }
+    if (by_sentence) {
+        int st = eval_sentences(m, pos[0], pos[1]);
+        rnnlm_model_free(m);
+        return st;
     }
     if (!g_batch) g_batch = mb;
     if (!g_time) g_time = mt;

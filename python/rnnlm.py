@@ -8,6 +8,10 @@ standard library's ctypes: nothing to build or install besides the library.
     print(m.score("the man said ."))          # natural-log P(sentence, end)
     s = m.state(); lp = s.feed("the")          # log P(next word | <s> the)
     print(m.generate("the man", words=10, temperature=0))
+    g = rnnlm.Ngram("lm.arpa.gz")             # an ARPA back-off n-gram model
+    print(g.logprob("sat", ["the", "cat"]))   # log10 P(sat | the cat)
+    mx = rnnlm.Mix(m, g, lam=0.5)             # interpolated: 0.5 p_rnn + 0.5 p_ngram
+    print(mx.score("the cat sat").ppl)        # as `rnnlm score --ngram --format srilm`
 
 The library is looked for, in order: the file named by the environment
 variable RNNLM_LIB; librnnlm.so next to this module; the library directory
@@ -27,10 +31,11 @@ import array
 import collections
 import ctypes
 import ctypes.util
+import math
 import os
 import random
 
-__all__ = ["Error", "Model", "State", "Score", "BOS", "EOS", "UNK", "sample"]
+__all__ = ["Error", "Model", "State", "Score", "BOS", "EOS", "UNK", "sample", "Ngram", "NgramScore"]
 
 BOS, EOS, UNK = 0, 1, 2   # the ids of "<s>", "</s>", "<unk>"
 
@@ -383,3 +388,357 @@ class State:
         """Back to the empty history."""
         _state_reset(self._h)
         self._has_lp = False
+
+
+# ---- n-gram models (ARPA back-off files) -------------------------------------------
+
+NgramScore = collections.namedtuple("NgramScore", "log10prob words oovs zeroprobs ppl ppl1")
+NgramScore.__doc__ = """A sentence (or text) scored as SRILM's `ngram -ppl` scores it:
+log10prob, the sum over the scored words and the end (</s>); words; oovs, the
+words the model lacks (counted, not scored); zeroprobs, words of probability 0
+(counted, not summed); ppl = 10^(-log10prob / (words - oovs - zeroprobs +
+sentences)) and ppl1 = 10^(-log10prob / (words - oovs - zeroprobs)), NaN where
+the denominator is 0."""
+
+
+class _NgramScore(ctypes.Structure):
+    _fields_ = [("log10prob", ctypes.c_double), ("words", ctypes.c_size_t), ("oovs", ctypes.c_size_t),
+                ("zeroprobs", ctypes.c_size_t)]
+
+
+_ngram_load = _fn("rnnlm_ngram_load", ctypes.c_int, ctypes.POINTER(_P), ctypes.c_char_p, _ERR)
+_ngram_free = _fn("rnnlm_ngram_free", None, _P)
+_ngram_order = _fn("rnnlm_ngram_order", ctypes.c_int, _P)
+_ngram_count = _fn("rnnlm_ngram_count", ctypes.c_size_t, _P, ctypes.c_int)
+_ngram_vocab_size = _fn("rnnlm_ngram_vocab_size", ctypes.c_size_t, _P)
+_ngram_word = _fn("rnnlm_ngram_word", ctypes.c_char_p, _P, ctypes.c_int32)
+_ngram_lookup = _fn("rnnlm_ngram_lookup", ctypes.c_int32, _P, ctypes.c_char_p, ctypes.c_size_t)
+_ngram_unk = _fn("rnnlm_ngram_unk", ctypes.c_int32, _P)
+_ngram_logprob = _fn("rnnlm_ngram_logprob", ctypes.c_double, _P, ctypes.POINTER(ctypes.c_int32), ctypes.c_size_t,
+                     ctypes.c_int32, ctypes.POINTER(ctypes.c_int))
+_ngram_score = _fn("rnnlm_ngram_score_sentence", ctypes.c_int, _P, ctypes.POINTER(ctypes.c_char_p), ctypes.c_size_t,
+                   ctypes.c_uint, ctypes.POINTER(_NgramScore), ctypes.POINTER(ctypes.c_double), _ERR)
+_NGRAM_OPEN_VOCAB = 1
+
+
+def _srilm_ppl(log10prob, words, oovs, zeroprobs, sentences):
+    scored = words - oovs - zeroprobs
+    ppl = 10.0 ** (-log10prob / (scored + sentences)) if scored + sentences > 0 else float("nan")
+    ppl1 = 10.0 ** (-log10prob / scored) if scored > 0 else float("nan")
+    return NgramScore(log10prob, words, oovs, zeroprobs, ppl, ppl1)
+
+
+class Ngram:
+    """An ARPA back-off n-gram model, plain or gzip (docs/NGRAM.md): log10
+    probabilities by back-off, sentences scored as SRILM's `ngram -ppl`.
+
+        g = rnnlm.Ngram("lm.arpa.gz")
+        g.logprob("sat", ["the", "cat"])     # log10 P(sat | the cat)
+        g.score("the cat sat")               # NgramScore(log10prob, ..., ppl, ppl1)
+
+    Words are taken exactly as written (no canonicalisation)."""
+
+    def __init__(self, path):
+        err = _Err()
+        h = _P()
+        _check(_ngram_load(ctypes.byref(h), os.fsencode(path), ctypes.byref(err)), err)
+        self._h = h
+        self.path = path
+        self.order = _ngram_order(h)
+        self.counts = [_ngram_count(h, k) for k in range(1, self.order + 1)]
+        self.vocab_size = _ngram_vocab_size(h)
+
+    def close(self):
+        if getattr(self, "_h", None):
+            _ngram_free(self._h)
+            self._h = None
+
+    def __del__(self):
+        self.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def _handle(self):
+        if not getattr(self, "_h", None):
+            raise Error("RNNLM_E_STATE", "rnnlm: the n-gram model is closed")
+        return self._h
+
+    def __len__(self):
+        return self.vocab_size
+
+    def word(self, token):
+        """The word of an id in [0, vocab_size) (unigram order of the file)."""
+        h = self._handle()
+        if not 0 <= token < self.vocab_size:
+            raise ValueError("rnnlm: id %r outside [0, %d)" % (token, self.vocab_size))
+        return _ngram_word(h, token).decode("utf-8", "replace")
+
+    def id(self, word):
+        """The id of a word, -1 when the model lacks it."""
+        h = self._handle()
+        w = word.encode("utf-8") if isinstance(word, str) else bytes(word)
+        return _ngram_lookup(h, w, len(w))
+
+    def logprob(self, word, history=(), unk=False):
+        """log10 P(word | history) by back-off: history is a list of words or a
+        str (only the last order-1 words count; a word the model lacks cuts it
+        there, or is <unk> with unk=True). None when word itself is not in the
+        model (an OOV; with unk=True, only when the model has no <unk>)."""
+        h = self._handle()
+        unk_id = _ngram_unk(h) if unk else -1
+
+        def lookup(w):
+            i = _ngram_lookup(h, w, len(w))
+            return unk_id if i < 0 else i
+
+        w = _tokens([word])[0]
+        wid = lookup(w)
+        if wid < 0:
+            return None
+        ctx = [lookup(x) for x in _tokens(history)]
+        c_ctx = (ctypes.c_int32 * max(1, len(ctx)))(*ctx)
+        return _ngram_logprob(h, c_ctx, len(ctx), wid, None)
+
+    def word_scores(self, sentence, unk=False):
+        """[(word, log10 P)] for each word of the sentence and "</s>", as
+        score() computes them: None for an OOV, -inf for a zero probability."""
+        words = _tokens(sentence)
+        per = (ctypes.c_double * (len(words) + 1))()
+        self._score(words, unk, per)
+        out = []
+        for w, p in zip([x.decode("utf-8", "replace") for x in words] + ["</s>"], per):
+            out.append((w, None if math.isnan(p) else p))
+        return out
+
+    def _score(self, words, unk, per=None):
+        h = self._handle()
+        c_words = (ctypes.c_char_p * max(1, len(words)))(*words)
+        out = _NgramScore()
+        err = _Err()
+        _check(_ngram_score(h, c_words, len(words), _NGRAM_OPEN_VOCAB if unk else 0, ctypes.byref(out), per,
+                            ctypes.byref(err)), err)
+        return out
+
+    def score(self, sentence, unk=False):
+        """The sentence (a str split at white space, or a list of words) as SRILM's
+        `ngram -ppl` scores it: <s> starts the history, then the words and </s>;
+        unk=True is SRILM's -unk (open vocabulary). An NgramScore."""
+        o = self._score(_tokens(sentence), unk)
+        return _srilm_ppl(o.log10prob, o.words, o.oovs, o.zeroprobs, 1)
+
+    def score_sentences(self, sentences, unk=False):
+        """The total over sentences (blank ones skipped), as `rnnlm ngram ppl`
+        prints it: an NgramScore whose ppl counts one end per sentence."""
+        lp, words, oovs, zp, n = 0.0, 0, 0, 0, 0
+        for s in sentences:
+            t = _tokens(s)
+            if not t:
+                continue
+            o = self._score(t, unk)
+            lp += o.log10prob
+            words += o.words
+            oovs += o.oovs
+            zp += o.zeroprobs
+            n += 1
+        return _srilm_ppl(lp, words, oovs, zp, n)
+
+
+# ---- a model interpolated with an n-gram (rnnlm_mix_* of rnnlm.h) -------------------
+
+class _MixWord(ctypes.Structure):
+    _fields_ = [("p_rnn", ctypes.c_double), ("p_ngram", ctypes.c_double), ("rnn_id", ctypes.c_int32),
+                ("ngram_id", ctypes.c_int32), ("order", ctypes.c_int), ("oov", ctypes.c_int)]
+
+
+_mix_create = _fn("rnnlm_mix_create", ctypes.c_int, ctypes.POINTER(_P), _P, _P, ctypes.c_int, ctypes.c_uint, _ERR)
+_mix_free = _fn("rnnlm_mix_free", None, _P)
+_mix_unk_words = _fn("rnnlm_mix_unk_words", ctypes.c_size_t, _P)
+_mix_sentence = _fn("rnnlm_mix_sentence", ctypes.c_int, _P, ctypes.POINTER(ctypes.c_char_p), ctypes.c_size_t,
+                    ctypes.POINTER(ctypes.c_double), ctypes.POINTER(_MixWord), _ERR)
+_mix_em = _fn("rnnlm_mix_em", ctypes.c_int, ctypes.POINTER(_MixWord), ctypes.c_size_t, ctypes.c_double, ctypes.c_int,
+              ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.c_int), _ERR)
+_MIX_UNK = {"split": 0, "whole": 1, "ngram": 2}
+_MIX_NGRAM_CANON = 1
+
+MixWord = collections.namedtuple("MixWord", "word p_rnn p_ngram oov")
+MixWord.__doc__ = """One word (or "</s>", the end) of an interpolated sentence: the RNN's
+and the n-gram's probabilities as the mixture uses them (Mix's <unk> rule
+applied; p_ngram 0 for a word the n-gram lacks), oov True for a word outside
+both vocabularies (counted, not scored; both probabilities 0)."""
+
+__all__ += ["Mix", "MixWord"]
+
+
+class Mix:
+    """A Model interpolated with an Ngram, as `rnnlm score --ngram` does
+    (docs/PIPELINE.md): each word scored as lam * p_rnn + (1 - lam) * p_ngram,
+    lam the RNN's weight; a word only the n-gram has takes the RNN's <unk>
+    probability by rnn_unk ("split": shared evenly among the n-gram's words
+    the RNN lacks; "whole"; "ngram": the n-gram's probability alone); a word
+    outside both is an OOV. The n-gram sees a word's exact bytes, or its
+    RNN form with ngram_canon=True. Each sentence is scored from <s> with an
+    empty state.
+
+        mx = rnnlm.Mix(m, g, lam=0.5)
+        mx.score("the cat sat")              # NgramScore of the mixture (log10)
+        mx.estimate(heldout)                 # lam by EM, as --lambda auto
+        mx.perplexities(test)                # {"rnn": ..., "ngram": ..., "mixture": ...}
+
+    The model and the n-gram must stay open while the Mix is used."""
+
+    def __init__(self, model, ngram, lam=0.5, rnn_unk="split", ngram_canon=False):
+        if rnn_unk not in _MIX_UNK:
+            raise ValueError("rnnlm: rnn_unk must be split, whole or ngram, not %r" % (rnn_unk,))
+        self.lam = lam   # checked by the setter
+        self.model, self.ngram = model, ngram
+        h = _P()
+        err = _Err()
+        model._handle()   # raises when closed
+        _check(_mix_create(ctypes.byref(h), model._vocab, ngram._handle(), _MIX_UNK[rnn_unk],
+                           _MIX_NGRAM_CANON if ngram_canon else 0, ctypes.byref(err)), err)
+        self._h = h
+        self.rnn_unk = rnn_unk
+        self.unk_words = _mix_unk_words(h)
+
+    @property
+    def lam(self):
+        return self._lam
+
+    @lam.setter
+    def lam(self, value):
+        value = float(value)
+        if not 0.0 <= value <= 1.0:
+            raise ValueError("rnnlm: lam %r is outside [0, 1] (the RNN's weight)" % (value,))
+        self._lam = value
+
+    def close(self):
+        if getattr(self, "_h", None):
+            _mix_free(self._h)
+            self._h = None
+
+    def __del__(self):
+        self.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def _handle(self):
+        if not getattr(self, "_h", None):
+            raise Error("RNNLM_E_STATE", "rnnlm: the mixture is closed")
+        return self._h
+
+    def _components(self, sentences, lanes=64):
+        """[(words, [_MixWord] * (n + 1))] for each sentence: the RNN's per-word
+        probabilities from the batched scorer, then the library's mixture rules."""
+        h = self._handle()
+        m = self.model
+        m._handle()
+        self.ngram._handle()
+        toks = [_tokens(s) for s in sentences]
+        if not toks:
+            return []
+        ids, offsets = [], [0]
+        for t in toks:
+            ids.extend(_vocab_lookup(m._vocab, w, len(w)) for w in t)
+            offsets.append(len(ids))
+        n = len(toks)
+        c_ids = (ctypes.c_int32 * max(1, len(ids)))(*ids)
+        c_off = (ctypes.c_size_t * (n + 1))(*offsets)
+        out = (_SentenceScore * n)()
+        per = (ctypes.c_double * (len(ids) + n))()
+        err = _Err()
+        _check(_score_batch(m._h, c_ids, c_off, n, lanes, out, per, ctypes.byref(err)), err)
+        res = []
+        for i, t in enumerate(toks):
+            k = offsets[i] + i
+            c_words = (ctypes.c_char_p * max(1, len(t)))(*t)
+            c_per = (ctypes.c_double * (len(t) + 1))(*per[k:k + len(t) + 1])
+            mw = (_MixWord * (len(t) + 1))()
+            _check(_mix_sentence(h, c_words, len(t), c_per, mw, ctypes.byref(err)), err)
+            res.append((t, mw))
+        return res
+
+    @staticmethod
+    def _prob(w, view, lam):
+        if view == "rnn":
+            return w.p_rnn
+        if view == "ngram":
+            return w.p_ngram
+        return lam * w.p_rnn + (1.0 - lam) * w.p_ngram
+
+    def _total(self, comps, view, lam, skip_blank):
+        lp, words, oovs, zp, n = 0.0, 0, 0, 0, 0
+        for t, mw in comps:
+            if skip_blank and not t:
+                continue
+            n += 1
+            words += len(t)
+            for w in mw:
+                p = self._prob(w, view, lam)
+                if w.oov:
+                    oovs += 1
+                elif p > 0:
+                    lp += math.log10(p)
+                else:
+                    zp += 1
+        return _srilm_ppl(lp, words, oovs, zp, n)
+
+    def word_scores(self, sentence):
+        """[MixWord] for each word of the sentence and "</s>"."""
+        t, mw = self._components([sentence])[0]
+        names = [x.decode("utf-8", "replace") for x in t] + ["</s>"]
+        return [MixWord(name, w.p_rnn, w.p_ngram, bool(w.oov)) for name, w in zip(names, mw)]
+
+    def logprobs(self, sentence):
+        """log10 of the mixture's probability of each word and the end: None for
+        an OOV, -inf for a zero probability (the figures of field 10 of
+        `rnnlm score --ngram --format srilm --debug 2`)."""
+        out = []
+        for w in self._components([sentence])[0][1]:
+            p = self._prob(w, "mix", self.lam)
+            out.append(None if w.oov else (math.log10(p) if p > 0 else float("-inf")))
+        return out
+
+    def score(self, sentence):
+        """The sentence under the mixture, as SRILM counts it: an NgramScore
+        (log10prob over the scored words and the end; OOVs and zeroprobs
+        counted, not summed; ppl, ppl1)."""
+        return self._total(self._components([sentence]), "mix", self.lam, False)
+
+    def score_sentences(self, sentences, lanes=64):
+        """The total over sentences (blank ones skipped, as SRILM's -ppl and
+        `rnnlm score --format srilm` skip them): an NgramScore."""
+        return self._total(self._components(sentences, lanes), "mix", self.lam, True)
+
+    def perplexities(self, sentences, lanes=64):
+        """{"rnn", "ngram", "mixture"}: the NgramScore of each over the same
+        sentences (each model's probabilities as the mixture uses them), as
+        `rnnlm eval --ngram` prints them."""
+        comps = self._components(sentences, lanes)
+        return {"rnn": self._total(comps, "rnn", 1.0, True), "ngram": self._total(comps, "ngram", 0.0, True),
+                "mixture": self._total(comps, "mix", self.lam, True)}
+
+    def estimate(self, sentences, lanes=64, tol=0.0, max_iter=0):
+        """Sets lam to the weight that maximises the likelihood of the held-out
+        sentences (EM from 0.5, as `--lambda auto` and SRILM's compute-best-mix
+        do; blank sentences skipped) and returns it."""
+        comps = [c for c in self._components(sentences, lanes) if c[0]]
+        n = sum(len(mw) for _, mw in comps)
+        flat = (_MixWord * max(1, n))()
+        k = 0
+        for _, mw in comps:
+            for w in mw:
+                flat[k] = w
+                k += 1
+        lam = ctypes.c_double()
+        err = _Err()
+        _check(_mix_em(flat, n, tol, max_iter, ctypes.byref(lam), None, ctypes.byref(err)), err)
+        self.lam = lam.value
+        return self.lam

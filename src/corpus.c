@@ -1,5 +1,6 @@
 /* corpus.c: corpus readers (Brown, plain text, toy) and the token store. */
 #include "corpus.h"
+#include "linereader.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -60,32 +61,6 @@ rnnlm_status corpus_end_sentence(rnnlm_corpus *c, rnnlm_err *err) {
                                  "sentences", err);
     if (st) return st;
     c->sent[++c->n_sents] = c->n_tokens;
-    return RNNLM_OK;
-}
-
-/* Reads a whole file; refuses directories and sizes that do not fit. */
-static rnnlm_status read_file(const char *path, char **buf, size_t *len, rnnlm_err *err) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return rnnlm_fail(err, RNNLM_E_IO, "%s: cannot open: %s", path, strerror(errno));
-    struct stat sb;
-    if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
-        fclose(f);
-        return rnnlm_fail(err, RNNLM_E_IO, "%s: not a regular file", path);
-    }
-    if (sb.st_size < 0 || (uint64_t)sb.st_size >= (uint64_t)SIZE_MAX / 2) {
-        fclose(f);
-        return rnnlm_fail(err, RNNLM_E_IO, "%s: file too large", path);
-    }
-    size_t n = (size_t)sb.st_size;
-    char *b = malloc(n + 1);
-    if (!b) { fclose(f); return rnnlm_fail(err, RNNLM_E_NOMEM, "%s: cannot allocate %zu bytes", path, n); }
-    size_t got = fread(b, 1, n, f);
-    int bad = ferror(f);
-    fclose(f);
-    if (bad || got != n) { free(b); return rnnlm_fail(err, RNNLM_E_IO, "%s: read error", path); }
-    b[n] = '\0';
-    *buf = b;
-    *len = n;
     return RNNLM_OK;
 }
 
@@ -153,52 +128,64 @@ rnnlm_status rnnlm_text_check_line(const char *name, size_t lineno, const char *
     return corpus_check_line(name, lineno, s, n, max_line, err);
 }
 
-/* Splits buf into lines and tokens, validating each line (corpus_check_line).
- * brown: tokens are word/tag and the word is kept. Each non-blank line closes
- * one sentence. */
-static rnnlm_status tokenize(rnnlm_corpus *c, const char *path, const char *buf, size_t len,
-                             size_t max_line, int brown, rnnlm_err *err) {
-    const unsigned char *s = (const unsigned char *)buf;
-    size_t line = 1, i = 0;
-    rnnlm_status st;
-    while (i < len) {
-        /* one line: [i, eol) */
-        const char *nl = memchr(buf + i, '\n', len - i);
-        size_t eol = nl ? (size_t)(nl - buf) : len;
-        if ((st = corpus_check_line(path, line, buf + i, eol - i, max_line, err))) return st;
-        for (size_t p = i; p < eol;) {
-            while (p < eol && is_space(s[p])) p++;
-            if (p == eol) break;
+/* Reads path line by line (rnnlm_lines: a line longer than max_line is
+ * refused without being read whole, a read error is an error), validating
+ * each line (corpus_check_line) and cutting it into tokens. brown (the
+ * file's name in a Brown directory, else NULL): tokens are word/tag and the
+ * word is kept. Each non-blank line closes one sentence. Only regular files:
+ * a corpus is read again on resume. c's fingerprint takes in the bytes read.
+ * *lines: the lines read. */
+static rnnlm_status read_lines(rnnlm_corpus *c, const char *path, const char *brown, size_t max_line,
+                               size_t *lines, rnnlm_err *err) {
+    rnnlm_lines *r;
+    rnnlm_status st = rnnlm_lines_open(&r, path, max_line, err);
+    if (st) return st;
+    struct stat sb;
+    if (fstat(r->fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        rnnlm_lines_close(r);
+        return rnnlm_fail(err, RNNLM_E_IO, "%s: not a regular file", path);
+    }
+    /* the fingerprint (docs/FORMAT.md, data.* keys) of the bytes as the reader
+     * reads them: a text file's bytes; a Brown file's name, size and bytes,
+     * chained onto the files before it */
+    if (brown) r->hash = fnv1a64_u64(fnv1a64(c->hash, brown, strlen(brown) + 1), (uint64_t)sb.st_size);
+    const char *buf;
+    size_t len;
+    while (!(st = rnnlm_lines_next(r, &buf, &len, err)) && buf) {
+        const unsigned char *s = (const unsigned char *)buf;
+        if ((st = corpus_check_line(path, r->lineno, buf, len, max_line, err))) break;
+        for (size_t p = 0; p < len && !st;) {
+            while (p < len && is_space(s[p])) p++;
+            if (p == len) break;
             size_t q = p;
-            while (q < eol && !is_space(s[q])) q++;
+            while (q < len && !is_space(s[q])) q++;
             size_t wl = q - p;
             if (brown) {   /* the word is everything before the last '/' */
                 const char *slash = memrchr(buf + p, '/', wl);
                 if (slash) wl = (size_t)(slash - (buf + p));
             }
-            if ((st = corpus_add_token(c, buf + p, wl, err))) return st;
+            st = corpus_add_token(c, buf + p, wl, err);
             p = q;
         }
-        if ((st = corpus_end_sentence(c, err))) return st;
-        i = eol + 1;
-        line++;
+        if (st || (st = corpus_end_sentence(c, err))) break;
     }
-    return RNNLM_OK;
+    *lines = r->lineno;
+    if (!st && brown && r->bytes != (uint64_t)sb.st_size)
+        st = rnnlm_fail(err, RNNLM_E_IO, "%s: changed while it was read", path);
+    c->bytes += r->bytes;
+    c->hash = r->hash;
+    rnnlm_lines_close(r);
+    return st;
 }
 
 rnnlm_status rnnlm_corpus_read_text(rnnlm_corpus **out, const char *path, size_t max_line,
                                     rnnlm_err *err) {
-    char *buf;
-    size_t len;
-    rnnlm_status st = read_file(path, &buf, &len, err);
-    if (st) return st;
-    if (len == 0) { free(buf); return rnnlm_fail(err, RNNLM_E_FORMAT, "%s: file is empty", path); }
     rnnlm_corpus *c;
-    if ((st = corpus_new(&c, err))) { free(buf); return st; }
-    c->bytes = len;   /* the fingerprint of what was read, from the bytes in memory */
-    c->hash = fnv1a64(FNV1A64_INIT, buf, len);
-    st = tokenize(c, path, buf, len, max_line ? max_line : RNNLM_MAX_LINE_DEFAULT, 0, err);
-    free(buf);
+    rnnlm_status st = corpus_new(&c, err);
+    if (st) return st;
+    size_t lines = 0;
+    st = read_lines(c, path, NULL, max_line ? max_line : RNNLM_MAX_LINE_DEFAULT, &lines, err);
+    if (!st && lines == 0) st = rnnlm_fail(err, RNNLM_E_FORMAT, "%s: file is empty", path);
     if (!st && c->n_sents == 0)
         st = rnnlm_fail(err, RNNLM_E_FORMAT, "%s: no sentences (every line is blank)", path);
     if (st) { rnnlm_corpus_free(c); return st; }
@@ -244,14 +231,8 @@ rnnlm_status rnnlm_corpus_read_brown(rnnlm_corpus **out, const char *dir, rnnlm_
             st = rnnlm_fail(err, RNNLM_E_ARG, "%s: path too long", dir);
             break;
         }
-        char *buf;
-        size_t len;
-        if ((st = read_file(path, &buf, &len, err))) break;
-        c->bytes += len;   /* the fingerprint of the files read, in name order */
-        c->hash = fnv1a64(c->hash, names[i], strlen(names[i]) + 1);
-        c->hash = fnv1a64(fnv1a64_u64(c->hash, len), buf, len);
-        st = tokenize(c, path, buf, len, RNNLM_MAX_LINE_DEFAULT, 1, err);
-        free(buf);
+        size_t lines;
+        st = read_lines(c, path, names[i], RNNLM_MAX_LINE_DEFAULT, &lines, err);
     }
     for (size_t i = 0; i < n; i++) free(names[i]);
     free(names);

@@ -3,6 +3,7 @@
 #include "atomic_file.h"
 #include "canon.h"
 #include "corpus.h"
+#include "linereader.h"
 #include "strtab.h"
 
 #include <errno.h>
@@ -188,25 +189,26 @@ rnnlm_status rnnlm_vocab_save(const rnnlm_vocab *v, const char *path, rnnlm_err 
 /* The most words the rest of a regular file f can hold after its first
  * line of `first` bytes: each takes at least "w<TAB>0" and a newline but
  * the last. Other files (pipes): VOCAB_MAX_SIZE, their size is unknown. */
-static size_t vocab_file_room(FILE *f, size_t first) {
+static size_t vocab_file_room(int fd, size_t first) {
     struct stat sb;
-    if (fstat(fileno(f), &sb) || !S_ISREG(sb.st_mode)) return VOCAB_MAX_SIZE;
+    if (fstat(fd, &sb) || !S_ISREG(sb.st_mode)) return VOCAB_MAX_SIZE;
     size_t total = (size_t)sb.st_size, rest = total > first ? total - first : 0;
     return (rest + 1) / 4;
 }
 
 rnnlm_status rnnlm_vocab_load(rnnlm_vocab **out, const char *path, rnnlm_err *err) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return rnnlm_fail(err, RNNLM_E_IO, "%s: cannot open: %s", path, strerror(errno));
-    char *line = NULL;
-    size_t cap = 0, lineno = 1;
-    ssize_t n = getline(&line, &cap, f);
+    rnnlm_lines *f;
+    rnnlm_status st = rnnlm_lines_open(&f, path, RNNLM_MAX_LINE_DEFAULT, err);
+    if (st) return st;
+    const char *line;
+    size_t n, lineno = 1;
     char canon_s[16];
     int version;
     size_t size, distinct;
-    rnnlm_status st = RNNLM_OK;
     rnnlm_vocab *v = NULL;
-    if (n <= 0 || strncmp(line, VOCAB_MAGIC " ", sizeof VOCAB_MAGIC) != 0)
+    if ((st = rnnlm_lines_next(f, &line, &n, err)))
+        ;
+    else if (!line || strncmp(line, VOCAB_MAGIC " ", sizeof VOCAB_MAGIC) != 0)
         st = rnnlm_fail(err, RNNLM_E_FORMAT, "%s:1: not an rnnlm vocabulary file (no '%s' line)", path,
                         VOCAB_MAGIC);
     else if (sscanf(line + sizeof VOCAB_MAGIC, "%d canon=%15s size=%zu distinct=%zu", &version,
@@ -220,16 +222,16 @@ rnnlm_status rnnlm_vocab_load(rnnlm_vocab **out, const char *path, rnnlm_err *er
     else if (size < 4 || size > VOCAB_MAX_SIZE)
         st = rnnlm_fail(err, RNNLM_E_FORMAT, "%s:1: vocabulary size %zu out of range [4, %zu]", path,
                         size, VOCAB_MAX_SIZE);
-    else if (size > vocab_file_room(f, (size_t)n))
+    else if (size > vocab_file_room(f->fd, n + 1))
         st = rnnlm_fail(err, RNNLM_E_FORMAT, "%s:1: declares %zu words, but the rest of the file can hold at "
-                        "most %zu", path, size, vocab_file_room(f, (size_t)n));
+                        "most %zu", path, size, vocab_file_room(f->fd, n + 1));
     else
         st = vocab_alloc(&v, size, strcmp(canon_s, "recipe") == 0 ? RNNLM_CANON_RECIPE : RNNLM_CANON_NONE,
                          err);
-    while (!st && (n = getline(&line, &cap, f)) > 0) {
+    while (!st && !(st = rnnlm_lines_next(f, &line, &n, err)) && line) {
         lineno++;
-        if (line[n - 1] == '\n') line[--n] = '\0';
-        char *tab = memchr(line, '\t', (size_t)n), *end;
+        const char *tab = memchr(line, '\t', n);
+        char *end;
         if (!tab || tab == line) {
             st = rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: expected 'word<TAB>count'", path, lineno);
             break;
@@ -257,12 +259,10 @@ rnnlm_status rnnlm_vocab_load(rnnlm_vocab **out, const char *path, rnnlm_err *er
         }
         st = vocab_push(v, line, (size_t)(tab - line), count, err);
     }
-    if (!st && ferror(f)) st = rnnlm_fail(err, RNNLM_E_IO, "%s: read error", path);
     if (!st && v->size != size)
         st = rnnlm_fail(err, RNNLM_E_FORMAT, "%s: %zu words, but the version line declares %zu", path,
                         v->size, size);
-    free(line);
-    fclose(f);
+    rnnlm_lines_close(f);
     if (st) { rnnlm_vocab_free(v); return st; }
     v->distinct = distinct;
     *out = v;

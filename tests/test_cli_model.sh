@@ -129,7 +129,7 @@ done
 "$R" score "$M" - < "$tmp/bad_utf8.txt" > /dev/null 2> "$tmp/err"
 [ $? -eq 1 ] && grep -qF "<stdin>:2: invalid UTF-8 byte 0xff at column 5" "$tmp/err" ||
   fail "score - on invalid UTF-8: $(cat "$tmp/err")"
-expect 1 "$tmp/s.txt:1: line of" score "$M" "$tmp/s.txt" --max-line-bytes 3
+expect 1 "$tmp/s.txt:1: line longer than 3 bytes" score "$M" "$tmp/s.txt" --max-line-bytes 3
 expect 2 "--temperature" generate "$M" --temperature -1
 expect 2 "--temperature" generate "$M" --temperature abc
 expect 2 "--top-k" generate "$M" --top-k -3

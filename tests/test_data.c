@@ -745,7 +745,7 @@ static void test_text_long_line(void **state) {
     rnnlm_corpus *c = NULL;
     rnnlm_err err = {0};
     expect_fail(rnnlm_corpus_read_text(&c, p, 0, &err), &err, RNNLM_E_FORMAT, p, ":2:");
-    assert_non_null(strstr(err.msg, "10485760"));
+    assert_non_null(strstr(err.msg, ":2: line longer than 1048576 bytes"));   /* stopped at the limit, unread beyond it */
     assert_null(c);
     assert_int_equal(rnnlm_corpus_read_text(&c, p, n, &err), RNNLM_OK);
     assert_int_equal(rnnlm_corpus_sentences(c), 2);

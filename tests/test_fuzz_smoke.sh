@@ -32,8 +32,11 @@ for f in fuzz/seeds/csvlog/*; do
   cp "$f" "$dir/log.csv"
   "$R" report "$dir" --out "$dir/report.svg" > /dev/null || { echo "seed $f is not a readable log"; exit 1; }
 done
+for f in fuzz/seeds/arpa/*; do
+  "$R" ngram info "$f" > /dev/null || { echo "seed $f is not a readable ARPA file"; exit 1; }
+done
 
-for n in checkpoint vocab corpus csvlog; do
+for n in checkpoint vocab corpus csvlog arpa; do
   [ -x "$FB/fuzz/fuzz_$n" ] || { make -s fuzz-build >/dev/null; break; }
 done
 fuzz/run.sh "$FB" runs 4000

@@ -178,5 +178,114 @@ p = subprocess.run([sys.executable, "-c", "import rnnlm"], capture_output=True, 
                    env=dict(os.environ, RNNLM_LIB=missing, PYTHONPATH=os.path.dirname(rnnlm.__file__)))
 check(p.returncode != 0 and "ImportError" in p.stderr and missing in p.stderr, "RNNLM_LIB missing: %s" % p.stderr)
 
+# ---- rnnlm.Ngram: an ARPA model, against `rnnlm ngram ppl` and numbers worked out by hand
+arpa = write("hand.arpa", "\\data\\\nngram 1=5\nngram 2=2\n\n\\1-grams:\n-99 <s> -0.5\n-0.6 </s>\n"
+             "-1.5 <unk>\n-0.7 a -0.3\n-0.8 b\n\n\\2-grams:\n-0.4 <s> a\n-0.3 a b\n\n\\end\\\n")
+g = rnnlm.Ngram(arpa)
+check(g.order == 2 and g.counts == [5, 2] and len(g) == 5 and g.word(3) == "a" and g.id("b") == 4 and g.id("x") == -1,
+      "Ngram: order %d counts %r" % (g.order, g.counts))
+near = lambda a, b: a is not None and abs(a - b) < 1e-6  # noqa: E731
+check(near(g.logprob("b", ["a"]), -0.3), "Ngram.logprob(b | a)")
+check(near(g.logprob("a", "b <s> a"), -0.3 - 0.7), "Ngram.logprob(a | ... a): bow(a) + p(a)")
+check(near(g.logprob("b", "a b"), -0.8), "Ngram.logprob(b | a b): the last word only, no bow for b")
+check(near(g.logprob("a", ["x"]), -0.7) and g.logprob("x") is None, "Ngram.logprob with an OOV")
+check(near(g.logprob("x", ["a"], unk=True), -0.3 - 1.5), "Ngram.logprob(x | a, unk=True): bow(a) + p(<unk>)")
+# "a b": -0.4 - 0.3 + P(</s> | b) = -0.6; "a x": -0.4, x an OOV, P(</s>) = -0.6
+sc = g.score("a b")
+check(near(sc.log10prob, -1.3) and sc.words == 2 and sc.oovs == 0 and near(sc.ppl, 10 ** (1.3 / 3))
+      and near(sc.ppl1, 10 ** (1.3 / 2)), "Ngram.score: %r" % (sc,))
+check(g.score("a x").oovs == 1 and near(g.score("a x").log10prob, -1.0), "Ngram.score with an OOV")
+ws = g.word_scores("a x")
+check([w for w, _ in ws] == ["a", "x", "</s>"] and ws[1][1] is None and near(ws[2][1], -0.6), "word_scores %r" % ws)
+zs = g.score("<s>")
+check(zs.zeroprobs == 1 and g.word_scores("<s>")[0][1] == float("-inf"), "Ngram zeroprob: %r" % (zs,))
+text = ["a b", "", "b a x", "x x", "<s> a"]
+txt = write("ngram.txt", "\n".join(text) + "\n")
+for flag in ([], ["--unk"]):
+    tot = g.score_sentences(text, unk=bool(flag))
+    out = cli("ngram", "ppl", arpa, txt, *flag).stdout
+    want = "file %s: %d sentences, %d words, %d OOVs\n%d zeroprobs, logprob= %g ppl= %g ppl1= %g\n" % (
+        txt, 4, tot.words, tot.oovs, tot.zeroprobs, tot.log10prob, tot.ppl, tot.ppl1)
+    check(out == want, "Ngram.score_sentences%s: %r, rnnlm ngram ppl: %r" % (flag, want, out))
+g.close()
+try:
+    g.score("a b")
+    check(False, "a closed Ngram raised nothing")
+except rnnlm.Error as e:
+    check(e.status == "RNNLM_E_STATE", "closed Ngram: %s" % e.status)
+bad = write("bad.arpa", "\\data\\\nngram 1=2\n\\1-grams:\n-1 a\n\\end\\\n")
+try:
+    rnnlm.Ngram(bad)
+    check(False, "Ngram(bad.arpa) raised nothing")
+except rnnlm.Error as e:
+    check(e.status == "RNNLM_E_FORMAT" and "bad.arpa:5:" in str(e) and "rnnlm ngram info: " + str(e) ==
+          cli("ngram", "info", bad, ok=False).stderr.strip(), "Ngram(bad.arpa): %s" % e)
+
+# ---- rnnlm.Mix: the tiny model interpolated with tests/data/tiny.arpa, against `rnnlm score --ngram`
+m = rnnlm.Model("tests/data/tiny.safetensors")
+g = rnnlm.Ngram("tests/data/tiny.arpa")
+mix_txt = "tests/data/tiny_mix.txt"
+with open(mix_txt) as f:
+    lines = f.read().split("\n")[:-1]
+rel = lambda a, b, tol=1e-9: a is not None and abs(a - b) <= tol * abs(b)  # noqa: E731
+for lam in (0.0, 0.5, 1.0):
+    mx = rnnlm.Mix(m, g, lam=lam)
+    tot = mx.score_sentences(lines)
+    out = cli("score", "tests/data/tiny.safetensors", mix_txt, "--ngram", "tests/data/tiny.arpa", "--lambda", str(lam),
+              "--format", "srilm", "--digits", "17", "--threads", "1").stdout.split("\n")
+    f1, f2 = out[0].split(), out[1].split()
+    check([int(f1[2]), int(f1[4]), int(f1[6]), int(f2[0])] == [4, tot.words, tot.oovs, tot.zeroprobs]
+          and rel(tot.log10prob, float(f2[3]), 1e-6) and rel(tot.ppl, float(f2[5]), 1e-6),
+          "Mix(lam %g).score_sentences %r, rnnlm score: %r" % (lam, tot, out[:2]))
+mx = rnnlm.Mix(m, g, lam=0.5)
+dbg = cli("score", "tests/data/tiny.safetensors", mix_txt, "--ngram", "tests/data/tiny.arpa", "--lambda", "0.5",
+          "--format", "srilm", "--debug", "2", "--digits", "17", "--threads", "1")
+field10 = []
+for line in dbg.stdout.split("\n"):
+    f = line.split()
+    if f and f[0] == "p(":
+        field10.append(None if f[7] == "[OOV]" else float("-inf") if "[ -inf" in line else float(f[9]))
+    if line.startswith("1 sentences"):
+        break
+want = field10
+got = mx.logprobs(lines[0])
+check(len(got) == len(want) and all(rel(a, b, 1e-6) for a, b in zip(got, want)),
+      "Mix.logprobs %r, field 10 %r" % (got, want))
+ws = mx.word_scores("a dog zebra")
+check([w.word for w in ws] == ["a", "dog", "zebra", "</s>"] and ws[2].oov and not ws[1].oov
+      and rel(ws[1].p_ngram, 10 ** -1.8, 1e-6), "Mix.word_scores %r" % (ws,))
+whole = rnnlm.Mix(m, g, rnn_unk="whole").word_scores("a dog")[1].p_rnn
+check(mx.unk_words == 2 and rel(whole, 2 * ws[1].p_rnn), "Mix rnn_unk: split %r whole %r" % (ws[1].p_rnn, whole))
+dev = ["Mary had a little lamb .", "The lamb was white as snow .", "Mary had a lamb .", "a little lamb was white ."]
+dev_txt = write("mixdev.txt", "\n".join(dev) + "\n")
+lam = mx.estimate(dev)
+err = cli("score", "tests/data/tiny.safetensors", mix_txt, "--ngram", "tests/data/tiny.arpa", "--lambda", "auto",
+          "--mix-dev", dev_txt, "--threads", "1").stderr
+want = [ln for ln in err.split("\n") if ln.startswith("rnnlm score: lambda ")]
+check(want and abs(lam - float(want[0].split()[3])) < 1e-6, "Mix.estimate %r, --lambda auto: %r" % (lam, want))
+pp = mx.perplexities(lines)
+ev = cli("eval", "tests/data/tiny.safetensors", mix_txt, "--ngram", "tests/data/tiny.arpa", "--lambda", repr(lam),
+         "--threads", "1").stdout
+for k in ("rnn", "ngram", "mixture"):
+    line = [ln for ln in ev.split("\n") if ln.startswith("perplexity %s " % k)]
+    check(line and "%.4f" % pp[k].ppl == line[0].split()[2], "Mix.perplexities[%s] %r, eval: %r" % (k, pp[k], line))
+for bad in (-0.1, 1.5):
+    try:
+        rnnlm.Mix(m, g, lam=bad)
+        check(False, "Mix(lam=%g) raised nothing" % bad)
+    except ValueError:
+        pass
+try:
+    rnnlm.Mix(m, g, rnn_unk="half")
+    check(False, "Mix(rnn_unk='half') raised nothing")
+except ValueError:
+    pass
+mx.close()
+try:
+    mx.score("a b")
+    check(False, "a closed Mix raised nothing")
+except rnnlm.Error as e:
+    check(e.status == "RNNLM_E_STATE", "closed Mix: %s" % e.status)
+
 print("%d failure(s)" % failures if failures else "ok")
 sys.exit(1 if failures else 0)
