@@ -351,7 +351,8 @@ rnnlm_status rnnlm_trainer_create(rnnlm_trainer **out, const rnnlm_train_options
     t->o = *o;
     t->d = *d;
     const char *dirs[] = {o->save_dir, o->logdir};
-    rnnlm_status st = rundir_lock(&t->rd, dirs, 2, o->dirs_mode, err);
+    const unsigned holds[] = {RUNDIR_CHECKPOINTS, RUNDIR_LOGS};
+    rnnlm_status st = rundir_lock(&t->rd, dirs, holds, 2, o->dirs_mode, err);
     if (st) { free(t); return st; }
     t->threads = o->threads ? o->threads : sysconf(_SC_NPROCESSORS_ONLN);
     t->best = INFINITY;

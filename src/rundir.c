@@ -138,11 +138,9 @@ static rnnlm_status take_lock(const char *dir, int *fd_out, rnnlm_err *err) {
     return RNNLM_OK;
 }
 
-/* The names a run gives its files directly in its directories. */
-static bool is_run_file(const char *name) {
-    static const char *const fixed[] = {"last.safetensors", "best.safetensors", "log.csv", "report.svg"};
-    for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++)
-        if (strcmp(name, fixed[i]) == 0) return true;
+/* The names a run gives its checkpoints in save_dir. */
+static bool is_checkpoint_file(const char *name) {
+    if (strcmp(name, "last.safetensors") == 0 || strcmp(name, "best.safetensors") == 0) return true;
     const char *end = strstr(name, ".safetensors");   /* epoch-N.safetensors of --keep-epochs */
     if (!has_prefix(name, "epoch-") || !end || strcmp(end, ".safetensors") != 0) return false;
     for (const char *c = name + strlen("epoch-"); c < end; c++)
@@ -171,6 +169,8 @@ static rnnlm_status sweep(DIR *d, const char *dir, const char *sub, bool (*keep)
     struct dirent *e;
     while ((e = readdir(d))) {
         if (!keep(e->d_name)) continue;
+        struct stat sb;   /* a directory of such a name is not a run's file (the run's write will fail on it) */
+        if (fstatat(dirfd(d), e->d_name, &sb, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(sb.st_mode)) continue;
         note_file(f, sub, e->d_name);
         if (remove && unlinkat(dirfd(d), e->d_name, 0) != 0 && errno != ENOENT)
             return rnnlm_fail(err, RNNLM_E_IO, "%s/%s%s%s: cannot remove the old run's file: %s", dir, sub ? sub : "",
@@ -179,29 +179,39 @@ static rnnlm_status sweep(DIR *d, const char *dir, const char *sub, bool (*keep)
     return RNNLM_OK;
 }
 
+/* The names a run gives its logs in logdir (report.svg: `rnnlm report`'s
+ * picture of log.csv). */
+static bool is_log_file(const char *name) { return strcmp(name, "log.csv") == 0 || strcmp(name, "report.svg") == 0; }
+
 static bool is_event_file(const char *name) { return has_prefix(name, EVENTS_PREFIX); }
 
-/* The run files of dir (see rnnlm_dirs_mode in rnnlm.h): noted in *f, and
- * removed when remove is set. The event directories are opened without
- * following a link: one that is a link (or not a directory) is refused, since
- * the run would write its event files, and --overwrite remove files, through
- * it. */
-static rnnlm_status run_files(const char *dir, bool remove, found_files *f, rnnlm_err *err) {
+/* The run files of dir that holds says (RUNDIR_CHECKPOINTS, RUNDIR_LOGS; see
+ * rnnlm_dirs_mode in rnnlm.h): noted in *f, and removed when remove is set.
+ * The event directories are opened without following a link: one that is a
+ * link is refused, since the run would write its event files, and
+ * --overwrite remove files, through it. */
+static rnnlm_status run_files(const char *dir, unsigned holds, bool remove, found_files *f, rnnlm_err *err) {
     static const char *const subs[] = {"train", "validation", "test"};
     DIR *d = opendir(dir);
     if (!d) return rnnlm_fail(err, RNNLM_E_IO, "%s: cannot list: %s", dir, strerror(errno));
-    rnnlm_status st = sweep(d, dir, NULL, is_run_file, remove, f, err);
-    for (size_t i = 0; !st && i < sizeof subs / sizeof *subs; i++) {
+    rnnlm_status st = RNNLM_OK;
+    if (holds & RUNDIR_CHECKPOINTS) st = sweep(d, dir, NULL, is_checkpoint_file, remove, f, err);
+    if (!st && (holds & RUNDIR_LOGS)) {
+        rewinddir(d);
+        st = sweep(d, dir, NULL, is_log_file, remove, f, err);
+    }
+    for (size_t i = 0; !st && (holds & RUNDIR_LOGS) && i < sizeof subs / sizeof *subs; i++) {
         struct stat sb;
         if (fstatat(dirfd(d), subs[i], &sb, AT_SYMLINK_NOFOLLOW) != 0) {
             if (errno != ENOENT) st = rnnlm_fail(err, RNNLM_E_IO, "%s/%s: %s", dir, subs[i], strerror(errno));
             continue;
         }
-        if (!S_ISDIR(sb.st_mode)) {
-            st = rnnlm_fail(err, RNNLM_E_IO, "%s/%s: %s where the run keeps its event files; refusing to use it",
-                            dir, subs[i], S_ISLNK(sb.st_mode) ? "a symbolic link" : "not a directory");
+        if (S_ISLNK(sb.st_mode)) {
+            st = rnnlm_fail(err, RNNLM_E_IO, "%s/%s: a symbolic link where the run keeps its event files; "
+                            "refusing to follow it", dir, subs[i]);
             break;
         }
+        if (!S_ISDIR(sb.st_mode)) continue;   /* a file: creating the event directory fails, naming it */
         int fd = openat(dirfd(d), subs[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         DIR *sd = fd >= 0 ? fdopendir(fd) : NULL;
         if (!sd) {
@@ -217,9 +227,9 @@ static rnnlm_status run_files(const char *dir, bool remove, found_files *f, rnnl
 }
 
 /* A claimed directory against another run's files, as mode says. */
-static rnnlm_status prior_run(const char *dir, int mode, rnnlm_err *err) {
+static rnnlm_status prior_run(const char *dir, unsigned holds, int mode, rnnlm_err *err) {
     found_files f = {0, ""};
-    rnnlm_status st = run_files(dir, mode == RNNLM_DIRS_OVERWRITE, &f, err);
+    rnnlm_status st = run_files(dir, holds, mode == RNNLM_DIRS_OVERWRITE, &f, err);
     if (st || mode != RNNLM_DIRS_NEW || !f.n) return st;
     return rnnlm_fail(err, RNNLM_E_IO, "%s: holds another run's files (%s%s); give --overwrite to replace "
                       "that run (its checkpoints and logs are removed), --resume CHECKPOINT to continue it, "
@@ -227,7 +237,7 @@ static rnnlm_status prior_run(const char *dir, int mode, rnnlm_err *err) {
 }
 
 /* Claims one directory into slot r->n (unless r already holds it). */
-static rnnlm_status claim(rundir *r, const char *dir, int mode, rnnlm_err *err) {
+static rnnlm_status claim(rundir *r, const char *dir, rnnlm_err *err) {
     rnnlm_status st = tfevents_mkdir_p(dir, err);
     if (st) return st;
     struct stat sb;
@@ -238,11 +248,11 @@ static rnnlm_status claim(rundir *r, const char *dir, int mode, rnnlm_err *err) 
     r->dev[r->n] = sb.st_dev;
     r->ino[r->n] = sb.st_ino;
     r->n++;
-    if ((st = rundir_clean(dir, NULL, err))) return st;
-    return prior_run(dir, mode, err);
+    return rundir_clean(dir, NULL, err);
 }
 
-rnnlm_status rundir_lock(rundir **out, const char *const *dirs, size_t n, int mode, rnnlm_err *err) {
+rnnlm_status rundir_lock(rundir **out, const char *const *dirs, const unsigned *holds, size_t n, int mode,
+                         rnnlm_err *err) {
     if (!out) return rnnlm_fail(err, RNNLM_E_ARG, "rundir_lock: no output pointer");
     *out = NULL;
     rundir *r = rnnlm_calloc(1, sizeof *r, "run directories", err);
@@ -253,7 +263,11 @@ rnnlm_status rundir_lock(rundir **out, const char *const *dirs, size_t n, int mo
     r->ino = r->dev ? rnnlm_calloc(cap, sizeof *r->ino, "run directory ids", err) : NULL;
     rnnlm_status st = r->ino ? RNNLM_OK : RNNLM_E_NOMEM;
     for (size_t i = 0; !st && i < n; i++)
-        if (dirs[i]) st = claim(r, dirs[i], mode, err);
+        if (dirs[i]) st = claim(r, dirs[i], err);
+    /* once every directory is ours: another run's files (a directory named
+     * twice is checked for each role) */
+    for (size_t i = 0; !st && i < n; i++)
+        if (dirs[i]) st = prior_run(dirs[i], holds ? holds[i] : RUNDIR_CHECKPOINTS | RUNDIR_LOGS, mode, err);
     if (st) {
         rundir_unlock(r);
         return st;

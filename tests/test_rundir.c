@@ -5,8 +5,8 @@
  * the way (as the directory or a parent) is refused; a lock file that is a
  * symbolic link is refused and its target untouched; the atomic writer's
  * temporaries are random, exclusive, and of the pattern a claim cleans; a
- * directory holding another run's files is refused, cleared of exactly those
- * files, or kept, per rnnlm_dirs_mode. tests/test_rundir.sh checks the same
+ * directory holding another run's files (by its role: checkpoints, logs) is
+ * refused, cleared of exactly those files, or kept, per rnnlm_dirs_mode. tests/test_rundir.sh checks the same
  * through `rnnlm train`, across processes; tests/test_symlinks.sh every
  * command against planted links. */
 #include <setjmp.h>
@@ -53,15 +53,15 @@ static void test_lock_refuses_a_second_claim(void **state) {
     rnnlm_err err;
     rundir *r, *r2 = (rundir *)&err;
     const char *both[] = {run, NULL, alias};   /* the same directory twice: claimed once */
-    assert_int_equal(rundir_lock(&r, both, 3, RNNLM_DIRS_NEW, &err), RNNLM_OK);
+    assert_int_equal(rundir_lock(&r, both, NULL, 3, RNNLM_DIRS_NEW, &err), RNNLM_OK);
     assert_true(exists(run, RUNDIR_LOCK_NAME));
     const char *again[] = {alias};
-    assert_int_equal(rundir_lock(&r2, again, 1, RNNLM_DIRS_NEW, &err), RNNLM_E_IO);
+    assert_int_equal(rundir_lock(&r2, again, NULL, 1, RNNLM_DIRS_NEW, &err), RNNLM_E_IO);
     assert_null(r2);
     assert_non_null(strstr(err.msg, pid));
     assert_non_null(strstr(err.msg, alias));
     rundir_unlock(r);
-    assert_int_equal(rundir_lock(&r2, again, 1, RNNLM_DIRS_NEW, &err), RNNLM_OK);
+    assert_int_equal(rundir_lock(&r2, again, NULL, 1, RNNLM_DIRS_NEW, &err), RNNLM_OK);
     rundir_unlock(r2);
     rundir_unlock(NULL);
     util_rm_rf(tmp);
@@ -86,7 +86,7 @@ static void test_stale_temporaries(void **state) {
     touch(tmp, "last.safetensors.tmp.5");
     rundir *r;
     const char *dirs[] = {tmp};
-    assert_int_equal(rundir_lock(&r, dirs, 1, RNNLM_DIRS_RESUME, &err), RNNLM_OK);
+    assert_int_equal(rundir_lock(&r, dirs, NULL, 1, RNNLM_DIRS_RESUME, &err), RNNLM_OK);
     assert_false(exists(tmp, "last.safetensors.tmp.5"));
     rundir_unlock(r);
     util_rm_rf(tmp);
@@ -103,15 +103,15 @@ static void test_unusable_directories(void **state) {
     rnnlm_err err;
     rundir *r;
     const char *a[] = {file}, *b[] = {below}, *c[] = {tmp, "/proc/self"};
-    assert_int_equal(rundir_lock(&r, a, 1, RNNLM_DIRS_NEW, &err), RNNLM_E_IO);
+    assert_int_equal(rundir_lock(&r, a, NULL, 1, RNNLM_DIRS_NEW, &err), RNNLM_E_IO);
     assert_non_null(strstr(err.msg, file));
-    assert_int_equal(rundir_lock(&r, b, 1, RNNLM_DIRS_NEW, &err), RNNLM_E_IO);
+    assert_int_equal(rundir_lock(&r, b, NULL, 1, RNNLM_DIRS_NEW, &err), RNNLM_E_IO);
     assert_non_null(strstr(err.msg, file));
     /* a directory that takes no new file; the first one is released again */
-    assert_int_equal(rundir_lock(&r, c, 2, RNNLM_DIRS_NEW, &err), RNNLM_E_IO);
+    assert_int_equal(rundir_lock(&r, c, NULL, 2, RNNLM_DIRS_NEW, &err), RNNLM_E_IO);
     assert_null(r);
     assert_non_null(strstr(err.msg, "/proc/self"));
-    assert_int_equal(rundir_lock(&r, c, 1, RNNLM_DIRS_NEW, &err), RNNLM_OK);
+    assert_int_equal(rundir_lock(&r, c, NULL, 1, RNNLM_DIRS_NEW, &err), RNNLM_OK);
     rundir_unlock(r);
     util_rm_rf(tmp);
     free(tmp);
@@ -153,7 +153,7 @@ static void test_lock_link_refused(void **state) {
     rnnlm_err err;
     rundir *r = (rundir *)&err;
     const char *dirs[] = {run};
-    assert_int_equal(rundir_lock(&r, dirs, 1, RNNLM_DIRS_NEW, &err), RNNLM_E_IO);
+    assert_int_equal(rundir_lock(&r, dirs, NULL, 1, RNNLM_DIRS_NEW, &err), RNNLM_E_IO);
     assert_null(r);
     assert_non_null(strstr(err.msg, lock));
     assert_non_null(strstr(err.msg, "symbolic link"));
@@ -163,7 +163,7 @@ static void test_lock_link_refused(void **state) {
     char nowhere[4300];
     snprintf(nowhere, sizeof nowhere, "%s/nowhere", tmp);
     assert_int_equal(symlink(nowhere, lock), 0);
-    assert_int_equal(rundir_lock(&r, dirs, 1, RNNLM_DIRS_NEW, &err), RNNLM_E_IO);
+    assert_int_equal(rundir_lock(&r, dirs, NULL, 1, RNNLM_DIRS_NEW, &err), RNNLM_E_IO);
     assert_false(exists(tmp, "nowhere"));
     util_rm_rf(tmp);
     free(tmp);
@@ -240,14 +240,14 @@ static void test_another_runs_files(void **state) {
     const char *dirs[] = {tmp};
     /* others' files alone: not a run */
     for (size_t i = 0; i < 6; i++) touch(tmp, others[i]);
-    assert_int_equal(rundir_lock(&r, dirs, 1, RNNLM_DIRS_NEW, &err), RNNLM_OK);
+    assert_int_equal(rundir_lock(&r, dirs, NULL, 1, RNNLM_DIRS_NEW, &err), RNNLM_OK);
     rundir_unlock(r);
     /* each run file alone makes it one: refused, naming the directory, the
      * file and the ways out, and nothing removed */
     for (size_t k = 0; k < 7; k++) {
         touch(tmp, run_files[k]);
         r = (rundir *)&err;
-        assert_int_equal(rundir_lock(&r, dirs, 1, RNNLM_DIRS_NEW, &err), RNNLM_E_IO);
+        assert_int_equal(rundir_lock(&r, dirs, NULL, 1, RNNLM_DIRS_NEW, &err), RNNLM_E_IO);
         assert_null(r);
         assert_non_null(strstr(err.msg, tmp));
         assert_non_null(strstr(err.msg, strchr(run_files[k], '/') ? strchr(run_files[k], '/') + 1 : run_files[k]));
@@ -258,15 +258,15 @@ static void test_another_runs_files(void **state) {
     }
     for (size_t k = 0; k < 7; k++) touch(tmp, run_files[k]);
     /* resume: all kept */
-    assert_int_equal(rundir_lock(&r, dirs, 1, RNNLM_DIRS_RESUME, &err), RNNLM_OK);
+    assert_int_equal(rundir_lock(&r, dirs, NULL, 1, RNNLM_DIRS_RESUME, &err), RNNLM_OK);
     rundir_unlock(r);
     for (size_t k = 0; k < 7; k++) assert_true(exists(tmp, run_files[k]));
     /* overwrite: the run's files go, the others stay; then a new claim takes it */
-    assert_int_equal(rundir_lock(&r, dirs, 1, RNNLM_DIRS_OVERWRITE, &err), RNNLM_OK);
+    assert_int_equal(rundir_lock(&r, dirs, NULL, 1, RNNLM_DIRS_OVERWRITE, &err), RNNLM_OK);
     rundir_unlock(r);
     for (size_t k = 0; k < 7; k++) assert_false(exists(tmp, run_files[k]));
     for (size_t i = 0; i < 6; i++) assert_true(exists(tmp, others[i]));
-    assert_int_equal(rundir_lock(&r, dirs, 1, RNNLM_DIRS_NEW, &err), RNNLM_OK);
+    assert_int_equal(rundir_lock(&r, dirs, NULL, 1, RNNLM_DIRS_NEW, &err), RNNLM_OK);
     rundir_unlock(r);
     /* an event directory that is a link: refused in every mode, and nothing
      * removed through it */
@@ -277,11 +277,29 @@ static void test_another_runs_files(void **state) {
     snprintf(link, sizeof link, "%s/test", tmp);
     assert_int_equal(symlink(victim_dir, link), 0);
     for (int mode = RNNLM_DIRS_NEW; mode <= RNNLM_DIRS_RESUME; mode++) {
-        assert_int_equal(rundir_lock(&r, dirs, 1, mode, &err), RNNLM_E_IO);
+        assert_int_equal(rundir_lock(&r, dirs, NULL, 1, mode, &err), RNNLM_E_IO);
         assert_non_null(strstr(err.msg, link));
         assert_non_null(strstr(err.msg, "symbolic link"));
         assert_true(exists(victim_dir, "events.out.tfevents.1.h.1.0.v2"));
     }
+    /* by role: where only checkpoints go, logs (and the event directories)
+     * are not the run's, and where only logs go, checkpoints are not */
+    const unsigned ckpt[] = {RUNDIR_CHECKPOINTS}, logs[] = {RUNDIR_LOGS};
+    touch(tmp, "log.csv");
+    assert_int_equal(rundir_lock(&r, dirs, ckpt, 1, RNNLM_DIRS_NEW, &err), RNNLM_OK);
+    rundir_unlock(r);
+    assert_int_equal(unlink(link), 0);
+    touch(tmp, "test");   /* a plain file of that name: for the event writer to refuse */
+    assert_int_equal(rundir_lock(&r, dirs, logs, 1, RNNLM_DIRS_NEW, &err), RNNLM_E_IO);
+    assert_non_null(strstr(err.msg, "log.csv"));
+    assert_int_equal(rundir_lock(&r, dirs, logs, 1, RNNLM_DIRS_OVERWRITE, &err), RNNLM_OK);
+    rundir_unlock(r);
+    assert_false(exists(tmp, "log.csv"));
+    touch(tmp, "best.safetensors");
+    assert_int_equal(rundir_lock(&r, dirs, logs, 1, RNNLM_DIRS_NEW, &err), RNNLM_OK);
+    rundir_unlock(r);
+    assert_int_equal(rundir_lock(&r, dirs, ckpt, 1, RNNLM_DIRS_NEW, &err), RNNLM_E_IO);
+    assert_non_null(strstr(err.msg, "best.safetensors"));
     util_rm_rf(tmp);
     free(tmp);
 }
