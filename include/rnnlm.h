@@ -794,7 +794,7 @@ typedef struct {
 RNNLM_API rnnlm_status rnnlm_atomic_open(rnnlm_atomic_file *af, const char *path, rnnlm_err *err);
 /* Flushes, syncs and renames; closes af->f in every case. */
 RNNLM_API rnnlm_status rnnlm_atomic_commit(rnnlm_atomic_file *af, rnnlm_err *err);
-/* Closes and removes the temporary file. */
+/* Closes and removes the temporary file (nothing after a failed rnnlm_atomic_open). */
 RNNLM_API void rnnlm_atomic_abort(rnnlm_atomic_file *af);
 
 #ifdef __cplusplus

@@ -60,20 +60,23 @@ rnnlm_status rnnlm_atomic_open(rnnlm_atomic_file *af, const char *path, rnnlm_er
     char prefix[sizeof af->path + 8];
     snprintf(prefix, sizeof prefix, "%s.tmp.", path);
     int fd = atomic_create_excl(af->tmp, sizeof af->tmp, prefix, 100);
-    if (fd < 0) return rnnlm_fail(err, RNNLM_E_IO, "%s: cannot create: %s", af->tmp, strerror(errno));
-    if (!(af->f = fdopen(fd, "wb"))) {
-        int e = errno;
+    rnnlm_status st = RNNLM_OK;
+    if (fd < 0) {
+        st = rnnlm_fail(err, RNNLM_E_IO, "%s: cannot create: %s", af->tmp, strerror(errno));
+    } else if (!(af->f = fdopen(fd, "wb"))) {
+        st = rnnlm_fail(err, RNNLM_E_IO, "%s: cannot create: %s", af->tmp, strerror(errno));
         close(fd);
         unlink(af->tmp);
-        return rnnlm_fail(err, RNNLM_E_IO, "%s: cannot create: %s", af->tmp, strerror(e));
     }
-    return RNNLM_OK;
+    if (st) af->tmp[0] = '\0';   /* no temporary of ours: an abort removes nothing (the name may be another's) */
+    return st;
 }
 
 void rnnlm_atomic_abort(rnnlm_atomic_file *af) {
     if (af->f) fclose(af->f);
     af->f = NULL;
-    unlink(af->tmp);
+    if (af->tmp[0]) unlink(af->tmp);
+    af->tmp[0] = '\0';
 }
 
 rnnlm_status rnnlm_atomic_commit(rnnlm_atomic_file *af, rnnlm_err *err) {
