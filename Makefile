@@ -85,8 +85,9 @@ test: deps
 
 # The main job of the README: the recipe's industrial run on Brown, with its
 # TensorBoard logs, checkpoints (last and best) and an SVG of the curves in runs/brown.
+# Each `make run` is a new run: --overwrite replaces the previous one's files there.
 run: deps all
-	./$(BUILD)/rnnlm train --corpus brown --logdir runs/brown --save-dir runs/brown $(RUN_ARGS)
+	./$(BUILD)/rnnlm train --corpus brown --logdir runs/brown --save-dir runs/brown --overwrite $(RUN_ARGS)
 	./$(BUILD)/rnnlm report runs/brown
 
 bench: deps all $(BENCHES)

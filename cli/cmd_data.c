@@ -30,25 +30,24 @@ static void print_split(const rnnlm_split_data *s) {
 }
 
 /* DIR/NAME.ids: the split's n_ids ids, separated by one space, then a newline.
- * Written to a temporary name and renamed. 0, or -1 after a message. */
+ * Written atomically (rnnlm_atomic_file: a random temporary name, never
+ * through a link). 0, or -1 after a message. */
 static int write_split_ids(const char *dir, const rnnlm_split_data *s) {
-    char path[4096], tmp[4200];
+    char path[4096];
     if (snprintf(path, sizeof path, "%s/%s.ids", dir, s->name) >= (int)sizeof path) {
         fprintf(stderr, "rnnlm data: --write-ids: path too long\n");
         return -1;
     }
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        fprintf(stderr, "rnnlm data: cannot write %s: %s\n", tmp, strerror(errno));
+    rnnlm_err err;
+    rnnlm_atomic_file af;
+    if (rnnlm_atomic_open(&af, path, &err)) {
+        fprintf(stderr, "rnnlm data: %s\n", err.msg);
         return -1;
     }
-    for (size_t i = 0; i < s->n_ids; i++) fprintf(f, i ? " %d" : "%d", s->ids[i]);
-    fputc('\n', f);
-    int bad = ferror(f);
-    if (fclose(f) || bad || rename(tmp, path)) {
-        fprintf(stderr, "rnnlm data: cannot write %s: %s\n", path, strerror(errno));
-        remove(tmp);
+    for (size_t i = 0; i < s->n_ids; i++) fprintf(af.f, i ? " %d" : "%d", s->ids[i]);
+    fputc('\n', af.f);
+    if (rnnlm_atomic_commit(&af, &err)) {
+        fprintf(stderr, "rnnlm data: %s\n", err.msg);
         return -1;
     }
     return 0;

@@ -159,6 +159,11 @@ int cmd_train(int argc, char **argv) {
     if (rc) return rc > 0 ? 0 : 2;
     rnnlm_err err;
     rnnlm_checkpoint *ck = NULL;
+    if (g_train_resume && g_train_overwrite) {
+        fprintf(stderr, "rnnlm train: --overwrite and --resume exclude each other: --resume continues the run "
+                "in its directories, --overwrite removes that run's files to start a new one\n");
+        return 2;
+    }
     if (g_train_resume) {
         if (rnnlm_checkpoint_open(&ck, g_train_resume, &err)) {
             fprintf(stderr, "rnnlm train: --resume: %s\n", err.msg);
@@ -178,6 +183,8 @@ int cmd_train(int argc, char **argv) {
         rnnlm_checkpoint_free(ck);
         return 2;
     }
+    /* a directory holding another run's files: refused, cleared or continued (not a run setting: never saved) */
+    g_train_opts.dirs_mode = ck ? RNNLM_DIRS_RESUME : g_train_overwrite ? RNNLM_DIRS_OVERWRITE : RNNLM_DIRS_NEW;
     if (rnnlm_trainer_create(&t, &g_train_opts, &g_data_opts, &err)) {
         fprintf(stderr, "rnnlm train: %s\n", err.msg);
         rnnlm_checkpoint_free(ck);

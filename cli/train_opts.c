@@ -8,7 +8,7 @@
 #include <string.h>
 
 rnnlm_train_options g_train_opts;
-int g_train_preset, g_train_quick;
+int g_train_preset, g_train_quick, g_train_overwrite;
 const char *g_train_resume;
 const char *g_train_average;
 
@@ -67,6 +67,9 @@ opt_spec train_opt_table[] = {
      "also write epoch-N.safetensors to --save-dir: the weights evaluated at each epoch's end"},
     {"save-every", OPT_INT, &g_train_opts.save_every, 0, 1e12, NULL, "also checkpoint every N steps (0: epoch ends)"},
     {"resume", OPT_STR, &g_train_resume, 0, 0, NULL, "continue the run of this checkpoint exactly"},
+    {"overwrite", OPT_FLAG, &g_train_overwrite, 0, 0, NULL,
+     "when --save-dir or --logdir holds another run's files (checkpoints, log.csv, event files, report.svg), "
+     "remove those and start anew (without it such a directory is refused; --resume continues that run)"},
     {"quick", OPT_FLAG, &g_train_quick, 0, 0, NULL, "a first result in about a minute: 1 epoch of 150 steps"},
     /* schedules, early stopping, averaged weights, the time limit (README "Schedules") */
     {"lr-schedule", OPT_CHOICE, &g_train_opts.lr_schedule, 0, 0, "constant|plateau|step|cosine",
@@ -112,6 +115,7 @@ static void defaults(void) {
     rnnlm_train_options_default(&g_train_opts);
     g_train_preset = 0;
     g_train_quick = 0;
+    g_train_overwrite = 0;
     g_train_resume = NULL;
     g_train_average = "off";
 }

@@ -10,6 +10,7 @@
 extern rnnlm_train_options g_train_opts;
 extern int g_train_preset;           /* --config: 0 industrial, 1 toy */
 extern int g_train_quick;            /* --quick */
+extern int g_train_overwrite;        /* --overwrite: g_train_opts.dirs_mode, set by cmd_train */
 extern const char *g_train_resume;   /* --resume */
 extern const char *g_train_average;  /* --average off|auto|EPOCH, set into g_train_opts.average by train_opts_check */
 extern opt_spec model_opt_table[];   /* model shape: summary and train */

@@ -663,6 +663,8 @@ typedef struct {
     const char *logdir;     /* TensorBoard events and log.csv here (NULL: no logs) */
     const char *save_dir;   /* last.safetensors and best.safetensors here (NULL: none) */
     int keep_epochs;        /* also epoch-N.safetensors in save_dir: the weights evaluated at epoch N's end */
+    int dirs_mode;          /* rnnlm_dirs_mode: save_dir or logdir holding another run's files (a setting of
+                               this invocation, never stored in checkpoints) */
     /* ---- schedules, early stopping, averaged weights, a time limit (README "Schedules") ---- */
     int lr_schedule;        /* rnnlm_lr_schedule (RNNLM_LR_CONSTANT: the lr never changes) */
     double lr_decay;        /* plateau and step: the multiplier of each decay, in (0, 1] (0.5) */
@@ -693,6 +695,20 @@ typedef enum {
     RNNLM_LR_STEP = 2,      /* times lr_decay every lr_step epochs */
     RNNLM_LR_COSINE = 3,    /* per step: lr_min + (lr0 - lr_min) (1 + cos(pi step / total)) / 2 */
 } rnnlm_lr_schedule;
+
+/* What rnnlm_trainer_create does with a save_dir or logdir that already
+ * holds a run's files: its checkpoints (last.safetensors, best.safetensors,
+ * epoch-N.safetensors), its logs (log.csv, the event files in train/,
+ * validation/ and test/) or report.svg. A new run never writes among another
+ * run's files: its checkpoints would replace theirs and its log.csv rows
+ * (steps from 1 again) would be appended to theirs. */
+typedef enum {
+    RNNLM_DIRS_NEW = 0,        /* refuse such a directory (the default) */
+    RNNLM_DIRS_OVERWRITE = 1,  /* remove those files first (only those: others stay), so that the new
+                                  run starts a clean log.csv */
+    RNNLM_DIRS_RESUME = 2,     /* keep them: rnnlm_trainer_start must get the checkpoint whose run
+                                  continues in them */
+} rnnlm_dirs_mode;
 
 /* Why a run stopped before its last epoch. */
 typedef enum {
@@ -754,7 +770,9 @@ typedef enum {
 
 /* Copies the options (and the data options, stored in checkpoints), sets the
  * thread count, and claims save_dir and logdir before any work: each is
- * created when missing and locked against a second run (docs/FORMAT.md). */
+ * created when missing and locked against a second run (docs/FORMAT.md),
+ * and one holding another run's files is refused, cleared or kept as
+ * o->dirs_mode says. */
 RNNLM_API rnnlm_status rnnlm_trainer_create(rnnlm_trainer **out, const rnnlm_train_options *o,
                                             const rnnlm_data_options *d, rnnlm_err *err);
 /* Builds the model and optimiser over d's training split (d must outlive the
@@ -898,8 +916,10 @@ RNNLM_API rnnlm_status rnnlm_grow(void **p, size_t *cap, size_t need, size_t siz
                                   rnnlm_err *err);
 
 /* A file that matters, written so that a crash never leaves half of it where
- * a whole one was: written to "<path>.tmp.<pid>", flushed, fsync'ed, renamed
- * over path, the directory fsync'ed. */
+ * a whole one was: written to "<path>.tmp.<16 random hex digits>" (created
+ * exclusively, never through a symbolic link), flushed, fsync'ed, renamed
+ * over path (a link at path is replaced, not followed), the directory
+ * fsync'ed. */
 typedef struct {
     FILE *f;   /* write here */
     char path[4096];
@@ -909,7 +929,7 @@ typedef struct {
 RNNLM_API rnnlm_status rnnlm_atomic_open(rnnlm_atomic_file *af, const char *path, rnnlm_err *err);
 /* Flushes, syncs and renames; closes af->f in every case. */
 RNNLM_API rnnlm_status rnnlm_atomic_commit(rnnlm_atomic_file *af, rnnlm_err *err);
-/* Closes and removes the temporary file. */
+/* Closes and removes the temporary file (nothing after a failed rnnlm_atomic_open). */
 RNNLM_API void rnnlm_atomic_abort(rnnlm_atomic_file *af);
 
 #ifdef __cplusplus

@@ -198,8 +198,12 @@ rnnlm_status csvlog_open(csvlog **out, const char *path, rnnlm_err *err) {
         *slash = '/';
     }
     if (!st) {
-        c->fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-        if (c->fd < 0)
+        /* O_NOFOLLOW: the log is appended to in place, so a symbolic link
+         * planted at its name is refused, never written through */
+        c->fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
+        if (c->fd < 0 && errno == ELOOP)
+            st = rnnlm_fail(err, RNNLM_E_IO, "csv log %s: a symbolic link; refusing to follow it", path);
+        else if (c->fd < 0)
             st = rnnlm_fail(err, RNNLM_E_IO, "cannot open csv log %s: %s", path, strerror(errno));
     }
     struct stat sb;

@@ -28,7 +28,8 @@ typedef struct csvlog csvlog;
 
 /* Opens path for appending, creating its directory and the file with the
  * header line when missing. RNNLM_E_FORMAT when an existing file starts with
- * another header. */
+ * another header; RNNLM_E_IO when path is a symbolic link (never followed) or
+ * not a regular file. */
 rnnlm_status csvlog_open(csvlog **c, const char *path, rnnlm_err *err);
 /* One row. run and tag may not be empty. */
 rnnlm_status csvlog_scalar(csvlog *c, const char *run, const char *tag, int64_t step,

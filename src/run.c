@@ -359,6 +359,8 @@ rnnlm_status rnnlm_train_options_check(const rnnlm_train_options *o, rnnlm_err *
     if (!(o->average_from >= 0 && o->average_from <= 1))
         return rnnlm_fail(err, RNNLM_E_ARG, "--average-from: %g is not a fraction of the run in [0, 1]",
                           o->average_from);
+    if (o->dirs_mode < RNNLM_DIRS_NEW || o->dirs_mode > RNNLM_DIRS_RESUME)
+        return rnnlm_fail(err, RNNLM_E_ARG, "dirs_mode %d is not an rnnlm_dirs_mode", o->dirs_mode);
     return RNNLM_OK;
 }
 
@@ -372,7 +374,8 @@ rnnlm_status rnnlm_trainer_create(rnnlm_trainer **out, const rnnlm_train_options
     t->o = *o;
     t->d = *d;
     const char *dirs[] = {o->save_dir, o->logdir};
-    rnnlm_status st = rundir_lock(&t->rd, dirs, 2, err);
+    const unsigned holds[] = {RUNDIR_CHECKPOINTS, RUNDIR_LOGS};
+    rnnlm_status st = rundir_lock(&t->rd, dirs, holds, 2, o->dirs_mode, err);
     if (st) { free(t); return st; }
     t->threads = o->threads ? o->threads : sysconf(_SC_NPROCESSORS_ONLN);
     t->best = INFINITY;
@@ -594,6 +597,9 @@ static void plan_run(rnnlm_train_options *o, size_t steps_per_epoch) {
 rnnlm_status rnnlm_trainer_start(rnnlm_trainer *t, const rnnlm_dataset *d, const rnnlm_checkpoint *resume,
                                  rnnlm_err *err) {
     if (t->t) return at(t, RNNLM_AT_SETUP, rnnlm_fail(err, RNNLM_E_STATE, "the trainer has already started"));
+    if (!resume && t->o.dirs_mode == RNNLM_DIRS_RESUME)   /* a new run among the kept files would mix with them */
+        return at(t, RNNLM_AT_DIRS,
+                  rnnlm_fail(err, RNNLM_E_ARG, "dirs_mode RNNLM_DIRS_RESUME without a checkpoint to resume"));
     t->ds = d;
     t->val = d->valid.n ? &d->valid : d->test.n ? &d->test : NULL;
     data_keys(t, d);   /* first: a resume on other data is refused before anything is built on them */

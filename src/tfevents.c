@@ -427,17 +427,33 @@ rnnlm_status tfevents_open(tfevents **out, const char *dir, rnnlm_err *err) {
         free(w);
         return RNNLM_E_NOMEM;
     }
-    /* O_EXCL: never append to or clobber another writer's file */
+    /* The directory's last component is one the run makes (LOGDIR/train):
+     * never written through a symbolic link planted there. */
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dfd < 0) {
+        struct stat sb;
+        st = lstat(dir, &sb) == 0 && S_ISLNK(sb.st_mode)
+                 ? rnnlm_fail(err, RNNLM_E_IO, "%s: a symbolic link where the run keeps its event files; "
+                              "refusing to follow it", dir)
+                 : rnnlm_fail(err, RNNLM_E_IO, "%s: cannot open: %s", dir, strerror(errno));
+        free(w->path);
+        free(w);
+        return st;
+    }
+    /* O_EXCL: never append to or clobber another writer's file, nor open one
+     * planted there (O_NOFOLLOW: nor a link) */
     for (int attempt = 0; attempt < 1000 && w->fd < 0; attempt++) {
         unsigned n = atomic_fetch_add(&files_opened, 1);
-        snprintf(w->path, pathcap, "%s/events.out.tfevents.%010lld.%s.%ld.%u.v2", dir, secs, host,
-                 (long)getpid(), n);
-        w->fd = open(w->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        char name[sizeof host + 96];
+        snprintf(name, sizeof name, "events.out.tfevents.%010lld.%s.%ld.%u.v2", secs, host, (long)getpid(), n);
+        snprintf(w->path, pathcap, "%s/%s", dir, name);
+        w->fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
         if (w->fd < 0 && errno != EEXIST) break;
     }
+    int e = errno;
+    close(dfd);
     if (w->fd < 0) {
-        st = rnnlm_fail(err, RNNLM_E_IO, "cannot create event file %s: %s", w->path,
-                        strerror(errno));
+        st = rnnlm_fail(err, RNNLM_E_IO, "cannot create event file %s: %s", w->path, strerror(e));
         free(w->path);
         free(w);
         return st;

@@ -49,7 +49,8 @@ typedef struct tfevents tfevents;
 /* Creates dir (like mkdir -p) and in it a new file
  * events.out.tfevents.<10-digit unix time>.<host>.<pid>.<n>.v2, where n counts
  * the files this process opened (never an existing file: O_EXCL), and writes
- * the file-version record. */
+ * the file-version record. dir's last component is never followed when it is
+ * a symbolic link (the run makes that directory; a link there is refused). */
 rnnlm_status tfevents_open(tfevents **w, const char *dir, rnnlm_err *err);
 /* One scalar: tag (UTF-8, 1..TFEVENTS_MAX_TAG bytes), step, value, wall_time in
  * seconds since the epoch (tfevents_now()). */

@@ -33,6 +33,6 @@ for cfg in "lstm 2 0" "gru 2 0" "rnn 3 0" "lstm 1 1"; do
   tied=(); [ "$3" = 1 ] && tied=(--tied)
   "$R" train --corpus "$dir/corpus.txt" --vocab-size 60 --cell "$1" --layers "$2" "${tied[@]}" \
     --hidden 16 --batch-size 4 --max-time 10 --epochs 1 --max-steps 40 --threads 1 \
-    --save-dir "$dir/m" > /dev/null
+    --save-dir "$dir/m" --overwrite > /dev/null   # one model after another in one directory
   out=$(check "$dir/m/last.safetensors" "$dir/sents.txt"); echo "$cfg: $out"
 done

@@ -6,7 +6,13 @@
 #     and touches nothing there;
 #   - once its holder is killed (SIGKILL), the next run takes the directory
 #     and removes the checkpoint temporaries the killed run left, and nothing
-#     else.
+#     else;
+#   - a directory holding another run's checkpoints or logs is refused, with a
+#     message naming it and the ways out (--overwrite, --resume), and left as
+#     it was; --resume continues that run (its log.csv steps go on);
+#     --overwrite starts a new one alone there: log.csv with one header and
+#     steps from 1, only the new event file, no old epoch file, other files
+#     kept; --overwrite with --resume is refused.
 # Env: BUILD, the build directory holding rnnlm (default build).
 set -u
 R="${BUILD:-build}/rnnlm"
@@ -71,7 +77,7 @@ holder=
 : > "$run/notes.tmp.$dead"                   # not ours: kept
 : > "$run/last.safetensors.tmp.${dead}x"     # not the pattern: kept
 : > "$run/last.safetensors.bak"
-if "$R" train "${short[@]}" --save-dir "$run" --logdir "$run" > "$tmp/out" 2> "$tmp/err"; then
+if "$R" train "${short[@]}" --overwrite --save-dir "$run" --logdir "$run" > "$tmp/out" 2> "$tmp/err"; then
   for f in "last.safetensors.tmp.$dead" best.safetensors.tmp.1; do
     [ -e "$run/$f" ] && fail "the stale $f was not removed"
   done
@@ -81,6 +87,52 @@ if "$R" train "${short[@]}" --save-dir "$run" --logdir "$run" > "$tmp/out" 2> "$
   ls -a "$run" | grep -q '^\.rnnlm-probe' && fail "a probe file was left behind"
 else
   fail "the run after a kill was refused: $(cat "$tmp/err")"
+fi
+
+# --- a directory that holds another run ---------------------------------------------------
+# steps NAME: the train run's batch_loss steps in NAME/log.csv, one line.
+steps() { awk -F, '$2 == "train" && $4 == "batch_loss" { printf "%s ", $3 }' "$1/log.csv"; }
+# sums DIR: the checksums of the run's files in DIR, sorted.
+sums() { (cd "$1" && find . -type f ! -name .rnnlm.lock -exec cksum {} + | sort); }
+old="$tmp/old"
+long=(--config toy --max-steps 3 --threads 1)
+"$R" train "${long[@]}" --epochs 2 --keep-epochs --save-dir "$old" --logdir "$old" > /dev/null 2>&1 ||
+  fail "the first run in $old failed"
+[ "$(steps "$old")" = "1 2 3 4 5 6 " ] || fail "the first run logged steps $(steps "$old")"
+sums "$old" > "$tmp/before"
+refused "a new run where another run's files are" "$old" "${long[@]}" --epochs 1 --save-dir "$old" --logdir "$old"
+for flag in --overwrite --resume; do
+  grep -qF -- "$flag" "$tmp/err" || fail "the refusal does not name $flag: $(cat "$tmp/err")"
+done
+refused "a new run, --logdir only" "$old" "${long[@]}" --epochs 1 --logdir "$old"
+refused "a new run, --save-dir only, by another name" "$tmp/./old" "${long[@]}" --epochs 1 --save-dir "$tmp/./old"
+sums "$old" | cmp -s - "$tmp/before" || fail "a refused run changed the old run's files"
+"$R" train "${long[@]}" --epochs 1 --overwrite --resume "$old/last.safetensors" > "$tmp/out" 2> "$tmp/err"
+[ $? -eq 2 ] && grep -qF -- "--overwrite and --resume" "$tmp/err" ||
+  fail "--overwrite with --resume was not refused: $(cat "$tmp/err")"
+
+# --resume continues the run in it: its steps go on, never restarting
+cp -r "$old" "$tmp/old2"
+if "$R" train --resume "$tmp/old2/last.safetensors" --epochs 3 --save-dir "$tmp/old2" --logdir "$tmp/old2" \
+  > "$tmp/out" 2> "$tmp/err"; then
+  [ "$(steps "$tmp/old2")" = "1 2 3 4 5 6 7 8 9 " ] || fail "--resume logged steps $(steps "$tmp/old2")"
+else
+  fail "--resume in the run's own directory was refused: $(cat "$tmp/err")"
+fi
+
+# --overwrite: a new run alone in the directory: a clean log.csv (one header,
+# steps from 1, no old row), no old event file, no old epoch file
+: > "$old/notes.txt"
+if "$R" train "${long[@]}" --epochs 1 --overwrite --save-dir "$old" --logdir "$old" > "$tmp/out" 2> "$tmp/err"; then
+  [ "$(steps "$old")" = "1 2 3 " ] || fail "--overwrite: log.csv holds steps $(steps "$old")"
+  [ "$(grep -c '^wall_time,' "$old/log.csv")" = 1 ] || fail "--overwrite: log.csv has more than one header"
+  [ "$(ls "$old/train" | wc -l)" = 1 ] || fail "--overwrite: train/ holds $(ls "$old/train" | wc -l) event files"
+  [ -e "$old/epoch-2.safetensors" ] && fail "--overwrite: the old run's epoch-2.safetensors is still there"
+  [ -e "$old/epoch-1.safetensors" ] && fail "--overwrite: epoch-1.safetensors without --keep-epochs"
+  [ -e "$old/notes.txt" ] || fail "--overwrite removed a file that is not the run's"
+  cmp -s "$old/last.safetensors" "$tmp/old2/last.safetensors" && fail "--overwrite: last.safetensors is the old one"
+else
+  fail "--overwrite was refused: $(cat "$tmp/err")"
 fi
 
 echo "$failures failure(s)"

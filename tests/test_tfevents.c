@@ -649,12 +649,28 @@ static void test_error_paths(void **state) {
     /* the directory is a file */
     assert_int_equal(tfevents_open(&w, file, &err), RNNLM_E_IO);
     assert_non_null(strstr(err.msg, file));
-    /* a directory where no file can be created, even by root */
+    /* a directory where no file can be created, even by root (/proc/<pid>:
+     * /proc/self is a symbolic link, which is refused before any file) */
     struct stat sb;
-    if (stat("/proc/self", &sb) == 0) {
-        assert_int_equal(tfevents_open(&w, "/proc/self", &err), RNNLM_E_IO);
-        assert_non_null(strstr(err.msg, "/proc/self/events.out.tfevents."));
+    char proc[64], proc_file[96];
+    snprintf(proc, sizeof proc, "/proc/%ld", (long)getpid());
+    snprintf(proc_file, sizeof proc_file, "%s/events.out.tfevents.", proc);
+    if (stat(proc, &sb) == 0) {
+        assert_int_equal(tfevents_open(&w, proc, &err), RNNLM_E_IO);
+        assert_non_null(strstr(err.msg, proc_file));
     }
+    /* the directory (the last component) is a symbolic link: refused, nothing
+     * written where it points */
+    char target[4200], link[4200];
+    snprintf(target, sizeof target, "%s/elsewhere", dir);
+    snprintf(link, sizeof link, "%s/linked", dir);
+    assert_int_equal(mkdir(target, 0700), 0);
+    assert_int_equal(symlink(target, link), 0);
+    assert_int_equal(tfevents_open(&w, link, &err), RNNLM_E_IO);
+    assert_null(w);
+    assert_non_null(strstr(err.msg, link));
+    assert_non_null(strstr(err.msg, "symbolic link"));
+    assert_int_equal(rmdir(target), 0);   /* still empty */
     /* a read-only directory, where permissions bind (not for root) */
     if (geteuid() != 0) {
         char ro[4200];
@@ -765,6 +781,22 @@ static void test_csvlog(void **state) {
     assert_non_null(strstr(err.msg, dir));
     assert_int_equal(csvlog_open(&c, "", &err), RNNLM_E_ARG);
     assert_int_equal(csvlog_close(NULL, &err), RNNLM_OK);
+    /* a symbolic link at the log's name (to an empty file, which an append
+     * would give the header) is refused and its target left empty */
+    char victim[4300], link[4300];
+    snprintf(victim, sizeof victim, "%s/victim", dir);
+    snprintf(link, sizeof link, "%s/linked.csv", dir);
+    f = fopen(victim, "w");
+    assert_non_null(f);
+    fclose(f);
+    assert_int_equal(symlink(victim, link), 0);
+    assert_int_equal(csvlog_open(&c, link, &err), RNNLM_E_IO);
+    assert_null(c);
+    assert_non_null(strstr(err.msg, link));
+    assert_non_null(strstr(err.msg, "symbolic link"));
+    text = (char *)slurp(victim, &n);
+    assert_int_equal(n, 0);
+    free(text);
     util_rm_rf(dir);
     free(dir);
 }
