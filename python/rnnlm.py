@@ -252,7 +252,7 @@ class Model:
     def __init__(self, path):
         p = os.fsencode(path)   # TypeError for what is not a path
         if b"\0" in p:
-            raise ValueError("rnnlm: a path holds no NUL byte: %r" % (path,))
+            raise ValueError("rnnlm: a path must not hold a NUL byte: %r" % (path,))
         err = _Err()
         h = _P()
         _check(_model_load(ctypes.byref(h), p, ctypes.byref(err)), err)
@@ -362,7 +362,7 @@ class Model:
         max_line_bytes = _int(max_line_bytes, "max_line_bytes", 0, _MAX_LINE)
         name = os.fsencode(path)
         if b"\0" in name:
-            raise ValueError("rnnlm: a path holds no NUL byte: %r" % (path,))
+            raise ValueError("rnnlm: a path must not hold a NUL byte: %r" % (path,))
         with open(path, "rb") as f:
             data = f.read()
         lines = data.split(b"\n")
