@@ -22,7 +22,7 @@ case "$mode" in
   runs) limit=(-runs="$n" -seed=1) ;;   # the same inputs every time
   *) echo "fuzz/run.sh: mode is seconds or runs, not '$mode'" >&2; exit 2 ;;
 esac
-names=${FUZZ_ONLY:-"checkpoint vocab corpus csvlog arpa"}
+names=${FUZZ_ONLY:-"checkpoint vocab corpus csvlog arpa textrule"}
 export OPENBLAS_NUM_THREADS=1
 mkdir -p fuzz/artifacts
 tmp=$(mktemp -d)

@@ -36,7 +36,16 @@ for f in fuzz/seeds/arpa/*; do
   "$R" ngram info "$f" > /dev/null || { echo "seed $f is not a readable ARPA file"; exit 1; }
 done
 
-for n in checkpoint vocab corpus csvlog arpa; do
+# a text-rule seed is a limit byte (below 64: --max-line-bytes) and a line
+for f in fuzz/seeds/textrule/*; do
+  limit=$(od -An -tu1 -N1 "$f" | tr -d ' ')
+  if [ "${limit:-64}" -gt 0 ] && [ "${limit:-64}" -lt 64 ]; then set -- --max-line-bytes "$limit"; else set --; fi
+  tail -c +2 "$f" > "$dir/line.txt"
+  "$R" score tests/data/tiny.safetensors "$dir/line.txt" --threads 1 "$@" > /dev/null 2>&1 \
+    || { echo "seed $f is not a line rnnlm score accepts"; exit 1; }
+done
+
+for n in checkpoint vocab corpus csvlog arpa textrule; do
   [ -x "$FB/fuzz/fuzz_$n" ] || { make -s fuzz-build >/dev/null; break; }
 done
 fuzz/run.sh "$FB" runs 4000

@@ -5,6 +5,9 @@ Each MODEL is checked: scores of files and sentences equal `rnnlm score
 --exact` to the last bit (and print as `rnnlm score` prints them), states
 agree with the scores, clones and copies behave, greedy generation picks what
 `rnnlm generate --temperature 0` picks, errors carry the library's messages.
+A closed model refuses every use, its states' too (rnnlm.Error, never a
+crash); integers are range-checked, never wrapped; text follows the program's
+rule (rnnlm_text_check_line); bad arguments are TypeError or ValueError.
 Prints a line per failure and exits 1 if any.
 """
 import math
@@ -128,12 +131,12 @@ for M in MODELS:
     check(g1 != m.generate(words=30, seed=8) or g1 != m.generate(words=30, seed=9), "%s: generate ignores the seed" % M)
     check(len(g1.split()) <= 30, "%s: generate: more words than asked" % M)
 
-    # errors: the library's status and message (as the program prints it)
+    # errors: an id outside [0, V) is a bad argument
     try:
         s.feed(V)
         check(False, "%s: feed(V) raised nothing" % M)
-    except rnnlm.Error as e:
-        check(e.status == "RNNLM_E_ARG" and str(V) in str(e), "%s: feed(V): %s %s" % (M, e.status, e))
+    except ValueError as e:
+        check(str(V - 1) in str(e), "%s: feed(V): %s" % (M, e))
     m.close()
     try:
         m.score("a b")
@@ -173,6 +176,119 @@ try:
     check(False, "sample(temperature -1) raised nothing")
 except ValueError:
     pass
+
+# --- a closed model: every use raises rnnlm.Error("... model is closed"), never a crash ---
+def refused(what, f, exc=rnnlm.Error, text=None):
+    """f() must raise exc (and its message hold text)."""
+    try:
+        f()
+        check(False, "%s raised nothing" % what)
+    except exc as e:
+        check(text is None or text in str(e), "%s: %s %r" % (what, type(e).__name__, str(e)))
+    except Exception as e:
+        check(False, "%s raised %s (%s), not %s" % (what, type(e).__name__, e, exc.__name__))
+
+
+M0 = MODELS[0]
+one = write("closed.txt", "the man said .\n")
+with rnnlm.Model(M0) as m:
+    s = m.state()
+    s.feed(rnnlm.BOS)
+    other = m.state()
+    s.feed("the")
+closed_calls = [
+    ("state.feed(3)", lambda: s.feed(3)), ("state.feed('man')", lambda: s.feed("man")),
+    ("state.clone()", lambda: s.clone()), ("state.copy_from()", lambda: other.copy_from(s)),
+    ("state.reset()", lambda: s.reset()), ("len(state)", lambda: len(s)),
+    ("state.logprobs", lambda: s.logprobs), ("state.feed_words()", lambda: s.feed_words("the man")),
+    ("m.word(3)", lambda: m.word(3)), ("m.words", lambda: m.words), ("m.generate()", lambda: m.generate()),
+    ("m.id('lamb')", lambda: m.id("lamb")), ("m.ids()", lambda: m.ids("the man")),
+    ("m.score()", lambda: m.score("the man")), ("m.scores()", lambda: m.scores(["the man"])),
+    ("m.score_file()", lambda: m.score_file(one)), ("m.state()", lambda: m.state()),
+    ("len(m)", lambda: len(m)), ("rnnlm.State(m)", lambda: rnnlm.State(m)),
+]
+for what, f in closed_calls:
+    refused("after the with block, " + what, f, rnnlm.Error, "model is closed")
+m.close()   # closing twice is harmless
+# states keep the native model alive: with every Python reference to the model
+# gone but the states', they still refuse, then free cleanly
+del m, other
+import gc  # noqa: E402
+gc.collect()
+refused("a state of a closed, dropped model: feed", lambda: s.feed(3), rnnlm.Error, "model is closed")
+del s
+gc.collect()
+# a state outlives a model that was never closed: it keeps the model
+s = rnnlm.Model(M0).state()
+gc.collect()
+check(len(s.feed(rnnlm.BOS)) > 3, "a state of a dropped (not closed) model stopped working")
+del s
+
+# --- integers: checked against the program's ranges, never wrapped to 32 bits ---
+m = rnnlm.Model(M0)
+V = m.vocab_size
+s = m.state()
+lp = s.feed(rnnlm.BOS)
+for bad, exc in ((2**32 + 5, ValueError), (-1, ValueError), (V, ValueError), (2**64, ValueError),
+                 (1.0, TypeError), (True, TypeError), (None, TypeError)):
+    refused("feed(%r)" % (bad,), lambda: s.feed(bad), exc)
+    refused("word(%r)" % (bad,), lambda: m.word(bad), exc)
+check(len(s) == 1, "refused feeds changed the state: length %d" % len(s))
+for kw, exc in (({"top_k": 2**32 + 1}, ValueError), ({"top_k": -1}, ValueError), ({"top_k": 2**30 + 1}, ValueError),
+                ({"top_k": 1.5}, TypeError), ({"words": -1}, ValueError), ({"words": 2**32 + 3}, ValueError),
+                ({"temperature": -1}, ValueError), ({"temperature": float("nan")}, ValueError),
+                ({"temperature": float("inf")}, ValueError), ({"temperature": "1"}, TypeError)):
+    refused("generate(%s)" % kw, lambda: m.generate(**kw), exc)
+    if "words" not in kw:
+        refused("sample(%s)" % kw, lambda: rnnlm.sample(lp, **kw), exc)
+# the program refuses --top-k -1 too, and takes the largest top_k both accept
+check(cli("generate", M0, "--top-k", "-1", ok=False).returncode != 0, "rnnlm generate --top-k -1 accepted")
+check(len(m.generate(words=3, top_k=2**30, seed=1).split()) <= 3, "generate(top_k=2^30)")
+refused("sample(u=1)", lambda: rnnlm.sample(lp, u=1.0), ValueError)
+refused("sample(u=2**32)", lambda: rnnlm.sample(lp, u=2**32), ValueError)
+for kw in ({"lanes": 0}, {"lanes": 2**32 + 3}, {"max_line_bytes": -1}):
+    refused("scores(%s)" % kw, lambda: m.scores(["a b"], **kw), ValueError)
+
+# --- text: the program's rule (no NUL, valid UTF-8, the line limit), the same messages ---
+def cli_message(line, *extra):
+    """What `rnnlm score` says of a file of this one line, after its "FILE:1: "."""
+    path = os.path.join(TMP, "bad.txt")
+    with open(path, "wb") as f:
+        f.write(line + b"\n")
+    msg = cli("score", M0, path, *extra, ok=False).stderr.strip()
+    return msg.split(path + ":1: ", 1)[-1]
+
+
+for line in (b"the \xff man", b"the\0man", b"a \xc0\xaf b", b"a \xed\xa0\x80", b"a \xf4\x90\x80\x80", b"a \xe2\x82"):
+    want = cli_message(line)
+    check(want and "rnnlm score" not in want, "rnnlm score accepted %r: %r" % (line, want))
+    refused("score(%r)" % line, lambda: m.score(line), ValueError, want)
+    refused("scores([ok, %r])" % line, lambda: m.scores([b"a", line]), ValueError, "sentence:2: " + want)
+    refused("score(str %r)" % line, lambda: m.score(line.decode("utf-8", "surrogateescape")), ValueError)
+    word = [w for w in line.split() if not w.isascii() or b"\0" in w][0]
+    refused("score(words with %r)" % word, lambda: m.score([b"a", word]), ValueError)
+    refused("generate(prompt=%r)" % line, lambda: m.generate(prompt=line), ValueError)
+refused("max_line_bytes", lambda: m.scores(["a bb c"], max_line_bytes=5), ValueError,
+        cli_message(b"a bb c", "--max-line-bytes", "5"))
+check(len(m.scores(["a bb c"], max_line_bytes=6)) == 1, "a line of the limit's length refused")
+for w in ("a\0b", b"\xff", "", "a b", "a\tb"):
+    refused("id(%r)" % (w,), lambda: m.id(w), ValueError)
+    refused("feed(%r)" % (w,), lambda: s.feed(w), ValueError)
+    refused("score([%r])" % (w,), lambda: m.score(["a", w]), ValueError)
+refused("id(3)", lambda: m.id(3), TypeError)
+check(m.score("caf\u00e9 \U0001f600 \u4e2d") == m.score("caf\u00e9 \U0001f600 \u4e2d".encode("utf-8")),
+      "valid UTF-8 scores differently as str and bytes")
+# a single str or bytes where a list of sentences is expected
+refused("scores('Mary had')", lambda: m.scores("Mary had"), TypeError)
+refused("scores(b'Mary had')", lambda: m.scores(b"Mary had"), TypeError)
+# paths: a NUL byte is refused, not cut short
+refused("Model(path + NUL)", lambda: rnnlm.Model(M0 + "\0junk"), ValueError)
+refused("Model(bytes path + NUL)", lambda: rnnlm.Model(os.fsencode(M0) + b"\0junk"), ValueError)
+refused("Model(3.5)", lambda: rnnlm.Model(3.5), TypeError)
+refused("score_file(path + NUL)", lambda: m.score_file(one + "\0junk"), ValueError)
+refused("copy_from(3)", lambda: s.copy_from(3), TypeError)
+m.close()
+
 # a library that cannot be loaded: ImportError naming what was tried
 p = subprocess.run([sys.executable, "-c", "import rnnlm"], capture_output=True, text=True,
                    env=dict(os.environ, RNNLM_LIB=missing, PYTHONPATH=os.path.dirname(rnnlm.__file__)))
