@@ -770,7 +770,7 @@ class Mix:
         out = (_SentenceScore * n)()
         per = (ctypes.c_double * (len(ids) + n))()
         err = _Err()
-        _check(_score_batch(m._h, c_ids, c_off, n, lanes, out, per, ctypes.byref(err)), err)
+        _check(_score_batch(m._handle(), c_ids, c_off, n, lanes, out, per, ctypes.byref(err)), err)
         res = []
         for i, t in enumerate(toks):
             k = offsets[i] + i
