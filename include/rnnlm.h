@@ -370,6 +370,81 @@ RNNLM_API rnnlm_status rnnlm_ngram_score_sentence(const rnnlm_ngram *g, const ch
                                                   unsigned flags, rnnlm_ngram_score *out,
                                                   double *per_word, rnnlm_err *err);
 
+/* ---- interpolating a model with an n-gram (rnnlm_mix_*) ---------------------
+ * Each word scored as L * p_rnn + (1 - L) * p_ngram (L is the RNN's weight,
+ * Mikolov's convention), over the union of the two vocabularies:
+ *  - the RNN looks a word up with its canonicalisation (rnnlm_vocab_lookup);
+ *    the n-gram looks up the word's exact bytes (RNNLM_MIX_NGRAM_CANON: the
+ *    form the RNN knows it by, or the canonical form when it lacks it);
+ *  - a word the RNN lacks but the n-gram has takes the RNN's <unk>
+ *    probability, as the rnnlm_mix_unk mode says;
+ *  - a word the n-gram lacks but the RNN has gets p_ngram = 0 (and cuts the
+ *    n-gram's history, as an OOV does in SRILM);
+ *  - a word outside both is an OOV: counted, not scored (SRILM's -ppl).
+ * The end of a sentence is the RNN's closing <s> and the n-gram's </s>.
+ * docs/PIPELINE.md gives the conventions and the perplexity denominators.
+ *
+ *     rnnlm_mix *mx;  rnnlm_mix_word w[4];  double per[4];
+ *     rnnlm_score_sentence(s, words, 3, &sc, per, &err);    // the RNN's ln P per word
+ *     rnnlm_mix_create(&mx, rnnlm_model_vocab(m), g, RNNLM_MIX_UNK_SPLIT, 0, &err);
+ *     rnnlm_mix_sentence(mx, words, 3, per, w, &err);
+ *     double l10 = rnnlm_mix_log10(&w[0], 0.5);            // word 1 under L = 0.5
+ */
+typedef struct rnnlm_mix rnnlm_mix;
+
+/* How a word the RNN lacks but the n-gram has gets its RNN probability. */
+typedef enum {
+    RNNLM_MIX_UNK_SPLIT = 0,   /* P_rnn(<unk>) / U, U = the n-gram's words the RNN lacks: the
+                                  <unk> mass shared evenly (Kaldi's unk penalty, uniform) */
+    RNNLM_MIX_UNK_WHOLE = 1,   /* P_rnn(<unk>) whole (an RNN scored as SRILM -ppl scores it) */
+    RNNLM_MIX_UNK_NGRAM = 2,   /* the n-gram's probability stands in for the RNN's, so the
+                                  word is scored by the n-gram alone (Mikolov's rnnlm) */
+} rnnlm_mix_unk;
+
+/* Flags of rnnlm_mix_create. */
+enum {
+    /* The n-gram sees the word as the RNN knows it (its vocabulary entry), or
+     * in the RNN's canonical form when the RNN lacks it; by default it sees
+     * the word's exact bytes. For an ARPA model built on canonicalised text. */
+    RNNLM_MIX_NGRAM_CANON = 1u << 0,
+};
+
+/* One word (or a sentence end) of a mixture. */
+typedef struct {
+    double p_rnn;       /* the RNN's probability as the mixture uses it (0 for an OOV) */
+    double p_ngram;     /* the n-gram's: 0 when it lacks the word (and for an OOV) */
+    int32_t rnn_id;     /* the RNN's id of the word (RNNLM_UNK when it lacks it; RNNLM_BOS for the end) */
+    int32_t ngram_id;   /* the n-gram's id, -1 when it lacks the word */
+    int order;          /* order of the n-gram that scored it (0: none) */
+    int oov;            /* 1: outside both vocabularies: counted, not scored */
+} rnnlm_mix_word;
+
+/* A mixture of the RNN vocabulary v (a model's, rnnlm_model_vocab) and the
+ * n-gram g; both must outlive it. unk: rnnlm_mix_unk. RNNLM_E_ARG for a bad
+ * mode or NULL. */
+RNNLM_API rnnlm_status rnnlm_mix_create(rnnlm_mix **out, const rnnlm_vocab *v, const rnnlm_ngram *g, int unk,
+                                        unsigned flags, rnnlm_err *err);
+RNNLM_API void rnnlm_mix_free(rnnlm_mix *mx);
+/* U: the n-gram's words other than <s>, </s> and <unk> that the RNN lacks. */
+RNNLM_API size_t rnnlm_mix_unk_words(const rnnlm_mix *mx);
+/* The components of one sentence scored from <s>: words[0..n), rnn_logprob
+ * (n + 1) the RNN's natural-log probabilities of each word and of the end
+ * (what rnnlm_score_sentence writes to per_word, computed with the same
+ * words), out (n + 1) each word's components, then the end's. */
+RNNLM_API rnnlm_status rnnlm_mix_sentence(const rnnlm_mix *mx, const char *const *words, size_t n,
+                                          const double *rnn_logprob, rnnlm_mix_word *out, rnnlm_err *err);
+/* log10 of L * p_rnn + (1 - L) * p_ngram: -INFINITY for a zero probability,
+ * NAN for an OOV. */
+RNNLM_API double rnnlm_mix_log10(const rnnlm_mix_word *w, double lambda);
+/* The L in [0, 1] that maximises the likelihood of the words w[0..n) (their
+ * OOVs and words both models give 0 left out), by EM from L = 0.5 (as
+ * SRILM's compute-best-mix): L <- mean over words of the RNN's posterior
+ * share L p_rnn / (L p_rnn + (1 - L) p_ngram), until L moves less than tol
+ * (<= 0: 1e-7) or max_iter steps (<= 0: 100000). *iters (may be NULL): steps
+ * run. RNNLM_E_ARG when no word is left to estimate on. */
+RNNLM_API rnnlm_status rnnlm_mix_em(const rnnlm_mix_word *w, size_t n, double tol, int max_iter, double *lambda,
+                                    int *iters, rnnlm_err *err);
+
 /* ---- n-best lists and rescoring ------------------------------------------------
  * The n-best lists a first recognition pass wrote, read in Kaldi's or SRILM's
  * layout (docs/NBEST.md), rescored with a model (and an ARPA n-gram), the

@@ -1,0 +1,393 @@
+/* lmscore.c: scoring text sentence by sentence, interpolation with an ARPA
+ * n-gram, SRILM's perplexity arithmetic and the output formats of
+ * `rnnlm score` and `rnnlm eval --ngram` (lmscore.h). The SRILM and Kaldi
+ * conventions followed are written down in docs/PIPELINE.md. */
+#include "lmscore.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+lm_options g_lm;
+
+opt_spec lm_opts[] = {
+    {"ngram", OPT_STR, &g_lm.ngram, 0, 0, NULL,
+     "ARPA n-gram (plain or gzip) to interpolate with: each word L*p_rnn + (1-L)*p_ngram"},
+    {"lambda", OPT_STR, &g_lm.lambda_s, 0, 0, NULL,
+     "L, the RNN's weight in [0, 1], or auto: estimated by EM on --mix-dev"},
+    {"mix-dev", OPT_STR, &g_lm.mix_dev, 0, 0, NULL, "held-out text (the input's layout) that --lambda auto fits L on"},
+    {"rnn-unk", OPT_CHOICE, &g_lm.rnn_unk, 0, 0, "split|whole|ngram",
+     "a word the RNN lacks but the n-gram has: P_rnn(<unk>) shared evenly by the n-gram's words the RNN "
+     "lacks, whole, or the n-gram's probability alone"},
+    {"ngram-canon", OPT_FLAG, &g_lm.ngram_canon, 0, 0, NULL,
+     "the n-gram sees words as the RNN canonicalises them (lower case, DG); by default their exact bytes"},
+    {"format", OPT_CHOICE, &g_lm.format, 0, 0, "default|srilm|kaldi",
+     "output: rnnlm's columns, SRILM's ngram -ppl text, or Kaldi's \"UTTID COST\" (COST = -ln P; implies --utt-ids)"},
+    {"debug", OPT_INT, &g_lm.debug, 0, 2, NULL, "--format srilm: 0 the file summary, 1 also each sentence, 2 also each word"},
+    {"digits", OPT_INT, &g_lm.digits, 1, 17, NULL, "significant digits of --format srilm's numbers (SRILM prints 6)"},
+    {"utt-ids", OPT_FLAG, &g_lm.utt_ids, 0, 0, NULL, "the first token of a line is its utterance id (any text), never scored"},
+    {"independent", OPT_FLAG, &g_lm.independent, 0, 0, NULL,
+     "each line is its own sentence, scored from an empty state (the default)"},
+    {"carry-state", OPT_FLAG, &g_lm.carry, 0, 0, NULL,
+     "the state runs on across lines (Mikolov's rnnlm without -independent): a line's first word follows "
+     "the previous line's end"},
+    OPT_TABLE_END,
+};
+
+void lm_opts_defaults(void) {
+    memset(&g_lm, 0, sizeof g_lm);
+    g_lm.rnn_unk = RNNLM_MIX_UNK_SPLIT;
+    g_lm.digits = 6;
+    g_lm.lambda = 0.5;
+}
+
+int lm_opts_check(const char *cmd, int kaldi_ok) {
+    if (g_lm.independent && g_lm.carry) {
+        fprintf(stderr, "rnnlm %s: --independent and --carry-state exclude each other\n", cmd);
+        return -1;
+    }
+    if (g_lm.format == LM_FMT_KALDI && !kaldi_ok) {
+        fprintf(stderr, "rnnlm %s: --format kaldi is rnnlm score's (one cost per utterance)\n", cmd);
+        return -1;
+    }
+    if (g_lm.debug && g_lm.format != LM_FMT_SRILM) {
+        fprintf(stderr, "rnnlm %s: --debug is --format srilm's\n", cmd);
+        return -1;
+    }
+    if (g_lm.format == LM_FMT_KALDI) g_lm.utt_ids = 1;
+    if (!g_lm.ngram && (g_lm.lambda_s || g_lm.mix_dev || g_lm.ngram_canon)) {
+        fprintf(stderr, "rnnlm %s: --%s needs --ngram FILE.arpa\n", cmd,
+                g_lm.lambda_s ? "lambda" : g_lm.mix_dev ? "mix-dev" : "ngram-canon");
+        return -1;
+    }
+    if (g_lm.lambda_s && strcmp(g_lm.lambda_s, "auto") == 0) {
+        g_lm.lambda_auto = 1;
+        if (!g_lm.mix_dev) {
+            fprintf(stderr, "rnnlm %s: --lambda auto needs --mix-dev FILE, held-out text to estimate it on\n", cmd);
+            return -1;
+        }
+    } else if (g_lm.lambda_s) {
+        char *end;
+        double x = strtod(g_lm.lambda_s, &end);
+        if (end == g_lm.lambda_s || *end || !isfinite(x)) {
+            fprintf(stderr, "rnnlm %s: --lambda: '%s' is neither a number nor auto\n", cmd, g_lm.lambda_s);
+            return -1;
+        }
+        if (x < 0 || x > 1) {
+            fprintf(stderr, "rnnlm %s: --lambda: %g is outside [0, 1] (L is the RNN's weight)\n", cmd, x);
+            return -1;
+        }
+        g_lm.lambda = x;
+    }
+    if (g_lm.mix_dev && !g_lm.lambda_auto) {
+        fprintf(stderr, "rnnlm %s: --mix-dev is read only with --lambda auto\n", cmd);
+        return -1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------ scoring */
+
+int lm_scorer_open(lm_scorer *sc, rnnlm_model *m, int lanes, rnnlm_err *err) {
+    memset(sc, 0, sizeof *sc);
+    sc->m = m;
+    sc->lanes = lanes;
+    if (!g_lm.ngram) return 0;
+    if (rnnlm_ngram_load(&sc->g, g_lm.ngram, err) ||
+        rnnlm_mix_create(&sc->mx, rnnlm_model_vocab(m), sc->g, g_lm.rnn_unk,
+                         g_lm.ngram_canon ? RNNLM_MIX_NGRAM_CANON : 0, err)) {
+        lm_scorer_close(sc);
+        return -1;
+    }
+    return 0;
+}
+
+void lm_scorer_close(lm_scorer *sc) {
+    rnnlm_mix_free(sc->mx);
+    rnnlm_ngram_free(sc->g);
+    sc->mx = NULL;
+    sc->g = NULL;
+}
+
+void lm_scores_free(lm_scores *s) {
+    free(s->ids);
+    free(s->per);
+    free(s->s);
+    free(s->mw);
+    memset(s, 0, sizeof *s);
+}
+
+/* --carry-state: one state fed the whole text, <s> once at the start and
+ * after every sentence's end (the id stream training reads). */
+static int score_carried(const rnnlm_model *m, const text_input *in, lm_scores *o, rnnlm_err *err) {
+    size_t V = rnnlm_model_vocab_size(m);
+    rnnlm_state *st = NULL;
+    float *lp = rnnlm_calloc(V, sizeof *lp, "log-probabilities", err);
+    int rc = -1;
+    if (!lp || rnnlm_state_create(&st, m, err) || rnnlm_feed(st, RNNLM_BOS, lp, err)) goto out;
+    for (size_t i = 0; i < in->n_sent; i++) {
+        double sum = 0.0;
+        size_t oov = 0, n = in->sent[i + 1] - in->sent[i];
+        for (size_t k = in->sent[i]; k <= in->sent[i + 1]; k++) {
+            int32_t y = k < in->sent[i + 1] ? o->ids[k] : RNNLM_BOS;
+            double l = (double)lp[y];
+            o->per[k + i] = l;
+            sum += l;
+            oov += k < in->sent[i + 1] && y == RNNLM_UNK;
+            if (rnnlm_feed(st, y, lp, err)) goto out;
+        }
+        rnnlm_sentence_score *s = &o->s[i];
+        s->logprob = sum;
+        s->log10prob = sum / log(10.0);
+        s->words = n;
+        s->oovs = oov;
+        s->ppl = exp(-sum / (double)(n + 1));
+    }
+    rc = 0;
+out:
+    rnnlm_state_free(st);
+    free(lp);
+    return rc;
+}
+
+int lm_score_text(const lm_scorer *sc, const text_input *in, lm_scores *o, rnnlm_err *err) {
+    memset(o, 0, sizeof *o);
+    size_t n_per = in->n_tok + in->n_sent;
+    o->ids = rnnlm_calloc(in->n_tok ? in->n_tok : 1, sizeof *o->ids, "word ids", err);
+    o->per = o->ids ? rnnlm_calloc(n_per ? n_per : 1, sizeof *o->per, "word scores", err) : NULL;
+    o->s = o->per ? rnnlm_calloc(in->n_sent ? in->n_sent : 1, sizeof *o->s, "scores", err) : NULL;
+    if (!o->s) goto fail;
+    const rnnlm_vocab *v = rnnlm_model_vocab(sc->m);
+    for (size_t k = 0; k < in->n_tok; k++) {
+        const char *w = text_word(in, k);
+        o->ids[k] = rnnlm_vocab_lookup(v, w, strlen(w));
+    }
+    if (g_lm.carry ? score_carried(sc->m, in, o, err)
+                   : rnnlm_score_batch(sc->m, o->ids, in->sent, in->n_sent, sc->lanes, o->s, o->per, err) != RNNLM_OK)
+        goto fail;
+    if (!sc->mx) return 0;
+    const char **words = rnnlm_calloc(in->n_tok ? in->n_tok : 1, sizeof *words, "words", err);
+    o->mw = words ? rnnlm_calloc(n_per ? n_per : 1, sizeof *o->mw, "mixture scores", err) : NULL;
+    if (!o->mw) {
+        free(words);
+        goto fail;
+    }
+    for (size_t k = 0; k < in->n_tok; k++) words[k] = text_word(in, k);
+    for (size_t i = 0; i < in->n_sent; i++)
+        if (rnnlm_mix_sentence(sc->mx, words + in->sent[i], in->sent[i + 1] - in->sent[i], o->per + in->sent[i] + i,
+                               o->mw + in->sent[i] + i, err)) {
+            free(words);
+            goto fail;
+        }
+    free(words);
+    return 0;
+fail:
+    lm_scores_free(o);
+    return -1;
+}
+
+/* ------------------------------------------------------------- figures */
+
+static double ppl_of(double log10prob, double denom) { return denom > 0 ? pow(10.0, -log10prob / denom) : NAN; }
+
+double lm_stats_ppl(const lm_stats *st) {
+    return ppl_of(st->log10prob, (double)st->words - (double)st->oovs - (double)st->zeroprobs + (double)st->sentences);
+}
+
+double lm_stats_ppl1(const lm_stats *st) {
+    return ppl_of(st->log10prob, (double)st->words - (double)st->oovs - (double)st->zeroprobs);
+}
+
+/* log10 P of entry k (a word or an end) under view: NAN for an OOV,
+ * -INFINITY for a zero probability. */
+static double word_log10(const lm_scores *s, size_t k, int view, double lambda) {
+    if (!s->mw) return s->per[k] / log(10.0);
+    const rnnlm_mix_word *w = &s->mw[k];
+    if (w->oov) return NAN;
+    double p = view == LM_VIEW_RNN ? w->p_rnn : view == LM_VIEW_NGRAM ? w->p_ngram : -1.0;
+    if (p < 0) return rnnlm_mix_log10(w, lambda);
+    return p > 0 ? log10(p) : -INFINITY;
+}
+
+void lm_stats_add(lm_stats *st, const text_input *in, const lm_scores *s, size_t i, int view, double lambda) {
+    st->sentences++;
+    st->words += in->sent[i + 1] - in->sent[i];
+    for (size_t k = in->sent[i]; k <= in->sent[i + 1]; k++) {
+        double l = word_log10(s, k + i, view, lambda);
+        if (isnan(l)) st->oovs++;
+        else if (isinf(l)) st->zeroprobs++;
+        else st->log10prob += l;
+    }
+}
+
+/* The printed view: the mixture at L with an n-gram, else the RNN. */
+static int out_view(const lm_scores *s) { return s->mw ? LM_VIEW_MIX : LM_VIEW_RNN; }
+
+/* ------------------------------------------------------------- formats */
+
+/* SRILM's numbers: a C++ stream's default notation (printf's %g) with
+ * g_lm.digits significant digits; "undefined" for a perplexity without a
+ * denominator. */
+static void put_num(FILE *f, double x) {
+    if (isnan(x)) fputs("undefined", f);
+    else fprintf(f, "%.*g", (int)g_lm.digits, x);
+}
+
+/* SRILM's TextStats: "N sentences, M words, K OOVs" and, when there is
+ * anything to count, the zeroprobs, logprob and perplexities. */
+static void put_srilm_stats(FILE *f, const lm_stats *st) {
+    fprintf(f, "%zu sentences, %zu words, %zu OOVs\n", st->sentences, st->words, st->oovs);
+    if (st->words + st->sentences == 0) return;
+    fprintf(f, "%zu zeroprobs, logprob= ", st->zeroprobs);
+    put_num(f, st->log10prob);
+    fputs(" ppl= ", f);
+    put_num(f, lm_stats_ppl(st));
+    fputs(" ppl1= ", f);
+    put_num(f, lm_stats_ppl1(st));
+    fputc('\n', f);
+}
+
+/* The word SRILM's p( ... ) line names for entry k of sentence i: </s> at
+ * the end, <unk> for an OOV or a word the RNN alone scores as <unk>. */
+static const char *srilm_word(const text_input *in, const lm_scores *s, size_t i, size_t k) {
+    if (k == in->sent[i + 1]) return "</s>";
+    if (s->mw ? s->mw[k + i].oov : s->ids[k] == RNNLM_UNK) return "<unk>";
+    return text_word(in, k);
+}
+
+static void put_srilm_sentence(FILE *f, const text_input *in, const lm_scores *s, size_t i, lm_stats *st) {
+    int view = out_view(s);
+    for (size_t k = in->sent[i]; k < in->sent[i + 1]; k++) fprintf(f, k > in->sent[i] ? " %s" : "%s", text_word(in, k));
+    fputc('\n', f);
+    if (g_lm.debug >= 2)
+        for (size_t k = in->sent[i]; k <= in->sent[i + 1]; k++) {
+            /* SRILM: "\tp( w | h1 ...) \t= [tag] P [ log10P ]": the last word of
+             * the history, "..." when more precedes it */
+            const char *h = k == in->sent[i] ? "<s>" : srilm_word(in, s, i, k - 1);
+            double l = word_log10(s, k + i, view, g_lm.lambda);
+            fprintf(f, "\tp( %s | %s%s) \t= %s ", srilm_word(in, s, i, k), h, k == in->sent[i] ? " " : " ...",
+                    isnan(l) ? "[OOV]" : "[rnnlm]");
+            if (isnan(l) || isinf(l)) fputs("0 [ -inf ]\n", f);
+            else {
+                put_num(f, pow(10.0, l));
+                fputs(" [ ", f);
+                put_num(f, l);
+                fputs(" ]\n", f);
+            }
+        }
+    put_srilm_stats(f, st);
+    fputc('\n', f);
+}
+
+static const char *cost_fmt(int exact) { return exact ? "%.17g" : "%.6f"; }
+
+int lm_write(FILE *f, const char *name, const text_input *in, const lm_scores *s, int per_word, int ids, int exact,
+             lm_stats *total) {
+    int view = out_view(s);
+    lm_stats all;
+    memset(&all, 0, sizeof all);
+    const double ln10 = log(10.0);
+    for (size_t i = 0; i < in->n_sent; i++) {
+        lm_stats one;
+        memset(&one, 0, sizeof one);
+        lm_stats_add(&one, in, s, i, view, g_lm.lambda);
+        lm_stats_add(&all, in, s, i, view, g_lm.lambda);
+        if (g_lm.format == LM_FMT_SRILM) {
+            if (g_lm.debug >= 1) put_srilm_sentence(f, in, s, i, &one);
+            continue;
+        }
+        if (g_lm.format == LM_FMT_KALDI) {
+            /* Kaldi's score files: the cost -ln P (OOVs not scored) */
+            fprintf(f, "%s ", in->text + in->uid[i]);
+            if (one.zeroprobs) fputs("inf", f);
+            else fprintf(f, cost_fmt(exact), -one.log10prob * ln10 + 0.0);
+            fputc('\n', f);
+            continue;
+        }
+        if (per_word)
+            for (size_t k = in->sent[i]; k <= in->sent[i + 1]; k++) {
+                const char *w = k < in->sent[i + 1] ? text_word(in, k) : "</s>";
+                double l10 = s->mw ? word_log10(s, k + i, view, g_lm.lambda) : s->per[k + i] / ln10;
+                double p = s->mw ? pow(10.0, l10) : exp(s->per[k + i]);
+                if (isnan(l10)) fprintf(f, "\t%s\tOOV\tOOV\n", w);
+                else if (exact) fprintf(f, "\t%s\t%.17g\t%.17g\n", w, p, l10);
+                else fprintf(f, "\t%s\t%.6g\t%.6f\n", w, p, l10);
+            }
+        if (in->uid) fprintf(f, "%s\t", in->text + in->uid[i]);
+        rnnlm_sentence_score sc = s->s[i];
+        if (s->mw) {   /* the mixture's figures in the same columns */
+            sc.log10prob = one.log10prob;
+            sc.logprob = one.log10prob * ln10;
+            sc.oovs = one.oovs;
+            double d = (double)one.words - (double)one.oovs - (double)one.zeroprobs + 1.0;
+            sc.ppl = d > 0 ? exp(-sc.logprob / d) : NAN;
+        }
+        if (exact) fprintf(f, "%.17g\t%.17g\t%zu\t%zu\t%.17g", sc.logprob, sc.log10prob, sc.words, sc.oovs, sc.ppl);
+        else fprintf(f, "%.6f\t%.6f\t%zu\t%zu\t%.6g", sc.logprob, sc.log10prob, sc.words, sc.oovs, sc.ppl);
+        if (ids) {
+            fputc('\t', f);
+            for (size_t k = in->sent[i]; k < in->sent[i + 1]; k++)
+                fprintf(f, k > in->sent[i] ? " %d" : "%d", (int)s->ids[k]);
+        }
+        fputc('\n', f);
+    }
+    if (g_lm.format == LM_FMT_SRILM) {
+        fprintf(f, "file %s: ", name);
+        put_srilm_stats(f, &all);
+    }
+    if (total) *total = all;
+    return ferror(f) ? -1 : 0;
+}
+
+/* ---------------------------------------------------- perplexities, EM */
+
+static void view_stats(lm_stats st[3], const text_input *in, const lm_scores *s) {
+    memset(st, 0, 3 * sizeof *st);
+    for (size_t i = 0; i < in->n_sent; i++)
+        for (int v = 0; v < 3; v++) lm_stats_add(&st[v], in, s, i, v, g_lm.lambda);
+}
+
+static const char *const UNK_MODE[] = {"split", "whole", "ngram"};
+
+void lm_print_perplexities(FILE *f, const char *prefix, const text_input *in, const lm_scores *s) {
+    lm_stats st[3];
+    view_stats(st, in, s);
+    fprintf(f, "%swords: %zu sentences, %zu words, %zu OOVs (outside both vocabularies: not scored)\n", prefix,
+            st[0].sentences, st[0].words, st[0].oovs);
+    static const char *const name[3] = {"rnn", "ngram", "mixture"};
+    for (int v = 0; v < 3; v++) {
+        fprintf(f, "%sperplexity %s %.4f (%zu zeroprobs", prefix, name[v], lm_stats_ppl(&st[v]), st[v].zeroprobs);
+        if (v == LM_VIEW_MIX) fprintf(f, "; lambda %.6g", g_lm.lambda);
+        fputs(")\n", f);
+    }
+}
+
+int lm_estimate_lambda(const lm_scorer *sc, size_t max_line, FILE *f, const char *prefix, rnnlm_err *err) {
+    text_input dev;
+    lm_scores ds;
+    memset(&ds, 0, sizeof ds);
+    if (text_input_read(&dev, g_lm.mix_dev, g_lm.utt_ids, max_line, err) || lm_score_text(sc, &dev, &ds, err)) {
+        text_input_free(&dev);
+        return -1;
+    }
+    double L;
+    int iters;
+    int rc = 0;
+    if (rnnlm_mix_em(ds.mw, dev.n_tok + dev.n_sent, 0, 0, &L, &iters, err)) {
+        char m[sizeof err->msg];
+        memcpy(m, err->msg, sizeof m);
+        rnnlm_fail(err, err->status, "--mix-dev %s: %.*s", g_lm.mix_dev, 400, m);
+        rc = -1;
+    } else {
+        g_lm.lambda = L;
+        lm_stats st[3];
+        view_stats(st, &dev, &ds);
+        fprintf(f, "%slambda %.6f (EM on %s: %zu words, %zu OOVs, %d iterations; held-out perplexity mixture %.4f, "
+                   "rnn %.4f, ngram %.4f; <unk> %s over %zu words)\n",
+                prefix, L, g_lm.mix_dev, st[0].words, st[0].oovs, iters, lm_stats_ppl(&st[2]), lm_stats_ppl(&st[0]),
+                lm_stats_ppl(&st[1]), UNK_MODE[g_lm.rnn_unk], rnnlm_mix_unk_words(sc->mx));
+    }
+    lm_scores_free(&ds);
+    text_input_free(&dev);
+    return rc;
+}
