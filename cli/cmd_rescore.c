@@ -13,7 +13,7 @@
 #include "opts.h"
 #include "rnnlm.h"
 
-static int g_format, g_no_share, g_allow_nonfinite, g_precision;
+static int g_format, g_no_share, g_allow_nonfinite, g_precision, g_rnn_unk, g_ngram_canon;
 static const char *g_ac_costs, *g_lm_costs, *g_ngram, *g_write;
 static double g_ascale, g_lmw, g_ngw, g_wip, g_lambda, g_oov;
 static long g_lanes, g_threads, g_max_line;
@@ -39,7 +39,13 @@ static opt_spec rescore_opts[] = {
      "n-best's own LM score (--ngram-costs, SRILM's lscore or g: fields)"},
     {"word-penalty", OPT_FLOAT, &g_wip, -1e6, 1e6, NULL, "added per word of a hypothesis (natural log)"},
     {"ngram-oov-log10", OPT_FLOAT, &g_oov, -99, 0, NULL,
-     "log10 probability the --ngram model gives a word it lacks when it has no <unk>"},
+     "log10 probability of a word the --ngram model (or the mixture) gives none: an OOV of both models, "
+     "or one the n-gram lacks when it is alone"},
+    {"rnn-unk", OPT_CHOICE, &g_rnn_unk, 0, 0, "split|whole|ngram",
+     "a word only the n-gram has: the RNN's <unk> probability shared evenly over such words, whole, "
+     "or the n-gram's probability in its place (as rnnlm score --ngram)"},
+    {"ngram-canon", OPT_FLAG, &g_ngram_canon, 0, 0, NULL,
+     "the n-gram looks words up in the model's canonical form (an ARPA model built on canonicalised text)"},
     {"write-nbest", OPT_STR, &g_write, 0, 0, NULL,
      "also write the rescored lists here, best first per utterance (written atomically; a symlink is refused)"},
     {"no-prefix-sharing", OPT_FLAG, &g_no_share, 0, 0, NULL,
@@ -55,7 +61,7 @@ static opt_spec rescore_opts[] = {
 #define MAX_FILES 65536
 
 int cmd_rescore(int argc, char **argv) {
-    g_format = g_no_share = g_allow_nonfinite = g_precision = 0;
+    g_format = g_no_share = g_allow_nonfinite = g_precision = g_rnn_unk = g_ngram_canon = 0;
     g_ac_costs = g_lm_costs = g_ngram = g_write = NULL;
     g_ascale = g_lmw = 1.0;
     g_ngw = g_wip = 0.0;
@@ -119,11 +125,16 @@ int cmd_rescore(int argc, char **argv) {
     o.ngram_oov_log10 = g_oov;
     o.lanes = (int)g_lanes;
     o.no_prefix_sharing = g_no_share;
-    const int need_model = g_lambda >= 0 || g_lmw != 0;
+    o.rnn_unk = g_rnn_unk;
+    o.mix_flags = g_ngram_canon ? RNNLM_MIX_NGRAM_CANON : 0;
+    /* the model runs for the LM term; its vocabulary also matches the n-gram's words */
+    const int run_model = g_lambda >= 0 || g_lmw != 0, need_model = run_model || g_ngram;
     if (need_model) {
         if (rnnlm_model_load_ex(&m, pos[0], g_allow_nonfinite ? RNNLM_LOAD_ALLOW_NONFINITE : 0, &err) ||
             rnnlm_model_set_threads(m, (int)g_threads, &err) || rnnlm_model_set_precision(m, g_precision, &err))
             goto fail;
+    }
+    if (run_model) {
         char path[256];
         rnnlm_model_compute_path(m, path, sizeof path);
         fprintf(stderr, "rnnlm rescore: compute: %s\n", path);
@@ -159,7 +170,7 @@ int cmd_rescore(int argc, char **argv) {
             "rnnlm rescore: %zu utterances, %zu hypotheses, %zu words; %zu recurrent steps (%s); "
             "%.3f s, %.1f hypotheses/s\n",
             nu, stats.hypotheses, stats.words, stats.steps,
-            !need_model ? "model not run" : g_no_share ? "no prefix sharing" : "prefix sharing", sec,
+            !run_model ? "model not run" : g_no_share ? "no prefix sharing" : "prefix sharing", sec,
             sec > 0 ? (double)stats.hypotheses / sec : 0.0);
     status = 0;
     goto done;

@@ -513,14 +513,20 @@ RNNLM_API size_t rnnlm_nbest_best(const rnnlm_nbest *nb, size_t u);
  *   LM = the model's log P(words, end), or with lambda >= 0 the sum over the
  *        words and the end of ln(lambda P_rnn + (1 - lambda) P_ngram);
  *   NG = the ARPA model's log P(words, end) when one is given and lambda < 0,
- *        else the n-best's own LM score (0 when it has none). */
+ *        else the n-best's own LM score (0 when it has none).
+ * The ARPA model's probabilities and the mixture's follow rnnlm_mix_* (the
+ * model's vocabulary against the n-gram's); a word given no probability
+ * there scores ngram_oov_log10 instead, so that no hypothesis gains by an OOV. */
 typedef struct {
     double acoustic_scale;   /* 1 */
     double lm_weight;        /* 1 (0 and lambda < 0: the model is not run) */
     double ngram_weight;     /* 0 */
     double word_penalty;     /* 0: added per word (natural log) */
     double lambda;           /* -1: no interpolation; in [0, 1]: the model's weight in the mixture */
-    double ngram_oov_log10;  /* log10 P of a word the ARPA model lacks (it has no <unk>): -10 */
+    double ngram_oov_log10;  /* log10 P of a word the mixture (or the ARPA model alone) gives no
+                                probability: an OOV of both, or p_ngram = 0 (-10) */
+    int rnn_unk;             /* rnnlm_mix_unk: the RNN's share of a word only the ARPA model has (SPLIT) */
+    unsigned mix_flags;      /* of rnnlm_mix_create (RNNLM_MIX_NGRAM_CANON) */
     int lanes;               /* rows of a step (0: 64) */
     int no_prefix_sharing;   /* 1: each hypothesis scored on its own (rnnlm_score_batch) */
 } rnnlm_rescore_options;
@@ -532,7 +538,8 @@ typedef struct {
 
 RNNLM_API void rnnlm_rescore_options_default(rnnlm_rescore_options *o);
 /* Scores every hypothesis and ranks each utterance's. m may be NULL only
- * when the model is not needed (lm_weight 0, lambda < 0); g (the ARPA model)
+ * when neither the model is run (lm_weight 0, lambda < 0) nor g given (its
+ * words are matched against the model's vocabulary); g (the ARPA model)
  * may be NULL unless lambda >= 0. With prefix sharing, each distinct prefix
  * of an utterance's hypotheses is fed once, the states forking where the
  * hypotheses branch, and the prefixes of many utterances run side by side,

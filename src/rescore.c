@@ -1,7 +1,8 @@
 /* rescore.c: scoring n-best lists (rnnlm_nbest_rescore, rnnlm.h): the
  * model's per-word log-probabilities of every hypothesis, by a prefix tree
  * per utterance (or one hypothesis at a time, rnnlm_score_batch), the ARPA
- * model's, their interpolation, the combined score and the ranking.
+ * model's and their interpolation (rnnlm_mix_*, as `rnnlm score --ngram`
+ * scores a sentence), the combined score and the ranking.
  *
  * The prefix tree. An utterance's hypotheses sorted by their word ids put
  * every shared prefix in consecutive rows, so the tree is built without a
@@ -23,7 +24,6 @@
 #include <string.h>
 
 #include "infer.h"
-#include "mix.h"
 #include "nbest.h"
 
 /* Hypotheses per group of utterances run depth by depth: bounds the states
@@ -38,6 +38,7 @@ void rnnlm_rescore_options_default(rnnlm_rescore_options *o) {
     o->word_penalty = 0.0;
     o->lambda = -1.0;
     o->ngram_oov_log10 = -10.0;
+    o->rnn_unk = RNNLM_MIX_UNK_SPLIT;
     o->lanes = 64;
 }
 
@@ -247,32 +248,6 @@ static rnnlm_status trie_score(const rnnlm_model *m, const rnnlm_nbest *nb, cons
     return RNNLM_OK;
 }
 
-/* The ARPA model's natural-log probabilities of hypothesis h's words and
- * end into o (n + 1), as SRILM scores a sentence: history from <s>; a word
- * the model lacks is <unk> when it has one, else an OOV of probability
- * 10^oov_log10 that cuts the history. ctx holds n + 1 ids. */
-static size_t ngram_hyp(const rnnlm_ngram *g, const int32_t *gid, size_t n, double oov_log10, int32_t *ctx,
-                        double *o) {
-    const int N = rnnlm_ngram_order(g);
-    const size_t keep = N > 1 ? (size_t)(N - 1) : 0;
-    const int32_t unk = rnnlm_ngram_unk(g);
-    size_t len = 0, oovs = 0;
-    ctx[len++] = rnnlm_ngram_bos(g);
-    for (size_t i = 0; i <= n; i++) {
-        int32_t y = i < n ? gid[i] : rnnlm_ngram_eos(g);
-        if (y < 0 && unk >= 0) y = unk;
-        if (y < 0) {
-            o[i] = oov_log10 * M_LN10;
-            oovs++;
-        } else {
-            size_t c = len < keep ? len : keep;
-            o[i] = rnnlm_ngram_logprob(g, ctx + len - c, c, y, NULL) * M_LN10;
-        }
-        if (i < n) ctx[len++] = y;
-    }
-    return oovs;
-}
-
 static int by_total_desc(const void *a, const void *b, void *ctx) {
     const rnnlm_nbest_hyp *hyp = ctx;
     size_t i = *(const size_t *)a, j = *(const size_t *)b;
@@ -292,18 +267,19 @@ rnnlm_status rnnlm_nbest_rescore(rnnlm_nbest *nb, const rnnlm_model *m, const rn
     if (!isfinite(o->ngram_oov_log10) || o->ngram_oov_log10 > 0)
         return rnnlm_fail(err, RNNLM_E_ARG, "rnnlm_nbest_rescore: the OOV log10 probability must be finite and <= 0");
     const int mixed = o->lambda >= 0.0, need_rnn = mixed || o->lm_weight != 0.0;
-    if (need_rnn && !m) return rnnlm_fail(err, RNNLM_E_ARG, "rnnlm_nbest_rescore: the model is needed and NULL");
+    if ((need_rnn || g) && !m)
+        return rnnlm_fail(err, RNNLM_E_ARG, "rnnlm_nbest_rescore: the model is needed and NULL");
     if (mixed && !g)
         return rnnlm_fail(err, RNNLM_E_ARG, "rnnlm_nbest_rescore: interpolation (lambda) needs an ARPA model");
-    if (g && rnnlm_ngram_eos(g) < 0)
-        return rnnlm_fail(err, RNNLM_E_ARG, "rnnlm_nbest_rescore: the ARPA model has no </s>");
     const size_t nh = nb->n_hyp, nwd = nb->words.n;
     int lanes = o->lanes > 0 ? o->lanes : 64;
     rnnlm_status st = RNNLM_E_NOMEM;
     size_t *offs = NULL, *order = NULL;
-    int32_t *mid = NULL, *gid = NULL, *ctx = NULL, *mword = NULL, *gword = NULL;
-    double *rlp = NULL, *glp = NULL;
+    int32_t *mid = NULL, *mword = NULL;
+    double *rlp = NULL, *zeros = NULL;
     rnnlm_sentence_score *scores = NULL;
+    rnnlm_mix *mx = NULL;
+    rnnlm_mix_word *mw = NULL;
     size_t total_lp, longest = 0;
     if (!size_add(nb->n_wid, nh, &total_lp)) return rnnlm_fail(err, RNNLM_E_NOMEM, "n-best: too many words");
     if (!(offs = rnnlm_calloc(nh + 1, sizeof *offs, "offsets", err)) ||
@@ -336,32 +312,37 @@ rnnlm_status rnnlm_nbest_rescore(rnnlm_nbest *nb, const rnnlm_model *m, const rn
         stats->steps = 0;
     }
     if (g) {
-        if (!(gword = rnnlm_calloc(nwd ? nwd : 1, sizeof *gword, "word ids", err)) ||
-            !(gid = rnnlm_calloc(nb->n_wid ? nb->n_wid : 1, sizeof *gid, "word ids", err)) ||
-            !(ctx = rnnlm_calloc(longest + 2, sizeof *ctx, "history", err)) ||
-            !(glp = rnnlm_calloc(total_lp, sizeof *glp, "word scores", err)))
+        /* the n-gram's side through the mixture's rules; without the model's
+         * scores, zeros stand in for them (only p_ngram is read then) */
+        if ((st = rnnlm_mix_create(&mx, rnnlm_model_vocab(m), g, o->rnn_unk, o->mix_flags, err))) goto done;
+        st = RNNLM_E_NOMEM;
+        if (!(mw = rnnlm_calloc(longest + 1, sizeof *mw, "mixture words", err)) ||
+            (!rlp && !(zeros = rnnlm_calloc(longest + 1, sizeof *zeros, "word scores", err))))
             goto done;
-        for (size_t k = 0; k < nwd; k++)
-            gword[k] = rnnlm_ngram_lookup(g, strtab_str(&nb->words, (uint32_t)k), strtab_len(&nb->words, (uint32_t)k));
-        for (size_t i = 0; i < nb->n_wid; i++) gid[i] = gword[nb->wid[i]];
     }
+    const double oov_ln = o->ngram_oov_log10 * M_LN10;
     for (size_t h = 0; h < nh; h++) {
         rnnlm_nbest_hyp *hp = &nb->hyp[h];
         size_t n = hp->n;
         const double *r = rlp ? rlp + offs[h] + h : NULL;
-        double *q = glp ? glp + offs[h] + h : NULL;
         hp->rnn = hp->ngram = hp->mix = 0.0;
         hp->rnn_oovs = hp->ngram_oovs = 0;
         if (r) {
             for (size_t i = 0; i <= n; i++) hp->rnn += r[i];
             for (size_t i = 0; i < n; i++) hp->rnn_oovs += mid[offs[h] + i] == RNNLM_UNK;
         }
-        if (q) {
-            hp->ngram_oovs = ngram_hyp(g, gid + offs[h], n, o->ngram_oov_log10, ctx, q);
-            for (size_t i = 0; i <= n; i++) hp->ngram += q[i];
+        if (g) {
+            if ((st = rnnlm_mix_sentence(mx, hp->words, n, r ? r : zeros, mw, err))) goto done;
+            for (size_t i = 0; i <= n; i++) {
+                int none = mw[i].oov || !(mw[i].p_ngram > 0);
+                hp->ngram_oovs += i < n && none;
+                hp->ngram += none ? oov_ln : log(mw[i].p_ngram);
+                if (mixed) {
+                    double l10 = rnnlm_mix_log10(&mw[i], o->lambda);
+                    hp->mix += isfinite(l10) ? l10 * M_LN10 : oov_ln;
+                }
+            }
         }
-        if (mixed)
-            for (size_t i = 0; i <= n; i++) hp->mix += mix_logprob(r[i], q[i], o->lambda);
         double lm = mixed ? hp->mix : need_rnn ? hp->rnn : 0.0;
         double ng = g && !mixed ? hp->ngram : hp->has_lm ? hp->lm : 0.0;
         hp->total = o->acoustic_scale * hp->acoustic + (need_rnn ? o->lm_weight * lm : 0.0) +
@@ -380,7 +361,7 @@ rnnlm_status rnnlm_nbest_rescore(rnnlm_nbest *nb, const rnnlm_model *m, const rn
     }
     st = RNNLM_OK;
 done:
-    free(offs); free(order); free(mid); free(gid); free(ctx); free(mword); free(gword);
-    free(rlp); free(glp); free(scores);
+    free(offs); free(order); free(mid); free(mword); free(rlp); free(zeros); free(scores); free(mw);
+    rnnlm_mix_free(mx);
     return st;
 }
