@@ -13,7 +13,7 @@
 #include "opts.h"
 #include "rnnlm.h"
 
-static int g_format, g_no_share, g_allow_nonfinite, g_precision, g_rnn_unk, g_ngram_canon;
+static int g_one, g_format, g_no_share, g_allow_nonfinite, g_precision, g_rnn_unk, g_ngram_canon;
 static const char *g_ac_costs, *g_lm_costs, *g_ngram, *g_write;
 static double g_ascale, g_lmw, g_ngw, g_wip, g_lambda, g_oov;
 static long g_lanes, g_threads, g_max_line;
@@ -50,6 +50,8 @@ static opt_spec rescore_opts[] = {
      "also write the rescored lists here, best first per utterance (written atomically; a symlink is refused)"},
     {"no-prefix-sharing", OPT_FLAG, &g_no_share, 0, 0, NULL,
      "score each hypothesis on its own (no shared prefixes; for comparison)"},
+    {"one-at-a-time", OPT_FLAG, &g_one, 0, 0, NULL,
+     "score one hypothesis at a time on one state: no sharing, no batching (for comparison)"},
     {"lanes", OPT_INT, &g_lanes, 1, 65536, NULL, "rows of a batched step"},
     {"threads", OPT_INT, &g_threads, 0, 256, NULL, "compute threads (0: one per core)"},
     {"precision", OPT_CHOICE, &g_precision, 0, 0, "fp32|bf16", "matrix products: fp32, or bf16 inputs with fp32 sums"},
@@ -61,7 +63,7 @@ static opt_spec rescore_opts[] = {
 #define MAX_FILES 65536
 
 int cmd_rescore(int argc, char **argv) {
-    g_format = g_no_share = g_allow_nonfinite = g_precision = g_rnn_unk = g_ngram_canon = 0;
+    g_one = g_format = g_no_share = g_allow_nonfinite = g_precision = g_rnn_unk = g_ngram_canon = 0;
     g_ac_costs = g_lm_costs = g_ngram = g_write = NULL;
     g_ascale = g_lmw = 1.0;
     g_ngw = g_wip = 0.0;
@@ -124,7 +126,7 @@ int cmd_rescore(int argc, char **argv) {
     o.lambda = g_lambda;
     o.ngram_oov_log10 = g_oov;
     o.lanes = (int)g_lanes;
-    o.no_prefix_sharing = g_no_share;
+    o.no_prefix_sharing = g_one ? 2 : g_no_share;
     o.rnn_unk = g_rnn_unk;
     o.mix_flags = g_ngram_canon ? RNNLM_MIX_NGRAM_CANON : 0;
     /* the model runs for the LM term; its vocabulary also matches the n-gram's words */
@@ -170,7 +172,7 @@ int cmd_rescore(int argc, char **argv) {
             "rnnlm rescore: %zu utterances, %zu hypotheses, %zu words; %zu recurrent steps (%s); "
             "%.3f s, %.1f hypotheses/s\n",
             nu, stats.hypotheses, stats.words, stats.steps,
-            !run_model ? "model not run" : g_no_share ? "no prefix sharing" : "prefix sharing", sec,
+            !run_model ? "model not run" : g_one ? "one at a time" : g_no_share ? "no prefix sharing" : "prefix sharing", sec,
             sec > 0 ? (double)stats.hypotheses / sec : 0.0);
     status = 0;
     goto done;

@@ -528,7 +528,9 @@ typedef struct {
     int rnn_unk;             /* rnnlm_mix_unk: the RNN's share of a word only the ARPA model has (SPLIT) */
     unsigned mix_flags;      /* of rnnlm_mix_create (RNNLM_MIX_NGRAM_CANON) */
     int lanes;               /* rows of a step (0: 64) */
-    int no_prefix_sharing;   /* 1: each hypothesis scored on its own (rnnlm_score_batch) */
+    int no_prefix_sharing;   /* 0: shared prefixes, batched; 1: each hypothesis on its own, batched
+                                (rnnlm_score_batch); 2: one hypothesis at a time on one state
+                                (rnnlm_score_ids), the plain way */
 } rnnlm_rescore_options;
 
 typedef struct {

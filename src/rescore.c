@@ -29,6 +29,8 @@
 /* Hypotheses per group of utterances run depth by depth: bounds the states
  * kept (one per node of a depth, at most the group's hypotheses). */
 #define GROUP_HYPS 1024
+/* Chunks of a depth run padded to a multiple of this many rows. */
+#define PAD 16
 
 void rnnlm_rescore_options_default(rnnlm_rescore_options *o) {
     memset(o, 0, sizeof *o);
@@ -182,25 +184,37 @@ static rnnlm_status trie_group(const model_weights *w, const int32_t *ids, const
         size_t a = t.level0[d], e = t.level0[d + 1];
         for (size_t c0 = a; c0 < e; c0 += (size_t)B) {
             int R = (int)(e - c0 < (size_t)B ? e - c0 : (size_t)B);
-            float *h = fl, *cc = lstm ? h + LH * (size_t)R : NULL, *logits = fl + S * (size_t)B;
+            /* a short chunk runs padded to a multiple of PAD rows (blank rows,
+             * read by no one): the products then take a few shapes, whose
+             * prepared kernels stay cached, rather than one per width */
+            int RP = (R + PAD - 1) / PAD * PAD;
+            if (RP > B) RP = B;
+            float *h = fl, *cc = lstm ? h + LH * (size_t)RP : NULL, *logits = fl + S * (size_t)B;
             float *ws = logits + (size_t)B * (size_t)V;
+            for (int b = R; b < RP; b++) {
+                x[b] = RNNLM_BOS;
+                for (int l = 0; l < L; l++) {
+                    memset(h + ((size_t)l * RP + b) * H, 0, (size_t)H * sizeof(float));
+                    if (cc) memset(cc + ((size_t)l * RP + b) * H, 0, (size_t)H * sizeof(float));
+                }
+            }
             for (int b = 0; b < R; b++) {
                 size_t k = t.by_level[c0 + (size_t)b];
                 rows[b] = k;
                 x[b] = t.word[k];
                 const float *ps = d == 0 ? NULL : prev + t.lidx[t.parent[k]] * S;
                 for (int l = 0; l < L; l++) {
-                    float *dh = h + ((size_t)l * R + b) * H;
+                    float *dh = h + ((size_t)l * RP + b) * H;
                     if (ps) memcpy(dh, ps + (size_t)l * H, (size_t)H * sizeof(float));
                     else memset(dh, 0, (size_t)H * sizeof(float));
                     if (cc) {
-                        float *dc = cc + ((size_t)l * R + b) * H;
+                        float *dc = cc + ((size_t)l * RP + b) * H;
                         if (ps) memcpy(dc, ps + LH + (size_t)l * H, (size_t)H * sizeof(float));
                         else memset(dc, 0, (size_t)H * sizeof(float));
                     }
                 }
             }
-            infer_step_f32(w, x, R, h, cc, ws, logits, lse);
+            infer_step_f32(w, x, RP, h, cc, ws, logits, lse);
             *steps += (size_t)R;
             for (int b = 0; b < R; b++) {
                 size_t k = rows[b];
@@ -208,8 +222,8 @@ static rnnlm_status trie_group(const model_weights *w, const int32_t *ids, const
                 if (t.child0[k + 1] > t.child0[k]) {
                     float *ds = cur + t.lidx[k] * S;
                     for (int l = 0; l < L; l++) {
-                        memcpy(ds + (size_t)l * H, h + ((size_t)l * R + b) * H, (size_t)H * sizeof(float));
-                        if (cc) memcpy(ds + LH + (size_t)l * H, cc + ((size_t)l * R + b) * H, (size_t)H * sizeof(float));
+                        memcpy(ds + (size_t)l * H, h + ((size_t)l * RP + b) * H, (size_t)H * sizeof(float));
+                        if (cc) memcpy(ds + LH + (size_t)l * H, cc + ((size_t)l * RP + b) * H, (size_t)H * sizeof(float));
                     }
                 }
                 for (size_t q = t.child0[k]; q < t.child0[k + 1]; q++)
@@ -300,7 +314,17 @@ rnnlm_status rnnlm_nbest_rescore(rnnlm_nbest *nb, const rnnlm_model *m, const rn
             mword[k] = rnnlm_vocab_lookup(v, strtab_str(&nb->words, (uint32_t)k), strtab_len(&nb->words, (uint32_t)k));
         for (size_t i = 0; i < nb->n_wid; i++) mid[i] = mword[nb->wid[i]];
         size_t steps = 0;
-        if (o->no_prefix_sharing) {
+        if (o->no_prefix_sharing == 2) {
+            /* one hypothesis at a time on one state: the plain way */
+            rnnlm_state *one = NULL;
+            rnnlm_sentence_score sc;
+            if ((st = rnnlm_state_create(&one, m, err))) goto done;
+            for (size_t h = 0; h < nh && !st; h++)
+                st = rnnlm_score_ids(one, mid + offs[h], offs[h + 1] - offs[h], &sc, rlp + offs[h] + h, err);
+            rnnlm_state_free(one);
+            if (st) goto done;
+            steps = nb->n_wid + nh;
+        } else if (o->no_prefix_sharing) {
             if (!(scores = rnnlm_calloc(nh, sizeof *scores, "scores", err))) goto done;
             if ((st = rnnlm_score_batch(m, mid, offs, nh, lanes, scores, rlp, err))) goto done;
             steps = nb->n_wid + nh;
