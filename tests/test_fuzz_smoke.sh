@@ -33,7 +33,20 @@ for f in fuzz/seeds/csvlog/*; do
   "$R" report "$dir" --out "$dir/report.svg" > /dev/null || { echo "seed $f is not a readable log"; exit 1; }
 done
 
-for n in checkpoint vocab corpus csvlog; do
+# n-best seeds: a first byte picks the reader (0 Kaldi, 1 Kaldi with the same bytes as costs, 2 SRILM)
+for f in fuzz/seeds/nbest/*; do
+  tail -c +2 "$f" > "$dir/$(basename "$f")"
+  g="$dir/$(basename "$f")"
+  case $(head -c 1 "$f" | od -An -tu1 | tr -d ' ') in
+    0) args=("$g") ;;
+    1) args=("$g" --acoustic-costs "$g") ;;
+    *) args=(--format srilm "$g") ;;
+  esac
+  "$R" rescore tests/data/tiny.safetensors "${args[@]}" --lm-weight 0 > /dev/null \
+    || { echo "seed $f is not a readable n-best list"; exit 1; }
+done
+
+for n in checkpoint vocab corpus csvlog nbest; do
   [ -x "$FB/fuzz/fuzz_$n" ] || { make -s fuzz-build >/dev/null; break; }
 done
 fuzz/run.sh "$FB" runs 4000
