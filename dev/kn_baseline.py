@@ -3,7 +3,7 @@
 rnnlm's own id streams, evaluated the way rnnlm evaluates a split.
 
     build/rnnlm data [data options] --write-ids DIR
-    dev/kn_baseline.py DIR --order 5 [--order 3 ...]
+    dev/kn_baseline.py DIR --order 5 [--order 3 ...] [--write-arpa PREFIX]
 
 DIR holds what `rnnlm data --write-ids` writes: vocab.tsv (V, the number of
 ids, specials and <unk> included) and train.ids / valid.ids / test.ids (each
@@ -98,7 +98,7 @@ class KneserNey:
 
     def prob(self, w, ctx=()):
         """p(w | ctx), ctx the preceding ids (only the last N-1 are used)."""
-        ctx = tuple(ctx[len(ctx) - self.N + 1:]) if self.N > 1 else ()
+        ctx = tuple(ctx[max(0, len(ctx) - self.N + 1):]) if self.N > 1 else ()   # a shorter ctx whole
         p = 1.0 / self.V
         for k in range(1, len(ctx) + 2):
             h = ctx[len(ctx) - k + 1:] if k > 1 else ()
@@ -121,6 +121,41 @@ class KneserNey:
         return total, n
 
 
+def write_arpa(model, words, path):
+    """The model as an ARPA back-off file (log10; words[i] names id i).
+
+    The interpolated model is a back-off model with bow(h) = gamma_k(h): an
+    n-gram h w is listed with its full p_k(w | h) when c_k(h w) > 0, and
+    otherwise p_k(w | h) = gamma_k(h) p_{k-1}(w | h') is what ARPA's back-off
+    gives. Every context h of order k is listed at order k - 1 (with its own
+    probability) so that it can carry its bow; every id is a unigram."""
+    N = model.N
+    listed = [None] + [set(model.counts[k]) for k in range(1, N + 1)]
+    listed[1] = {(i,) for i in range(model.V)}
+    for k in range(2, N + 1):
+        for h in model.stats[k]:
+            listed[k - 1].add(h)
+    lines = ["\\data\\"] + ["ngram %d=%d" % (k, len(listed[k])) for k in range(1, N + 1)]
+    for k in range(1, N + 1):
+        lines += ["", "\\%d-grams:" % k]
+        for g in sorted(listed[k]):
+            row = "%.9g\t%s" % (math.log10(model.prob(g[-1], g[:-1])), " ".join(words[i] for i in g))
+            if k < N:
+                s = model.stats[k + 1].get(g)
+                if s is not None:
+                    d1, d2, d3 = model.disc[k + 1]
+                    row += "\t%.9g" % math.log10((d1 * s[1] + d2 * s[2] + d3 * s[3]) / s[0])
+            lines.append(row)
+    lines += ["", "\\end\\", ""]
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("\n".join(lines))
+
+
+def read_words(path):
+    with open(path, encoding="utf-8") as f:
+        return [x.split("\t")[0] for x in f.read().split("\n")[1:] if x]
+
+
 def read_ids(path):
     with open(path) as f:
         return [int(x) for x in f.read().split()]
@@ -139,6 +174,8 @@ def main():
     ap.add_argument("dir", help="what `rnnlm data --write-ids DIR` wrote")
     ap.add_argument("--order", type=int, action="append", help="N (repeatable; default 3 and 5)")
     ap.add_argument("--discount", type=float, help="one fixed discount for every order and count")
+    ap.add_argument("--write-arpa", metavar="PREFIX",
+                    help="also write each model as an ARPA back-off file PREFIX<N>.arpa (log10)")
     a = ap.parse_args()
     V = read_vocab_size(os.path.join(a.dir, "vocab.tsv"))
     train = read_ids(os.path.join(a.dir, "train.ids"))
@@ -149,6 +186,8 @@ def main():
         m = KneserNey(train, V, N, a.discount)
         print("KN%d discounts (D1, D2, D3+) per order: %s" % (
             N, "  ".join("%d: %.3f %.3f %.3f" % ((k,) + m.disc[k]) for k in range(1, N + 1))))
+        if a.write_arpa:
+            write_arpa(m, read_words(os.path.join(a.dir, "vocab.tsv")), "%s%d.arpa" % (a.write_arpa, N))
         for s, ids in evals:
             lp, n = m.stream_logprob(ids)
             print("KN%d %-5s perplexity %.2f (%d predictions)" % (N, s, math.exp(-lp / n), n))

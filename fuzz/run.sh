@@ -11,6 +11,7 @@
 # A crash, leak, timeout or out-of-memory input is saved in fuzz/artifacts/
 # (ignored by git) and makes the exit status 1. One line per harness closes
 # the output: executions and edge coverage ("cov:" of libFuzzer's last status).
+# FUZZ_ONLY="arpa vocab" restricts the run to the harnesses it names.
 set -u
 cd "$(dirname "$0")/.."
 build=${1:?usage: fuzz/run.sh BUILD seconds|runs N}
@@ -21,7 +22,7 @@ case "$mode" in
   runs) limit=(-runs="$n" -seed=1) ;;   # the same inputs every time
   *) echo "fuzz/run.sh: mode is seconds or runs, not '$mode'" >&2; exit 2 ;;
 esac
-names="checkpoint vocab corpus csvlog nbest"
+names=${FUZZ_ONLY:-"checkpoint vocab corpus csvlog arpa nbest"}
 export OPENBLAS_NUM_THREADS=1
 mkdir -p fuzz/artifacts
 tmp=$(mktemp -d)

@@ -8,6 +8,8 @@ standard library's ctypes: nothing to build or install besides the library.
     print(m.score("the man said ."))          # natural-log P(sentence, end)
     s = m.state(); lp = s.feed("the")          # log P(next word | <s> the)
     print(m.generate("the man", words=10, temperature=0))
+    g = rnnlm.Ngram("lm.arpa.gz")             # an ARPA back-off n-gram model
+    print(g.logprob("sat", ["the", "cat"]))   # log10 P(sat | the cat)
 
 The library is looked for, in order: the file named by the environment
 variable RNNLM_LIB; librnnlm.so next to this module; the library directory
@@ -27,10 +29,11 @@ import array
 import collections
 import ctypes
 import ctypes.util
+import math
 import os
 import random
 
-__all__ = ["Error", "Model", "State", "Score", "BOS", "EOS", "UNK", "sample"]
+__all__ = ["Error", "Model", "State", "Score", "BOS", "EOS", "UNK", "sample", "Ngram", "NgramScore"]
 
 BOS, EOS, UNK = 0, 1, 2   # the ids of "<s>", "</s>", "<unk>"
 
@@ -383,3 +386,160 @@ class State:
         """Back to the empty history."""
         _state_reset(self._h)
         self._has_lp = False
+
+
+# ---- n-gram models (ARPA back-off files) -------------------------------------------
+
+NgramScore = collections.namedtuple("NgramScore", "log10prob words oovs zeroprobs ppl ppl1")
+NgramScore.__doc__ = """A sentence (or text) scored as SRILM's `ngram -ppl` scores it:
+log10prob, the sum over the scored words and the end (</s>); words; oovs, the
+words the model lacks (counted, not scored); zeroprobs, words of probability 0
+(counted, not summed); ppl = 10^(-log10prob / (words - oovs - zeroprobs +
+sentences)) and ppl1 = 10^(-log10prob / (words - oovs - zeroprobs)), NaN where
+the denominator is 0."""
+
+
+class _NgramScore(ctypes.Structure):
+    _fields_ = [("log10prob", ctypes.c_double), ("words", ctypes.c_size_t), ("oovs", ctypes.c_size_t),
+                ("zeroprobs", ctypes.c_size_t)]
+
+
+_ngram_load = _fn("rnnlm_ngram_load", ctypes.c_int, ctypes.POINTER(_P), ctypes.c_char_p, _ERR)
+_ngram_free = _fn("rnnlm_ngram_free", None, _P)
+_ngram_order = _fn("rnnlm_ngram_order", ctypes.c_int, _P)
+_ngram_count = _fn("rnnlm_ngram_count", ctypes.c_size_t, _P, ctypes.c_int)
+_ngram_vocab_size = _fn("rnnlm_ngram_vocab_size", ctypes.c_size_t, _P)
+_ngram_word = _fn("rnnlm_ngram_word", ctypes.c_char_p, _P, ctypes.c_int32)
+_ngram_lookup = _fn("rnnlm_ngram_lookup", ctypes.c_int32, _P, ctypes.c_char_p, ctypes.c_size_t)
+_ngram_unk = _fn("rnnlm_ngram_unk", ctypes.c_int32, _P)
+_ngram_logprob = _fn("rnnlm_ngram_logprob", ctypes.c_double, _P, ctypes.POINTER(ctypes.c_int32), ctypes.c_size_t,
+                     ctypes.c_int32, ctypes.POINTER(ctypes.c_int))
+_ngram_score = _fn("rnnlm_ngram_score_sentence", ctypes.c_int, _P, ctypes.POINTER(ctypes.c_char_p), ctypes.c_size_t,
+                   ctypes.c_uint, ctypes.POINTER(_NgramScore), ctypes.POINTER(ctypes.c_double), _ERR)
+_NGRAM_OPEN_VOCAB = 1
+
+
+def _srilm_ppl(log10prob, words, oovs, zeroprobs, sentences):
+    scored = words - oovs - zeroprobs
+    ppl = 10.0 ** (-log10prob / (scored + sentences)) if scored + sentences > 0 else float("nan")
+    ppl1 = 10.0 ** (-log10prob / scored) if scored > 0 else float("nan")
+    return NgramScore(log10prob, words, oovs, zeroprobs, ppl, ppl1)
+
+
+class Ngram:
+    """An ARPA back-off n-gram model, plain or gzip (docs/NGRAM.md): log10
+    probabilities by back-off, sentences scored as SRILM's `ngram -ppl`.
+
+        g = rnnlm.Ngram("lm.arpa.gz")
+        g.logprob("sat", ["the", "cat"])     # log10 P(sat | the cat)
+        g.score("the cat sat")               # NgramScore(log10prob, ..., ppl, ppl1)
+
+    Words are taken exactly as written (no canonicalisation)."""
+
+    def __init__(self, path):
+        err = _Err()
+        h = _P()
+        _check(_ngram_load(ctypes.byref(h), os.fsencode(path), ctypes.byref(err)), err)
+        self._h = h
+        self.path = path
+        self.order = _ngram_order(h)
+        self.counts = [_ngram_count(h, k) for k in range(1, self.order + 1)]
+        self.vocab_size = _ngram_vocab_size(h)
+
+    def close(self):
+        if getattr(self, "_h", None):
+            _ngram_free(self._h)
+            self._h = None
+
+    def __del__(self):
+        self.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def _handle(self):
+        if not getattr(self, "_h", None):
+            raise Error("RNNLM_E_STATE", "rnnlm: the n-gram model is closed")
+        return self._h
+
+    def __len__(self):
+        return self.vocab_size
+
+    def word(self, token):
+        """The word of an id in [0, vocab_size) (unigram order of the file)."""
+        h = self._handle()
+        if not 0 <= token < self.vocab_size:
+            raise ValueError("rnnlm: id %r outside [0, %d)" % (token, self.vocab_size))
+        return _ngram_word(h, token).decode("utf-8", "replace")
+
+    def id(self, word):
+        """The id of a word, -1 when the model lacks it."""
+        h = self._handle()
+        w = word.encode("utf-8") if isinstance(word, str) else bytes(word)
+        return _ngram_lookup(h, w, len(w))
+
+    def logprob(self, word, history=(), unk=False):
+        """log10 P(word | history) by back-off: history is a list of words or a
+        str (only the last order-1 words count; a word the model lacks cuts it
+        there, or is <unk> with unk=True). None when word itself is not in the
+        model (an OOV; with unk=True, only when the model has no <unk>)."""
+        h = self._handle()
+        unk_id = _ngram_unk(h) if unk else -1
+
+        def lookup(w):
+            i = _ngram_lookup(h, w, len(w))
+            return unk_id if i < 0 else i
+
+        w = _tokens([word])[0]
+        wid = lookup(w)
+        if wid < 0:
+            return None
+        ctx = [lookup(x) for x in _tokens(history)]
+        c_ctx = (ctypes.c_int32 * max(1, len(ctx)))(*ctx)
+        return _ngram_logprob(h, c_ctx, len(ctx), wid, None)
+
+    def word_scores(self, sentence, unk=False):
+        """[(word, log10 P)] for each word of the sentence and "</s>", as
+        score() computes them: None for an OOV, -inf for a zero probability."""
+        words = _tokens(sentence)
+        per = (ctypes.c_double * (len(words) + 1))()
+        self._score(words, unk, per)
+        out = []
+        for w, p in zip([x.decode("utf-8", "replace") for x in words] + ["</s>"], per):
+            out.append((w, None if math.isnan(p) else p))
+        return out
+
+    def _score(self, words, unk, per=None):
+        h = self._handle()
+        c_words = (ctypes.c_char_p * max(1, len(words)))(*words)
+        out = _NgramScore()
+        err = _Err()
+        _check(_ngram_score(h, c_words, len(words), _NGRAM_OPEN_VOCAB if unk else 0, ctypes.byref(out), per,
+                            ctypes.byref(err)), err)
+        return out
+
+    def score(self, sentence, unk=False):
+        """The sentence (a str split at white space, or a list of words) as SRILM's
+        `ngram -ppl` scores it: <s> starts the history, then the words and </s>;
+        unk=True is SRILM's -unk (open vocabulary). An NgramScore."""
+        o = self._score(_tokens(sentence), unk)
+        return _srilm_ppl(o.log10prob, o.words, o.oovs, o.zeroprobs, 1)
+
+    def score_sentences(self, sentences, unk=False):
+        """The total over sentences (blank ones skipped), as `rnnlm ngram ppl`
+        prints it: an NgramScore whose ppl counts one end per sentence."""
+        lp, words, oovs, zp, n = 0.0, 0, 0, 0, 0
+        for s in sentences:
+            t = _tokens(s)
+            if not t:
+                continue
+            o = self._score(t, unk)
+            lp += o.log10prob
+            words += o.words
+            oovs += o.oovs
+            zp += o.zeroprobs
+            n += 1
+        return _srilm_ppl(lp, words, oovs, zp, n)

@@ -32,6 +32,9 @@ for f in fuzz/seeds/csvlog/*; do
   cp "$f" "$dir/log.csv"
   "$R" report "$dir" --out "$dir/report.svg" > /dev/null || { echo "seed $f is not a readable log"; exit 1; }
 done
+for f in fuzz/seeds/arpa/*; do
+  "$R" ngram info "$f" > /dev/null || { echo "seed $f is not a readable ARPA file"; exit 1; }
+done
 
 # n-best seeds: a first byte picks the reader (0 Kaldi, 1 Kaldi with the same bytes as costs, 2 SRILM)
 for f in fuzz/seeds/nbest/*; do
@@ -46,7 +49,7 @@ for f in fuzz/seeds/nbest/*; do
     || { echo "seed $f is not a readable n-best list"; exit 1; }
 done
 
-for n in checkpoint vocab corpus csvlog nbest; do
+for n in checkpoint vocab corpus csvlog arpa nbest; do
   [ -x "$FB/fuzz/fuzz_$n" ] || { make -s fuzz-build >/dev/null; break; }
 done
 fuzz/run.sh "$FB" runs 4000

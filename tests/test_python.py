@@ -178,5 +178,48 @@ p = subprocess.run([sys.executable, "-c", "import rnnlm"], capture_output=True, 
                    env=dict(os.environ, RNNLM_LIB=missing, PYTHONPATH=os.path.dirname(rnnlm.__file__)))
 check(p.returncode != 0 and "ImportError" in p.stderr and missing in p.stderr, "RNNLM_LIB missing: %s" % p.stderr)
 
+# ---- rnnlm.Ngram: an ARPA model, against `rnnlm ngram ppl` and numbers worked out by hand
+arpa = write("hand.arpa", "\\data\\\nngram 1=5\nngram 2=2\n\n\\1-grams:\n-99 <s> -0.5\n-0.6 </s>\n"
+             "-1.5 <unk>\n-0.7 a -0.3\n-0.8 b\n\n\\2-grams:\n-0.4 <s> a\n-0.3 a b\n\n\\end\\\n")
+g = rnnlm.Ngram(arpa)
+check(g.order == 2 and g.counts == [5, 2] and len(g) == 5 and g.word(3) == "a" and g.id("b") == 4 and g.id("x") == -1,
+      "Ngram: order %d counts %r" % (g.order, g.counts))
+near = lambda a, b: a is not None and abs(a - b) < 1e-6  # noqa: E731
+check(near(g.logprob("b", ["a"]), -0.3), "Ngram.logprob(b | a)")
+check(near(g.logprob("a", "b <s> a"), -0.3 - 0.7), "Ngram.logprob(a | ... a): bow(a) + p(a)")
+check(near(g.logprob("b", "a b"), -0.8), "Ngram.logprob(b | a b): the last word only, no bow for b")
+check(near(g.logprob("a", ["x"]), -0.7) and g.logprob("x") is None, "Ngram.logprob with an OOV")
+check(near(g.logprob("x", ["a"], unk=True), -0.3 - 1.5), "Ngram.logprob(x | a, unk=True): bow(a) + p(<unk>)")
+# "a b": -0.4 - 0.3 + P(</s> | b) = -0.6; "a x": -0.4, x an OOV, P(</s>) = -0.6
+sc = g.score("a b")
+check(near(sc.log10prob, -1.3) and sc.words == 2 and sc.oovs == 0 and near(sc.ppl, 10 ** (1.3 / 3))
+      and near(sc.ppl1, 10 ** (1.3 / 2)), "Ngram.score: %r" % (sc,))
+check(g.score("a x").oovs == 1 and near(g.score("a x").log10prob, -1.0), "Ngram.score with an OOV")
+ws = g.word_scores("a x")
+check([w for w, _ in ws] == ["a", "x", "</s>"] and ws[1][1] is None and near(ws[2][1], -0.6), "word_scores %r" % ws)
+zs = g.score("<s>")
+check(zs.zeroprobs == 1 and g.word_scores("<s>")[0][1] == float("-inf"), "Ngram zeroprob: %r" % (zs,))
+text = ["a b", "", "b a x", "x x", "<s> a"]
+txt = write("ngram.txt", "\n".join(text) + "\n")
+for flag in ([], ["--unk"]):
+    tot = g.score_sentences(text, unk=bool(flag))
+    out = cli("ngram", "ppl", arpa, txt, *flag).stdout
+    want = "file %s: %d sentences, %d words, %d OOVs\n%d zeroprobs, logprob= %g ppl= %g ppl1= %g\n" % (
+        txt, 4, tot.words, tot.oovs, tot.zeroprobs, tot.log10prob, tot.ppl, tot.ppl1)
+    check(out == want, "Ngram.score_sentences%s: %r, rnnlm ngram ppl: %r" % (flag, want, out))
+g.close()
+try:
+    g.score("a b")
+    check(False, "a closed Ngram raised nothing")
+except rnnlm.Error as e:
+    check(e.status == "RNNLM_E_STATE", "closed Ngram: %s" % e.status)
+bad = write("bad.arpa", "\\data\\\nngram 1=2\n\\1-grams:\n-1 a\n\\end\\\n")
+try:
+    rnnlm.Ngram(bad)
+    check(False, "Ngram(bad.arpa) raised nothing")
+except rnnlm.Error as e:
+    check(e.status == "RNNLM_E_FORMAT" and "bad.arpa:5:" in str(e) and "rnnlm ngram info: " + str(e) ==
+          cli("ngram", "info", bad, ok=False).stderr.strip(), "Ngram(bad.arpa): %s" % e)
+
 print("%d failure(s)" % failures if failures else "ok")
 sys.exit(1 if failures else 0)
