@@ -505,6 +505,12 @@ static rnnlm_status read_srilm_file(rnnlm_nbest *nb, const char *path, size_t ma
                 hp->has_lm = 1;
             }
         }
+        /* finite numbers can still overflow once summed or converted (1e308 log10) */
+        if (!isfinite(hp->acoustic) || !isfinite(hp->lm)) {
+            st = rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: a score is out of range once in natural log", path,
+                            r.lineno);
+            break;
+        }
     }
     if (!st && got < 0) st = err ? err->status : RNNLM_E_FORMAT;
     if (!st && nb->utt[nb->n_utt - 1].n == 0) st = rnnlm_fail(err, RNNLM_E_FORMAT, "%s: no hypotheses", path);

@@ -176,6 +176,8 @@ printf 'NBestList2.0\n(-100) Mary ( st: 0 et: 1 g: -1 a: -2 had\n' > "$tmp/b8.sc
 bad "srilm 2.0 unclosed" "b8.score:2: after word 'Mary'" --format srilm "$tmp/b8.score"
 printf -- '-1 -2 x Mary\n' > "$tmp/b9.nbest"
 bad "srilm plain word count" "b9.nbest:1: the word count is not a whole number" --format srilm "$tmp/b9.nbest"
+printf -- '1e308 -3.25 3 Mary had a\n' > "$tmp/b10.nbest"
+bad "srilm log10 score overflowing in natural log" "b10.nbest:1: a score is out of range" --format srilm "$tmp/b10.nbest"
 bad "missing n-best file" "cannot open" "$tmp/nothere"
 
 # accepted: CRLF, one hypothesis, only OOVs, empty hypotheses
