@@ -45,8 +45,8 @@ for f in fuzz/seeds/nbest/*; do
     1) args=("$g" --acoustic-costs "$g") ;;
     *) args=(--format srilm "$g") ;;
   esac
-  "$R" rescore tests/data/tiny.safetensors "${args[@]}" --lm-weight 0 > /dev/null \
-    || { echo "seed $f is not a readable n-best list"; exit 1; }
+  "$R" rescore tests/data/tiny.safetensors "${args[@]}" --lm-weight 0 > /dev/null 2> "$dir/err" \
+    || { cat "$dir/err"; echo "seed $f is not a readable n-best list"; exit 1; }
 done
 
 for n in checkpoint vocab corpus csvlog arpa nbest; do
