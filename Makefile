@@ -113,7 +113,7 @@ examples:
 FUZZ_CC      ?= clang
 FUZZ_BUILD   ?= build-fuzz
 FUZZ_SECONDS ?= 60
-FUZZ_NAMES    = checkpoint vocab corpus csvlog arpa textrule
+FUZZ_NAMES    = checkpoint vocab corpus csvlog arpa textrule nbest
 FUZZ_SAN      = -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS   = -std=c11 $(WARN) -O1 -g -march=native -fno-omit-frame-pointer -D_GNU_SOURCE -Iinclude -Isrc \
                 $(shell pkg-config --cflags openblas 2>/dev/null) $(FUZZ_SAN)

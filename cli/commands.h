@@ -13,5 +13,6 @@ int cmd_eval(int argc, char **argv);
 int cmd_score(int argc, char **argv);
 int cmd_generate(int argc, char **argv);
 int cmd_ngram(int argc, char **argv);
+int cmd_rescore(int argc, char **argv);
 
 #endif

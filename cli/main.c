@@ -19,6 +19,7 @@ static const struct {
     {"score", cmd_score, "log-probability of each line (sentence) of a file or stdin"},
     {"generate", cmd_generate, "text from a model: greedy or sampled, reproducible with --seed"},
     {"ngram", cmd_ngram, "an ARPA n-gram model: its perplexity on a text (SRILM's summary), its counts"},
+    {"rescore", cmd_rescore, "rescore n-best lists (Kaldi or SRILM layout) and print each utterance's best"},
 };
 
 static void usage(FILE *f) {

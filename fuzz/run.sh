@@ -22,7 +22,9 @@ case "$mode" in
   runs) limit=(-runs="$n" -seed=1) ;;   # the same inputs every time
   *) echo "fuzz/run.sh: mode is seconds or runs, not '$mode'" >&2; exit 2 ;;
 esac
-names=${FUZZ_ONLY:-"checkpoint vocab corpus csvlog arpa textrule"}
+# every harness the build holds (the Makefile's FUZZ_NAMES), or those FUZZ_ONLY names
+names=${FUZZ_ONLY:-$(cd "$build/fuzz" 2>/dev/null && ls fuzz_* | sed 's/^fuzz_//' | tr '\n' ' ')}
+[ -n "$names" ] || { echo "fuzz/run.sh: no harness in $build/fuzz (make fuzz-build)" >&2; exit 2; }
 export OPENBLAS_NUM_THREADS=1
 mkdir -p fuzz/artifacts
 tmp=$(mktemp -d)

@@ -465,6 +465,116 @@ RNNLM_API double rnnlm_mix_log10(const rnnlm_mix_word *w, double lambda);
 RNNLM_API rnnlm_status rnnlm_mix_em(const rnnlm_mix_word *w, size_t n, double tol, int max_iter, double *lambda,
                                     int *iters, rnnlm_err *err);
 
+/* ---- n-best lists and rescoring ------------------------------------------------
+ * The n-best lists a first recognition pass wrote, read in Kaldi's or SRILM's
+ * layout (docs/NBEST.md), rescored with a model (and an ARPA n-gram), the
+ * best hypothesis of each utterance chosen again. Every score held is a
+ * natural-log likelihood (higher is better): Kaldi's costs are negated, SRILM's
+ * log10 scores multiplied by ln 10, its bytelogs by 1024 / 10000.5.
+ *
+ *     rnnlm_nbest *nb;  rnnlm_rescore_options o;  rnnlm_rescore_stats st;
+ *     rnnlm_rescore_options_default(&o);
+ *     if (rnnlm_nbest_read_kaldi(&nb, "nbest.txt", "ac_cost", NULL, 0, &err) ||
+ *         rnnlm_nbest_rescore(nb, model, NULL, &o, &st, &err)) ...
+ *     for (size_t u = 0; u < rnnlm_nbest_utterances(nb); u++)
+ *         ... rnnlm_nbest_hyp_get(nb, rnnlm_nbest_best(nb, u))->words ...
+ */
+typedef struct rnnlm_nbest rnnlm_nbest;
+
+typedef enum { RNNLM_NBEST_KALDI = 0, RNNLM_NBEST_SRILM = 1 } rnnlm_nbest_layout;
+
+typedef struct {
+    const char *id;             /* Kaldi: "UTTID-N" as read; SRILM: "UTTID-K", K its line's rank from 1 */
+    size_t utt;                 /* its utterance */
+    const char *const *words;   /* n words (a leading <s> and a trailing </s> are dropped on reading) */
+    size_t n;
+    double acoustic;            /* natural log, as read (0 when the input has none) */
+    double lm;                  /* the first pass's language-model score, natural log (0: none) */
+    int has_acoustic, has_lm;
+    /* set by rnnlm_nbest_rescore */
+    double rnn;                 /* natural-log P(words, end) under the model (0 when not computed) */
+    double ngram;               /* natural-log P(words, end) under the ARPA model (0: none given) */
+    double mix;                 /* with a lambda: the sum of the per-word interpolated log-probabilities */
+    double total;               /* the combined score (rnnlm_rescore_options) */
+    size_t rnn_oovs, ngram_oovs;
+    size_t rank;                /* 1 for the best of its utterance */
+} rnnlm_nbest_hyp;
+
+/* Kaldi: text lines "UTTID-N w1 w2 ...", the utterance id everything before
+ * the last '-', N decimal digits; an utterance's lines contiguous. Cost files
+ * (each may be NULL): lines "UTTID-N COST", COST a negated natural-log score;
+ * every id of the text needs one and no other id may appear. max_line: the
+ * longest accepted line in bytes (0: RNNLM_MAX_LINE_DEFAULT). Files may be
+ * gzip-compressed. RNNLM_E_FORMAT with "file:line: cause" for bad input. */
+RNNLM_API rnnlm_status rnnlm_nbest_read_kaldi(rnnlm_nbest **out, const char *text, const char *acoustic_costs,
+                                              const char *lm_costs, size_t max_line, rnnlm_err *err);
+/* SRILM: each file one utterance (its id the file's base name less ".gz" and
+ * then one extension), in NBestList1.0, NBestList2.0 or the plain
+ * "ascore lscore nwords w1 ..." layout (told by its first line). */
+RNNLM_API rnnlm_status rnnlm_nbest_read_srilm(rnnlm_nbest **out, const char *const *paths, size_t n,
+                                              size_t max_line, rnnlm_err *err);
+/* SRILM files listed in a file, one path a line (blank lines skipped). */
+RNNLM_API rnnlm_status rnnlm_nbest_read_srilm_list(rnnlm_nbest **out, const char *list, size_t max_line,
+                                                   rnnlm_err *err);
+RNNLM_API void rnnlm_nbest_free(rnnlm_nbest *nb);
+RNNLM_API rnnlm_nbest_layout rnnlm_nbest_layout_of(const rnnlm_nbest *nb);
+RNNLM_API size_t rnnlm_nbest_utterances(const rnnlm_nbest *nb);
+RNNLM_API const char *rnnlm_nbest_utt_id(const rnnlm_nbest *nb, size_t u);
+/* Hypotheses of utterance u: indices *first .. *first + return - 1. */
+RNNLM_API size_t rnnlm_nbest_utt_hyps(const rnnlm_nbest *nb, size_t u, size_t *first);
+RNNLM_API size_t rnnlm_nbest_hypotheses(const rnnlm_nbest *nb);
+RNNLM_API const rnnlm_nbest_hyp *rnnlm_nbest_hyp_get(const rnnlm_nbest *nb, size_t h);
+/* The index of utterance u's best hypothesis after rescoring (ties: the
+ * first in input order); before, the first. */
+RNNLM_API size_t rnnlm_nbest_best(const rnnlm_nbest *nb, size_t u);
+
+/* total = acoustic_scale * acoustic + lm_weight * LM + ngram_weight * NG
+ *         + word_penalty * n,   all natural log, where
+ *   LM = the model's log P(words, end), or with lambda >= 0 the sum over the
+ *        words and the end of ln(lambda P_rnn + (1 - lambda) P_ngram);
+ *   NG = the ARPA model's log P(words, end) when one is given and lambda < 0,
+ *        else the n-best's own LM score (0 when it has none).
+ * The ARPA model's probabilities and the mixture's follow rnnlm_mix_* (the
+ * model's vocabulary against the n-gram's); a word given no probability
+ * there scores ngram_oov_log10 instead, so that no hypothesis gains by an OOV. */
+typedef struct {
+    double acoustic_scale;   /* 1 */
+    double lm_weight;        /* 1 (0 and lambda < 0: the model is not run) */
+    double ngram_weight;     /* 0 */
+    double word_penalty;     /* 0: added per word (natural log) */
+    double lambda;           /* -1: no interpolation; in [0, 1]: the model's weight in the mixture */
+    double ngram_oov_log10;  /* log10 P of a word the mixture (or the ARPA model alone) gives no
+                                probability: an OOV of both, or p_ngram = 0 (-10) */
+    int rnn_unk;             /* rnnlm_mix_unk: the RNN's share of a word only the ARPA model has (SPLIT) */
+    unsigned mix_flags;      /* of rnnlm_mix_create (RNNLM_MIX_NGRAM_CANON) */
+    int lanes;               /* rows of a step (0: 64) */
+    int no_prefix_sharing;   /* 0: shared prefixes, batched; 1: each hypothesis on its own, batched
+                                (rnnlm_score_batch); 2: one hypothesis at a time on one state
+                                (rnnlm_score_ids), the plain way */
+} rnnlm_rescore_options;
+
+typedef struct {
+    size_t hypotheses, words;   /* scored */
+    size_t steps;               /* recurrent steps run: with sharing, one per distinct prefix */
+} rnnlm_rescore_stats;
+
+RNNLM_API void rnnlm_rescore_options_default(rnnlm_rescore_options *o);
+/* Scores every hypothesis and ranks each utterance's. m may be NULL only
+ * when neither the model is run (lm_weight 0, lambda < 0) nor g given (its
+ * words are matched against the model's vocabulary); g (the ARPA model)
+ * may be NULL unless lambda >= 0. With prefix sharing, each distinct prefix
+ * of an utterance's hypotheses is fed once, the states forking where the
+ * hypotheses branch, and the prefixes of many utterances run side by side,
+ * one step of a depth being one batched product; the scores equal those of
+ * no_prefix_sharing to fp32 rounding (the products' shapes differ). */
+RNNLM_API rnnlm_status rnnlm_nbest_rescore(rnnlm_nbest *nb, const rnnlm_model *m, const rnnlm_ngram *g,
+                                           const rnnlm_rescore_options *o, rnnlm_rescore_stats *st,
+                                           rnnlm_err *err);
+/* Writes the rescored lists atomically (a symbolic link at path is refused):
+ * a header line, then per hypothesis, utterance by utterance, best first,
+ * "ID RANK TOTAL ACOUSTIC LM RNN NGRAM N w1 ... wn" (docs/NBEST.md). */
+RNNLM_API rnnlm_status rnnlm_nbest_write(const rnnlm_nbest *nb, const char *path, rnnlm_err *err);
+
 /* ---- random numbers -------------------------------------------------------
  * xoshiro256** seeded by splitmix64: the generator of initialisation,
  * dropout masks, window shuffling and sampling (docs/DATA.md). Four words of

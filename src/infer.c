@@ -72,6 +72,8 @@ rnnlm_status infer_model_wrap(rnnlm_model **out, model *m, rnnlm_vocab *v, rnnlm
 
 model *infer_model_mut(rnnlm_model *m) { return m->m; }
 
+const model_weights *infer_weights(const rnnlm_model *m) { return &m->w; }
+
 /* The batch shape of the training run that wrote the checkpoint (its
  * configuration keys, run.h), kept for rnnlm_model_train_shape; a malformed
  * value is kept as the error that call reports. */

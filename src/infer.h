@@ -15,4 +15,8 @@ rnnlm_status infer_model_wrap(rnnlm_model **out, model *m, rnnlm_vocab *v, rnnlm
 /* The wrapped model, writable: its training workspace runs rnnlm_eval_stream. */
 model *infer_model_mut(rnnlm_model *m);
 
+/* The model's read-only weights for infer_step_f32 (the n-best scorer,
+ * rescore.c, steps its own frontiers of states). */
+const model_weights *infer_weights(const rnnlm_model *m);
+
 #endif

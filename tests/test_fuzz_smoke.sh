@@ -45,7 +45,18 @@ for f in fuzz/seeds/textrule/*; do
     || { echo "seed $f is not a line rnnlm score accepts"; exit 1; }
 done
 
-for n in checkpoint vocab corpus csvlog arpa textrule; do
-  [ -x "$FB/fuzz/fuzz_$n" ] || { make -s fuzz-build >/dev/null; break; }
+# n-best seeds: a first byte picks the reader (0 Kaldi, 1 Kaldi with the same bytes as costs, 2 SRILM)
+for f in fuzz/seeds/nbest/*; do
+  tail -c +2 "$f" > "$dir/$(basename "$f")"
+  g="$dir/$(basename "$f")"
+  case $(head -c 1 "$f" | od -An -tu1 | tr -d ' ') in
+    0) args=("$g") ;;
+    1) args=("$g" --acoustic-costs "$g") ;;
+    *) args=(--format srilm "$g") ;;
+  esac
+  "$R" rescore tests/data/tiny.safetensors "${args[@]}" --lm-weight 0 > /dev/null 2> "$dir/err" \
+    || { cat "$dir/err"; echo "seed $f is not a readable n-best list"; exit 1; }
 done
+
+make -s fuzz-build >/dev/null   # every harness of the Makefile's FUZZ_NAMES, built when missing
 fuzz/run.sh "$FB" runs 4000
