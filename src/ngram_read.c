@@ -384,7 +384,7 @@ rnnlm_status rnnlm_ngram_load(rnnlm_ngram **out, const char *path, rnnlm_err *er
     if (fd < 0) return rnnlm_fail(err, RNNLM_E_IO, "%s: %s", path, strerror(errno));
     struct stat sb;
     unsigned char magic[2] = {0, 0};
-    if (fstat(fd, &sb) < 0 || pread(fd, magic, 2, 0) < 0) {
+    if (fstat(fd, &sb) < 0 || (S_ISREG(sb.st_mode) && pread(fd, magic, 2, 0) < 0)) {
         int e = errno;
         close(fd);
         return rnnlm_fail(err, RNNLM_E_IO, "%s: %s", path, strerror(e));
