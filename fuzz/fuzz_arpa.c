@@ -57,9 +57,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             if (st != RNNLM_E_STATE) abort();
             continue;
         }
-        if (st || sc.words != 8 || sc.oovs + sc.zeroprobs > 9 || isnan(sc.log10prob)) abort();
-        if (flags && marks[2] >= 0 && sc.oovs) abort();
-        if (!flags && sc.oovs < 2) abort();
+        if (st || sc.words != 8 || sc.oovs + sc.zeroprobs > 9 || isnan(sc.log10prob) || isnan(per[8])) abort();
+        /* an OOV: a word the model lacks (unless <unk> stands in for it), or
+         * <unk> itself in a closed vocabulary */
+        size_t oovs = 0;
+        for (size_t i = 0; i < 8; i++) {
+            int32_t id = rnnlm_ngram_lookup(g, sent[i], strlen(sent[i]));
+            int oov = flags ? id < 0 && marks[2] < 0 : id < 0 || id == marks[2];
+            if (oov != !!isnan(per[i])) abort();
+            oovs += (size_t)oov;
+        }
+        if (sc.oovs != oovs) abort();
     }
     rnnlm_ngram_free(g);
     return 0;

@@ -362,8 +362,9 @@ RNNLM_API int32_t rnnlm_ngram_unk(const rnnlm_ngram *g);
 /* log10 P(w | ctx) by back-off, with no allocation: ctx[0..n) is the history
  * in text order (ctx[n-1] the word just before w; only the last N-1 count; an
  * id < 0, a word the model lacks, cuts the history there). w must be an id
- * of the model. *matched (may be NULL): the order of the n-gram that was
- * found (1 for a unigram). */
+ * of the model (NAN otherwise). -INFINITY for a zero probability (a listed
+ * -99, SRILM's zero). *matched (may be NULL): the order of the n-gram that
+ * was found (1 for a unigram; 0 for a bad w). */
 RNNLM_API double rnnlm_ngram_logprob(const rnnlm_ngram *g, const int32_t *ctx, size_t n, int32_t w,
                                      int *matched);
 
@@ -382,10 +383,12 @@ typedef struct {
 } rnnlm_ngram_score;
 
 /* Scores one sentence as SRILM's `ngram -ppl` does: the history starts at
- * "<s>", each word is scored, then "</s>". An OOV word is not scored and
- * cuts the history. per_word (n + 1) or NULL: each word's log10
- * probability, then the end's; NAN for an OOV, -INFINITY for a zero
- * probability. */
+ * "<s>", each word is scored, then "</s>". An OOV word (one the model lacks,
+ * or "<unk>" itself without RNNLM_NGRAM_OPEN_VOCAB) is not scored and cuts
+ * the history. Words are NUL-terminated and taken as written. per_word
+ * (n + 1) or NULL: each word's log10 probability, then the end's; NAN for
+ * an OOV, -INFINITY for a zero probability. RNNLM_E_STATE when the model
+ * has no "</s>"; RNNLM_E_ARG for NULL arguments or unknown flags. */
 RNNLM_API rnnlm_status rnnlm_ngram_score_sentence(const rnnlm_ngram *g, const char *const *words, size_t n,
                                                   unsigned flags, rnnlm_ngram_score *out,
                                                   double *per_word, rnnlm_err *err);

@@ -10,18 +10,21 @@
 /* ---- tables ---------------------------------------------------------------- */
 
 static rnnlm_status rehash(ngram_table *t, size_t n_slots, rnnlm_err *err) {
-    uint32_t *slot = rnnlm_calloc(n_slots, sizeof *slot, "n-gram hash table", err);
+    ngram_slot *slot = rnnlm_calloc(n_slots, sizeof *slot, "n-gram hash table", err);
     if (!slot) return RNNLM_E_NOMEM;
-    free(t->slot);
+    ngram_slot *old = t->slot;
+    size_t n_old = t->n_slots;
     t->slot = slot;
     t->n_slots = n_slots;
     t->shift = 64u - (unsigned)__builtin_ctzll((unsigned long long)n_slots);
     size_t mask = n_slots - 1;
-    for (size_t k = 0; k < t->n; k++) {
-        size_t i = ngram_hash_slot(t, t->e[k].ctx, t->e[k].word);
-        while (slot[i]) i = (i + 1) & mask;
-        slot[i] = (uint32_t)(k + 1);
+    for (size_t k = 0; k < n_old; k++) {
+        if (!old[k].index) continue;
+        size_t i = ngram_hash_slot(t, old[k].ctx, old[k].word);
+        while (slot[i].index) i = (i + 1) & mask;
+        slot[i] = old[k];
     }
+    free(old);
     return RNNLM_OK;
 }
 
@@ -48,11 +51,11 @@ rnnlm_status ngram_insert(ngram_table *t, uint32_t ctx, uint32_t word, float pro
     if ((st = rnnlm_grow((void **)&t->e, &t->cap, t->n + 1, sizeof *t->e, "n-gram entries", err))) return st;
     if ((t->n + 1) * 2 > t->n_slots && (st = rehash(t, slots_for(t->n + 1), err))) return st;
     size_t k = t->n++;
-    t->e[k] = (ngram_entry){.ctx = ctx, .word = word, .prob = prob, .bow = bow};
+    t->e[k] = (ngram_entry){.prob = prob, .bow = bow};
     size_t mask = t->n_slots - 1;
     size_t i = ngram_hash_slot(t, ctx, word);
-    while (t->slot[i]) i = (i + 1) & mask;
-    t->slot[i] = (uint32_t)(k + 1);
+    while (t->slot[i].index) i = (i + 1) & mask;
+    t->slot[i] = (ngram_slot){.ctx = ctx, .word = word, .index = (uint32_t)(k + 1)};
     *index = (uint32_t)k;
     return RNNLM_OK;
 }

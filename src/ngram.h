@@ -2,7 +2,8 @@
  * (ngram_read.c) and the lookup (ngram.c). docs/NGRAM.md describes it.
  *
  * One table per order k (t[k-1]). An entry of order k > 1 is the n-gram
- * w1 .. wk keyed by (index of its suffix w2 .. wk in order k-1, w1): n-grams
+ * w1 .. wk, found through an open-addressing hash table (linear probing)
+ * keyed by (index of its suffix w2 .. wk in order k-1, w1): n-grams
  * and contexts both grow leftwards, so the back-off walk from the newest
  * word outwards costs one probe per order. Unigrams are indexed by word id.
  * A suffix the file lacks is present as a filler entry (prob NAN, bow 0), so
@@ -18,17 +19,23 @@
 #define NGRAM_MAX_ORDER 32
 
 typedef struct {
-    uint32_t ctx;    /* order > 1: index of the suffix (w2 .. wk) in order k-1; unigrams: 0 */
-    uint32_t word;   /* w1, the leftmost word */
     float prob;      /* log10 p; -INFINITY for SRILM's pseudo-zero -99; NAN for a filler */
     float bow;       /* log10 back-off weight; 0 when the file gives none */
 } ngram_entry;
 
+/* A slot of the hash table holds the whole key, so that a probe touches one
+ * cache line and a found n-gram's index needs no visit to its entry. */
 typedef struct {
-    ngram_entry *e; size_t n, cap;   /* entries in arrival order (unigrams: by id) */
-    uint32_t *slot; size_t n_slots;  /* entry index + 1, 0 = empty; n_slots a power of 2 (orders > 1) */
-    unsigned shift;                  /* 64 - log2(n_slots) */
-    size_t listed;                   /* entries the file listed (n less the fillers) */
+    uint32_t ctx;    /* index of the suffix (w2 .. wk) in order k-1 */
+    uint32_t word;   /* w1, the leftmost word */
+    uint32_t index;  /* entry index + 1; 0: an empty slot */
+} ngram_slot;
+
+typedef struct {
+    ngram_entry *e; size_t n, cap;     /* entries in arrival order (unigrams: by id) */
+    ngram_slot *slot; size_t n_slots;  /* orders > 1; n_slots a power of 2, load <= 1/2 */
+    unsigned shift;                    /* 64 - log2(n_slots) */
+    size_t listed;                     /* entries the file listed (n less the fillers) */
 } ngram_table;
 
 struct rnnlm_ngram {
@@ -38,9 +45,16 @@ struct rnnlm_ngram {
     int32_t bos, eos, unk;
 };
 
+/* The slot where the probe for (ctx, word) starts: the key through a full
+ * 64-bit mixer (MurmurHash3's finaliser; a plain multiplicative hash of the
+ * packed pair clusters, since ctx indices and word ids both run in order),
+ * its top bits. */
 static inline size_t ngram_hash_slot(const ngram_table *t, uint32_t ctx, uint32_t word) {
-    uint64_t key = ((uint64_t)ctx << 32) | word;
-    return (size_t)((key * 0x9e3779b97f4a7c15ull) >> t->shift);
+    uint64_t h = ((uint64_t)ctx << 32) | word;
+    h ^= h >> 33; h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33; h *= 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 33;
+    return (size_t)(h >> t->shift);
 }
 
 /* Index of the entry (ctx, word) of an order > 1, or -1. */
@@ -48,10 +62,9 @@ static inline int64_t ngram_find(const ngram_table *t, uint32_t ctx, uint32_t wo
     if (!t->n_slots) return -1;
     size_t mask = t->n_slots - 1;
     for (size_t i = ngram_hash_slot(t, ctx, word);; i = (i + 1) & mask) {
-        uint32_t v = t->slot[i];
-        if (!v) return -1;
-        const ngram_entry *e = &t->e[v - 1];
-        if (e->ctx == ctx && e->word == word) return (int64_t)(v - 1);
+        const ngram_slot *sl = &t->slot[i];
+        if (!sl->index) return -1;
+        if (sl->ctx == ctx && sl->word == word) return (int64_t)sl->index - 1;
     }
 }
 

@@ -136,9 +136,22 @@ static int section_order(const char *s, size_t n) {
  * probability and words, single spaces): bounds what a plain file can hold. */
 static size_t min_line_bytes(int k) { return 2 * (size_t)k + 2; }
 
+/* The words of the previous entry line and their ids: files list n-grams
+ * sorted, so most lines repeat the previous one's first words, and a
+ * comparison with them saves the vocabulary's hash lookup. */
+#define PREV_BYTES 1024
+
+typedef struct {
+    char text[PREV_BYTES];
+    size_t off[NGRAM_MAX_ORDER], len[NGRAM_MAX_ORDER];
+    uint32_t id[NGRAM_MAX_ORDER];
+    int n;
+} prev_words;
+
 typedef struct {
     rnnlm_ngram *g;
     line_reader r;
+    prev_words prev;
     size_t announced[NGRAM_MAX_ORDER];
     off_t file_size;
     int gzipped;
@@ -210,18 +223,40 @@ static rnnlm_status read_entry(reader *rd, int k, char *s, rnnlm_err *err) {
         if ((st = strtab_intern(&g->vocab, f[1], len, &id, err))) return st;
         if ((st = rnnlm_grow((void **)&t->e, &t->cap, (size_t)id + 1, sizeof *t->e, "n-gram entries", err)))
             return st;
-        t->e[id] = (ngram_entry){.ctx = 0, .word = id, .prob = p, .bow = b};
+        t->e[id] = (ngram_entry){.prob = p, .bow = b};
         t->n = (size_t)id + 1;
         t->listed++;
         return RNNLM_OK;
     }
     uint32_t w[NGRAM_MAX_ORDER];
+    prev_words *pv = &rd->prev;
+    int same = 1;        /* the words so far are the previous line's */
+    int keep = 1;        /* the words so far are in pv */
+    size_t used = 0;
     for (int i = 0; i < k; i++) {
-        int64_t id = strtab_find(&g->vocab, f[i + 1], strlen(f[i + 1]));
+        size_t len = strlen(f[i + 1]);
+        if (same && i < pv->n && pv->len[i] == len && memcmp(pv->text + pv->off[i], f[i + 1], len) == 0) {
+            w[i] = pv->id[i];
+            used = pv->off[i] + len;
+            continue;
+        }
+        same = 0;
+        int64_t id = strtab_find(&g->vocab, f[i + 1], len);
         if (id < 0)
             return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: word '%s' of this %d-gram is not among the 1-grams", path,
                               ln, f[i + 1], k);
         w[i] = (uint32_t)id;
+        if (keep && used + len <= PREV_BYTES) {
+            memcpy(pv->text + used, f[i + 1], len);
+            pv->off[i] = used;
+            pv->len[i] = len;
+            pv->id[i] = w[i];
+            used += len;
+            pv->n = i + 1;
+        } else if (keep) {
+            pv->n = i;   /* what no longer fits is looked up next time */
+            keep = 0;
+        }
     }
     uint32_t suffix, idx;
     if ((st = suffix_index(g, w, k, 1, &suffix, err))) return st;
@@ -349,7 +384,7 @@ rnnlm_status rnnlm_ngram_load(rnnlm_ngram **out, const char *path, rnnlm_err *er
     if (fd < 0) return rnnlm_fail(err, RNNLM_E_IO, "%s: %s", path, strerror(errno));
     struct stat sb;
     unsigned char magic[2] = {0, 0};
-    if (fstat(fd, &sb) < 0 || pread(fd, magic, 2, 0) < 0) {
+    if (fstat(fd, &sb) < 0 || (S_ISREG(sb.st_mode) && pread(fd, magic, 2, 0) < 0)) {
         int e = errno;
         close(fd);
         return rnnlm_fail(err, RNNLM_E_IO, "%s: %s", path, strerror(e));

@@ -431,6 +431,39 @@ static void test_markers_missing(void **state) {
     rnnlm_ngram_free(g);
 }
 
+/* Words longer than the reader's cache of the previous line's words (1 KiB)
+ * and words that are prefixes of each other: every n-gram still finds its
+ * own words. */
+static void test_word_cache(void **state) {
+    (void)state;
+    char L[1301];
+    memset(L, 'x', 1300);
+    L[1300] = '\0';
+    char *text = malloc(16384);
+    assert_non_null(text);
+    snprintf(text, 16384,
+             "\\data\\\nngram 1=4\nngram 2=6\n\\1-grams:\n-0.5 </s>\n-0.6 %s -0.1\n-0.7 a -0.2\n"
+             "-0.8 ab -0.3\n\\2-grams:\n-0.11 %s a\n-0.12 %s ab\n-0.13 %s </s>\n-0.14 a %s\n-0.15 a ab\n"
+             "-0.16 ab a\n\\end\\\n", L, L, L, L, L);
+    rnnlm_ngram *g = load_text("long.arpa", text);
+    free(text);
+    int32_t l = rnnlm_ngram_lookup(g, L, 1300), a = rnnlm_ngram_lookup(g, "a", 1), ab = rnnlm_ngram_lookup(g, "ab", 2);
+    assert_int_equal(l, 1);
+    int32_t c[1];
+    c[0] = l;
+    assert_float_equal(rnnlm_ngram_logprob(g, c, 1, a, NULL), -0.11, TOL);
+    assert_float_equal(rnnlm_ngram_logprob(g, c, 1, ab, NULL), -0.12, TOL);
+    assert_float_equal(rnnlm_ngram_logprob(g, c, 1, 0, NULL), -0.13, TOL);
+    c[0] = a;
+    assert_float_equal(rnnlm_ngram_logprob(g, c, 1, l, NULL), -0.14, TOL);
+    assert_float_equal(rnnlm_ngram_logprob(g, c, 1, ab, NULL), -0.15, TOL);
+    assert_float_equal(rnnlm_ngram_logprob(g, c, 1, a, NULL), -0.2 - 0.7, TOL);   /* "a a": bow(a) + p(a) */
+    c[0] = ab;
+    assert_float_equal(rnnlm_ngram_logprob(g, c, 1, a, NULL), -0.16, TOL);
+    assert_float_equal(rnnlm_ngram_logprob(g, c, 1, ab, NULL), -0.3 - 0.8, TOL);
+    rnnlm_ngram_free(g);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_counts_and_vocab),
@@ -440,6 +473,7 @@ int main(void) {
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_bytes_and_sizes),
         cmocka_unit_test(test_markers_missing),
+        cmocka_unit_test(test_word_cache),
     };
     return cmocka_run_group_tests_name("ngram", tests, util_group_setup, util_group_teardown);
 }
