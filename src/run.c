@@ -464,7 +464,7 @@ static rnnlm_status plan_run(rnnlm_train_options *o, size_t steps_per_epoch, rnn
 static rnnlm_status check_plan(const rnnlm_trainer *t, int resumed, rnnlm_err *err) {
     const rnnlm_train_options *o = &t->o;
     if (!t->val) {
-        const char *what = o->patience ? "--patience (early stopping)"
+        const char *what = o->patience ? "--patience"
                            : o->lr_schedule == RNNLM_LR_PLATEAU ? "--lr-schedule plateau"
                            : o->average == -1 ? "--average auto" : NULL;
         if (what)
