@@ -192,8 +192,8 @@ int cmd_train(int argc, char **argv) {
     fflush(stdout);
     if (rnnlm_trainer_epoch(t) > rnnlm_trainer_epochs(t)) {   /* a resumed run has nothing left to train */
         if (g_train_opts.budget_steps > 0)   /* the length came from the budget: blame it, not --epochs */
-            fprintf(stderr, "rnnlm train: --budget-steps %ld: %ld epochs, and the checkpoint has already finished "
-                    "epoch %d; give a larger budget to continue\n", g_train_opts.budget_steps,
+            fprintf(stderr, "rnnlm train: --budget-steps %ld plans %ld epochs, and the checkpoint has already "
+                    "finished epoch %d; give a larger --budget-steps (or --epochs) to continue\n", g_train_opts.budget_steps,
                     rnnlm_trainer_epochs(t), rnnlm_trainer_epoch(t) - 1);
         else
             fprintf(stderr, "rnnlm train: --epochs %ld: the checkpoint has already finished epoch %d; "

@@ -70,9 +70,9 @@ done
 # --- messages ---------------------------------------------------------------------------
 "$R" train $T --corpus toy --budget-steps 200 --save-dir "$tmp/run" > "$tmp/out" 2>&1 ||
   fail "train --budget-steps 200: $(tail -2 "$tmp/out")"
-expect 2 "--budget-steps 150: 2 epochs, and the checkpoint has already finished epoch 2" \
+expect 2 "--budget-steps 150 plans 2 epochs, and the checkpoint has already finished epoch 2" \
   train --resume "$tmp/run/last.safetensors" --budget-steps 150 --threads 1
-grep -qF -- "--epochs" "$tmp/err" && fail "resume with --budget-steps blames --epochs: $(cat "$tmp/err")"
+grep -qF -- "--epochs 2" "$tmp/err" && fail "resume with --budget-steps blames --epochs: $(cat "$tmp/err")"
 expect 2 "--epochs 1: the checkpoint has already finished epoch 2" train --resume "$tmp/run/last.safetensors" --epochs 1
 printf '#rnnlm-vocab 1 canon=none size=-1 distinct=4\n' > "$tmp/v.txt"
 expect 1 "vocabulary size '-1' is not a count" data --corpus toy --vocab "$tmp/v.txt"
