@@ -21,7 +21,7 @@ case "$mode" in
   runs) limit=(-runs="$n" -seed=1) ;;   # the same inputs every time
   *) echo "fuzz/run.sh: mode is seconds or runs, not '$mode'" >&2; exit 2 ;;
 esac
-names="checkpoint vocab corpus csvlog"
+names="checkpoint vocab corpus csvlog opts"
 export OPENBLAS_NUM_THREADS=1
 mkdir -p fuzz/artifacts
 tmp=$(mktemp -d)
