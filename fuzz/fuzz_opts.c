@@ -61,8 +61,8 @@ static int n_choices(const char *c) {
  * is checked (train: defaults and presets included), else only those this
  * input set (not at the sentinel). */
 static void check_table(const opt_spec *t, int all) {
+    static char text[1 << 15];   /* a string option's text form is the string: up to an input's length */
     for (const opt_spec *o = t; o && o->type != OPT_END; o++) {
-        char text[128];
         switch (o->type) {
         case OPT_INT: {
             long v = *(long *)o->value;
