@@ -113,7 +113,7 @@ examples:
 FUZZ_CC      ?= clang
 FUZZ_BUILD   ?= build-fuzz
 FUZZ_SECONDS ?= 60
-FUZZ_NAMES    = checkpoint vocab corpus csvlog arpa textrule nbest
+FUZZ_NAMES    = checkpoint vocab corpus csvlog arpa textrule nbest opts
 FUZZ_SAN      = -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS   = -std=c11 $(WARN) -O1 -g -march=native -fno-omit-frame-pointer -D_GNU_SOURCE -Iinclude -Isrc \
                 $(shell pkg-config --cflags openblas 2>/dev/null) $(FUZZ_SAN)
@@ -139,6 +139,13 @@ $(FUZZ_BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz_input.h $(FUZZ_BUILD)/librnnl
 $(FUZZ_BUILD)/fuzz/fuzz_csvlog: fuzz/fuzz_csvlog.c fuzz/fuzz_input.h cli/report.c $(FUZZ_BUILD)/librnnlm.a
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -Icli -fsanitize=fuzzer -o $@ $< cli/report.c $(FUZZ_BUILD)/librnnlm.a $(LDLIBS)
+
+# the option parser and the tables of train, score and data are the command
+# line's (fuzz/fuzz_opts.c compiles cmd_score.c and cmd_data.c into itself)
+FUZZ_OPTS_CLI = cli/opts.c cli/train_opts.c cli/data_opts.c
+$(FUZZ_BUILD)/fuzz/fuzz_opts: fuzz/fuzz_opts.c cli/cmd_score.c cli/cmd_data.c $(FUZZ_OPTS_CLI) $(HEADERS) $(FUZZ_BUILD)/librnnlm.a
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Icli -fsanitize=fuzzer -o $@ $< $(FUZZ_OPTS_CLI) $(FUZZ_BUILD)/librnnlm.a $(LDLIBS)
 
 fuzz-build: $(FUZZ_BINS)
 

@@ -81,12 +81,15 @@ int cmd_data(int argc, char **argv) {
     data_opts_defaults(&g_data_opts);
     int n_pos, rc = opts_parse("data", argc, argv, data_opt_table, data_cmd_opts, NULL, 0, &n_pos, "[options]");
     if (rc) return rc > 0 ? 0 : 2;
+    if (data_opts_check("data", argc, argv)) return 2;
     rnnlm_dataset d;
     if (dataset_load(&d, &g_data_opts)) return 1;
     printf("corpus %s: %zu sentences, %zu tokens\n", d.source, d.sentences, d.tokens);
-    printf("vocabulary: %zu ids (%zu distinct %swords, cap %ld)\n", rnnlm_vocab_size(d.vocab),
-           rnnlm_vocab_distinct(d.vocab), rnnlm_vocab_canon(d.vocab) ? "canonical " : "",
-           g_data_opts.vocab_size);
+    char cap[32];   /* the toy keeps its whole vocabulary: no cap applied */
+    if (strcmp(d.source, "toy") == 0) snprintf(cap, sizeof cap, "no cap");
+    else snprintf(cap, sizeof cap, "cap %ld", g_data_opts.vocab_size);
+    printf("vocabulary: %zu ids (%zu distinct %swords, %s)\n", rnnlm_vocab_size(d.vocab),
+           rnnlm_vocab_distinct(d.vocab), rnnlm_vocab_canon(d.vocab) ? "canonical " : "", cap);
     print_split(&d.train);
     print_split(&d.valid);
     print_split(&d.test);

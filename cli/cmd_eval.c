@@ -145,6 +145,7 @@ int cmd_eval(int argc, char **argv) {
         fprintf(stderr, "rnnlm eval: %s\n", err.msg);
         return 1;
     }
+    warn_nonfinite("eval", pos[0], m);
     /* by default the batch shape of the model's training run (its
      * validation figures are then reproduced exactly) */
     long mb, mt;
@@ -224,7 +225,8 @@ int cmd_eval(int argc, char **argv) {
            cfg.L);
     printf("data: %s (%s): %zu sentences, %zu tokens, %lld predictions (B %d, T %d%s)\n",
            g_eo.corpus ? g_eo.corpus : pos[1], what, sentences, tokens, (long long)tot.count, res.B, res.T, left);
-    printf("perplexity %.4f\n", exp(ce));
+    char ppl[32];
+    printf("perplexity %s\n", fmt_ppl(ppl, sizeof ppl, exp(ce), 4));
     printf("cross-entropy %.6f nats %.6f bits\n", ce, ce / log(2.0));
     printf("accuracy %.6f\n", (double)tot.correct / (double)tot.count);
     printf("oov-rate %.6f (%zu of %lld targets are <unk>)\n", (double)unk / (double)tot.count, unk,

@@ -48,6 +48,12 @@ int cmd_generate(int argc, char **argv) {
         return 2;
     }
     rnnlm_err err;
+    /* the prompt follows the rule of every text the program reads (it is
+     * echoed: invalid bytes would reach the output) */
+    if (g_prompt && rnnlm_text_check_line("--prompt", 1, g_prompt, strlen(g_prompt), 0, &err)) {
+        fprintf(stderr, "rnnlm generate: %s\n", err.msg);
+        return 2;
+    }
     rnnlm_model *m = NULL;
     rnnlm_state *s = NULL;
     float *lp = NULL;
@@ -58,6 +64,7 @@ int cmd_generate(int argc, char **argv) {
         fprintf(stderr, "rnnlm generate: %s\n", err.msg);
         goto done;
     }
+    warn_nonfinite("generate", pos[0], m);
     const rnnlm_vocab *v = rnnlm_model_vocab(m);
     size_t V = rnnlm_model_vocab_size(m);
     lp = malloc(V * sizeof *lp);

@@ -55,6 +55,7 @@ int cmd_score(int argc, char **argv) {
         fprintf(stderr, "rnnlm score: %s\n", err.msg);
         return 1;
     }
+    warn_nonfinite("score", pos[0], m);
     if (rnnlm_model_set_threads(m, (int)g_threads, &err) || rnnlm_model_set_precision(m, g_precision, &err)) {
         fprintf(stderr, "rnnlm score: %s\n", err.msg);
         rnnlm_model_free(m);

@@ -51,7 +51,8 @@ static int options_from_checkpoint(const rnnlm_checkpoint *ck, int argc, char **
 
 static void print_eval(const char *name, const rnnlm_eval_result *s) {
     double loss = s->loss_sum / (double)s->count;
-    printf(" - %s_loss %.4f - %s_ppl %.2f - %s_acc %.4f", name, loss, name, exp(loss), name,
+    char ppl[32];
+    printf(" - %s_loss %.4f - %s_ppl %s - %s_acc %.4f", name, loss, name, fmt_ppl(ppl, sizeof ppl, exp(loss), 2), name,
            (double)s->correct / (double)s->count);
 }
 
@@ -137,7 +138,9 @@ static int run(rnnlm_trainer *t, const rnnlm_dataset *d) {
     default: break;
     }
     rnnlm_trainer_best(t, &e.best_ppl, &e.best_epoch);   /* also when a resumed run had no epoch left to run */
-    if (val && e.best_epoch) printf("best %s perplexity %.2f at epoch %d\n", val->name, e.best_ppl, e.best_epoch);
+    char ppl[32];
+    if (val && e.best_epoch)
+        printf("best %s perplexity %s at epoch %d\n", val->name, fmt_ppl(ppl, sizeof ppl, e.best_ppl, 2), e.best_epoch);
     if (d->valid.n && d->test.n) {   /* the best weights on the test set */
         rnnlm_test_result r;
         if (rnnlm_trainer_test(t, &r, &err)) return failed(t, &err);
@@ -217,8 +220,13 @@ int cmd_train(int argc, char **argv) {
     if (ck && *rnnlm_trainer_data_note(t)) printf("note: %s\n", rnnlm_trainer_data_note(t));
     fflush(stdout);
     if (rnnlm_trainer_epoch(t) > rnnlm_trainer_epochs(t)) {   /* a resumed run has nothing left to train */
-        fprintf(stderr, "rnnlm train: --epochs %ld: the checkpoint has already finished epoch %d; "
-                "give more epochs to continue\n", rnnlm_trainer_epochs(t), rnnlm_trainer_epoch(t) - 1);
+        if (g_train_opts.budget_steps > 0)   /* the length came from the budget: blame it, not --epochs */
+            fprintf(stderr, "rnnlm train: --budget-steps %ld plans %ld epochs, and the checkpoint has already "
+                    "finished epoch %d; give a larger --budget-steps (or --epochs) to continue\n", g_train_opts.budget_steps,
+                    rnnlm_trainer_epochs(t), rnnlm_trainer_epoch(t) - 1);
+        else
+            fprintf(stderr, "rnnlm train: --epochs %ld: the checkpoint has already finished epoch %d; "
+                    "give more epochs to continue\n", rnnlm_trainer_epochs(t), rnnlm_trainer_epoch(t) - 1);
         status = 2;
         goto done;
     }

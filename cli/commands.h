@@ -3,6 +3,11 @@
 #ifndef RNNLM_CLI_COMMANDS_H
 #define RNNLM_CLI_COMMANDS_H
 
+#include <math.h>
+#include <stdio.h>
+
+#include "rnnlm.h"
+
 int cmd_data(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_summary(int argc, char **argv);
@@ -14,5 +19,28 @@ int cmd_score(int argc, char **argv);
 int cmd_generate(int argc, char **argv);
 int cmd_ngram(int argc, char **argv);
 int cmd_rescore(int argc, char **argv);
+
+/* A perplexity as printed: `decimals` decimals up to 1e9; above, in %g form
+ * with 4 digits (a diverged run's 1.661e+21, not a 22-digit number); "inf"
+ * and "nan" as such. Returns buf. */
+static inline const char *fmt_ppl(char *buf, size_t cap, double ppl, int decimals) {
+    if (isnan(ppl)) snprintf(buf, cap, "nan");
+    else if (isinf(ppl)) snprintf(buf, cap, ppl > 0 ? "inf" : "-inf");
+    else if (ppl >= 1e9) snprintf(buf, cap, "%.4g", ppl);
+    else snprintf(buf, cap, "%.*f", decimals, ppl);
+    return buf;
+}
+
+/* After a load with --allow-nonfinite: one line on stderr when the weights
+ * do hold NaN or Inf, since the figures computed from them are not
+ * meaningful and need not be NaN (an infinite embedding saturates the gates
+ * and leaves the scores finite). */
+static inline void warn_nonfinite(const char *cmd, const char *path, const rnnlm_model *m) {
+    char where[96];
+    size_t n = rnnlm_model_nonfinite(m, where, sizeof where);
+    if (n)
+        fprintf(stderr, "rnnlm %s: warning: %s holds %zu non-finite weight%s (the first: %s): its figures are "
+                "not meaningful, even where they are finite\n", cmd, path, n, n == 1 ? "" : "s", where);
+}
 
 #endif

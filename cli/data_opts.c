@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 rnnlm_data_options g_data_opts;
 
@@ -30,6 +31,17 @@ opt_spec data_opt_table[] = {
      "hold out this fraction of the training sentences as validation (0: none; not with --valid)"},
     OPT_TABLE_END,
 };
+
+int data_opts_check(const char *cmd, int argc, char **argv) {
+    const rnnlm_data_options *o = &g_data_opts;
+    int toy = !o->train && o->corpus && strcmp(o->corpus, "toy") == 0;
+    if (toy && opts_given(argc, argv, "vocab-size")) {
+        fprintf(stderr, "rnnlm %s: --vocab-size: the toy corpus keeps its whole vocabulary (the recipe's 15 ids); "
+                "no cap applies to it\n", cmd);
+        return -1;
+    }
+    return 0;
+}
 
 int dataset_load(rnnlm_dataset *d, const rnnlm_data_options *o) {
     rnnlm_err err;

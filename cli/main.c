@@ -1,4 +1,5 @@
 /* main.c: the rnnlm program: dispatch to a subcommand. */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -29,6 +30,10 @@ static void usage(FILE *f) {
 }
 
 int main(int argc, char **argv) {
+    /* A write past `ulimit -f` then fails with EFBIG, which every writer
+     * reports with the file's name, instead of SIGXFSZ ending the process
+     * without a word. */
+    signal(SIGXFSZ, SIG_IGN);
     if (argc < 2) { usage(stderr); return 2; }
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
         usage(stdout);

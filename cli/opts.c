@@ -74,8 +74,8 @@ int opts_set(const char *cmd, const opt_spec *o, const char *v) {
             fprintf(stderr, "rnnlm %s: --%s: '%s' is not a finite number\n", cmd, o->name, v);
             return -1;
         }
-        if (x < o->min || x > o->max) {
-            fprintf(stderr, "rnnlm %s: --%s: %g is outside [%g, %g]\n", cmd, o->name, x, o->min, o->max);
+        if (x < o->min || x > o->max) {   /* the value as given: %g shows 0.9999999 as 1 */
+            fprintf(stderr, "rnnlm %s: --%s: %s is outside [%g, %g]\n", cmd, o->name, v, o->min, o->max);
             return -1;
         }
         *(double *)o->value = x;
@@ -167,3 +167,12 @@ void opts_format(const opt_spec *o, char *buf, size_t cap) {
 }
 
 const opt_spec *opts_find(const opt_spec *t, const char *name) { return find(t, name, strlen(name)); }
+
+int opts_given(int argc, char **argv, const char *name) {
+    size_t n = strlen(name);
+    for (int i = 0; i < argc; i++)
+        if (strncmp(argv[i], "--", 2) == 0 && strncmp(argv[i] + 2, name, n) == 0 &&
+            (argv[i][2 + n] == '\0' || argv[i][2 + n] == '='))
+            return 1;
+    return 0;
+}

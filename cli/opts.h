@@ -31,6 +31,8 @@ int opts_set(const char *cmd, const opt_spec *o, const char *v);
  * an unset string is ""). */
 void opts_format(const opt_spec *o, char *buf, size_t cap);
 const opt_spec *opts_find(const opt_spec *t, const char *name);
+/* True when --name appears in argv, as "--name V" or "--name=V". */
+int opts_given(int argc, char **argv, const char *name);
 void opts_usage(const char *cmd, const char *usage, const opt_spec *a, const opt_spec *b);
 
 #endif

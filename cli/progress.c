@@ -1,5 +1,6 @@
 /* progress.c: progress bar / plain progress lines. */
 #include "progress.h"
+#include "commands.h"
 
 #include <math.h>
 #include <unistd.h>
@@ -29,19 +30,20 @@ void progress_step(progress *pr, const rnnlm_train_progress *p) {
     double acc = s->count ? (double)s->correct / (double)s->count : NAN;
     double tps = p->seconds > 0 ? (double)s->count / p->seconds : 0;
     double eta = p->step ? p->seconds / (double)p->step * (double)(p->n_steps - p->step) : 0;
-    char t[32];
+    char t[32], ppl[32];
     fmt_time(t, sizeof t, last ? p->seconds : eta);
+    fmt_ppl(ppl, sizeof ppl, exp(loss), 1);
     if (pr->tty) {
         char bar[31];
         int w = 30, fill = (int)((double)w * (double)p->step / (double)p->n_steps);
         for (int i = 0; i < w; i++) bar[i] = i < fill ? '=' : (i == fill ? '>' : '.');
         bar[w] = '\0';
-        fprintf(pr->f, "\r%zu/%zu [%s] - %s %s - %.0f tok/s - loss: %.4f - acc: %.4f - ppl: %.1f\033[K",
-                p->step, p->n_steps, bar, last ? "" : "ETA:", t, tps, loss, acc, exp(loss));
+        fprintf(pr->f, "\r%zu/%zu [%s] - %s %s - %.0f tok/s - loss: %.4f - acc: %.4f - ppl: %s\033[K",
+                p->step, p->n_steps, bar, last ? "" : "ETA:", t, tps, loss, acc, ppl);
         g_unfinished = pr->f;
     } else {
-        fprintf(pr->f, "epoch %d step %zu/%zu - %s %s - %.0f tok/s - loss: %.4f - acc: %.4f - ppl: %.1f\n",
-                p->epoch, p->step, p->n_steps, last ? "took" : "ETA", t, tps, loss, acc, exp(loss));
+        fprintf(pr->f, "epoch %d step %zu/%zu - %s %s - %.0f tok/s - loss: %.4f - acc: %.4f - ppl: %s\n",
+                p->epoch, p->step, p->n_steps, last ? "took" : "ETA", t, tps, loss, acc, ppl);
     }
     if (p->skipped) {
         fprintf(pr->f, "%sstep %zu skipped: non-finite loss or gradient norm (%g); weights untouched\n",

@@ -328,10 +328,12 @@ size_t report_downsample(const double *x, const double *y, size_t n, size_t max_
     size_t m = 0;
     for (size_t i = 0; i < n; i += k) {
         size_t end = i + k < n ? i + k : n;
-        double sx = 0, sy = 0;
-        for (size_t j = i; j < end; j++) { sx += x[j]; sy += y[j]; }
-        ox[m] = sx / (double)(end - i);
-        oy[m] = sy / (double)(end - i);
+        /* the mean as a sum of value / count: a plain sum of values near
+         * DBL_MAX overflows to inf */
+        double sx = 0, sy = 0, c = (double)(end - i);
+        for (size_t j = i; j < end; j++) { sx += x[j] / c; sy += y[j] / c; }
+        ox[m] = sx;
+        oy[m] = sy;
         m++;
     }
     return m;
@@ -541,10 +543,18 @@ typedef struct {
     int log_y;
 } frame;
 
-static double map_x(const frame *fr, double v) { return fr->px + (v - fr->x0) / (fr->x1 - fr->x0) * fr->pw; }
+/* Where v lies between a and b, as a fraction, finite for any finite values:
+ * halves, since v - a and b - a overflow for values near +-DBL_MAX (which
+ * put inf and nan into the SVG's coordinates); clamped to [-1, 2], a point
+ * that far outside lies under the clip anyway. */
+static double span_frac(double v, double a, double b) {
+    double d = b / 2 - a / 2, f = d > 0 ? (v / 2 - a / 2) / d : 0.5;
+    return isfinite(f) ? fmin(2, fmax(-1, f)) : f > 0 ? 2 : f < 0 ? -1 : 0.5;
+}
+static double map_x(const frame *fr, double v) { return fr->px + span_frac(v, fr->x0, fr->x1) * fr->pw; }
 static double map_y(const frame *fr, double v) {
     if (fr->log_y) v = log10(v);
-    return fr->py + fr->ph - (v - fr->y0) / (fr->y1 - fr->y0) * fr->ph;
+    return fr->py + fr->ph - span_frac(v, fr->y0, fr->y1) * fr->ph;
 }
 
 static const char *legend_label(const plot_series *p, char *buf, size_t cap) {
@@ -561,11 +571,16 @@ static size_t y_ticks(const panel *p, double lo, double hi, double *t, double *l
     size_t n = 0;
     if (p->log_y) {
         double dlo = floor(log10(lo) + 1e-9), dhi = ceil(log10(hi) - 1e-9);
+        /* decades a double holds as a normal number: 10^309 is inf, 10^-324 is 0 */
+        dlo = fmax(dlo, -307);
+        dhi = fmin(dhi, 308);
+        if (dhi <= dlo) dhi = dlo + 1;
         if (dhi - dlo > 3) {          /* powers of ten only, at most 8 */
             double every = ceil((dhi - dlo) / 7);
             dlo = floor(dlo / every) * every;
             dhi = ceil(dhi / every) * every;
-            for (double d = dlo; d <= dhi + 1e-9 && n < 64; d += every) t[n++] = pow(10, d);
+            for (double d = dlo; d <= dhi + 1e-9 && n < 64; d += every)
+                if (d >= -307 && d <= 308) t[n++] = pow(10, d);   /* rounded out past the ends: no tick */
             fr->y0 = dlo;
             fr->y1 = dhi;
         } else {                       /* 1, 2, 5 times powers of ten, hugging the data */

@@ -18,7 +18,7 @@ const char *g_train_average;
     {"cell", OPT_CHOICE, &g_train_opts.cell, 0, 0, NULL, "recurrent cell"}, /* choices: defaults() */ \
     {"hidden", OPT_INT, &g_train_opts.hidden, 1, 65536, NULL, "H, width of every recurrent layer"},    \
     {"embed", OPT_INT, &g_train_opts.embed, 0, 65536, NULL, "E, embedding width (0: same as H)"},     \
-    {"layers", OPT_INT, &g_train_opts.layers, 1, 64, NULL, "L, recurrent layers"},                    \
+    {"layers", OPT_INT, &g_train_opts.layers, 1, RNNLM_MAX_LAYERS, NULL, "L, recurrent layers"},                    \
     {"dropout", OPT_FLOAT, &g_train_opts.dropout, 0, 0.99, NULL, "dropout rate after each recurrent layer"}, \
     {"tied", OPT_FLAG, &g_train_opts.tied, 0, 0, NULL, "tie input and output embeddings (E == H)"},  \
     {"init", OPT_CHOICE, &g_train_opts.init, 0, 0, "recipe|uniform", "initialisation"}
@@ -211,6 +211,7 @@ int train_opts_check(const char *cmd, int argc, char **argv) {
         fprintf(stderr, "rnnlm %s: --valid-split and --valid both give a validation split: give one\n", cmd);
         return -1;
     }
+    if (data_opts_check(cmd, argc, argv)) return -1;
     if (given(argc, argv, "log-every") && !o->logdir) {
         fprintf(stderr, "rnnlm %s: --log-every needs --logdir (where to write the logs)\n", cmd);
         return -1;

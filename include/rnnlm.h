@@ -227,6 +227,12 @@ enum {
 RNNLM_API rnnlm_status rnnlm_model_load_ex(rnnlm_model **out, const char *path, unsigned flags,
                                            rnnlm_err *err);
 RNNLM_API void rnnlm_model_free(rnnlm_model *m);
+/* The weights that are NaN or infinite (0 for a model loaded without
+ * RNNLM_LOAD_ALLOW_NONFINITE), the first of them described in where
+ * ("embedding[37] = +Inf"; cap bytes, may be 0). Such a model's figures are
+ * not meaningful, and they are not always NaN: an infinite weight can
+ * saturate a gate and leave every score finite. */
+RNNLM_API size_t rnnlm_model_nonfinite(const rnnlm_model *m, char *where, size_t cap);
 /* The model's vocabulary (owned by the model): ids, words, and
  * rnnlm_vocab_lookup with the model's canonicalisation. */
 RNNLM_API const rnnlm_vocab *rnnlm_model_vocab(const rnnlm_model *m);
@@ -598,6 +604,10 @@ typedef enum { RNNLM_CELL_RNN = 0, RNNLM_CELL_LSTM = 1, RNNLM_CELL_GRU = 2 } rnn
 RNNLM_API const char *rnnlm_cell_choices(void);
 /* The display name of a kind ("LSTM"); NULL for a value that names none. */
 RNNLM_API const char *rnnlm_cell_name(int cell);
+
+/* The most recurrent layers a model may have (the option tables and the
+ * checkpoint reader use this same bound). */
+#define RNNLM_MAX_LAYERS 16
 
 typedef struct {
     rnnlm_cell cell;

@@ -8,6 +8,7 @@
 #include "infer.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -139,6 +140,23 @@ rnnlm_status rnnlm_model_load_ex(rnnlm_model **out, const char *path, unsigned f
     if (!s) read_train_shape(*out, f, path);
     st_free(f);
     return s;
+}
+
+size_t rnnlm_model_nonfinite(const rnnlm_model *m, char *where, size_t cap) {
+    if (cap) where[0] = '\0';
+    if (!m) return 0;
+    const float *p = model_params(m->m);
+    size_t bad = 0;
+    for (int i = 0; i < model_n_tensors(m->m); i++) {
+        const model_tensor *t = model_tensor_at(m->m, i);
+        for (size_t j = 0; j < t->count; j++) {
+            float x = p[t->offset + j];
+            if (isfinite(x)) continue;
+            if (!bad++ && cap)
+                snprintf(where, cap, "%s[%zu] = %s", t->name, j, isnan(x) ? "NaN" : x > 0 ? "+Inf" : "-Inf");
+        }
+    }
+    return bad;
 }
 
 void rnnlm_model_free(rnnlm_model *m) {

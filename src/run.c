@@ -108,7 +108,7 @@ static const config_key KEYS[] = {
     TK("cell", "cell", K_CHOICE, cell, NULL, 0, 0),   /* NULL: the cell registry's keys */
     TK("hidden", "hidden", K_INT, hidden, NULL, 1, 65536),
     TK("embed", "embed", K_INT, embed, NULL, 0, 65536),
-    TK("layers", "layers", K_INT, layers, NULL, 1, 64),
+    TK("layers", "layers", K_INT, layers, NULL, 1, RNNLM_MAX_LAYERS),
     TK("dropout", "dropout", K_REAL, dropout, NULL, 0, 0.99),
     TK("tied", "tied", K_FLAG, tied, NULL, 0, 0),
     TK("dropout_out", NULL, K_REAL, dropout_out, NULL, 0, 0.99),
@@ -589,9 +589,37 @@ static double scheduled_lr(const rnnlm_trainer *t) {
  * epoch are known (schedule.h). The resolved values go into the checkpoints'
  * config.epochs and config.average beside the budget and the fraction, and a
  * resumed run resolves them again to the same. */
-static void plan_run(rnnlm_train_options *o, size_t steps_per_epoch) {
-    o->epochs = sched_plan_epochs(o->epochs, o->budget_steps, steps_per_epoch, 100000);
+#define RUN_MAX_EPOCHS 100000   /* as --epochs' range */
+static rnnlm_status plan_run(rnnlm_train_options *o, size_t steps_per_epoch, rnnlm_err *err) {
+    /* a budget planning more epochs than --epochs allows is refused, not cut */
+    if (o->budget_steps > 0 && steps_per_epoch &&
+        floor((double)o->budget_steps / (double)steps_per_epoch + 0.5) > RUN_MAX_EPOCHS)
+        return rnnlm_fail(err, RNNLM_E_ARG, "--budget-steps %ld: %.0f epochs of %zu steps, more than the %d a "
+                          "run may have", o->budget_steps, floor((double)o->budget_steps / (double)steps_per_epoch + 0.5),
+                          steps_per_epoch, RUN_MAX_EPOCHS);
+    o->epochs = sched_plan_epochs(o->epochs, o->budget_steps, steps_per_epoch, RUN_MAX_EPOCHS);
     o->average = sched_plan_average(o->average, o->average_from, o->epochs);
+    return RNNLM_OK;
+}
+
+/* Options that would do nothing in this run are refused rather than
+ * ignored: what needs a validation split without one, averaging from an
+ * epoch the run never reaches (a fresh run; a resumed one may be given
+ * fewer epochs than it had and is told it has finished). */
+static rnnlm_status check_plan(const rnnlm_trainer *t, int resumed, rnnlm_err *err) {
+    const rnnlm_train_options *o = &t->o;
+    if (!t->val) {
+        const char *what = o->patience ? "--patience"
+                           : o->lr_schedule == RNNLM_LR_PLATEAU ? "--lr-schedule plateau"
+                           : o->average == -1 ? "--average auto" : NULL;
+        if (what)
+            return rnnlm_fail(err, RNNLM_E_ARG, "%s needs validation data, and this run has none (give --valid, "
+                              "--valid-split or --test)", what);
+    }
+    if (!resumed && o->average > o->epochs)
+        return rnnlm_fail(err, RNNLM_E_ARG, "--average %ld: the run has %ld epoch%s, so averaging would never "
+                          "start", o->average, o->epochs, o->epochs == 1 ? "" : "s");
+    return RNNLM_OK;
 }
 
 rnnlm_status rnnlm_trainer_start(rnnlm_trainer *t, const rnnlm_dataset *d, const rnnlm_checkpoint *resume,
@@ -610,7 +638,8 @@ rnnlm_status rnnlm_trainer_start(rnnlm_trainer *t, const rnnlm_dataset *d, const
     st = trainer_create(&t->t, &t->cfg, d->train.x, d->train.y, d->train.n, err);
     if (!st && resume) st = trainer_restore(t->t, resume->m, resume->f, err);
     if (st) return at(t, RNNLM_AT_SETUP, st);
-    plan_run(&t->o, trainer_steps_per_epoch(t->t));
+    if ((st = plan_run(&t->o, trainer_steps_per_epoch(t->t), err)) || (st = check_plan(t, resume != NULL, err)))
+        return at(t, RNNLM_AT_SETUP, st);
     t->lr0 = t->lr = (double)t->cfg.opt.lr;
     if (t->o.average && !(t->avg = rnnlm_calloc(model_n_params(trainer_model(t->t)), sizeof *t->avg,
                                                 "averaged weights", err)))

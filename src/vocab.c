@@ -196,24 +196,40 @@ static size_t vocab_file_room(int fd, size_t first) {
     return (rest + 1) / 4;
 }
 
+/* A count of the version line: decimal digits only (sscanf's %zu takes "-1"
+ * as SIZE_MAX), at most 20 of them. */
+static int parse_size(const char *s, size_t *out) {
+    size_t n = strspn(s, "0123456789");
+    if (n == 0 || n > 20 || s[n]) return 0;
+    errno = 0;
+    unsigned long long x = strtoull(s, NULL, 10);
+    if (errno || x > SIZE_MAX) return 0;
+    *out = (size_t)x;
+    return 1;
+}
+
 rnnlm_status rnnlm_vocab_load(rnnlm_vocab **out, const char *path, rnnlm_err *err) {
     rnnlm_lines *f;
     rnnlm_status st = rnnlm_lines_open(&f, path, RNNLM_MAX_LINE_DEFAULT, err);
     if (st) return st;
     const char *line;
     size_t n, lineno = 1;
-    char canon_s[16];
+    char canon_s[16], size_s[24], distinct_s[24];
     int version;
-    size_t size, distinct;
+    size_t size = 0, distinct = 0;
     rnnlm_vocab *v = NULL;
     if ((st = rnnlm_lines_next(f, &line, &n, err)))
         ;
     else if (!line || strncmp(line, VOCAB_MAGIC " ", sizeof VOCAB_MAGIC) != 0)
         st = rnnlm_fail(err, RNNLM_E_FORMAT, "%s:1: not an rnnlm vocabulary file (no '%s' line)", path,
                         VOCAB_MAGIC);
-    else if (sscanf(line + sizeof VOCAB_MAGIC, "%d canon=%15s size=%zu distinct=%zu", &version,
-                    canon_s, &size, &distinct) != 4)
+    else if (sscanf(line + sizeof VOCAB_MAGIC, "%d canon=%15s size=%23s distinct=%23s", &version,
+                    canon_s, size_s, distinct_s) != 4)
         st = rnnlm_fail(err, RNNLM_E_FORMAT, "%s:1: malformed version line", path);
+    else if (!parse_size(size_s, &size))
+        st = rnnlm_fail(err, RNNLM_E_FORMAT, "%s:1: vocabulary size '%s' is not a count", path, size_s);
+    else if (!parse_size(distinct_s, &distinct))
+        st = rnnlm_fail(err, RNNLM_E_FORMAT, "%s:1: distinct-word count '%s' is not a count", path, distinct_s);
     else if (version != VOCAB_VERSION)
         st = rnnlm_fail(err, RNNLM_E_FORMAT, "%s:1: vocabulary format version %d; this rnnlm reads %d",
                         path, version, VOCAB_VERSION);

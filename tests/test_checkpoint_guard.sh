@@ -54,7 +54,7 @@ EOF
 }
 
 # --- the smallest widths: train, score, generate -----------------------------
-"$R" train --config toy --cell lstm --hidden 1 --embed 1 --vocab-size 8 --epochs 1 --threads 1 \
+"$R" train --config toy --cell lstm --hidden 1 --embed 1 --epochs 1 --threads 1 \
   --save-dir "$tmp/small" > "$tmp/small.log" 2>&1 || fail "train H=E=1 exited $?: $(tail -3 "$tmp/small.log")"
 M="$tmp/small/last.safetensors"
 out=$(printf 'Mary had\n' | "$R" score "$M" - 2>&1) || fail "score H=E=1 exited $?: $out"

@@ -6,15 +6,15 @@
 # every seed is an input its reader accepts (through the rnnlm program), so
 # the fuzzing starts from inputs that reach past the readers' first checks.
 # Builds the harnesses (make fuzz-build, into build-fuzz/) when missing.
-# Skips (exit 0) when clang is missing (scripts/setup.sh installs it).
+# Skips (exit 77, tests/lib.sh; a failure under CI=true) when clang is
+# missing (scripts/setup.sh installs it).
 # Env: BUILD, the build directory holding rnnlm (default build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. tests/lib.sh
 R=${BUILD:-build}/rnnlm
 FB=build-fuzz
-if ! command -v clang >/dev/null; then
-  echo "SKIP: test_fuzz_smoke: clang not found (apt-get install clang libclang-rt-dev)"; exit 0
-fi
+command -v clang >/dev/null || skip "test_fuzz_smoke: clang not found (apt-get install clang libclang-rt-dev)"
 dir=$(mktemp -d "${TMPDIR:-/tmp}/rnnlm_fuzz.XXXXXX"); trap 'rm -rf "$dir"' EXIT
 
 for f in fuzz/seeds/checkpoint/*; do
@@ -34,6 +34,16 @@ for f in fuzz/seeds/csvlog/*; do
 done
 for f in fuzz/seeds/arpa/*; do
   "$R" ngram info "$f" > /dev/null || { echo "seed $f is not a readable ARPA file"; exit 1; }
+done
+
+# an options seed: a command byte (0 train, 1 score, 2 data) and its
+# arguments separated by NUL bytes; accepted when `rnnlm CMD ARGS --help`
+# parses every argument before the --help (exit 0, not 2)
+for f in fuzz/seeds/opts/*; do
+  cmd=$(head -c 1 "$f" | od -An -tu1 | tr -d ' ')
+  case "$cmd" in 0) cmd=train ;; 1) cmd=score ;; 2) cmd=data ;; *) echo "seed $f: command byte $cmd"; exit 1 ;; esac
+  mapfile -d '' args < <(tail -c +2 "$f")
+  "$R" "$cmd" "${args[@]}" --help > /dev/null || { echo "seed $f: rnnlm $cmd refuses its arguments"; exit 1; }
 done
 
 # a text-rule seed is a limit byte (below 64: --max-line-bytes) and a line

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -354,6 +355,11 @@ static void test_missing_file(void **state) {
     snprintf(svg, sizeof svg, "%s/out.svg", tmpdir);
     assert_int_equal(report_write_svg(path, svg, &err), RNNLM_E_IO);
     assert_int_equal(access(svg, F_OK), -1);
+    /* a log that cannot be read (a directory: read() fails with EISDIR) is
+     * an error naming it, not an empty log */
+    assert_int_equal(report_log_read(&log, tmpdir, &err), RNNLM_E_IO);
+    assert_non_null(strstr(err.msg, "read failed: Is a directory"));
+    report_log_free(&log);
 }
 
 /* ---- axis helpers ------------------------------------------------------------ */
@@ -587,6 +593,41 @@ static void test_svg_log_scale_of_spike(void **state) {
     report_log_free(&log);
 }
 
+/* Values near the ends of the double range (a diverged run's loss, a
+ * perplexity of 1e300): every coordinate and tick of the SVG is a finite
+ * number, on a linear axis (-1e308 .. 1e308: the span itself overflows) and
+ * on a log one (1e-300 .. 1e300, 1e306 .. 1e308: 10^309 would be inf).
+ * The SVG used to hold "nan" and "inf" coordinates and an "inf" tick. */
+static void test_svg_extreme_values(void **state) {
+    (void)state;
+    static const double sets[][3] = {
+        {1e308, -1e308, 5}, {-1.7e308, 1.7e308, 0}, {1e-300, 1e300, 2}, {1e306, 1e308, 1e307}, {5e-324, 1, 2},
+    };
+    for (size_t k = 0; k < sizeof sets / sizeof *sets; k++) {
+        report_log log = {0};
+        rnnlm_err err = {0};
+        for (int s = 0; s < 3; s++) {
+            assert_int_equal(report_log_add(&log, "train", "batch_loss", s + 1, sets[k][s], &err), 0);
+            assert_int_equal(report_log_add(&log, "validation", "epoch_perplexity", s + 1, sets[k][s], &err), 0);
+        }
+        char *svg = render(&log, NULL);
+        for (char *c = svg; *c; c++) *c = (char)tolower((unsigned char)*c);
+        if (strstr(svg, "nan") || strstr(svg, "inf"))
+            fail_msg("set %zu: a non-finite number in the SVG: ...%.80s", k,
+                     strstr(svg, "nan") ? strstr(svg, "nan") - 40 : strstr(svg, "inf") - 40);
+        double x[8], y[8];
+        char *lp = panel_of(svg, "loss");
+        assert_int_equal(polyline(lp, "train", "batch_loss", x, y, 8), 3);
+        for (int i = 0; i < 3; i++) assert_true(isfinite(x[i]) && isfinite(y[i]));
+        /* the largest value drawn above the smallest (y grows downwards) */
+        int hi = sets[k][0] > sets[k][1] ? 0 : 1, lo = 1 - hi;
+        assert_true(y[hi] < y[lo]);
+        free(lp);
+        free(svg);
+        report_log_free(&log);
+    }
+}
+
 /* Runs and tags are text: escaped, and bytes that are not UTF-8 replaced. */
 static void test_svg_escape(void **state) {
     (void)state;
@@ -672,6 +713,7 @@ int main(void) {
         cmocka_unit_test(test_svg_curves),
         cmocka_unit_test(test_svg_downsampled),
         cmocka_unit_test(test_svg_log_scale_of_spike),
+        cmocka_unit_test(test_svg_extreme_values),
         cmocka_unit_test(test_svg_escape),
         cmocka_unit_test(test_svg_empty_and_steps),
     };

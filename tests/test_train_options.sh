@@ -90,7 +90,7 @@ grep -q ", 3 epochs of 4 steps," "$tmp/out" || fail "--budget-steps 10: $(grep '
 grep '^epoch 1/3 ' "$tmp/out" | grep -q averaged && fail "--average-from 0.5: epoch 1 averaged"
 grep -q '^epoch 2/3 .*(averaged over 4 steps)' "$tmp/out" || fail "--average-from 0.5: $(grep '^epoch 2/3' "$tmp/out")"
 # a resume keeps the plan (nothing left after epoch 3); --epochs replaces it
-expect 2 "--epochs 3" --resume "$tmp/plan/last.safetensors"
+expect 2 "--budget-steps 10 plans 3 epochs" --resume "$tmp/plan/last.safetensors"   # the length came from the budget
 expect 0 "" --resume "$tmp/plan/last.safetensors" --epochs 4
 grep -q '^epoch 4/4 .*(averaged over 12 steps)' "$tmp/out" || fail "resume --epochs 4: $(grep '^epoch 4/' "$tmp/out")"
 

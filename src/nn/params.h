@@ -16,9 +16,10 @@
 #define RNNLM_NN_PARAMS_H
 
 #include <stddef.h>
+#include "rnnlm.h"
 #include "nn/cell.h"
 
-#define NN_MAX_LAYERS 16
+#define NN_MAX_LAYERS RNNLM_MAX_LAYERS   /* rnnlm.h: the one bound */
 
 typedef struct {
     char name[48];     /* Keras name: "embedding", "lstm.0.kernel", ..., "output.bias" */
