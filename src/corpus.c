@@ -169,7 +169,7 @@ static rnnlm_status read_lines(rnnlm_corpus *c, const char *path, const char *br
         if (st || (st = corpus_end_sentence(c, err))) break;
     }
     *lines = r->lineno;
-    if (!st && brown && r->bytes != (uint64_t)sb.st_size)
+    if (!st && brown && gzdirect(r->gz) && r->bytes != (uint64_t)sb.st_size)
         st = rnnlm_fail(err, RNNLM_E_IO, "%s: changed while it was read", path);
     c->bytes += r->bytes;
     c->hash = r->hash;

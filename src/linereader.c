@@ -3,7 +3,9 @@
  * line being read has more than max_line bytes and still no '\n', it stops
  * there with an error instead of reading on (a getline() loop reads the whole
  * line into memory first, so `/dev/zero` grows without bound); and a failed
- * read() is an error, never the end of the input. */
+ * read() is an error, never the end of the input. Bytes come through zlib,
+ * so a gzip-compressed file reads as its text (a gzip stream cut short is
+ * an error) and a plain one as itself. */
 #include "linereader.h"
 
 #include <errno.h>
@@ -32,6 +34,18 @@ static rnnlm_status lines_new(rnnlm_lines **out, int fd, int own_fd, const char 
         return RNNLM_E_NOMEM;
     }
     memcpy(r->name, name, n + 1);
+    /* zlib closes the descriptor it is given: a borrowed one is duplicated */
+    int zfd = own_fd ? fd : fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    r->gz = zfd >= 0 ? gzdopen(zfd, "rb") : NULL;
+    if (!r->gz) {
+        if (zfd >= 0 && !own_fd) close(zfd);
+        free(r->buf);
+        free(r->name);
+        free(r);
+        return rnnlm_fail(err, zfd < 0 ? RNNLM_E_IO : RNNLM_E_NOMEM, "%s: cannot set up the reader: %s", name,
+                          zfd < 0 ? strerror(errno) : "zlib");
+    }
+    gzbuffer(r->gz, 128u << 10);   /* zlib's reads: larger than its default 8 KiB, for big files */
     r->fd = fd;
     r->own_fd = own_fd;
     r->max_line = max_line;
@@ -45,7 +59,7 @@ rnnlm_status rnnlm_lines_open(rnnlm_lines **out, const char *path, size_t max_li
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return rnnlm_fail(err, RNNLM_E_IO, "%s: cannot open: %s", path, strerror(errno));
     rnnlm_status st = lines_new(out, fd, 1, path, max_line, err);
-    if (st) close(fd);
+    if (st) close(fd);   /* a reader that failed to start never holds fd */
     return st;
 }
 
@@ -58,7 +72,7 @@ rnnlm_status rnnlm_lines_open_fd(rnnlm_lines **out, int fd, const char *name, si
 
 void rnnlm_lines_close(rnnlm_lines *r) {
     if (!r) return;
-    if (r->own_fd) close(r->fd);
+    gzclose(r->gz);   /* closes fd, or the duplicate of a borrowed one */
     free(r->buf);
     free(r->name);
     free(r);
@@ -120,12 +134,17 @@ rnnlm_status rnnlm_lines_next(rnnlm_lines *r, const char **line, size_t *len, rn
             r->buf = b;
             r->cap = cap;
         }
-        ssize_t k;
-        do k = read(r->fd, r->buf + r->end, r->cap - 1 - r->end);
-        while (k < 0 && errno == EINTR);
+        size_t room = r->cap - 1 - r->end;
+        int k = gzread(r->gz, r->buf + r->end, room < (1u << 30) ? (unsigned)room : 1u << 30);
+        int zerr = Z_OK;
+        const char *zmsg = k <= 0 ? gzerror(r->gz, &zerr) : "";
         if (k < 0)
-            return lines_fail(r, rnnlm_fail(err, RNNLM_E_IO, "%s:%zu: read error: %s", r->name, r->lineno + 1,
-                                            strerror(errno)));
+            return lines_fail(r, rnnlm_fail(err, zerr == Z_ERRNO ? RNNLM_E_IO : RNNLM_E_FORMAT,
+                                            "%s:%zu: read error: %s", r->name, r->lineno + 1,
+                                            zerr == Z_ERRNO ? strerror(errno) : zmsg));
+        if (k == 0 && zerr == Z_BUF_ERROR)
+            return lines_fail(r, rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: truncated gzip stream (the file ends "
+                                            "inside it)", r->name, r->lineno + 1));
         if (k == 0) r->eof = 1;
         else {
             r->hash = fnv1a64(r->hash, r->buf + r->end, (size_t)k);
@@ -133,4 +152,17 @@ rnnlm_status rnnlm_lines_next(rnnlm_lines *r, const char **line, size_t *len, rn
             r->end += (size_t)k;
         }
     }
+}
+
+int lines_next_text(rnnlm_lines *r, char **line, size_t *len, rnnlm_err *err) {
+    const char *l;
+    size_t n;
+    if (rnnlm_lines_next(r, &l, &n, err)) return -1;
+    if (!l) return 0;
+    char *s = r->buf + (size_t)(l - r->buf);   /* the reader's own buffer */
+    if (n > 0 && s[n - 1] == '\r') s[--n] = '\0';
+    if (rnnlm_text_check_line(r->name, r->lineno, s, n, r->max_line, err)) return lines_fail(r, -1);
+    *line = s;
+    *len = n;
+    return 1;
 }

@@ -4,11 +4,14 @@
 #ifndef RNNLM_LINEREADER_H
 #define RNNLM_LINEREADER_H
 
+#include <zlib.h>
+
 #include "common.h"
 
 struct rnnlm_lines {
-    int fd;
-    int own_fd;            /* opened here, closed by rnnlm_lines_close */
+    int fd;                /* for fstat (a regular file's size, for instance) */
+    gzFile gz;             /* reads fd (or its duplicate): gzip is inflated, plain text passes through */
+    int own_fd;            /* opened here: gz holds fd itself (else a duplicate of it) */
     char *name;            /* for messages */
     size_t max_line;       /* longest line accepted, without its '\n' */
     char *buf;             /* buf[start, end): bytes read and not yet returned */
@@ -20,5 +23,11 @@ struct rnnlm_lines {
     uint64_t bytes;        /* bytes read so far */
     uint64_t hash;         /* FNV-1a 64 of those bytes (from FNV1A64_INIT unless the caller seeds it) */
 };
+
+/* The next line as text, for the readers whose lines are words: a CR
+ * before the newline dropped, then the text rule (rnnlm_text_check_line:
+ * no NUL, valid UTF-8). Its bytes may be changed in place (cut into fields)
+ * until the next call. 1 a line, 0 the end, -1 with err set. */
+int lines_next_text(rnnlm_lines *r, char **line, size_t *len, rnnlm_err *err);
 
 #endif

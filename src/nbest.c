@@ -2,11 +2,9 @@
  * readers of Kaldi's and SRILM's layouts, the accessors, and the writer of
  * rescored lists. docs/NBEST.md describes the layouts as read here.
  *
- * Lines come from a bounded reader over zlib (plain and gzip files alike):
- * at most max_line + 64 KiB are ever buffered, so a line longer than the
- * limit is refused before anything grows with it. Every line passes the
- * rule of all text readers (rnnlm_text_check_line: no NUL, valid UTF-8);
- * a CR before the newline is dropped. */
+ * Lines come from the library's bounded reader (rnnlm_lines: plain and gzip
+ * files alike, a line longer than the limit refused before anything grows
+ * with it), each through the rule of all text readers (lines_next_text). */
 #include "nbest.h"
 
 #include <errno.h>
@@ -19,93 +17,7 @@
 #include <zlib.h>
 
 #include "atomic_file.h"
-
-/* ------------------------------------------------------------ line reader */
-
-#define LR_CHUNK 65536
-
-typedef struct {
-    gzFile z;
-    const char *name;
-    char *buf;
-    size_t cap, len, pos, max, lineno;
-    int eof;
-} line_reader;
-
-static rnnlm_status lr_open(line_reader *r, const char *path, size_t max, rnnlm_err *err) {
-    memset(r, 0, sizeof *r);
-    r->name = path;
-    r->max = max ? max : RNNLM_MAX_LINE_DEFAULT;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return rnnlm_fail(err, RNNLM_E_IO, "%s: cannot open: %s", path, strerror(errno));
-    struct stat sb;
-    if (fstat(fd, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-        close(fd);
-        return rnnlm_fail(err, RNNLM_E_IO, "%s: is a directory", path);
-    }
-    r->z = gzdopen(fd, "rb");
-    if (!r->z) {
-        close(fd);
-        return rnnlm_fail(err, RNNLM_E_NOMEM, "%s: cannot set up the reader", path);
-    }
-    r->cap = r->max + 2 + LR_CHUNK;
-    r->buf = rnnlm_calloc(r->cap, 1, "line buffer", err);
-    if (!r->buf) {
-        gzclose(r->z);
-        return RNNLM_E_NOMEM;
-    }
-    return RNNLM_OK;
-}
-
-static void lr_close(line_reader *r) {
-    if (r->z) gzclose(r->z);
-    free(r->buf);
-    memset(r, 0, sizeof *r);
-}
-
-/* The next line (without its newline and a CR before it), checked: 1, or
- * 0 at the end, or -1 with err set. The line stays valid until the next call. */
-static int lr_next(line_reader *r, const char **line, size_t *n, rnnlm_err *err) {
-    for (;;) {
-        size_t have = r->len - r->pos;
-        char *s = r->buf + r->pos, *nl = have ? memchr(s, '\n', have) : NULL;
-        size_t k;
-        if (nl) {
-            k = (size_t)(nl - s);
-            r->pos += k + 1;
-        } else if (have > r->max + 1) {
-            rnnlm_fail(err, RNNLM_E_FORMAT,
-                       "%s:%zu: line longer than the limit of %zu bytes (--max-line-bytes)", r->name,
-                       r->lineno + 1, r->max);
-            return -1;
-        } else if (r->eof) {
-            if (have == 0) return 0;
-            k = have;
-            r->pos = r->len;
-        } else {
-            memmove(r->buf, s, have);
-            r->len = have;
-            r->pos = 0;
-            int got = gzread(r->z, r->buf + r->len, (unsigned)(r->cap - r->len - 1));
-            if (got < 0) {
-                int zerr;
-                const char *why = gzerror(r->z, &zerr);
-                rnnlm_fail(err, zerr == Z_ERRNO ? RNNLM_E_IO : RNNLM_E_FORMAT, "%s: read error: %s", r->name,
-                           zerr == Z_ERRNO ? strerror(errno) : why);
-                return -1;
-            }
-            if (got == 0) r->eof = 1;
-            r->len += (size_t)got;
-            continue;
-        }
-        r->lineno++;
-        if (k > 0 && s[k - 1] == '\r') k--;
-        if (rnnlm_text_check_line(r->name, r->lineno, s, k, r->max, err)) return -1;
-        *line = s;
-        *n = k;
-        return 1;
-    }
-}
+#include "linereader.h"
 
 /* ------------------------------------------------------------ tokens */
 
@@ -267,40 +179,40 @@ static rnnlm_status nb_finish(rnnlm_nbest *nb, const char *name, rnnlm_err *err)
 /* "ID COST" lines: each id one of the text's, once; every hypothesis gets one. */
 static rnnlm_status read_costs(rnnlm_nbest *nb, const char *path, int acoustic, size_t max_line, const char *text,
                                rnnlm_err *err) {
-    line_reader r;
-    rnnlm_status st = lr_open(&r, path, max_line, err);
+    rnnlm_lines *r;
+    rnnlm_status st = rnnlm_lines_open(&r, path, max_line, err);
     if (st) return st;
     char *seen = rnnlm_calloc(nb->n_hyp, 1, "cost flags", err);
     if (!seen) {
-        lr_close(&r);
+        rnnlm_lines_close(r);
         return RNNLM_E_NOMEM;
     }
-    const char *line;
+    char *line;
     size_t n;
     int got;
     char q[80];
-    while ((got = lr_next(&r, &line, &n, err)) > 0) {
+    while ((got = lines_next_text(r, &line, &n, err)) > 0) {
         size_t p = 0, il, cl, xl;
         const char *id, *cost, *extra;
         if (!next_tok(line, n, &p, &id, &il)) continue;   /* a blank line */
         if (!next_tok(line, n, &p, &cost, &cl) || next_tok(line, n, &p, &extra, &xl)) {
-            st = rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: expected two fields, 'UTTID-N COST'", path, r.lineno);
+            st = rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: expected two fields, 'UTTID-N COST'", path, r->lineno);
             break;
         }
         int64_t h = strtab_find(&nb->hyp_ids, id, il);
         double c;
         if (h < 0) {
-            st = rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: id '%s' is not a hypothesis of %s", path, r.lineno,
+            st = rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: id '%s' is not a hypothesis of %s", path, r->lineno,
                             quote(id, il, q, sizeof q), text);
             break;
         }
         if (seen[h]) {
-            st = rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: a second cost for '%s'", path, r.lineno,
+            st = rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: a second cost for '%s'", path, r->lineno,
                             quote(id, il, q, sizeof q));
             break;
         }
         if (!parse_number(cost, cl, &c)) {
-            st = rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: cost '%s' is not a finite number", path, r.lineno,
+            st = rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: cost '%s' is not a finite number", path, r->lineno,
                             quote(cost, cl, q, sizeof q));
             break;
         }
@@ -319,7 +231,7 @@ static rnnlm_status read_costs(rnnlm_nbest *nb, const char *path, int acoustic, 
             st = rnnlm_fail(err, RNNLM_E_FORMAT, "%s: no cost for '%s' (a hypothesis of %s)", path,
                             strtab_str(&nb->hyp_ids, (uint32_t)h), text);
     free(seen);
-    lr_close(&r);
+    rnnlm_lines_close(r);
     return st;
 }
 
@@ -331,16 +243,16 @@ rnnlm_status rnnlm_nbest_read_kaldi(rnnlm_nbest **out, const char *text, const c
     rnnlm_nbest *nb = NULL;
     rnnlm_status st = nb_new(&nb, RNNLM_NBEST_KALDI, err);
     if (st) return st;
-    line_reader r;
-    if ((st = lr_open(&r, text, max_line, err))) {
+    rnnlm_lines *r;
+    if ((st = rnnlm_lines_open(&r, text, max_line, err))) {
         rnnlm_nbest_free(nb);
         return st;
     }
-    const char *line;
+    char *line;
     size_t n;
     int got;
     char q[80];
-    while (!st && (got = lr_next(&r, &line, &n, err)) > 0) {
+    while (!st && (got = lines_next_text(r, &line, &n, err)) > 0) {
         size_t p = 0, il, wl;
         const char *id, *w;
         if (!next_tok(line, n, &p, &id, &il)) continue;   /* a blank line */
@@ -351,10 +263,10 @@ rnnlm_status rnnlm_nbest_read_kaldi(rnnlm_nbest **out, const char *text, const c
         if (!digits) {
             st = rnnlm_fail(err, RNNLM_E_FORMAT,
                             "%s:%zu: the first field '%s' is not a hypothesis id UTTID-N (N in digits)", text,
-                            r.lineno, quote(id, il, q, sizeof q));
+                            r->lineno, quote(id, il, q, sizeof q));
             break;
         }
-        if ((st = nb_utterance(nb, id, ul, text, r.lineno, err)) || (st = nb_hyp(nb, id, il, text, r.lineno, err)))
+        if ((st = nb_utterance(nb, id, ul, text, r->lineno, err)) || (st = nb_hyp(nb, id, il, text, r->lineno, err)))
             break;
         int first = 1;
         while (!st && next_tok(line, n, &p, &w, &wl)) {
@@ -364,7 +276,7 @@ rnnlm_status rnnlm_nbest_read_kaldi(rnnlm_nbest **out, const char *text, const c
         if (!st) nb_drop_end(nb);
     }
     if (!st && got < 0) st = err ? err->status : RNNLM_E_FORMAT;
-    lr_close(&r);
+    rnnlm_lines_close(r);
     if (!st) st = nb_finish(nb, text, err);
     if (!st && acoustic_costs) st = read_costs(nb, acoustic_costs, 1, max_line, text, err);
     if (!st && lm_costs) st = read_costs(nb, lm_costs, 0, max_line, text, err);
@@ -402,13 +314,13 @@ static rnnlm_status read_srilm_file(rnnlm_nbest *nb, const char *path, size_t ma
     if (nb->utt[nb->n_utt - 1].n)
         return rnnlm_fail(err, RNNLM_E_FORMAT, "%s: utterance '%.*s' was read from an earlier file", path,
                           (int)(bl < 200 ? bl : 200), base);
-    line_reader r;
-    if ((st = lr_open(&r, path, max_line, err))) return st;
-    const char *line;
+    rnnlm_lines *r;
+    if ((st = rnnlm_lines_open(&r, path, max_line, err))) return st;
+    char *line;
     size_t n;
     int got, version = -1;   /* 0 plain, 1 NBestList1.0, 2 NBestList2.0 */
     char q[80], idbuf[300];
-    while (!st && (got = lr_next(&r, &line, &n, err)) > 0) {
+    while (!st && (got = lines_next_text(r, &line, &n, err)) > 0) {
         size_t p = 0, tl;
         const char *t;
         if (!next_tok(line, n, &p, &t, &tl)) continue;
@@ -416,7 +328,7 @@ static rnnlm_status read_srilm_file(rnnlm_nbest *nb, const char *path, size_t ma
             if (tok_is(t, tl, "NBestList1.0") || tok_is(t, tl, "NBestList2.0")) {
                 version = t[9] == '1' ? 1 : 2;
                 if (next_tok(line, n, &p, &t, &tl)) {
-                    st = rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: text after the header", path, r.lineno);
+                    st = rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: text after the header", path, r->lineno);
                     break;
                 }
                 continue;
@@ -424,7 +336,7 @@ static rnnlm_status read_srilm_file(rnnlm_nbest *nb, const char *path, size_t ma
             version = 0;
         }
         snprintf(idbuf, sizeof idbuf, "%.*s-%zu", (int)(bl < 200 ? bl : 200), base, nb->utt[nb->n_utt - 1].n + 1);
-        if ((st = nb_hyp(nb, idbuf, strlen(idbuf), path, r.lineno, err))) break;
+        if ((st = nb_hyp(nb, idbuf, strlen(idbuf), path, r->lineno, err))) break;
         rnnlm_nbest_hyp *hp = &nb->hyp[nb->n_hyp - 1];
         double a, l, total;
         if (version == 0) {
@@ -435,20 +347,20 @@ static rnnlm_status read_srilm_file(rnnlm_nbest *nb, const char *path, size_t ma
             if (!parse_number(t, tl, &a) || !next_tok(line, n, &p, &ls, &ll) || !parse_number(ls, ll, &l)) {
                 st = rnnlm_fail(err, RNNLM_E_FORMAT,
                                 "%s:%zu: expected 'ascore lscore nwords w1 ...' with finite log10 scores", path,
-                                r.lineno);
+                                r->lineno);
                 break;
             }
             if (!next_tok(line, n, &p, &nw, &nl) || !parse_number(nw, nl, &words) || words < 0 ||
                 words != floor(words) || strspn(nw, "0123456789") < nl) {
                 st = rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: the word count is not a whole number", path,
-                                r.lineno);
+                                r->lineno);
                 break;
             }
             hp->acoustic = a * M_LN10;
             hp->lm = l * M_LN10;
             hp->has_acoustic = hp->has_lm = 1;
         } else if (!paren_number(t, tl, &total)) {
-            st = rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: expected '(score)' first, not '%s'", path, r.lineno,
+            st = rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: expected '(score)' first, not '%s'", path, r->lineno,
                             quote(t, tl, q, sizeof q));
             break;
         }
@@ -457,7 +369,7 @@ static rnnlm_status read_srilm_file(rnnlm_nbest *nb, const char *path, size_t ma
         int all_a = 1, all_g = 1, first = 1;
         while (!st && next_tok(line, n, &p, &t, &tl)) {
             if (version == 2 && tok_is(t, tl, "(")) {
-                st = rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: a '(' where a word should be", path, r.lineno);
+                st = rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: a '(' where a word should be", path, r->lineno);
                 break;
             }
             if (!(first && tok_is(t, tl, "<s>"))) st = nb_word(nb, t, tl, err);
@@ -467,14 +379,14 @@ static rnnlm_status read_srilm_file(rnnlm_nbest *nb, const char *path, size_t ma
             size_t kl;
             if (!next_tok(line, n, &p, &k, &kl) || !tok_is(k, kl, "(")) {
                 st = rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: word '%s' lacks its '( st: .. et: .. g: .. a: .. )'",
-                                path, r.lineno, quote(t, tl, q, sizeof q));
+                                path, r->lineno, quote(t, tl, q, sizeof q));
                 break;
             }
             int has_a = 0, has_g = 0;
             for (;;) {
                 if (!next_tok(line, n, &p, &k, &kl)) {
                     st = rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: an unclosed '(' after word '%s'", path,
-                                    r.lineno, quote(t, tl, q, sizeof q));
+                                    r->lineno, quote(t, tl, q, sizeof q));
                     break;
                 }
                 if (tok_is(k, kl, ")")) break;
@@ -484,7 +396,7 @@ static rnnlm_status read_srilm_file(rnnlm_nbest *nb, const char *path, size_t ma
                 if (kl < 2 || k[kl - 1] != ':' || !next_tok(line, n, &p, &v, &vl) || !parse_number(v, vl, &x)) {
                     st = rnnlm_fail(err, RNNLM_E_FORMAT,
                                     "%s:%zu: after word '%s': expected 'key: number' pairs and ')'", path,
-                                    r.lineno, quote(t, tl, q, sizeof q));
+                                    r->lineno, quote(t, tl, q, sizeof q));
                     break;
                 }
                 if (tok_is(k, kl, "a:")) { sum_a += x; has_a = 1; }
@@ -508,13 +420,13 @@ static rnnlm_status read_srilm_file(rnnlm_nbest *nb, const char *path, size_t ma
         /* finite numbers can still overflow once summed or converted (1e308 log10) */
         if (!isfinite(hp->acoustic) || !isfinite(hp->lm)) {
             st = rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: a score is out of range once in natural log", path,
-                            r.lineno);
+                            r->lineno);
             break;
         }
     }
     if (!st && got < 0) st = err ? err->status : RNNLM_E_FORMAT;
     if (!st && nb->utt[nb->n_utt - 1].n == 0) st = rnnlm_fail(err, RNNLM_E_FORMAT, "%s: no hypotheses", path);
-    lr_close(&r);
+    rnnlm_lines_close(r);
     return st;
 }
 
@@ -544,21 +456,21 @@ rnnlm_status rnnlm_nbest_read_srilm_list(rnnlm_nbest **out, const char *list, si
     rnnlm_nbest *nb = NULL;
     rnnlm_status st = nb_new(&nb, RNNLM_NBEST_SRILM, err);
     if (st) return st;
-    line_reader r;
-    if ((st = lr_open(&r, list, max_line, err))) {
+    rnnlm_lines *r;
+    if ((st = rnnlm_lines_open(&r, list, max_line, err))) {
         rnnlm_nbest_free(nb);
         return st;
     }
-    const char *line;
+    char *line;
     size_t n;
     int got, any = 0;
     char path[4097];
-    while (!st && (got = lr_next(&r, &line, &n, err)) > 0) {
+    while (!st && (got = lines_next_text(r, &line, &n, err)) > 0) {
         size_t p = 0, tl, xl;
         const char *t, *x;
         if (!next_tok(line, n, &p, &t, &tl)) continue;
         if (next_tok(line, n, &p, &x, &xl) || tl >= sizeof path) {
-            st = rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: expected one path a line%s", list, r.lineno,
+            st = rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: expected one path a line%s", list, r->lineno,
                             tl >= sizeof path ? " (this one is too long)" : "");
             break;
         }
@@ -568,7 +480,7 @@ rnnlm_status rnnlm_nbest_read_srilm_list(rnnlm_nbest **out, const char *list, si
         any = 1;
     }
     if (!st && got < 0) st = err ? err->status : RNNLM_E_FORMAT;
-    lr_close(&r);
+    rnnlm_lines_close(r);
     if (!st && !any) st = rnnlm_fail(err, RNNLM_E_FORMAT, "%s: lists no n-best file", list);
     if (!st) st = nb_finish(nb, list, err);
     if (st) {

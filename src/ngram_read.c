@@ -1,7 +1,8 @@
-/* ngram_read.c: the ARPA reader (rnnlm_ngram_load): plain or gzip through
- * zlib, line by line from a block buffer, every fault reported as
+/* ngram_read.c: the ARPA reader (rnnlm_ngram_load): plain or gzip, line by
+ * line through the library's bounded reader (rnnlm_lines), every fault reported as
  * "path:line: cause" (docs/NGRAM.md lists what is refused). */
 #include "ngram.h"
+#include "linereader.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,62 +13,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
-
-/* ---- lines ------------------------------------------------------------------ */
-
-#define READ_CHUNK (256u << 10)
-
-typedef struct {
-    gzFile gz;
-    const char *path;
-    char *buf; size_t cap, len, pos;   /* buf[pos, len) not yet returned */
-    int eof;
-    size_t lineno;                     /* of the line last returned */
-    size_t max_line;
-} line_reader;
-
-/* The next line (without its newline, NUL-terminated in place) in *s, *n;
- * returns 1 for a line, 0 at the end of the file, or -1 with err set. */
-static int next_line(line_reader *r, char **s, size_t *n, rnnlm_err *err) {
-    for (;;) {
-        char *start = r->buf + r->pos;
-        char *nl = memchr(start, '\n', r->len - r->pos);
-        if (nl || (r->eof && r->pos < r->len)) {
-            size_t l = nl ? (size_t)(nl - start) : r->len - r->pos;
-            r->lineno++;
-            if (rnnlm_text_check_line(r->path, r->lineno, start, l, r->max_line, err)) return -1;
-            start[l] = '\0';           /* the newline, or the slack byte after the data */
-            r->pos += l + (nl ? 1 : 0);
-            if (l && start[l - 1] == '\r') start[--l] = '\0';
-            *s = start; *n = l;
-            return 1;
-        }
-        if (r->eof) return 0;
-        if (r->len - r->pos > r->max_line)
-            return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: line longer than the limit of %zu bytes", r->path,
-                              r->lineno + 1, r->max_line), -1;
-        memmove(r->buf, r->buf + r->pos, r->len - r->pos);
-        r->len -= r->pos;
-        r->pos = 0;
-        int got = gzread(r->gz, r->buf + r->len, (unsigned)(r->cap - 1 - r->len));
-        if (got < 0) {
-            int code;
-            const char *msg = gzerror(r->gz, &code);
-            return rnnlm_fail(err, code == Z_ERRNO ? RNNLM_E_IO : RNNLM_E_FORMAT, "%s:%zu: %s", r->path,
-                              r->lineno + 1, code == Z_ERRNO ? strerror(errno) : msg), -1;
-        }
-        r->len += (size_t)got;
-        if (got == 0) {
-            int code;
-            gzerror(r->gz, &code);
-            if (code == Z_BUF_ERROR)
-                return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: truncated gzip stream (the file ends inside it)",
-                                  r->path, r->lineno + 1), -1;
-            r->eof = 1;
-        }
-    }
-}
 
 /* ---- fields ----------------------------------------------------------------- */
 
@@ -150,7 +95,7 @@ typedef struct {
 
 typedef struct {
     rnnlm_ngram *g;
-    line_reader r;
+    rnnlm_lines *r;   /* the file's lines (plain or gzip) */
     prev_words prev;
     size_t announced[NGRAM_MAX_ORDER];
     off_t file_size;
@@ -177,8 +122,8 @@ static rnnlm_status suffix_index(rnnlm_ngram *g, const uint32_t *w, int k, int i
 /* One entry line of section k: "logprob w1 .. wk [bow]". */
 static rnnlm_status read_entry(reader *rd, int k, char *s, rnnlm_err *err) {
     rnnlm_ngram *g = rd->g;
-    const char *path = rd->r.path;
-    size_t ln = rd->r.lineno;
+    const char *path = rd->r->name;
+    size_t ln = rd->r->lineno;
     char *f[NGRAM_MAX_ORDER + 2];
     size_t nf = split_fields(s, f, (size_t)k + 2);
     if (nf < (size_t)k + 1 || nf > (size_t)k + 2)
@@ -286,12 +231,12 @@ static rnnlm_status check_section_count(reader *rd, int k, rnnlm_err *err) {
     size_t got = rd->g->t[k - 1].listed;
     if (got != rd->announced[k - 1])
         return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: the \\%d-grams: section holds %zu entries, \\data\\ announced "
-                          "%zu", rd->r.path, rd->r.lineno, k, got, rd->announced[k - 1]);
+                          "%zu", rd->r->name, rd->r->lineno, k, got, rd->announced[k - 1]);
     return RNNLM_OK;
 }
 
 static rnnlm_status parse(reader *rd, rnnlm_err *err) {
-    line_reader *r = &rd->r;
+    rnnlm_lines *r = rd->r;
     rnnlm_ngram *g = rd->g;
     char *s;
     size_t n;
@@ -299,14 +244,14 @@ static rnnlm_status parse(reader *rd, rnnlm_err *err) {
     rnnlm_status st;
 
     /* anything before \data\ is ignored */
-    while ((got = next_line(r, &s, &n, err)) > 0 && !line_is(s, n, "\\data\\")) {}
+    while ((got = lines_next_text(r, &s, &n, err)) > 0 && !line_is(s, n, "\\data\\")) {}
     if (got < 0) return err->status;
-    if (got == 0) return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: no \\data\\ line: not an ARPA file", r->path,
+    if (got == 0) return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: no \\data\\ line: not an ARPA file", r->name,
                                     r->lineno);
 
     /* ngram k=count, k = 1, 2, ... in order */
     int order = 0;
-    while ((got = next_line(r, &s, &n, err)) > 0) {
+    while ((got = lines_next_text(r, &s, &n, err)) > 0) {
         const char *p = s;
         while (is_space((unsigned char)*p)) p++;
         if (!*p) continue;
@@ -314,36 +259,36 @@ static rnnlm_status parse(reader *rd, rnnlm_err *err) {
         size_t k, count;
         const char *e;
         if (strncmp(p, "ngram", 5) || !is_space((unsigned char)p[5]))
-            return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: expected 'ngram N=count' in \\data\\", r->path, r->lineno);
+            return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: expected 'ngram N=count' in \\data\\", r->name, r->lineno);
         p += 5;
         while (is_space((unsigned char)*p)) p++;
         if (!parse_count(p, &e, (size_t)1 << 20, &k))
-            return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: expected 'ngram N=count' in \\data\\", r->path, r->lineno);
+            return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: expected 'ngram N=count' in \\data\\", r->name, r->lineno);
         for (p = e; is_space((unsigned char)*p); p++) {}
         if (*p++ != '=')
-            return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: expected 'ngram N=count' in \\data\\", r->path, r->lineno);
+            return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: expected 'ngram N=count' in \\data\\", r->name, r->lineno);
         while (is_space((unsigned char)*p)) p++;
         if (!parse_count(p, &e, (size_t)UINT32_MAX - 2, &count)) {
             if (*p >= '0' && *p <= '9')
                 return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: count of %zu-grams above the limit of 2^32 - 2",
-                                  r->path, r->lineno, k);
-            return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: expected 'ngram N=count' in \\data\\", r->path, r->lineno);
+                                  r->name, r->lineno, k);
+            return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: expected 'ngram N=count' in \\data\\", r->name, r->lineno);
         }
         for (p = e; is_space((unsigned char)*p); p++) {}
-        if (*p) return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: text after the count", r->path, r->lineno);
+        if (*p) return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: text after the count", r->name, r->lineno);
         if (k > NGRAM_MAX_ORDER)
-            return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: order %zu is above the limit of %d", r->path, r->lineno,
+            return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: order %zu is above the limit of %d", r->name, r->lineno,
                               k, NGRAM_MAX_ORDER);
         if (k != (size_t)order + 1)
             return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: 'ngram %zu=' where 'ngram %d=' was due (orders 1, 2, ... "
-                              "in turn)", r->path, r->lineno, k, order + 1);
+                              "in turn)", r->name, r->lineno, k, order + 1);
         if (k == 1 && count == 0)
-            return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: no 1-grams", r->path, r->lineno);
+            return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: no 1-grams", r->name, r->lineno);
         rd->announced[order++] = count;
     }
     if (got < 0) return err->status;
-    if (got == 0) return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: the file ends inside \\data\\", r->path, r->lineno);
-    if (!order) return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: \\data\\ announces no 'ngram N=count'", r->path,
+    if (got == 0) return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: the file ends inside \\data\\", r->name, r->lineno);
+    if (!order) return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: \\data\\ announces no 'ngram N=count'", r->name,
                                   r->lineno);
     g->order = order;
 
@@ -351,16 +296,16 @@ static rnnlm_status parse(reader *rd, rnnlm_err *err) {
     for (int k = 1;; k++) {
         if (k <= order) {
             if (section_order(s, n) != k)
-                return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: expected the \\%d-grams: section", r->path, r->lineno,
+                return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: expected the \\%d-grams: section", r->name, r->lineno,
                                   k);
             if ((st = reserve_order(rd, k, err))) return st;
         } else {
             if (!line_is(s, n, "\\end\\"))
                 return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: expected \\end\\ after the \\%d-grams: section",
-                                  r->path, r->lineno, order);
+                                  r->name, r->lineno, order);
             return RNNLM_OK;
         }
-        while ((got = next_line(r, &s, &n, err)) > 0) {
+        while ((got = lines_next_text(r, &s, &n, err)) > 0) {
             const char *p = s;
             while (is_space((unsigned char)*p)) p++;
             if (!*p) continue;
@@ -370,7 +315,7 @@ static rnnlm_status parse(reader *rd, rnnlm_err *err) {
         if (got < 0) return err->status;
         if (got == 0)
             return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: the file ends in the \\%d-grams: section, before \\end\\",
-                              r->path, r->lineno, k);
+                              r->name, r->lineno, k);
         if ((st = check_section_count(rd, k, err))) return st;
     }
 }
@@ -398,24 +343,16 @@ rnnlm_status rnnlm_ngram_load(rnnlm_ngram **out, const char *path, rnnlm_err *er
     rd.file_size = S_ISREG(sb.st_mode) ? sb.st_size : 0;
     rd.gzipped = magic[0] == 0x1f && magic[1] == 0x8b;
     if (!S_ISREG(sb.st_mode)) rd.gzipped = 1;   /* a pipe: its size says nothing; grow as entries come */
-    rd.r.path = path;
-    rd.r.max_line = RNNLM_MAX_LINE_DEFAULT;
-    rd.r.gz = gzdopen(fd, "rb");
-    if (!rd.r.gz) {
-        close(fd);
-        return rnnlm_fail(err, RNNLM_E_NOMEM, "%s: cannot start zlib", path);
-    }
-    gzbuffer(rd.r.gz, READ_CHUNK);
-    rnnlm_status st = RNNLM_E_NOMEM;
-    rd.r.cap = rd.r.max_line + READ_CHUNK + 1;
-    rd.r.buf = rnnlm_calloc(rd.r.cap, 1, "ARPA line buffer", err);
+    rnnlm_status st = rnnlm_lines_open_fd(&rd.r, fd, path, RNNLM_MAX_LINE_DEFAULT, err);
+    close(fd);   /* the reader reads a duplicate of it */
+    if (st) return st;
+    st = RNNLM_E_NOMEM;
     rd.g = rnnlm_calloc(1, sizeof *rd.g, "n-gram model", err);
-    if (rd.r.buf && rd.g) {
+    if (rd.g) {
         strtab_init(&rd.g->vocab);
         st = parse(&rd, err);
     }
-    gzclose(rd.r.gz);
-    free(rd.r.buf);
+    rnnlm_lines_close(rd.r);
     if (st) {
         rnnlm_ngram_free(rd.g);
         return st;

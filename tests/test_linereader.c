@@ -202,7 +202,9 @@ static void test_read_error(void **state) {
     assert_int_equal(rnnlm_lines_open_fd(&r, fds[0], "pipe", 0, &err), RNNLM_OK);
     assert_int_equal(rnnlm_lines_next(r, &line, &n, &err), RNNLM_OK);
     assert_string_equal(line, "one");
-    r->fd = dfd;   /* the descriptor now fails, as a disk giving EIO would */
+    gzclose(r->gz);   /* the descriptor now fails, as a disk giving EIO would */
+    r->gz = gzdopen(dup(dfd), "rb");
+    assert_non_null(r->gz);
     assert_int_equal(rnnlm_lines_next(r, &line, &n, &err), RNNLM_OK);   /* buffered */
     assert_string_equal(line, "two");
     expect_msg(rnnlm_lines_next(r, &line, &n, &err), &err, RNNLM_E_IO, "pipe:3: read error: Is a directory");

@@ -390,7 +390,7 @@ static void test_bytes_and_sizes(void **state) {
     write_file(path, l, L + big);
     free(l);
     assert_int_equal(rnnlm_ngram_load(&g, path, &err), RNNLM_E_FORMAT);
-    assert_non_null(strstr(err.msg, ":10: line longer than the limit"));
+    assert_non_null(strstr(err.msg, ":10: line longer than"));
 
     util_tmp_path(path, sizeof path, "empty.arpa");
     write_file(path, "", 0);
