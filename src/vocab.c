@@ -166,10 +166,14 @@ int32_t rnnlm_vocab_lookup(const rnnlm_vocab *v, const char *w, size_t len) {
         int32_t id = find_exact(v, w, len);
         return id < 0 ? RNNLM_UNK : id;
     }
+    /* a word spelled as the vocabulary has it is that word: text already
+     * canonical maps to itself (canonicalising "DG" again would give "dg") */
+    int32_t id = find_exact(v, w, len);
+    if (id >= 0) return id;
     char small[512], *buf = 2 * len <= sizeof small ? small : malloc(2 * len);
     if (!buf) return RNNLM_UNK;
     /* step 1; kept when the vocabulary has it, else step 2 */
-    int32_t id = find_exact(v, buf, canon_lower(w, len, buf));
+    id = find_exact(v, buf, canon_lower(w, len, buf));
     if (id < 0) id = find_exact(v, buf, canon_full(w, len, buf));
     if (buf != small) free(buf);
     return id < 0 ? RNNLM_UNK : id;

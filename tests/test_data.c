@@ -390,6 +390,11 @@ static void test_vocab_lookup_canon(void **state) {
         if (id == RNNLM_UNK || strcmp(rnnlm_vocab_word(v, id), cases[i].word) != 0)
             fail_msg("'%s' -> id %d '%s', expected '%s'", cases[i].raw, id, rnnlm_vocab_word(v, id), cases[i].word);
     }
+    /* text already canonical maps to itself, DG forms included */
+    for (int32_t i = 3; i < (int32_t)rnnlm_vocab_size(v); i++)
+        if (lookup(v, rnnlm_vocab_word(v, i)) != i)
+            fail_msg("'%s' (id %d) looked up again gives id %d", rnnlm_vocab_word(v, i), i,
+                     lookup(v, rnnlm_vocab_word(v, i)));
     assert_int_equal(lookup(v, "1960s"), RNNLM_UNK);
     assert_int_equal(lookup(v, "$1000"), RNNLM_UNK);   /* "$DGDGDGDG": the comma rule needs a leading DG */
     /* a word longer than the lookup's stack buffer */
