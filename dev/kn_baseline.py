@@ -3,7 +3,7 @@
 rnnlm's own id streams, evaluated the way rnnlm evaluates a split.
 
     build/rnnlm data [data options] --write-ids DIR
-    dev/kn_baseline.py DIR --order 5 [--order 3 ...] [--write-arpa PREFIX]
+    dev/kn_baseline.py DIR --order 5 [--order 3 ...] [--write-arpa PREFIX] [--sentences]
 
 DIR holds what `rnnlm data --write-ids` writes: vocab.tsv (V, the number of
 ids, specials and <unk> included) and train.ids / valid.ids / test.ids (each
@@ -12,6 +12,11 @@ training stream and scores every prediction of each other stream: ids[i]
 given ids[i-N+1 .. i-1] for every i >= 1 (a shorter context near the start),
 so the perplexity is exp of the mean negative log-probability over the same
 n_ids - 1 targets, <unk> and <s> included, as rnnlm's stream evaluation.
+With --sentences the streams are cut into sentences <s> w1 .. wn </s>
+instead: no n-gram spans two, each sentence's words and </s> are scored
+with <s> as its first context (SRILM's convention, `rnnlm ngram ppl`'s and
+`rnnlm eval --ngram`'s), and the ARPA file written is the one to
+interpolate with a model sentence by sentence (docs/PIPELINE.md).
 
 The model (Chen and Goodman 1998, "interpolated modified Kneser-Ney"):
 
@@ -47,6 +52,25 @@ def ngrams(ids, n):
     return zip(*(ids[i:] for i in range(n)))
 
 
+def seq_ngrams(seqs, n):
+    """The n-grams of each sequence in turn (none spans two sequences)."""
+    for s in seqs:
+        yield from ngrams(s, n)
+
+
+def sentences(ids, bos=0, eos=1):
+    """A stream (bos between sentences) as sentences [bos, w1 .. wn, eos]."""
+    out, cur = [], None
+    for t in ids:
+        if t == bos:
+            if cur and len(cur) > 1:
+                out.append(cur + [eos])
+            cur = [bos]
+        elif cur is not None:
+            cur.append(t)
+    return out
+
+
 def _discounts(counts):
     """Modified KN discounts (D1, D2, D3+) from the count-of-counts of one order."""
     nc = Counter(c for c in counts.values() if c <= 4)
@@ -65,26 +89,32 @@ def _discounts(counts):
 class KneserNey:
     """Interpolated modified Kneser-Ney of order N over ids 0 .. V-1."""
 
-    def __init__(self, ids, V, order, discounts=None):
+    def __init__(self, ids, V, order, discounts=None, sents=False):
         """discounts: None (estimated), one number for every order and count,
         or a dict order -> (D1, D2, D3+) for the orders it names (the others
-        estimated)."""
+        estimated). sents: ids is a list of sentences [<s>, w1 .. wn, </s>]
+        and no n-gram spans two of them; a lower-order n-gram that starts with
+        <s> has no left neighbour, so it keeps its raw count (as ARPA tools
+        count it) beside the continuation counts."""
         if order < 1:
             raise ValueError("order must be >= 1")
         if discounts is not None and not isinstance(discounts, dict):
             discounts = {k: (float(discounts),) * 3 for k in range(1, order + 1)}
         self.V, self.N = V, order
-        ids = list(ids)
-        if ids and (min(ids) < 0 or max(ids) >= V):
+        seqs = [list(x) for x in ids] if sents else [list(ids)]
+        flat = [t for x in seqs for t in x]
+        if flat and (min(flat) < 0 or max(flat) >= V):
             raise ValueError("an id outside 0 .. V-1")
         self.counts = [None] * (order + 1)   # counts[k]: k-gram tuple -> c_k
         self.stats = [None] * (order + 1)    # stats[k]: context -> (c_k(h .), N1, N2, N3+)
         self.disc = [None] * (order + 1)     # disc[k]: (D1, D2, D3+)
         for k in range(1, order + 1):
             if k == order:
-                c = Counter(ngrams(ids, k))
+                c = Counter(seq_ngrams(seqs, k))
             else:
-                c = Counter(g[1:] for g in set(ngrams(ids, k + 1)))
+                c = Counter(g[1:] for g in set(seq_ngrams(seqs, k + 1)))
+                if sents:
+                    c.update(g for g in seq_ngrams(seqs, k) if g[0] == seqs[0][0])
             self.counts[k] = c
             self.disc[k] = tuple(discounts[k]) if discounts and k in discounts else _discounts(c)
             st = {}
@@ -111,6 +141,14 @@ class KneserNey:
             gamma = (d1 * s[1] + d2 * s[2] + d3 * s[3]) / s[0]
             p = max(c - d, 0.0) / s[0] + gamma * p
         return p
+
+    def sentence_logprob(self, sent):
+        """(sum of log p(w | history) over the words and </s> of one sentence
+        [<s>, w1 .. wn, </s>], the words scored): SRILM's -ppl convention."""
+        total = 0.0
+        for i in range(1, len(sent)):
+            total += math.log(self.prob(sent[i], sent[max(0, i - self.N + 1):i]))
+        return total, len(sent) - 1
 
     def stream_logprob(self, ids):
         """(sum of log p(ids[i] | ids[..i]) over i >= 1, number of predictions)."""
@@ -176,6 +214,9 @@ def main():
     ap.add_argument("--discount", type=float, help="one fixed discount for every order and count")
     ap.add_argument("--write-arpa", metavar="PREFIX",
                     help="also write each model as an ARPA back-off file PREFIX<N>.arpa (log10)")
+    ap.add_argument("--sentences", action="store_true",
+                    help="train and evaluate on sentences <s> w1 .. wn </s> (no n-gram spans two; the "
+                         "end is </s>), as ARPA tools and `rnnlm ngram ppl` count them")
     a = ap.parse_args()
     V = read_vocab_size(os.path.join(a.dir, "vocab.tsv"))
     train = read_ids(os.path.join(a.dir, "train.ids"))
@@ -183,13 +224,19 @@ def main():
              if os.path.exists(os.path.join(a.dir, s + ".ids"))]
     print("V %d, train %d ids%s" % (V, len(train), "".join(", %s %d ids" % (s, len(x)) for s, x in evals)))
     for N in a.order or [3, 5]:
-        m = KneserNey(train, V, N, a.discount)
+        m = KneserNey(sentences(train) if a.sentences else train, V, N, a.discount, sents=a.sentences)
         print("KN%d discounts (D1, D2, D3+) per order: %s" % (
             N, "  ".join("%d: %.3f %.3f %.3f" % ((k,) + m.disc[k]) for k in range(1, N + 1))))
         if a.write_arpa:
             write_arpa(m, read_words(os.path.join(a.dir, "vocab.tsv")), "%s%d.arpa" % (a.write_arpa, N))
         for s, ids in evals:
-            lp, n = m.stream_logprob(ids)
+            if a.sentences:
+                lp = n = 0
+                for sent in sentences(ids):
+                    x, k = m.sentence_logprob(sent)
+                    lp, n = lp + x, n + k
+            else:
+                lp, n = m.stream_logprob(ids)
             print("KN%d %-5s perplexity %.2f (%d predictions)" % (N, s, math.exp(-lp / n), n))
         sys.stdout.flush()
 

@@ -61,5 +61,26 @@ for N in (2, 3, 5):
     g.close()
 sys.exit(1 if bad else 0)
 PYEOF
+# --sentences: trained on sentences <s> .. </s>; `rnnlm ngram ppl` on the test
+# text gives the script's own sentence perplexity (SRILM's convention: the
+# words and </s> of each sentence scored, <s> as context)
+"$PY" dev/kn_baseline.py "$tmp/ids" --order 3 --sentences --write-arpa "$tmp/sent" > "$tmp/sent.log" 2>&1 ||
+  { cat "$tmp/sent.log"; fail "dev/kn_baseline.py --sentences --write-arpa"; }
+want=$(sed -n 's/^KN3 test  *perplexity \([0-9.]*\).*/\1/p' "$tmp/sent.log")
+"$PY" - "$tmp/ids/vocab.tsv" "$tmp/ids/test.ids" > "$tmp/test_words.txt" <<'PYEOF'
+import sys
+words = [l.split("\t")[0] for l in open(sys.argv[1], encoding="utf-8").read().split("\n")[1:] if l]
+ids = [int(x) for x in open(sys.argv[2]).read().split()]
+line = []
+for t in ids[1:]:
+    if t == 0:
+        print(" ".join(line)); line = []
+    else:
+        line.append(words[t])
+PYEOF
+got=$("$BUILD/rnnlm" ngram ppl "$tmp/sent3.arpa" "$tmp/test_words.txt" --unk | sed -n 's/.* ppl= \([0-9.]*\) .*/\1/p')
+awk -v a="$want" -v b="$got" 'BEGIN { exit !(a > 0 && b > 0 && (a - b) / a < 1e-4 && (b - a) / a < 1e-4) }' ||
+  fail "--sentences: the script's sentence perplexity '$want', rnnlm ngram ppl's '$got'"
+echo "--sentences: KN3 sentence perplexity $want (script), $got (rnnlm ngram ppl)"
 [ "$failures" = 0 ] || exit 1
 echo "ok"
