@@ -544,29 +544,18 @@ def _srilm_ppl(log10prob, words, oovs, zeroprobs, sentences):
     return NgramScore(log10prob, words, oovs, zeroprobs, ppl, ppl1)
 
 
-class Ngram:
-    """An ARPA back-off n-gram model, plain or gzip (docs/NGRAM.md): log10
-    probabilities by back-off, sentences scored as SRILM's `ngram -ppl`.
+class _Owned:
+    """A library object this module owns, freed by close() (or the end of its
+    `with` block, or garbage collection); every use after close() raises
+    rnnlm.Error. Subclasses name it (_what) and give its free function (_free,
+    a class attribute, so that it is still there at interpreter exit)."""
 
-        g = rnnlm.Ngram("lm.arpa.gz")
-        g.logprob("sat", ["the", "cat"])     # log10 P(sat | the cat)
-        g.score("the cat sat")               # NgramScore(log10prob, ..., ppl, ppl1)
-
-    Words are taken exactly as written (no canonicalisation)."""
-
-    def __init__(self, path):
-        err = _Err()
-        h = _P()
-        _check(_ngram_load(ctypes.byref(h), os.fsencode(path), ctypes.byref(err)), err)
-        self._h = h
-        self.path = path
-        self.order = _ngram_order(h)
-        self.counts = [_ngram_count(h, k) for k in range(1, self.order + 1)]
-        self.vocab_size = _ngram_vocab_size(h)
+    _h = None
+    _what = "object"
 
     def close(self):
-        if getattr(self, "_h", None):
-            _ngram_free(self._h)
+        if self._h:
+            type(self)._free(self._h)
             self._h = None
 
     def __del__(self):
@@ -579,9 +568,33 @@ class Ngram:
         self.close()
 
     def _handle(self):
-        if not getattr(self, "_h", None):
-            raise Error("RNNLM_E_STATE", "rnnlm: the n-gram model is closed")
+        if not self._h:
+            raise Error("RNNLM_E_STATE", "rnnlm: the %s is closed" % self._what)
         return self._h
+
+
+class Ngram(_Owned):
+    """An ARPA back-off n-gram model, plain or gzip (docs/NGRAM.md): log10
+    probabilities by back-off, sentences scored as SRILM's `ngram -ppl`.
+
+        g = rnnlm.Ngram("lm.arpa.gz")
+        g.logprob("sat", ["the", "cat"])     # log10 P(sat | the cat)
+        g.score("the cat sat")               # NgramScore(log10prob, ..., ppl, ppl1)
+
+    Words are taken exactly as written (no canonicalisation)."""
+
+    _what = "n-gram model"
+    _free = _ngram_free
+
+    def __init__(self, path):
+        err = _Err()
+        h = _P()
+        _check(_ngram_load(ctypes.byref(h), os.fsencode(path), ctypes.byref(err)), err)
+        self._h = h
+        self.path = path
+        self.order = _ngram_order(h)
+        self.counts = [_ngram_count(h, k) for k in range(1, self.order + 1)]
+        self.vocab_size = _ngram_vocab_size(h)
 
     def __len__(self):
         return self.vocab_size
@@ -689,7 +702,7 @@ both vocabularies (counted, not scored; both probabilities 0)."""
 __all__ += ["Mix", "MixWord"]
 
 
-class Mix:
+class Mix(_Owned):
     """A Model interpolated with an Ngram, as `rnnlm score --ngram` does
     (docs/PIPELINE.md): each word scored as lam * p_rnn + (1 - lam) * p_ngram,
     lam the RNN's weight; a word only the n-gram has takes the RNN's <unk>
@@ -705,6 +718,9 @@ class Mix:
         mx.perplexities(test)                # {"rnn": ..., "ngram": ..., "mixture": ...}
 
     The model and the n-gram must stay open while the Mix is used."""
+
+    _what = "mixture"
+    _free = _mix_free
 
     def __init__(self, model, ngram, lam=0.5, rnn_unk="split", ngram_canon=False):
         if rnn_unk not in _MIX_UNK:
@@ -730,25 +746,6 @@ class Mix:
         if not 0.0 <= value <= 1.0:
             raise ValueError("rnnlm: lam %r is outside [0, 1] (the RNN's weight)" % (value,))
         self._lam = value
-
-    def close(self):
-        if getattr(self, "_h", None):
-            _mix_free(self._h)
-            self._h = None
-
-    def __del__(self):
-        self.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def _handle(self):
-        if not getattr(self, "_h", None):
-            raise Error("RNNLM_E_STATE", "rnnlm: the mixture is closed")
-        return self._h
 
     def _components(self, sentences, lanes=64):
         """[(words, [_MixWord] * (n + 1))] for each sentence: the RNN's per-word
