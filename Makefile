@@ -107,7 +107,7 @@ install: all
 	install -m 755 $(BUILD)/rnnlm $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 $(BUILD)/librnnlm.a $(BUILD)/librnnlm.so $(DESTDIR)$(PREFIX)/lib/
 	install -m 644 include/rnnlm.h $(DESTDIR)$(PREFIX)/include/
-	sed 's|@PREFIX@|$(PREFIX)|' scripts/rnnlm.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/rnnlm.pc
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|^\(Libs.private:.*\)|\1 $(MPI_LIBS)|' scripts/rnnlm.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/rnnlm.pc
 	install -d $(DESTDIR)$(PYDIR)
 	sed 's|^_INSTALLED_LIBDIR = None|_INSTALLED_LIBDIR = "$(PREFIX)/lib"|' python/rnnlm.py > $(DESTDIR)$(PYDIR)/rnnlm.py
 	-@[ -n "$(DESTDIR)" ] || [ "$$(id -u)" != 0 ] || ldconfig

@@ -107,7 +107,8 @@ static int run(rnnlm_trainer *t, const rnnlm_dataset *d) {
         }
         printf("epoch %d/%ld - %.0fs - %.0f tok/s", e.epoch, rnnlm_trainer_epochs(t), e.seconds,
                (double)e.train.count / e.seconds);
-        if (rnnlm_comm_size(g_train_opts.comm) > 1) printf(" - comm %.2f ms/step", 1e3 * e.comm_per_step);
+        if (rnnlm_comm_size(g_train_opts.comm) > 1)
+            printf(" - comm %.2f ms/step (waiting %.2f)", 1e3 * e.comm_per_step, 1e3 * e.wait_per_step);
         progress_line_open(&pr);
         print_eval("train", &e.train);
         int64_t averaged = rnnlm_trainer_avg_count(t);   /* validation sees the averaged weights */

@@ -38,13 +38,15 @@ void progress_step(progress *pr, const rnnlm_train_progress *p) {
         bar[w] = '\0';
         fprintf(pr->f, "\r%zu/%zu [%s] - %s %s - %.0f tok/s - loss: %.4f - acc: %.4f - ppl: %.1f",
                 p->step, p->n_steps, bar, last ? "" : "ETA:", t, tps, loss, acc, exp(loss));
-        if (p->comm_per_step > 0) fprintf(pr->f, " - comm %.2f ms/step", 1e3 * p->comm_per_step);
+        if (p->comm_per_step > 0)
+            fprintf(pr->f, " - comm %.2f ms/step (waiting %.2f)", 1e3 * p->comm_per_step, 1e3 * p->wait_per_step);
         fputs("\033[K", pr->f);
         g_unfinished = pr->f;
     } else {
         fprintf(pr->f, "epoch %d step %zu/%zu - %s %s - %.0f tok/s - loss: %.4f - acc: %.4f - ppl: %.1f",
                 p->epoch, p->step, p->n_steps, last ? "took" : "ETA", t, tps, loss, acc, exp(loss));
-        if (p->comm_per_step > 0) fprintf(pr->f, " - comm %.2f ms/step", 1e3 * p->comm_per_step);
+        if (p->comm_per_step > 0)
+            fprintf(pr->f, " - comm %.2f ms/step (waiting %.2f)", 1e3 * p->comm_per_step, 1e3 * p->wait_per_step);
         fputc('\n', pr->f);
     }
     if (p->skipped) {

@@ -853,6 +853,7 @@ typedef struct {
     double seconds;            /* since the epoch began */
     double comm_per_step;      /* seconds a step spent in communication between the ranks, on average
                                   over this epoch's steps so far (0: one process) */
+    double wait_per_step;      /* of those, waiting for the slowest rank to finish its share */
 } rnnlm_train_progress;
 
 /* Called after every step of an epoch. */
@@ -873,6 +874,7 @@ typedef struct {
     size_t cut_step;
     double comm_per_step;      /* seconds a step spent in communication between the ranks, on average
                                   over the epoch's steps (0: one process) */
+    double wait_per_step;      /* of those, waiting for the slowest rank to finish its share */
 } rnnlm_epoch_result;
 
 /* One step of the current epoch (starting it when needed): *done = 1 and

@@ -698,6 +698,7 @@ static void progress_of(const rnnlm_trainer *t, const train_progress *p, rnnlm_t
     out->skipped_total = p->skipped_total;
     out->seconds = p->seconds;
     out->comm_per_step = p->steps_run ? p->comm_seconds / (double)p->steps_run : 0;
+    out->wait_per_step = p->steps_run ? p->wait_seconds / (double)p->steps_run : 0;
 }
 
 static rnnlm_status log_scalar(rnnlm_trainer *t, run_kind run, const char *tag, int64_t step, double v,
@@ -829,6 +830,7 @@ rnnlm_status rnnlm_trainer_run_epoch(rnnlm_trainer *t, rnnlm_progress_fn fn, voi
     out->cut = t->cut;
     out->cut_step = t->cut ? trainer_epoch_step(t->t) : 0;
     out->comm_per_step = tp->steps_run ? tp->comm_seconds / (double)tp->steps_run : 0;
+    out->wait_per_step = tp->steps_run ? tp->wait_seconds / (double)tp->steps_run : 0;
     t->improved = 0;
     return RNNLM_OK;
 }

@@ -44,8 +44,10 @@ struct trainer {
  * union of the touched rows and classes. */
 static rnnlm_status allreduce_step(trainer *t, batch_stats *bs, int sampled, rnnlm_err *err) {
     double fig[3] = {bs->loss_sum, (double)bs->correct, (double)bs->count};
+    double w0 = comm_seconds(t->c);
     rnnlm_status st = comm_sum_f64(t->c, fig, 3, err);
     if (st) return st;
+    t->p.wait_seconds += comm_seconds(t->c) - w0;   /* 24 bytes: the time is the slowest rank's lateness */
     float *g = model_grads(t->m);
     size_t n = model_n_params(t->m);
     float w = fig[2] > 0 ? (float)((double)bs->count / fig[2]) : 0.0f;

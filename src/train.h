@@ -57,6 +57,8 @@ typedef struct {
     size_t skipped_total;
     double seconds;           /* since the epoch began */
     double comm_seconds;      /* of those, in the ranks' collectives */
+    double wait_seconds;      /* of those, in the first collective of each step: mostly waiting
+                                 for the slowest rank (the figures' sum, 3 doubles) */
     size_t steps_run;         /* steps run since the epoch began (or was restored) */
 } train_progress;
 

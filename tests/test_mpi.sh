@@ -74,6 +74,21 @@ same() {
 st=("${base[@]}" --epochs 1 --max-steps 60 --stop-at-step 50)
 same stateful 2 "${st[@]}"
 same stateful 3 "${st[@]}"
+# resume under another N: the 2 ranks' checkpoint cut at step 50 (the
+# carried state of all 12 rows, gathered) finishes the epoch under 3 ranks as
+# the one-process checkpoint does in one process; 5 ranks do not divide B
+cp -r "$dir/stateful/one" "$dir/re1"; cp -r "$dir/stateful/2" "$dir/re3"; cp -r "$dir/stateful/2" "$dir/re5"
+timeout 120 "$R" train --resume "$dir/re1/last.safetensors" --save-dir "$dir/re1" > "$dir/re1.log"
+"${MP[@]}" -np 3 "$R" train --resume "$dir/re3/last.safetensors" --save-dir "$dir/re3" > "$dir/re3.log" 2>&1 ||
+  { cat "$dir/re3.log"; exit 1; }
+grep -aq "resumed from .* at epoch 1, step 50" "$dir/re3.log"
+echo "resumed under 3 ranks from 2 ranks' checkpoint:"
+"$PY" "${CMP[@]}" weights "$dir/re1/last.safetensors" "$dir/re3/last.safetensors" 1e-5
+if "${MP[@]}" -np 5 "$R" train --resume "$dir/re5/last.safetensors" --save-dir "$dir/re5" > "$dir/re5.log" 2>&1; then
+  echo "FAIL: a resume under 5 ranks of B = 12 was accepted"; exit 1
+fi
+grep -q "does not divide among 5 ranks" "$dir/re5.log"
+
 # windowed, full softmax; the sampled loss in both pipelines (the same
 # candidates on every rank, the union of the touched rows updated)
 wi=("${base[@]}" --pipeline windowed --epochs 1 --max-steps 50)
