@@ -201,6 +201,8 @@ static int train_main(int argc, char **argv, rnnlm_comm *comm) {
         rnnlm_checkpoint_free(ck);
         return 1;
     }
+    if (g_train_opts.batch_per_rank > 0)   /* the global batch rnnlm_trainer_create made of it */
+        g_train_opts.batch = g_train_opts.batch_per_rank * rnnlm_comm_size(comm);
     int status = 0;
     rnnlm_dataset d;
     memset(&d, 0, sizeof d);

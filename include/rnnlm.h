@@ -716,6 +716,11 @@ typedef struct {
     rnnlm_comm *comm;       /* the ranks of a data-parallel run (rnnlm_comm_init); NULL: one process.
                                B must be a multiple of its size; rank 0 alone claims the directories
                                and writes logs and checkpoints */
+    long batch_per_rank;    /* > 0: the global batch becomes batch_per_rank x the ranks (rows per rank
+                               fixed as ranks are added: docs/SCALING.md), replacing `batch`;
+                               resolved by rnnlm_trainer_create, the checkpoints store the result */
+    int lr_scaling;         /* with batch_per_rank: the lr (the optimiser's default when -1) times
+                               0 nothing, 1 sqrt(k), 2 k, for k = the new global batch / `batch` */
 } rnnlm_train_options;
 
 typedef enum {

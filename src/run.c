@@ -360,6 +360,9 @@ rnnlm_status rnnlm_train_options_check(const rnnlm_train_options *o, rnnlm_err *
     if (!(o->average_from >= 0 && o->average_from <= 1))
         return rnnlm_fail(err, RNNLM_E_ARG, "--average-from: %g is not a fraction of the run in [0, 1]",
                           o->average_from);
+    if (o->batch_per_rank < 0 || o->lr_scaling < 0 || o->lr_scaling > 2)
+        return rnnlm_fail(err, RNNLM_E_ARG, "--batch-per-rank (%ld) or lr_scaling (%d) out of range",
+                          o->batch_per_rank, o->lr_scaling);
     if (o->dirs_mode < RNNLM_DIRS_NEW || o->dirs_mode > RNNLM_DIRS_RESUME)
         return rnnlm_fail(err, RNNLM_E_ARG, "dirs_mode %d is not an rnnlm_dirs_mode", o->dirs_mode);
     return RNNLM_OK;
@@ -375,10 +378,23 @@ rnnlm_status rnnlm_trainer_create(rnnlm_trainer **out, const rnnlm_train_options
     t->o = *o;
     t->d = *d;
     int ranks = comm_size(o->comm);
-    if (o->batch % ranks) {
+    if (o->batch_per_rank > 0) {   /* weak scaling: the global batch grows with the ranks */
+        double b = (double)o->batch_per_rank * ranks, k = b / (double)o->batch;
+        double lr = o->lr > 0 ? o->lr : (double)opt_config_default((opt_kind)o->optimizer).lr;
+        lr *= o->lr_scaling == 2 ? k : o->lr_scaling == 1 ? sqrt(k) : 1.0;
+        if (b > 100000 || lr > 100) {
+            free(t);
+            return rnnlm_fail(err, RNNLM_E_ARG, "--batch-per-rank %ld on %d ranks: a batch of %.0f rows and lr %g "
+                              "(the largest are 100000 and 100)", o->batch_per_rank, ranks, b, lr);
+        }
+        t->o.batch = (long)b;
+        if (o->lr_scaling || o->lr > 0) t->o.lr = lr;
+    }
+    if (t->o.batch % ranks) {
         free(t);
         return rnnlm_fail(err, RNNLM_E_ARG, "--batch-size %ld does not divide among %d ranks: each rank takes B/N "
-                          "rows of the global batch (choose a B that %d divides)", o->batch, ranks, ranks);
+                          "rows of the global batch (choose a B that %d divides, or --batch-per-rank)", o->batch,
+                          ranks, ranks);
     }
     /* rank 0 alone claims the directories and writes in them */
     const char *dirs[] = {o->save_dir, o->logdir};

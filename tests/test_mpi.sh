@@ -89,6 +89,12 @@ if "${MP[@]}" -np 5 "$R" train --resume "$dir/re5/last.safetensors" --save-dir "
 fi
 grep -q "does not divide among 5 ranks" "$dir/re5.log"
 
+# --batch-per-rank 6 on 2 ranks is the global batch of 12 (the lr unscaled)
+"${MP[@]}" -np 2 "$R" train "${st[@]}" --batch-size 4 --batch-per-rank 6 --log-every 1 --logdir "$dir/bpr" \
+  > "$dir/bpr.log" 2>&1 || { cat "$dir/bpr.log"; exit 1; }
+grep -aq "B = 12, T = 10, adam lr 0.01," "$dir/bpr.log"
+"$PY" "${CMP[@]}" losses "$dir/stateful/one/log.csv" "$dir/bpr/log.csv" 50 1e-5
+
 # windowed, full softmax; the sampled loss in both pipelines (the same
 # candidates on every rank, the union of the touched rows updated)
 wi=("${base[@]}" --pipeline windowed --epochs 1 --max-steps 50)
