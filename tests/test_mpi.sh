@@ -10,7 +10,10 @@
 #  - the test figures printed under MPI are one process's, and a checkpoint
 #    written under MPI evaluates in a one-process `rnnlm eval` to the same
 #    perplexity as one process's checkpoint;
-#  - rank 0 alone writes; a batch the ranks do not divide is refused;
+#  - rank 0 alone writes; a batch the ranks do not divide is refused (also on
+#    resume under another N, which otherwise continues the run); ranks whose
+#    weights differ are stopped at the epoch's end, naming the rank;
+#  - --batch-per-rank makes the global batch;
 #  - a rank killed mid-epoch ends the job non-zero within 30 s with a
 #    message naming a rank; last.safetensors is intact and the run resumed
 #    from it under the same N ends byte-identical to the run never killed.
@@ -126,6 +129,19 @@ if "${MP[@]}" -np 5 "$R" train "${base[@]}" --epochs 1 --max-steps 2 > "$dir/odd
   echo "FAIL: B = 12 on 5 ranks was accepted"; exit 1
 fi
 grep -q "does not divide among 5 ranks" "$dir/odd.log"
+
+# ranks whose weights part (here rank 1 given another --lr, as a job of two
+# programs): the epoch-end checksum stops the run naming the rank, and
+# nothing of that epoch is saved
+mkdir -p "$dir/diverge"
+if "${MP[@]}" -np 1 "$R" train "${base[@]}" --epochs 1 --max-steps 5 --save-dir "$dir/diverge" : \
+     -np 1 "$R" train "${base[@]}" --epochs 1 --max-steps 5 --save-dir "$dir/diverge" --lr 0.02 \
+     > "$dir/diverge.log" 2>&1; then
+  echo "FAIL: ranks with different weights were not noticed"; exit 1
+fi
+grep -a "weights differ" "$dir/diverge.log" | head -n 1
+grep -aq "rank 1's checksum" "$dir/diverge.log"
+test ! -e "$dir/diverge/last.safetensors"
 
 # a rank killed mid-epoch: the job ends non-zero within 30 s naming a rank;
 # the run resumed from last.safetensors under 2 ranks is the one never killed
