@@ -12,23 +12,32 @@ cd "$(dirname "$0")/.."
 B=${1:-build}; STEPS=${2:-40}; EPOCH=${3:-}
 R=$B/rnnlm
 command -v mpirun >/dev/null || { echo "no mpirun (openmpi-bin): nothing to measure"; exit 0; }
-MP=(mpirun --allow-run-as-root --oversubscribe --bind-to none --mca btl self,vader
-    --mca btl_vader_single_copy_mechanism none)
+# shared memory with single-copy transfers of large messages (cross-memory
+# attach; where a container forbids it, add --mca btl_vader_single_copy_mechanism none)
+MP=(mpirun --allow-run-as-root --oversubscribe --bind-to none --mca btl self,vader)
 dir=$(mktemp -d); trap 'rm -rf "$dir"' EXIT
 run=(train --corpus brown --epochs 1 --max-steps "$STEPS" --dropout 0.1)
 # tok/s and comm ms/step of the epoch line (mpirun hands the ranks a terminal: \r lines)
 epoch_line() { tr '\r' '\n' < "$1" | sed 's/\x1b\[K//g' | grep -a '^epoch 1/1 - '; }
 tps() { epoch_line "$1" | sed -n 's/.* - \([0-9]*\) tok\/s.*/\1/p'; }
 
-"$R" "${run[@]}" --threads 1 > "$dir/one1.log"
-"$R" "${run[@]}" --threads 2 > "$dir/one2.log"
-"${MP[@]}" -np 2 "$R" "${run[@]}" --threads 1 > "$dir/two1.log" 2>&1 || { cat "$dir/two1.log"; exit 1; }
-a=$(tps "$dir/one1.log"); b=$(tps "$dir/one2.log"); c=$(tps "$dir/two1.log")
-comm=$(epoch_line "$dir/two1.log" | sed -n 's/.* - comm \([0-9.]*\) ms\/step.*/\1/p')
-echo "industrial, Brown, B = 100, T = 25, $STEPS steps:"
+# each configuration REPS times, interleaved, the best kept (load on a shared machine comes and goes)
+REPS=${REPS:-2}; a=0; b=0; c=0; comm=
+for rep in $(seq "$REPS"); do
+  "$R" "${run[@]}" --threads 1 > "$dir/one1.log"
+  "$R" "${run[@]}" --threads 2 > "$dir/one2.log"
+  "${MP[@]}" -np 2 "$R" "${run[@]}" --threads 1 > "$dir/two1.log" 2>&1 || { cat "$dir/two1.log"; exit 1; }
+  x=$(tps "$dir/one1.log"); [ "$x" -le "$a" ] || a=$x
+  x=$(tps "$dir/one2.log"); [ "$x" -le "$b" ] || b=$x
+  x=$(tps "$dir/two1.log")
+  if [ "$x" -gt "$c" ]; then
+    c=$x; comm=$(epoch_line "$dir/two1.log" | sed -n 's/.* - comm \(.*\) ms\/step (waiting \([0-9.]*\)).*/\1 ms a step, of which \2 waiting for the slower rank/p')
+  fi
+done
+echo "industrial, Brown, B = 100, T = 25, $STEPS steps, best of $REPS:"
 echo "  1 rank  x 1 thread : $a tokens/s"
 echo "  1 rank  x 2 threads: $b tokens/s"
-echo "  2 ranks x 1 thread : $c tokens/s, communication $comm ms a step"
+echo "  2 ranks x 1 thread : $c tokens/s, communication $comm"
 awk -v a="$a" -v b="$b" -v c="$c" 'BEGIN {
   printf "  2 ranks x 1 thread / 1 rank x 1 thread : %.2fx (target >= 1.7)\n", c / a
   printf "  2 ranks x 1 thread / 1 rank x 2 threads: %.2fx (target >= 0.9)\n", c / b }'
