@@ -231,7 +231,7 @@ void trainer_begin_epoch(trainer *t) {
 rnnlm_status trainer_step(trainer *t, train_progress *p, int *done, rnnlm_err *err) {
     *done = 0;
     if (t->p.step >= t->p.n_steps) { *done = 1; *p = t->p; return RNNLM_OK; }
-    int B = t->B, T;
+    int T;
     if (t->cfg.pipeline == PIPE_WINDOWED) {
         model_reset_state(t->m);   /* every window starts from zero */
         rnnlm_window_batch(&t->wb, t->p.step, t->xb, t->yb);
@@ -257,7 +257,6 @@ rnnlm_status trainer_step(trainer *t, train_progress *p, int *done, rnnlm_err *e
         model_zero_grads(t->m);
         st = model_train_batch(t->m, x, y, t->rb, T, drop, &bs, err);
     }
-    (void)B;
     if (!st && t->size > 1) {
         double c0 = comm_seconds(t->c);
         st = allreduce_step(t, &bs, sampled, err);
@@ -403,9 +402,12 @@ rnnlm_status trainer_save_ex(const trainer *t, const char *path, const rnnlm_voc
     size_t ns = model_state_size(t->m);
     if (t->size > 1) {
         size_t H = (size_t)model_cfg(t->m)->H, rows = (size_t)t->rb, chunks = ns / (rows * H);
-        float *got = rnnlm_calloc(ns * (size_t)t->size, sizeof *got, "carried state", err);
-        all = got ? rnnlm_calloc(ns * (size_t)t->size, sizeof *all, "carried state", err) : NULL;
-        rnnlm_status st = all ? comm_gather(t->c, state, ns * sizeof *state, got, err) : RNNLM_E_NOMEM;
+        float *got = NULL;   /* rank 0: (size, chunks, rows, H) as they arrive */
+        if (t->rank == 0) {
+            got = rnnlm_calloc(ns * (size_t)t->size, sizeof *got, "carried state", err);
+            all = got ? rnnlm_calloc(ns * (size_t)t->size, sizeof *all, "carried state", err) : NULL;
+        }
+        rnnlm_status st = t->rank == 0 && !all ? RNNLM_E_NOMEM : comm_gather(t->c, state, ns * sizeof *state, got, err);
         if (!st && t->rank == 0)   /* (size, chunks, rows, H) -> (chunks, size rows, H) */
             for (size_t q = 0; q < (size_t)t->size; q++)
                 for (size_t j = 0; j < chunks; j++)
