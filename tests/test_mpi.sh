@@ -145,7 +145,9 @@ test ! -e "$dir/diverge/last.safetensors"
 
 # a rank killed mid-epoch: the job ends non-zero within 30 s naming a rank;
 # the run resumed from last.safetensors under 2 ranks is the one never killed
-kill_run=("${base[@]}" --epochs 2 --max-steps 120 --save-every 7)
+# (a wider model and longer batches than above, so that an epoch outlasts the
+# time it takes to notice the first checkpoint and kill)
+kill_run=("${base[@]}" --hidden 128 --layers 2 --max-time 20 --epochs 2 --max-steps 300 --save-every 7)
 k="$dir/kill"; mkdir -p "$k"
 "${MP[@]}" -np 2 "$R" train "${kill_run[@]}" --save-dir "$k/straight" > "$k/straight.log" 2>&1
 for attempt in 1 2 3 4 5; do
@@ -154,7 +156,7 @@ for attempt in 1 2 3 4 5; do
     -np 2 "$R" train "${kill_run[@]}" --save-dir "$k/killed" > "$k/killed.log" 2>&1 &
   mp=$!
   for _ in $(seq 500); do [ -f "$k/killed/last.safetensors" ] && break; sleep 0.02; done
-  sleep "0.$((RANDOM % 5))"
+  sleep "0.0$((RANDOM % 10))"
   victim=$(pgrep -P "$mp" -f "rnnlm train" | tail -n 1 || true)
   [ -n "$victim" ] && kill -9 "$victim" 2>/dev/null || true
   t0=$SECONDS
