@@ -665,7 +665,8 @@ typedef struct {
     long max_time;      /* T, time steps of a batch */
     long batch;         /* B, rows of a batch */
     long epochs;
-    long threads;       /* threads of the matrix products (0: one per core) */
+    long threads;       /* threads of the matrix products (0: one per core; under MPI, the cores
+                           divided among the ranks on the machine) */
     int precision;      /* rnnlm_precision of the matrix products (a run setting: resume may change it) */
     long max_steps;     /* steps per epoch (0: the whole epoch) */
     long train_seed;    /* initialisation, dropout, shuffling */

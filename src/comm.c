@@ -13,6 +13,7 @@
 
 struct rnnlm_comm {
     int rank, size;
+    int local;         /* ranks on this machine (sharing its cores) */
     int mpi;           /* 1: over MPI_COMM_WORLD (MPI_Init was ours) */
     double seconds;    /* in collectives so far */
 };
@@ -39,7 +40,7 @@ rnnlm_status rnnlm_comm_init(rnnlm_comm **out, rnnlm_err *err) {
     *out = NULL;
     rnnlm_comm *c = rnnlm_calloc(1, sizeof *c, "communicator", err);
     if (!c) return RNNLM_E_NOMEM;
-    c->size = 1;
+    c->size = c->local = 1;
     if (!rnnlm_comm_launched()) { *out = c; return RNNLM_OK; }
 #ifdef RNNLM_MPI
     int provided, inited;
@@ -54,6 +55,11 @@ rnnlm_status rnnlm_comm_init(rnnlm_comm **out, rnnlm_err *err) {
     MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_ARE_FATAL);
     MPI_Comm_rank(MPI_COMM_WORLD, &c->rank);
     MPI_Comm_size(MPI_COMM_WORLD, &c->size);
+    MPI_Comm node;   /* the ranks that share this machine's memory, hence its cores */
+    if (MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, c->rank, MPI_INFO_NULL, &node) == MPI_SUCCESS) {
+        MPI_Comm_size(node, &c->local);
+        MPI_Comm_free(&node);
+    }
     c->mpi = 1;
     *out = c;
     return RNNLM_OK;
@@ -71,6 +77,7 @@ int rnnlm_comm_size(const rnnlm_comm *c) { return c ? c->size : 1; }
 int comm_rank(const comm *c) { return rnnlm_comm_rank(c); }
 int comm_size(const comm *c) { return rnnlm_comm_size(c); }
 double comm_seconds(const comm *c) { return c ? c->seconds : 0; }
+int comm_local_size(const comm *c) { return c && c->local > 0 ? c->local : 1; }
 
 void rnnlm_comm_abort(rnnlm_comm *c, int code) {
 #ifdef RNNLM_MPI

@@ -22,6 +22,7 @@ typedef rnnlm_comm comm;
 
 int comm_rank(const comm *c);   /* NULL: 0 */
 int comm_size(const comm *c);   /* NULL: 1 */
+int comm_local_size(const comm *c);   /* the ranks on this machine, this one included (NULL: 1) */
 
 /* Element-wise sums over the ranks, in place. */
 rnnlm_status comm_sum_f32(comm *c, float *buf, size_t n, rnnlm_err *err);

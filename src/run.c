@@ -401,7 +401,9 @@ rnnlm_status rnnlm_trainer_create(rnnlm_trainer **out, const rnnlm_train_options
     const unsigned holds[] = {RUNDIR_CHECKPOINTS, RUNDIR_LOGS};
     rnnlm_status st = comm_rank(o->comm) ? RNNLM_OK : rundir_lock(&t->rd, dirs, holds, 2, o->dirs_mode, err);
     if (st) { free(t); return st; }
-    t->threads = o->threads ? o->threads : sysconf(_SC_NPROCESSORS_ONLN);
+    /* one thread per core, the cores shared among the ranks on this machine */
+    long cores = sysconf(_SC_NPROCESSORS_ONLN), local = comm_local_size(o->comm);
+    t->threads = o->threads ? o->threads : cores / local > 1 ? cores / local : 1;
     t->best = INFINITY;
     *out = t;
     return RNNLM_OK;
