@@ -629,7 +629,9 @@ RNNLM_API rnnlm_status rnnlm_eval_stream(rnnlm_model *m, const int32_t *x, const
  * batch of B rows is shared among them (B/N rows each), the gradient summed
  * across the ranks before the optimiser step, so that every rank holds the
  * same weights after every step; rank 0 alone writes logs and checkpoints.
- * A caller passes the communicator in rnnlm_train_options.comm. */
+ * A caller passes the communicator in rnnlm_train_options.comm, and then
+ * makes every rnnlm_trainer_* call on every rank, in the same order: the
+ * steps, validation, checkpoints and the test hold collectives. */
 typedef struct rnnlm_comm rnnlm_comm;
 
 /* 1 when this library was built with MPI (Open MPI's libopenmpi-dev found). */

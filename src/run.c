@@ -743,7 +743,13 @@ static rnnlm_status log_batch(rnnlm_trainer *t, const train_progress *p, rnnlm_e
         (st = log_scalar(t, RUN_TRAIN, "learning_rate", s, t->lr, err)) ||
         (st = log_scalar(t, RUN_TRAIN, "grad_norm", s, p->grad_norm, err)))
         return st;
-    return log_scalar(t, RUN_TRAIN, "tokens_per_second", s, (double)p->epoch_sum.count / p->seconds, err);
+    if ((st = log_scalar(t, RUN_TRAIN, "tokens_per_second", s, (double)p->epoch_sum.count / p->seconds, err)))
+        return st;
+    if (comm_size(t->o.comm) < 2 || !p->steps_run) return RNNLM_OK;
+    /* data parallelism: the epoch's communication a step so far, and of it the waiting */
+    if ((st = log_scalar(t, RUN_TRAIN, "comm_seconds_per_step", s, p->comm_seconds / (double)p->steps_run, err)))
+        return st;
+    return log_scalar(t, RUN_TRAIN, "comm_wait_seconds_per_step", s, p->wait_seconds / (double)p->steps_run, err);
 }
 
 /* Writes path with the training state, the configuration and the run's

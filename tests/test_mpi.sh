@@ -77,6 +77,13 @@ same() {
 st=("${base[@]}" --epochs 1 --max-steps 60 --stop-at-step 50)
 same stateful 2 "${st[@]}"
 same stateful 3 "${st[@]}"
+# a GRU (one state tensor a layer, not the LSTM's two)
+same gru 2 "${st[@]}" --cell gru
+# the communication a step is logged beside the batch scalars, under MPI only
+grep -q ',comm_seconds_per_step,' "$dir/stateful/2/log.csv"
+if grep -q ',comm_seconds_per_step,' "$dir/stateful/one/log.csv"; then
+  echo "FAIL: one process logged communication"; exit 1
+fi
 # resume under another N: the 2 ranks' checkpoint cut at step 50 (the
 # carried state of all 12 rows, gathered) finishes the epoch under 3 ranks as
 # the one-process checkpoint does in one process; 5 ranks do not divide B
