@@ -94,6 +94,11 @@ timeout 120 "$R" train --resume "$dir/re1/last.safetensors" --save-dir "$dir/re1
 grep -aq "resumed from .* at epoch 1, step 50" "$dir/re3.log"
 echo "resumed under 3 ranks from 2 ranks' checkpoint:"
 "$PY" "${CMP[@]}" weights "$dir/re1/last.safetensors" "$dir/re3/last.safetensors" 1e-5
+# and in one process
+cp -r "$dir/stateful/2" "$dir/re2to1"
+timeout 120 "$R" train --resume "$dir/re2to1/last.safetensors" --save-dir "$dir/re2to1" > "$dir/re2to1.log"
+echo "resumed in one process from 2 ranks' checkpoint:"
+"$PY" "${CMP[@]}" weights "$dir/re1/last.safetensors" "$dir/re2to1/last.safetensors" 1e-5
 if "${MP[@]}" -np 5 "$R" train --resume "$dir/re5/last.safetensors" --save-dir "$dir/re5" > "$dir/re5.log" 2>&1; then
   echo "FAIL: a resume under 5 ranks of B = 12 was accepted"; exit 1
 fi
