@@ -123,6 +123,12 @@ same sampled-windowed 3 "${sw[@]}"
 # the toy corpus: 50 epochs of one step of B = 2 rows (one a rank)
 same toy 2 --config toy --dropout 0 --threads 1 --epochs 50
 
+# the run's other options: a plateau schedule, averaged weights, weight
+# decay, tied embeddings, a checkpoint an epoch
+same options 2 "${base[@]}" --epochs 4 --max-steps 20 --valid-split 0.1 --lr-schedule plateau --lr-patience 0 \
+  --average auto --keep-epochs --weight-decay 0.001 --tied --embed 32
+"$PY" "${CMP[@]}" weights "$dir/options/one/epoch-3.safetensors" "$dir/options/2/epoch-3.safetensors" 1e-5
+
 # full epochs with validation and the test at the end; a checkpoint written
 # under MPI in a one-process eval: one process's perplexity
 full=("${base[@]}" --epochs 2 --max-steps 30 --valid-split 0.1)
