@@ -125,9 +125,9 @@ same toy 2 --config toy --dropout 0 --threads 1 --epochs 50
 
 # the run's other options: a plateau schedule, averaged weights, weight
 # decay, tied embeddings, a checkpoint an epoch
-same options 2 "${base[@]}" --epochs 4 --max-steps 20 --valid-split 0.1 --lr-schedule plateau --lr-patience 0 \
+same options 2 "${base[@]}" --epochs 3 --max-steps 17 --valid-split 0.1 --lr-schedule plateau --lr-patience 0 \
   --average auto --keep-epochs --weight-decay 0.001 --tied --embed 32
-"$PY" "${CMP[@]}" weights "$dir/options/one/epoch-3.safetensors" "$dir/options/2/epoch-3.safetensors" 1e-5
+"$PY" "${CMP[@]}" weights "$dir/options/one/epoch-2.safetensors" "$dir/options/2/epoch-2.safetensors" 1e-5
 
 # full epochs with validation and the test at the end; a checkpoint written
 # under MPI in a one-process eval: one process's perplexity
