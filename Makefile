@@ -23,6 +23,15 @@ OPT     ?= -O2 -march=native -fno-math-errno
 WARN     = -Wall -Wextra -Werror
 CFLAGS  += -std=c11 $(WARN) $(OPT) -D_GNU_SOURCE -fPIC -fvisibility=hidden -Iinclude -Isrc $(shell pkg-config --cflags openblas 2>/dev/null)
 LDLIBS  += -ldnnl -lgomp -lopenblas -ljansson -lz -lm -lpthread
+# MPI (data-parallel training, src/comm.c): Open MPI when pkg-config finds it;
+# MPI=0 builds without it (then `mpirun ... rnnlm train` is refused).
+MPI     ?= $(shell pkg-config --exists ompi-c 2>/dev/null && echo 1 || echo 0)
+ifeq ($(MPI),1)
+MPI_CFLAGS := -DRNNLM_MPI $(shell pkg-config --cflags ompi-c)
+MPI_LIBS   := $(shell pkg-config --libs ompi-c)
+endif
+CFLAGS  += $(MPI_CFLAGS)
+LDLIBS  += $(MPI_LIBS)
 
 LIB_SRC  = $(sort $(wildcard src/*.c src/*/*.c))
 # src/nn/ is compiled twice: over float, and over double (-DNN_F64; see src/nn/real.h)
@@ -98,7 +107,7 @@ install: all
 	install -m 755 $(BUILD)/rnnlm $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 $(BUILD)/librnnlm.a $(BUILD)/librnnlm.so $(DESTDIR)$(PREFIX)/lib/
 	install -m 644 include/rnnlm.h $(DESTDIR)$(PREFIX)/include/
-	sed 's|@PREFIX@|$(PREFIX)|' scripts/rnnlm.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/rnnlm.pc
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|^\(Libs.private:.*\)|\1 $(MPI_LIBS)|' scripts/rnnlm.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/rnnlm.pc
 	install -d $(DESTDIR)$(PYDIR)
 	sed 's|^_INSTALLED_LIBDIR = None|_INSTALLED_LIBDIR = "$(PREFIX)/lib"|' python/rnnlm.py > $(DESTDIR)$(PYDIR)/rnnlm.py
 	-@[ -n "$(DESTDIR)" ] || [ "$$(id -u)" != 0 ] || ldconfig
@@ -116,7 +125,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_NAMES    = checkpoint vocab corpus csvlog arpa textrule nbest opts
 FUZZ_SAN      = -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS   = -std=c11 $(WARN) -O1 -g -march=native -fno-omit-frame-pointer -D_GNU_SOURCE -Iinclude -Isrc \
-                $(shell pkg-config --cflags openblas 2>/dev/null) $(FUZZ_SAN)
+                $(shell pkg-config --cflags openblas 2>/dev/null) $(MPI_CFLAGS) $(FUZZ_SAN)
 FUZZ_LIB_OBJ  = $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o) $(NN_SRC:src/nn/%.c=$(FUZZ_BUILD)/src/nn/f64/%.o)
 FUZZ_BINS     = $(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz/fuzz_%)
 

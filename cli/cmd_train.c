@@ -1,7 +1,11 @@
 /* cmd_train.c: `rnnlm train`: the options of a training run, its progress
  * bar and its printed figures. The run itself (validation after every
  * epoch, TensorBoard/CSV logs, checkpoints last and best, exact resume, the
- * test evaluation) is the library's rnnlm_trainer. */
+ * test evaluation) is the library's rnnlm_trainer. Under mpirun every rank
+ * runs this same code over its communicator (rnnlm_comm); rank 0 alone
+ * prints (the others' stdout goes to /dev/null), and a failure on any rank
+ * ends the whole job (rnnlm_comm_abort) rather than leave the others waiting
+ * in a collective. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -69,7 +73,10 @@ static int failed(const rnnlm_trainer *t, const rnnlm_err *err) {
     const char *w = s > RNNLM_AT_NONE && s <= RNNLM_AT_TEST ? where[s] : "";
     if (s == RNNLM_AT_SETUP && g_train_resume) w = "--resume: ";
     progress_break();
-    fprintf(stderr, "rnnlm train: %s%s\n", w, err->msg);
+    if (rnnlm_comm_size(g_train_opts.comm) > 1)
+        fprintf(stderr, "rnnlm train (rank %d of %d): %s%s\n", rnnlm_comm_rank(g_train_opts.comm),
+                rnnlm_comm_size(g_train_opts.comm), w, err->msg);
+    else fprintf(stderr, "rnnlm train: %s%s\n", w, err->msg);
     return 1;
 }
 
@@ -101,6 +108,8 @@ static int run(rnnlm_trainer *t, const rnnlm_dataset *d) {
         }
         printf("epoch %d/%ld - %.0fs - %.0f tok/s", e.epoch, rnnlm_trainer_epochs(t), e.seconds,
                (double)e.train.count / e.seconds);
+        if (rnnlm_comm_size(g_train_opts.comm) > 1)
+            printf(" - comm %.2f ms/step (waiting %.2f)", 1e3 * e.comm_per_step, 1e3 * e.wait_per_step);
         progress_line_open(&pr);
         print_eval("train", &e.train);
         int64_t averaged = rnnlm_trainer_avg_count(t);   /* validation sees the averaged weights */
@@ -155,7 +164,7 @@ static int run(rnnlm_trainer *t, const rnnlm_dataset *d) {
     return 0;
 }
 
-int cmd_train(int argc, char **argv) {
+static int train_main(int argc, char **argv, rnnlm_comm *comm) {
     data_opts_defaults(&g_data_opts);
     if (train_opts_preset("train", argc, argv)) return 2;
     int n_pos, rc = opts_parse("train", argc, argv, train_opt_table, data_opt_table, NULL, 0, &n_pos, "[options]");
@@ -188,11 +197,15 @@ int cmd_train(int argc, char **argv) {
     }
     /* a directory holding another run's files: refused, cleared or continued (not a run setting: never saved) */
     g_train_opts.dirs_mode = ck ? RNNLM_DIRS_RESUME : g_train_overwrite ? RNNLM_DIRS_OVERWRITE : RNNLM_DIRS_NEW;
+    g_train_opts.comm = comm;
     if (rnnlm_trainer_create(&t, &g_train_opts, &g_data_opts, &err)) {
-        fprintf(stderr, "rnnlm train: %s\n", err.msg);
+        if (rnnlm_comm_size(comm) > 1) fprintf(stderr, "rnnlm train (rank %d): %s\n", rnnlm_comm_rank(comm), err.msg);
+        else fprintf(stderr, "rnnlm train: %s\n", err.msg);
         rnnlm_checkpoint_free(ck);
         return 1;
     }
+    if (g_train_opts.batch_per_rank > 0)   /* the global batch rnnlm_trainer_create made of it */
+        g_train_opts.batch = g_train_opts.batch_per_rank * rnnlm_comm_size(comm);
     int status = 0;
     rnnlm_dataset d;
     memset(&d, 0, sizeof d);
@@ -205,6 +218,9 @@ int cmd_train(int argc, char **argv) {
            PIPELINES[g_train_opts.pipeline], g_train_opts.batch, g_train_opts.max_time,
            OPTIMIZERS[g_train_opts.optimizer], rnnlm_trainer_lr(t), (double)(float)g_train_opts.clip,
            rnnlm_trainer_epochs(t), rnnlm_trainer_steps_per_epoch(t), rnnlm_trainer_threads(t));
+    if (rnnlm_comm_size(comm) > 1)
+        printf("data parallel: %d ranks (MPI), %ld rows of each batch a rank, the gradient summed every step\n",
+               rnnlm_comm_size(comm), g_train_opts.batch / rnnlm_comm_size(comm));
     char path[256];
     rnnlm_trainer_compute_path(t, path, sizeof path);
     printf("compute: %s\n", path);
@@ -239,5 +255,24 @@ done:
     }
     rnnlm_dataset_free(&d);
     rnnlm_checkpoint_free(ck);
+    return status;
+}
+
+int cmd_train(int argc, char **argv) {
+    rnnlm_err err;
+    rnnlm_comm *comm = NULL;
+    if (rnnlm_comm_init(&comm, &err)) {   /* mpirun without MPI in this build: refused, not N lone runs */
+        fprintf(stderr, "rnnlm train: %s\n", err.msg);
+        return 1;
+    }
+    if (rnnlm_comm_rank(comm) > 0 && !freopen("/dev/null", "w", stdout)) {
+        fprintf(stderr, "rnnlm train (rank %d): cannot silence stdout\n", rnnlm_comm_rank(comm));
+        rnnlm_comm_abort(comm, 1);
+    }
+    int status = train_main(argc, argv, comm);
+    fflush(stdout);
+    fflush(stderr);
+    if (status && rnnlm_comm_size(comm) > 1) rnnlm_comm_abort(comm, status);   /* the other ranks may be waiting */
+    rnnlm_comm_free(comm);
     return status;
 }

@@ -1,6 +1,7 @@
 /* main.c: the rnnlm program: dispatch to a subcommand. */
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "commands.h"
@@ -38,6 +39,15 @@ int main(int argc, char **argv) {
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
         usage(stdout);
         return 0;
+    }
+    /* under mpirun with several ranks, only train shares its work among them
+     * (docs/SCALING.md); any other command would run once a rank, each
+     * printing and writing the same files */
+    const char *ranks = getenv("OMPI_COMM_WORLD_SIZE") ? getenv("OMPI_COMM_WORLD_SIZE") : getenv("PMI_SIZE");
+    if (ranks && atoi(ranks) > 1 && strcmp(argv[1], "train") != 0) {
+        fprintf(stderr, "rnnlm %s: runs in one process; under mpirun only `rnnlm train` shares its work among "
+                "the ranks (here %d): run it without mpirun\n", argv[1], atoi(ranks));
+        return 2;
     }
     for (size_t i = 0; i < sizeof COMMANDS / sizeof *COMMANDS; i++)
         if (strcmp(argv[1], COMMANDS[i].name) == 0) return COMMANDS[i].run(argc - 2, argv + 2);

@@ -38,12 +38,18 @@ void progress_step(progress *pr, const rnnlm_train_progress *p) {
         int w = 30, fill = (int)((double)w * (double)p->step / (double)p->n_steps);
         for (int i = 0; i < w; i++) bar[i] = i < fill ? '=' : (i == fill ? '>' : '.');
         bar[w] = '\0';
-        fprintf(pr->f, "\r%zu/%zu [%s] - %s %s - %.0f tok/s - loss: %.4f - acc: %.4f - ppl: %s\033[K",
+        fprintf(pr->f, "\r%zu/%zu [%s] - %s %s - %.0f tok/s - loss: %.4f - acc: %.4f - ppl: %s",
                 p->step, p->n_steps, bar, last ? "" : "ETA:", t, tps, loss, acc, ppl);
+        if (p->comm_per_step > 0)
+            fprintf(pr->f, " - comm %.2f ms/step (waiting %.2f)", 1e3 * p->comm_per_step, 1e3 * p->wait_per_step);
+        fputs("\033[K", pr->f);
         g_unfinished = pr->f;
     } else {
-        fprintf(pr->f, "epoch %d step %zu/%zu - %s %s - %.0f tok/s - loss: %.4f - acc: %.4f - ppl: %s\n",
+        fprintf(pr->f, "epoch %d step %zu/%zu - %s %s - %.0f tok/s - loss: %.4f - acc: %.4f - ppl: %s",
                 p->epoch, p->step, p->n_steps, last ? "took" : "ETA", t, tps, loss, acc, ppl);
+        if (p->comm_per_step > 0)
+            fprintf(pr->f, " - comm %.2f ms/step (waiting %.2f)", 1e3 * p->comm_per_step, 1e3 * p->wait_per_step);
+        fputc('\n', pr->f);
     }
     if (p->skipped) {
         fprintf(pr->f, "%sstep %zu skipped: non-finite loss or gradient norm (%g); weights untouched\n",

@@ -53,7 +53,8 @@ opt_spec train_opt_table[] = {
      "L2 penalty on the weight matrices, not the biases (not with --loss sampled)"},
     {"pipeline", OPT_CHOICE, &g_train_opts.pipeline, 0, 0, "stateful|windowed",
      "carried-state BPTT rows, or the recipe's shuffled windows"},
-    {"threads", OPT_INT, &g_train_opts.threads, 0, 256, NULL, "compute threads (0: one per core)"},
+    {"threads", OPT_INT, &g_train_opts.threads, 0, 256, NULL,
+     "compute threads (0: one per core; under mpirun, the cores shared among the ranks on a machine)"},
     {"precision", OPT_CHOICE, &g_train_opts.precision, 0, 0, "fp32|bf16",
      "matrix products: fp32, or bf16 inputs with fp32 sums (weights and optimiser stay fp32)"},
     {"train-seed", OPT_INT, &g_train_opts.train_seed, 0, 1e18, NULL, "seed of initialisation, dropout, shuffling"},
@@ -71,6 +72,11 @@ opt_spec train_opt_table[] = {
      "when --save-dir or --logdir holds another run's files (checkpoints, log.csv, event files, report.svg), "
      "remove those and start anew (without it such a directory is refused; --resume continues that run)"},
     {"quick", OPT_FLAG, &g_train_quick, 0, 0, NULL, "a first result in about a minute: 1 epoch of 150 steps"},
+    /* data parallelism under mpirun (docs/SCALING.md) */
+    {"batch-per-rank", OPT_INT, &g_train_opts.batch_per_rank, 0, 100000, NULL,
+     "under mpirun: the global batch B = this x the ranks, instead of --batch-size (0: --batch-size)"},
+    {"lr-scaling", OPT_CHOICE, &g_train_opts.lr_scaling, 0, 0, "none|sqrt|linear",
+     "with --batch-per-rank: the lr times sqrt(k) or k, k = the new B / --batch-size"},
     /* schedules, early stopping, averaged weights, the time limit (README "Schedules") */
     {"lr-schedule", OPT_CHOICE, &g_train_opts.lr_schedule, 0, 0, "constant|plateau|step|cosine",
      "learning-rate schedule"},

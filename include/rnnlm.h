@@ -747,6 +747,34 @@ RNNLM_API rnnlm_status rnnlm_eval_stream(rnnlm_model *m, const int32_t *x, const
  *             rnnlm_trainer_validate(t, &e, &err) || rnnlm_trainer_end_epoch(t, &err)) ...
  */
 
+/* ---- data-parallel training over MPI (docs/SCALING.md) ----
+ * `mpirun -np N rnnlm train ...`: every rank runs the same run; the global
+ * batch of B rows is shared among them (B/N rows each), the gradient summed
+ * across the ranks before the optimiser step, so that every rank holds the
+ * same weights after every step; rank 0 alone writes logs and checkpoints.
+ * A caller passes the communicator in rnnlm_train_options.comm, and then
+ * makes every rnnlm_trainer_* call on every rank, in the same order: the
+ * steps, validation, checkpoints and the test hold collectives. */
+typedef struct rnnlm_comm rnnlm_comm;
+
+/* 1 when this library was built with MPI (Open MPI's libopenmpi-dev found). */
+RNNLM_API int rnnlm_comm_has_mpi(void);
+/* 1 when a launcher started this process as a rank of a job (mpirun's
+ * variables in the environment: OMPI_COMM_WORLD_SIZE, PMIX_RANK, PMI_RANK). */
+RNNLM_API int rnnlm_comm_launched(void);
+/* The process's communicator: MPI's world when launched (MPI_Init, once a
+ * process), one process otherwise. RNNLM_E_ARG, saying why, when launched
+ * but the library has no MPI: the ranks would each run alone. */
+RNNLM_API rnnlm_status rnnlm_comm_init(rnnlm_comm **out, rnnlm_err *err);
+RNNLM_API int rnnlm_comm_rank(const rnnlm_comm *c);   /* NULL: 0 */
+RNNLM_API int rnnlm_comm_size(const rnnlm_comm *c);   /* NULL: 1 */
+/* Ends every rank of the job with exit status code (MPI_Abort): for a
+ * caller that failed on its rank while the others may wait in a collective.
+ * Returns only for a one-process communicator. */
+RNNLM_API void rnnlm_comm_abort(rnnlm_comm *c, int code);
+/* MPI_Finalize when MPI was initialised, and frees; NULL is fine. */
+RNNLM_API void rnnlm_comm_free(rnnlm_comm *c);
+
 typedef enum { RNNLM_OPT_ADAM = 0, RNNLM_OPT_ADAGRAD = 1, RNNLM_OPT_SGD = 2 } rnnlm_optimizer;
 typedef enum { RNNLM_PIPE_STATEFUL = 0, RNNLM_PIPE_WINDOWED = 1 } rnnlm_pipeline;
 
@@ -762,7 +790,8 @@ typedef struct {
     long max_time;      /* T, time steps of a batch */
     long batch;         /* B, rows of a batch */
     long epochs;
-    long threads;       /* threads of the matrix products (0: one per core) */
+    long threads;       /* threads of the matrix products (0: one per core; under MPI, the cores
+                           divided among the ranks on the machine) */
     int precision;      /* rnnlm_precision of the matrix products (a run setting: resume may change it) */
     long max_steps;     /* steps per epoch (0: the whole epoch) */
     long train_seed;    /* initialisation, dropout, shuffling */
@@ -810,6 +839,14 @@ typedef struct {
                                run's start, resumed parts included) reaches this (0: never) */
     int allow_data_change;  /* resume: train on data that differ from the checkpoint's (its data.*
                                fingerprints, docs/FORMAT.md) rather than refuse them */
+    rnnlm_comm *comm;       /* the ranks of a data-parallel run (rnnlm_comm_init); NULL: one process.
+                               B must be a multiple of its size; rank 0 alone claims the directories
+                               and writes logs and checkpoints */
+    long batch_per_rank;    /* > 0: the global batch becomes batch_per_rank x the ranks (rows per rank
+                               fixed as ranks are added: docs/SCALING.md), replacing `batch`;
+                               resolved by rnnlm_trainer_create, the checkpoints store the result */
+    int lr_scaling;         /* with batch_per_rank: the lr (the optimiser's default when -1) times
+                               0 nothing, 1 sqrt(k), 2 k, for k = the new global batch / `batch` */
 } rnnlm_train_options;
 
 typedef enum {
@@ -945,6 +982,9 @@ typedef struct {
     int skipped;               /* 1: non-finite loss or norm, weights untouched */
     size_t skipped_total;
     double seconds;            /* since the epoch began */
+    double comm_per_step;      /* seconds a step spent in communication between the ranks, on average
+                                  over this epoch's steps so far (0: one process) */
+    double wait_per_step;      /* of those, waiting for the slowest rank to finish its share */
 } rnnlm_train_progress;
 
 /* Called after every step of an epoch. */
@@ -963,6 +1003,9 @@ typedef struct {
     int cut;                   /* 1: cut by max_minutes or stop_at_step after cut_step of its steps: the
                                   epoch is not validated, and a resumed run finishes it */
     size_t cut_step;
+    double comm_per_step;      /* seconds a step spent in communication between the ranks, on average
+                                  over the epoch's steps (0: one process) */
+    double wait_per_step;      /* of those, waiting for the slowest rank to finish its share */
 } rnnlm_epoch_result;
 
 /* One step of the current epoch (starting it when needed): *done = 1 and

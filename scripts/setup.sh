@@ -13,6 +13,8 @@ PKGS="$PKGS clang libclang-rt-dev"
 # zlib: gzip-compressed ARPA files; irstlm: tests check the ARPA reader against compile-lm;
 # gawk: tests run SRILM's compute-best-mix logic over rnnlm's output
 PKGS="$PKGS zlib1g-dev irstlm gawk"
+# Open MPI: data-parallel training across processes and machines (mpirun -np N rnnlm train)
+PKGS="$PKGS openmpi-bin libopenmpi-dev"
 PKGS="$PKGS ${RNNLM_EXTRA_PKGS:-}"
 missing=""
 for p in $PKGS; do

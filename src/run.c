@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "checkpoint.h"
+#include "comm.h"
 #include "infer.h"
 #include "nn/cell.h"
 #include "rundir.h"
@@ -359,6 +360,9 @@ rnnlm_status rnnlm_train_options_check(const rnnlm_train_options *o, rnnlm_err *
     if (!(o->average_from >= 0 && o->average_from <= 1))
         return rnnlm_fail(err, RNNLM_E_ARG, "--average-from: %g is not a fraction of the run in [0, 1]",
                           o->average_from);
+    if (o->batch_per_rank < 0 || o->lr_scaling < 0 || o->lr_scaling > 2)
+        return rnnlm_fail(err, RNNLM_E_ARG, "--batch-per-rank (%ld) or lr_scaling (%d) out of range",
+                          o->batch_per_rank, o->lr_scaling);
     if (o->dirs_mode < RNNLM_DIRS_NEW || o->dirs_mode > RNNLM_DIRS_RESUME)
         return rnnlm_fail(err, RNNLM_E_ARG, "dirs_mode %d is not an rnnlm_dirs_mode", o->dirs_mode);
     return RNNLM_OK;
@@ -373,11 +377,33 @@ rnnlm_status rnnlm_trainer_create(rnnlm_trainer **out, const rnnlm_train_options
     if (!t) return RNNLM_E_NOMEM;
     t->o = *o;
     t->d = *d;
+    int ranks = comm_size(o->comm);
+    if (o->batch_per_rank > 0) {   /* weak scaling: the global batch grows with the ranks */
+        double b = (double)o->batch_per_rank * ranks, k = b / (double)o->batch;
+        double lr = o->lr > 0 ? o->lr : (double)opt_config_default((opt_kind)o->optimizer).lr;
+        lr *= o->lr_scaling == 2 ? k : o->lr_scaling == 1 ? sqrt(k) : 1.0;
+        if (b > 100000 || lr > 100) {
+            free(t);
+            return rnnlm_fail(err, RNNLM_E_ARG, "--batch-per-rank %ld on %d ranks: a batch of %.0f rows and lr %g "
+                              "(the largest are 100000 and 100)", o->batch_per_rank, ranks, b, lr);
+        }
+        t->o.batch = (long)b;
+        if (o->lr_scaling || o->lr > 0) t->o.lr = lr;
+    }
+    if (t->o.batch % ranks) {
+        free(t);
+        return rnnlm_fail(err, RNNLM_E_ARG, "--batch-size %ld does not divide among %d ranks: each rank takes B/N "
+                          "rows of the global batch (choose a B that %d divides, or --batch-per-rank)", o->batch,
+                          ranks, ranks);
+    }
+    /* rank 0 alone claims the directories and writes in them */
     const char *dirs[] = {o->save_dir, o->logdir};
     const unsigned holds[] = {RUNDIR_CHECKPOINTS, RUNDIR_LOGS};
-    rnnlm_status st = rundir_lock(&t->rd, dirs, holds, 2, o->dirs_mode, err);
+    rnnlm_status st = comm_rank(o->comm) ? RNNLM_OK : rundir_lock(&t->rd, dirs, holds, 2, o->dirs_mode, err);
     if (st) { free(t); return st; }
-    t->threads = o->threads ? o->threads : sysconf(_SC_NPROCESSORS_ONLN);
+    /* one thread per core, the cores shared among the ranks on this machine */
+    long cores = sysconf(_SC_NPROCESSORS_ONLN), local = comm_local_size(o->comm);
+    t->threads = o->threads ? o->threads : cores / local > 1 ? cores / local : 1;
     t->best = INFINITY;
     *out = t;
     return RNNLM_OK;
@@ -563,8 +589,12 @@ static double seconds_since(const struct timespec *t0) {
     return (double)(ts.tv_sec - t0->tv_sec) + 1e-9 * (double)(ts.tv_nsec - t0->tv_nsec);
 }
 
+/* Rank 0's clock decides for every rank (their clocks may disagree by a step). */
 static int time_up(const rnnlm_trainer *t) {
-    return t->o.max_minutes > 0 && seconds_since(&t->t0) >= 60.0 * t->o.max_minutes;
+    if (!(t->o.max_minutes > 0)) return 0;
+    int up = seconds_since(&t->t0) >= 60.0 * t->o.max_minutes;
+    if (comm_size(t->o.comm) > 1) comm_bcast(t->o.comm, &up, sizeof up, 0, NULL);   /* errors are fatal */
+    return up;
 }
 
 /* Whether this invocation's limits cut the run now: RNNLM_STOP_STEPS,
@@ -635,6 +665,7 @@ rnnlm_status rnnlm_trainer_start(rnnlm_trainer *t, const rnnlm_dataset *d, const
     if (st) return at(t, RNNLM_AT_RESUME, st);
     t->cfg = run_train_config(&t->o, (long)rnnlm_vocab_size(d->vocab));
     t->cfg.model.threads = (int)t->threads;   /* the network's compute threads */
+    t->cfg.comm = t->o.comm;
     st = trainer_create(&t->t, &t->cfg, d->train.x, d->train.y, d->train.n, err);
     if (!st && resume) st = trainer_restore(t->t, resume->m, resume->f, err);
     if (st) return at(t, RNNLM_AT_SETUP, st);
@@ -646,7 +677,7 @@ rnnlm_status rnnlm_trainer_start(rnnlm_trainer *t, const rnnlm_dataset *d, const
         return at(t, RNNLM_AT_SETUP, RNNLM_E_NOMEM);
     clock_gettime(CLOCK_MONOTONIC, &t->t0);
     model_summary(trainer_model(t->t), t->summary, sizeof t->summary);
-    if (t->o.logdir && ((st = runlog_open(&t->rl, t->o.logdir, err)) ||
+    if (t->o.logdir && !comm_rank(t->o.comm) && ((st = runlog_open(&t->rl, t->o.logdir, err)) ||
                         (st = runlog_text(t->rl, "config", 0, t->summary, err))))
         return at(t, RNNLM_AT_LOG, st);
     for (size_t i = 0; i < N_KEYS; i++) {
@@ -713,6 +744,8 @@ static void progress_of(const rnnlm_trainer *t, const train_progress *p, rnnlm_t
     out->skipped = p->skipped;
     out->skipped_total = p->skipped_total;
     out->seconds = p->seconds;
+    out->comm_per_step = p->steps_run ? p->comm_seconds / (double)p->steps_run : 0;
+    out->wait_per_step = p->steps_run ? p->wait_seconds / (double)p->steps_run : 0;
 }
 
 static rnnlm_status log_scalar(rnnlm_trainer *t, run_kind run, const char *tag, int64_t step, double v,
@@ -739,7 +772,13 @@ static rnnlm_status log_batch(rnnlm_trainer *t, const train_progress *p, rnnlm_e
         (st = log_scalar(t, RUN_TRAIN, "learning_rate", s, t->lr, err)) ||
         (st = log_scalar(t, RUN_TRAIN, "grad_norm", s, p->grad_norm, err)))
         return st;
-    return log_scalar(t, RUN_TRAIN, "tokens_per_second", s, (double)p->epoch_sum.count / p->seconds, err);
+    if ((st = log_scalar(t, RUN_TRAIN, "tokens_per_second", s, (double)p->epoch_sum.count / p->seconds, err)))
+        return st;
+    if (comm_size(t->o.comm) < 2 || !p->steps_run) return RNNLM_OK;
+    /* data parallelism: the epoch's communication a step so far, and of it the waiting */
+    if ((st = log_scalar(t, RUN_TRAIN, "comm_seconds_per_step", s, p->comm_seconds / (double)p->steps_run, err)))
+        return st;
+    return log_scalar(t, RUN_TRAIN, "comm_wait_seconds_per_step", s, p->wait_seconds / (double)p->steps_run, err);
 }
 
 /* Writes path with the training state, the configuration and the run's
@@ -843,6 +882,8 @@ rnnlm_status rnnlm_trainer_run_epoch(rnnlm_trainer *t, rnnlm_progress_fn fn, voi
     out->best_epoch = t->best_epoch;
     out->cut = t->cut;
     out->cut_step = t->cut ? trainer_epoch_step(t->t) : 0;
+    out->comm_per_step = tp->steps_run ? tp->comm_seconds / (double)tp->steps_run : 0;
+    out->wait_per_step = tp->steps_run ? tp->wait_seconds / (double)tp->steps_run : 0;
     t->improved = 0;
     return RNNLM_OK;
 }
@@ -894,7 +935,9 @@ rnnlm_status rnnlm_trainer_validate(rnnlm_trainer *t, rnnlm_epoch_result *e, rnn
 
 rnnlm_status rnnlm_trainer_end_epoch(rnnlm_trainer *t, const rnnlm_epoch_result *e, rnnlm_err *err) {
     (void)e;
-    rnnlm_status st;
+    /* every rank holds the same weights, or the run stops before it saves them */
+    rnnlm_status st = at(t, RNNLM_AT_STEP, trainer_check_replicas(t->t, err));
+    if (st) return st;
     if (t->cut) {   /* the exact position, as save_every writes it; the run's history is untouched */
         /* a run cut before any validated epoch still leaves a usable model: its
          * weights as best (run.best_epoch 0), replaced by the first validated one */
@@ -919,9 +962,8 @@ rnnlm_status rnnlm_trainer_end_epoch(rnnlm_trainer *t, const rnnlm_epoch_result 
 
 /* Puts save_dir/best.safetensors into the trainer's model when it is this
  * run's (its best epoch); *got = 0 when it is not there or not ours. */
-static rnnlm_status load_best(rnnlm_trainer *t, char *path, size_t cap, int *got, rnnlm_err *err) {
+static rnnlm_status load_best_here(rnnlm_trainer *t, const char *path, int *got, rnnlm_err *err) {
     *got = 0;
-    snprintf(path, cap, "%s/best.safetensors", t->o.save_dir);
     if (access(path, F_OK)) return RNNLM_OK;
     model *bm = NULL;
     rnnlm_vocab *bv = NULL;
@@ -937,6 +979,23 @@ static rnnlm_status load_best(rnnlm_trainer *t, char *path, size_t cap, int *got
     rnnlm_vocab_free(bv);
     st_free(f);
     return RNNLM_OK;
+}
+
+/* load_best_here at rank 0 (the file is where rank 0 wrote it), its weights
+ * broadcast to the others. */
+static rnnlm_status load_best(rnnlm_trainer *t, char *path, size_t cap, int *got, rnnlm_err *err) {
+    snprintf(path, cap, "%s/best.safetensors", t->o.save_dir);
+    comm *c = t->o.comm;
+    int st = comm_rank(c) ? RNNLM_OK : load_best_here(t, path, got, err);
+    if (comm_size(c) < 2) return (rnnlm_status)st;
+    int head[2] = {st, st ? 0 : *got};   /* rank 0's outcome for every rank */
+    rnnlm_status s2 = comm_bcast(c, head, sizeof head, 0, err);
+    if (s2) return s2;
+    if (head[0]) return comm_rank(c) ? rnnlm_fail(err, (rnnlm_status)head[0], "rank 0 could not read %s", path)
+                                     : (rnnlm_status)head[0];
+    *got = head[1];
+    model *m = trainer_model(t->t);
+    return *got ? comm_bcast(c, model_params(m), model_n_params(m) * sizeof(float), 0, err) : RNNLM_OK;
 }
 
 rnnlm_status rnnlm_trainer_test(rnnlm_trainer *t, rnnlm_test_result *out, rnnlm_err *err) {

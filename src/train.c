@@ -2,6 +2,7 @@
 #include "train.h"
 
 #include "checkpoint.h"
+#include "crc32c.h"
 #include "sampler.h"
 
 #include <float.h>
@@ -27,17 +28,66 @@ struct trainer {
     struct timespec t0;
     logu_sampler smp;          /* sampled loss: the candidate sampler */
     int32_t *cand;             /* (samples) this step's candidates */
+    /* data parallelism (train.h): this rank of `size`, its rows [r0, r0 + rb) of each batch's B */
+    comm *c;
+    int rank, size, r0, rb;
+    rnnlm_rng drop;            /* size > 1: this rank's dropout stream of the step */
+    uint8_t *mask;             /* size > 1, sampled loss: (2 V) the touched embedding rows, then classes */
+    int32_t *u_rows, *u_cls;   /* (V) each: the union of the ranks' touched rows and classes */
+    int n_urows, n_ucls;
 };
+
+/* After this rank's forward and backward: the batch figures and the
+ * gradient summed over the ranks, each rank's gradient (of its positions'
+ * mean loss) weighted by its share of the positions, so that the sum is the
+ * gradient of the global batch's mean loss; for the sampled loss also the
+ * union of the touched rows and classes. */
+static rnnlm_status allreduce_step(trainer *t, batch_stats *bs, int sampled, rnnlm_err *err) {
+    double fig[3] = {bs->loss_sum, (double)bs->correct, (double)bs->count};
+    double w0 = comm_seconds(t->c);
+    rnnlm_status st = comm_sum_f64(t->c, fig, 3, err);
+    if (st) return st;
+    t->p.wait_seconds += comm_seconds(t->c) - w0;   /* 24 bytes: the time is the slowest rank's lateness */
+    float *g = model_grads(t->m);
+    size_t n = model_n_params(t->m);
+    float w = fig[2] > 0 ? (float)((double)bs->count / fig[2]) : 0.0f;
+    if (w != 1.0f)
+        for (size_t i = 0; i < n; i++) g[i] *= w;
+    if ((st = comm_sum_f32(t->c, g, n, err))) return st;
+    bs->loss_sum = fig[0];
+    bs->correct = (int64_t)fig[1];
+    bs->count = (int64_t)fig[2];
+    if (sampled) {
+        const int32_t *rows, *cls;
+        int nr, nc;
+        size_t V = (size_t)model_cfg(t->m)->V;
+        model_touched(t->m, &rows, &nr, &cls, &nc);
+        memset(t->mask, 0, 2 * V);
+        for (int i = 0; i < nr; i++) t->mask[rows[i]] = 1;
+        for (int i = 0; i < nc; i++) t->mask[V + (size_t)cls[i]] = 1;
+        if ((st = comm_max_u8(t->c, t->mask, 2 * V, err))) return st;
+        t->n_urows = t->n_ucls = 0;
+        for (size_t v = 0; v < V; v++) {
+            if (t->mask[v]) t->u_rows[t->n_urows++] = (int32_t)v;
+            if (t->mask[V + v]) t->u_cls[t->n_ucls++] = (int32_t)v;
+        }
+    }
+    return RNNLM_OK;
+}
 
 /* Sampled loss: draws the candidates, runs the batch and the sparse update of
  * the embedding rows and output classes it touched (model_touched). */
-static rnnlm_status sampled_step(trainer *t, int B, int T, batch_stats *bs, rnnlm_err *err) {
+static rnnlm_status sampled_step(trainer *t, const int32_t *x, const int32_t *y, int B, int T, rnnlm_rng *drop,
+                                 batch_stats *bs, rnnlm_err *err) {
     int64_t tries;
     rnnlm_status st = logu_sample_unique(&t->smp, t->cfg.samples, &t->rng, t->cand, &tries, err);
     if (st) return st;
     model_candidates mc = {t->cfg.samples, t->cand, tries};
-    model_zero_grads_touched(t->m);
-    return model_train_batch_sampled(t->m, t->xb, t->yb, B, T, &mc, &t->rng, bs, err);
+    /* across ranks the summed gradient fills the union of their touched rows:
+     * all of it is zeroed */
+    if (t->size > 1) model_zero_grads(t->m);
+    else model_zero_grads_touched(t->m);
+    return model_train_batch_sampled(t->m, x, y, B, T, &mc, drop, bs, err);
 }
 
 static rnnlm_status sparse_clip_step(trainer *t, double *norm, rnnlm_err *err) {
@@ -45,6 +95,7 @@ static rnnlm_status sparse_clip_step(trainer *t, double *norm, rnnlm_err *err) {
     const int32_t *rows, *cls;
     int n_rows, n_cls;
     model_touched(t->m, &rows, &n_rows, &cls, &n_cls);
+    if (t->size > 1) rows = t->u_rows, n_rows = t->n_urows, cls = t->u_cls, n_cls = t->n_ucls;
     opt_sparse_part parts[3];
     int np = 0;
     const nn_layout *lay = model_layout(t->m);
@@ -87,6 +138,9 @@ rnnlm_status trainer_create(trainer **out, const train_config *cfg, const int32_
     t->cfg = *cfg;
     if (t->cfg.max_bad_steps < 1) t->cfg.max_bad_steps = 1;
     rnnlm_status st;
+    t->c = cfg->comm;
+    t->rank = comm_rank(t->c);
+    t->size = comm_size(t->c);
     t->B = cfg->B;
     t->T = cfg->T;
     if (cfg->pipeline == PIPE_WINDOWED) {
@@ -96,8 +150,14 @@ rnnlm_status trainer_create(trainer **out, const train_config *cfg, const int32_
         stream_shape(n, cfg->B, cfg->T, &t->B, &t->T);
         st = rnnlm_stream_batcher_init(&t->sb, x, y, n, t->B, t->T, 0, err);
     }
+    t->rb = t->B / t->size;
+    t->r0 = t->rank * t->rb;
+    if (!st && t->B % t->size)
+        st = rnnlm_fail(err, RNNLM_E_ARG, "data parallelism: the batch of %d rows%s does not divide among %d ranks "
+                        "(each takes B/N rows; choose a --batch-size that N divides)", t->B,
+                        t->B != cfg->B ? " (all the training data make)" : "", t->size);
     if (!st) st = model_create(&t->m, &cfg->model, err);
-    if (!st) st = model_reserve(t->m, t->B, t->T, err);
+    if (!st) st = model_reserve(t->m, t->rb, t->T, err);
     if (!st) st = optim_create(&t->o, &cfg->opt, model_n_params(t->m), err);
     if (!st && cfg->loss == LOSS_SAMPLED && cfg->model.weight_decay > 0)
         st = rnnlm_fail(err, RNNLM_E_ARG, "weight decay is not available with the sampled loss "
@@ -109,6 +169,12 @@ rnnlm_status trainer_create(trainer **out, const train_config *cfg, const int32_
         if (!st) st = logu_sampler_init(&t->smp, cfg->model.V, err);
         if (!st && !(t->cand = rnnlm_calloc((size_t)cfg->samples, sizeof *t->cand, "candidates", err)))
             st = RNNLM_E_NOMEM;
+        if (!st && t->size > 1) {
+            t->mask = rnnlm_calloc(2 * (size_t)cfg->model.V, 1, "touched rows", err);
+            t->u_rows = rnnlm_calloc((size_t)cfg->model.V, sizeof *t->u_rows, "touched rows", err);
+            t->u_cls = rnnlm_calloc((size_t)cfg->model.V, sizeof *t->u_cls, "touched rows", err);
+            if (!t->mask || !t->u_rows || !t->u_cls) st = RNNLM_E_NOMEM;
+        }
     }
     if (!st) {
         t->xb = rnnlm_calloc((size_t)cfg->B * (size_t)cfg->T, sizeof *t->xb, "batch", err);
@@ -130,12 +196,15 @@ void trainer_free(trainer *t) {
     free(t->xb); free(t->yb);
     logu_sampler_free(&t->smp);
     free(t->cand);
+    free(t->mask);
+    free(t->u_rows);
+    free(t->u_cls);
     free(t);
 }
 
 model *trainer_model(trainer *t) { return t->m; }
 
-void trainer_batch_shape(const trainer *t, int *B, int *T) {
+void trainer_batch_shape(const trainer *t, int *B, int *T) {   /* the global batch */
     *B = t->B;
     *T = t->T;
 }
@@ -162,7 +231,7 @@ void trainer_begin_epoch(trainer *t) {
 rnnlm_status trainer_step(trainer *t, train_progress *p, int *done, rnnlm_err *err) {
     *done = 0;
     if (t->p.step >= t->p.n_steps) { *done = 1; *p = t->p; return RNNLM_OK; }
-    int B = t->B, T;
+    int T;
     if (t->cfg.pipeline == PIPE_WINDOWED) {
         model_reset_state(t->m);   /* every window starts from zero */
         rnnlm_window_batch(&t->wb, t->p.step, t->xb, t->yb);
@@ -173,14 +242,29 @@ rnnlm_status trainer_step(trainer *t, train_progress *p, int *done, rnnlm_err *e
     batch_stats bs;
     rnnlm_status st;
     const int sampled = t->cfg.loss == LOSS_SAMPLED;
+    /* this rank's rows of the (B, T) batch; one process: all of them, and the
+     * one generator for candidates and dropout as always */
+    const int32_t *x = t->xb + (size_t)t->r0 * (size_t)T, *y = t->yb + (size_t)t->r0 * (size_t)T;
+    rnnlm_rng *drop = &t->rng;
+    if (t->size > 1) {   /* a stream of (seed, rank, epoch, step): exact on resume, whatever ran before */
+        rnnlm_rng_seed(&t->drop, (t->cfg.seed ^ 0x5eed0d20u) * 0x9e3779b97f4a7c15u ^
+                                     ((uint64_t)t->rank << 48 ^ (uint64_t)t->p.epoch << 32 ^ (uint64_t)t->p.step));
+        drop = &t->drop;
+    }
     if (sampled) {
-        st = sampled_step(t, B, T, &bs, err);
+        st = sampled_step(t, x, y, t->rb, T, drop, &bs, err);
     } else {
         model_zero_grads(t->m);
-        st = model_train_batch(t->m, t->xb, t->yb, B, T, &t->rng, &bs, err);
+        st = model_train_batch(t->m, x, y, t->rb, T, drop, &bs, err);
+    }
+    if (!st && t->size > 1) {
+        double c0 = comm_seconds(t->c);
+        st = allreduce_step(t, &bs, sampled, err);
+        t->p.comm_seconds += comm_seconds(t->c) - c0;
     }
     if (st) return st;
     t->p.step++;
+    t->p.steps_run++;
     t->p.batch = bs;
     double norm = NAN;
     int finite = isfinite(bs.loss_sum);
@@ -228,10 +312,13 @@ rnnlm_status trainer_evaluate(trainer *t, const int32_t *x, const int32_t *y, si
     if (windowed) B = window_rows(n, B, T);
     else stream_shape(n, B, T, &B, &T);
     rnnlm_status st = RNNLM_OK;
-    int reshaped = B != t->B || T > t->T;
-    if (reshaped && (st = model_reserve(t->m, B, t->cfg.T, err))) return st;
+    /* this rank's rows of each batch (some ranks none when B < N) */
+    int r0 = (int)((int64_t)t->rank * B / t->size), lb = (int)((int64_t)(t->rank + 1) * B / t->size) - r0;
+    int reshaped = lb != t->rb || T > t->T;
+    if (reshaped && lb > 0 && (st = model_reserve(t->m, lb, t->cfg.T, err))) return st;
     model_reset_state(t->m);
-    if (windowed) {
+    if (lb < 1) {   /* nothing here: only the sum below */
+    } else if (windowed) {
         rnnlm_window_batcher wb;
         memset(&wb, 0, sizeof wb);
         st = rnnlm_window_batcher_init(&wb, x, y, n, B, T, 0, 1, err);
@@ -239,7 +326,8 @@ rnnlm_status trainer_evaluate(trainer *t, const int32_t *x, const int32_t *y, si
             batch_stats bs;
             model_reset_state(t->m);
             rnnlm_window_batch(&wb, k, t->xb, t->yb);
-            if (!(st = model_eval_batch(t->m, t->xb, t->yb, B, T, &bs, err))) {
+            size_t o = (size_t)r0 * (size_t)T;
+            if (!(st = model_eval_batch(t->m, t->xb + o, t->yb + o, lb, T, &bs, err))) {
                 out->loss_sum += bs.loss_sum; out->correct += bs.correct; out->count += bs.count;
             }
         }
@@ -250,14 +338,23 @@ rnnlm_status trainer_evaluate(trainer *t, const int32_t *x, const int32_t *y, si
         for (size_t k = 0; !st && k < sb.n_batches; k++) {
             batch_stats bs;
             int w = rnnlm_stream_batch(&sb, k, t->xb, t->yb);
-            if (!(st = model_eval_batch(t->m, t->xb, t->yb, B, w, &bs, err))) {
+            size_t o = (size_t)r0 * (size_t)w;
+            if (!(st = model_eval_batch(t->m, t->xb + o, t->yb + o, lb, w, &bs, err))) {
                 out->loss_sum += bs.loss_sum; out->correct += bs.correct; out->count += bs.count;
             }
         }
     }
-    rnnlm_status back = reshaped ? model_reserve(t->m, t->B, t->T, err) : RNNLM_OK;   /* the training shape */
+    rnnlm_status back = reshaped ? model_reserve(t->m, t->rb, t->T, err) : RNNLM_OK;   /* the training shape */
     model_reset_state(t->m);
-    return st ? st : back;
+    if (st || back) return st ? st : back;
+    if (t->size > 1) {   /* every rank's figures, summed */
+        double fig[3] = {out->loss_sum, (double)out->correct, (double)out->count};
+        if ((st = comm_sum_f64(t->c, fig, 3, err))) return st;
+        out->loss_sum = fig[0];
+        out->correct = (int64_t)fig[1];
+        out->count = (int64_t)fig[2];
+    }
+    return RNNLM_OK;
 }
 
 int trainer_epoch(const trainer *t) { return t->p.epoch; }
@@ -300,16 +397,37 @@ rnnlm_status trainer_save_ex(const trainer *t, const char *path, const rnnlm_voc
     for (int i = 0; i < OWN; i++) { kv[2 * i] = key[i]; kv[2 * i + 1] = val[i]; }
     for (size_t i = 0; i < 2 * n_extra; i++) kv[2 * OWN + i] = extra_kv[i];
     if (n_more > 2) { free(kv); return rnnlm_fail(err, RNNLM_E_ARG, "trainer_save: %zu more tensors", n_more); }
+    /* the carried state of every rank's rows, gathered at rank 0: (parts L, B, H) */
+    float *state = model_state(t->m), *all = NULL;
+    size_t ns = model_state_size(t->m);
+    if (t->size > 1) {
+        size_t H = (size_t)model_cfg(t->m)->H, rows = (size_t)t->rb, chunks = ns / (rows * H);
+        float *got = NULL;   /* rank 0: (size, chunks, rows, H) as they arrive */
+        if (t->rank == 0) {
+            got = rnnlm_calloc(ns * (size_t)t->size, sizeof *got, "carried state", err);
+            all = got ? rnnlm_calloc(ns * (size_t)t->size, sizeof *all, "carried state", err) : NULL;
+        }
+        rnnlm_status st = t->rank == 0 && !all ? RNNLM_E_NOMEM : comm_gather(t->c, state, ns * sizeof *state, got, err);
+        if (!st && t->rank == 0)   /* (size, chunks, rows, H) -> (chunks, size rows, H) */
+            for (size_t q = 0; q < (size_t)t->size; q++)
+                for (size_t j = 0; j < chunks; j++)
+                    memcpy(all + (j * (size_t)t->size + q) * rows * H, got + q * ns + j * rows * H,
+                           rows * H * sizeof *all);
+        free(got);
+        if (st || t->rank != 0) { free(kv); free(all); return st; }   /* rank 0 alone writes */
+        state = all;
+        ns *= (size_t)t->size;
+    }
     st_tensor extra[4];
     size_t n_tensors = 0;
-    extra[n_tensors++] = (st_tensor){.name = "train.carried_state", .ndim = 1,
-                                     .shape = {model_state_size(t->m)}, .data = model_state(t->m)};
+    extra[n_tensors++] = (st_tensor){.name = "train.carried_state", .ndim = 1, .shape = {ns}, .data = state};
     if (optim_n_slots(t->o))
         extra[n_tensors++] = (st_tensor){.name = "train.optim_slots", .ndim = 1, .shape = {optim_n_slots(t->o)},
                                          .data = optim_slots(t->o)};
     for (size_t i = 0; i < n_more; i++) extra[n_tensors++] = more[i];
     rnnlm_status st = checkpoint_save(path, t->m, v, kv, n_kv, extra, n_tensors, err);
     free(kv);
+    free(all);
     return st;
 }
 
@@ -348,9 +466,10 @@ rnnlm_status trainer_restore(trainer *t, const model *m, const st_file *f, rnnlm
         return rnnlm_fail(err, RNNLM_E_FORMAT, "checkpoint: %" PRIu64 " correct of %" PRIu64 " positions", correct,
                           count);
     const st_entry *cs = st_find(f, "train.carried_state"), *sl = st_find(f, "train.optim_slots");
-    if (!cs || cs->count != model_state_size(t->m))
+    size_t n_state = model_state_size(t->m) * (size_t)t->size;   /* every rank's rows */
+    if (!cs || cs->count != n_state)
         return rnnlm_fail(err, RNNLM_E_FORMAT, "checkpoint: train.carried_state missing or not %zu floats "
-                          "(another batch size?)", model_state_size(t->m));
+                          "(another batch size?)", n_state);
     size_t ns = optim_n_slots(t->o);
     if ((ns && (!sl || sl->count != ns)) || (!ns && sl))
         return rnnlm_fail(err, RNNLM_E_FORMAT, "checkpoint: train.optim_slots does not fit the %s optimiser",
@@ -366,7 +485,14 @@ rnnlm_status trainer_restore(trainer *t, const model *m, const st_file *f, rnnlm
     free(buf);
     if (st) return st;
     memcpy(model_params(t->m), model_params((model *)m), model_n_params(t->m) * sizeof(float));
-    memcpy(model_state(t->m), cs->data, cs->count * sizeof(float));
+    if (t->size > 1) {   /* this rank's rows [r0, r0 + rb) of each (B, H) chunk */
+        size_t H = (size_t)model_cfg(t->m)->H, rows = (size_t)t->rb, B = rows * (size_t)t->size;
+        size_t chunks = model_state_size(t->m) / (rows * H);
+        for (size_t j = 0; j < chunks; j++)
+            memcpy(model_state(t->m) + j * rows * H, cs->data + (j * B + (size_t)t->r0) * H, rows * H * sizeof(float));
+    } else {
+        memcpy(model_state(t->m), cs->data, cs->count * sizeof(float));
+    }
     t->rng = r;
     memset(&t->p, 0, sizeof t->p);
     t->p.epoch = (int)epoch;
@@ -381,4 +507,20 @@ rnnlm_status trainer_restore(trainer *t, const model *m, const st_file *f, rnnlm
         rnnlm_window_batcher_shuffle(&t->wb, t->cfg.seed * 1000003u + (uint64_t)epoch);
     clock_gettime(CLOCK_MONOTONIC, &t->t0);
     return RNNLM_OK;
+}
+
+rnnlm_status trainer_check_replicas(trainer *t, rnnlm_err *err) {
+    if (t->size < 2) return RNNLM_OK;
+    uint32_t *all = rnnlm_calloc((size_t)t->size, sizeof *all, "checksums", err);
+    if (!all) return RNNLM_E_NOMEM;
+    uint32_t mine = crc32c(model_params(t->m), model_n_params(t->m) * sizeof(float));
+    rnnlm_status st = comm_allgather_u32(t->c, mine, all, err);
+    for (int r = 1; !st && r < t->size; r++)
+        if (all[r] != all[0])
+            st = rnnlm_fail(err, RNNLM_E_NUMERIC, "the ranks' weights differ after epoch %d step %zu: rank %d's "
+                            "checksum (CRC-32C %08x) is not rank 0's (%08x); the run cannot continue (a rank "
+                            "computed otherwise: another build, processor or library on that machine?)",
+                            t->p.epoch, t->p.step, r, (unsigned)all[r], (unsigned)all[0]);
+    free(all);
+    return st;
 }

@@ -5,6 +5,7 @@
 #ifndef RNNLM_TRAIN_H
 #define RNNLM_TRAIN_H
 
+#include "comm.h"
 #include "common.h"
 #include "model.h"
 #include "optim.h"
@@ -29,7 +30,22 @@ typedef struct {
     size_t max_steps;         /* per epoch; 0: every batch */
     loss_kind loss;           /* LOSS_FULL (default) or LOSS_SAMPLED */
     int samples;              /* K, candidates per batch of the sampled loss, 1 <= K <= V */
+    comm *comm;               /* the ranks sharing each batch (NULL: one process; see below) */
 } train_config;
+
+/* Data parallelism (comm of N > 1 ranks): every rank builds the same
+ * trainer over the same data; of each batch of B rows (streams or windows)
+ * rank r runs rows [r B/N, (r+1) B/N) (B must be a multiple of N), the
+ * batch figures and the gradient (each rank's weighted by its share of the
+ * positions, so that the sum is the gradient of the global batch's mean
+ * loss) are summed across the ranks before the non-finite guard, clipping
+ * and the optimiser step, which then run identically everywhere. The
+ * sampled loss draws its candidates from the shared generator (the same on
+ * every rank) and updates the union of the ranks' touched rows; dropout
+ * masks come from a per-rank stream seeded by (seed, rank, epoch, step).
+ * Evaluation shares the rows the same way and sums. trainer_save gathers
+ * the carried state of every rank's rows (a collective: every rank calls
+ * it; only rank 0 writes); trainer_restore takes this rank's rows of it. */
 
 typedef struct {
     int epoch;                /* from 1 */
@@ -40,6 +56,10 @@ typedef struct {
     int skipped;              /* 1: non-finite loss or norm, weights untouched */
     size_t skipped_total;
     double seconds;           /* since the epoch began */
+    double comm_seconds;      /* of those, in the ranks' collectives */
+    double wait_seconds;      /* of those, in the first collective of each step: mostly waiting
+                                 for the slowest rank (the figures' sum, 3 doubles) */
+    size_t steps_run;         /* steps run since the epoch began (or was restored) */
 } train_progress;
 
 typedef struct trainer trainer;
@@ -86,6 +106,9 @@ rnnlm_status trainer_save(const trainer *t, const char *path, const rnnlm_vocab 
 /* trainer_save with n_more more tensors (names beginning with "train."). */
 rnnlm_status trainer_save_ex(const trainer *t, const char *path, const rnnlm_vocab *v, const char *const *extra_kv,
                              size_t n_extra, const st_tensor *more, size_t n_more, rnnlm_err *err);
+/* Every rank's checksum (CRC-32C) of its weights compared: RNNLM_E_NUMERIC
+ * naming the first rank that differs from rank 0 (a collective). */
+rnnlm_status trainer_check_replicas(trainer *t, rnnlm_err *err);
 /* The optimiser's learning rate from the next step on (a schedule's). */
 void trainer_set_lr(trainer *t, float lr);
 /* Restores a trainer created with the checkpoint's configuration from the
