@@ -30,21 +30,8 @@ M=tests/data/tiny.safetensors
 [ -x "$R" ] || { echo "no $R (run make first)"; exit 1; }
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/rnnlm_cli_refusals.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
-failures=0
-fail() { failures=$((failures + 1)); echo "FAIL $*"; }
-
 # expect STATUS NEEDLE ARGS...: rnnlm ARGS exits STATUS with NEEDLE on stderr
-expect() {
-  local want=$1 needle=$2
-  shift 2
-  "$R" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
-  local rc=$?
-  if [ "$rc" -ne "$want" ]; then
-    fail "rnnlm $*: exit status $rc, expected $want; stderr: $(head -c 400 "$tmp/err")"
-  elif ! grep -qF -- "$needle" "$tmp/err"; then
-    fail "rnnlm $*: stderr lacks '$needle': $(head -c 400 "$tmp/err")"
-  fi
-}
+expect() { expect_run "$1" "$2" "$R" "${@:3}"; }
 T="--config toy --threads 1"
 
 # --- the prompt ---------------------------------------------------------------------

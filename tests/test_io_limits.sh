@@ -19,21 +19,8 @@ M=tests/data/tiny.safetensors
 [ -x "$R" ] || { echo "no $R (run make first)"; exit 1; }
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/rnnlm_io_limits.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
-failures=0
-fail() { failures=$((failures + 1)); echo "FAIL $*"; }
-
 # expect STATUS NEEDLE CMD...: CMD exits STATUS and its stderr holds NEEDLE
-expect() {
-  local want=$1 needle=$2
-  shift 2
-  "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
-  local rc=$?
-  if [ "$rc" -ne "$want" ]; then
-    fail "$*: exit status $rc, expected $want; stderr: $(head -c 300 "$tmp/err")"
-  elif ! grep -qF -- "$needle" "$tmp/err"; then
-    fail "$*: stderr lacks '$needle': $(head -c 300 "$tmp/err")"
-  fi
-}
+expect() { expect_run "$@"; }
 
 # --- an endless line ----------------------------------------------------------------
 # Every run on an endless input is bounded, so that a reader that does not
