@@ -23,7 +23,7 @@ OPT     ?= -O2 -march=native -fno-math-errno
 WARN     = -Wall -Wextra -Werror
 CFLAGS  += -std=c11 $(WARN) $(OPT) -D_GNU_SOURCE -fPIC -fvisibility=hidden -Iinclude -Isrc $(shell pkg-config --cflags openblas 2>/dev/null)
 LDLIBS  += -ldnnl -lgomp -lopenblas -ljansson -lz -lm -lpthread
-# MPI (data-parallel training, src/comm.c): Open MPI when pkg-config finds it;
+# MPI (data-parallel training, src/train/comm.c): Open MPI when pkg-config finds it;
 # MPI=0 builds without it (then `mpirun ... rnnlm train` is refused).
 MPI     ?= $(shell pkg-config --exists ompi-c 2>/dev/null && echo 1 || echo 0)
 ifeq ($(MPI),1)
@@ -33,7 +33,7 @@ endif
 CFLAGS  += $(MPI_CFLAGS)
 LDLIBS  += $(MPI_LIBS)
 
-LIB_SRC  = $(sort $(wildcard src/*.c src/*/*.c))
+LIB_SRC  = $(sort $(wildcard src/*/*.c))
 # src/nn/ is compiled twice: over float, and over double (-DNN_F64; see src/nn/real.h)
 NN_SRC   = $(sort $(wildcard src/nn/*.c))
 CLI_SRC  = $(sort $(wildcard cli/*.c))
@@ -48,7 +48,7 @@ BENCHES  = $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 .PHONY: all test run bench install clean deps tests asan examples fuzz fuzz-build
 all: $(BUILD)/librnnlm.a $(BUILD)/librnnlm.so $(BUILD)/rnnlm
 
-HEADERS  = $(wildcard include/*.h src/*.h src/*/*.h cli/*.h tests/*.h)
+HEADERS  = $(wildcard include/*.h src/*/*.h cli/*.h tests/*.h)
 
 $(BUILD)/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "model.h"
+#include "model/model.h"
 
 static double now(void) {
     struct timespec t;

@@ -11,7 +11,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#include "train.h"
+#include "train/train.h"
 
 static double now(void) {
     struct timespec ts;

@@ -16,7 +16,7 @@ uniform in [-0.5, 0.5) as a float32 (so the C side holds it exactly) and the
 reference is computed in float64, so the differences measured by the test are
 rnnlm's own float32 rounding.
 
-Conventions, converted to rnnlm's Keras layout (src/model.h):
+Conventions, converted to rnnlm's Keras layout (src/model/model.h):
   embedding (V, E)            = nn.Embedding.weight
   <cell>.<l>.kernel (in, G*H) = weight_ih_l<l>^T   (LSTM gates i,f,c,o; GRU r,z,n)
   <cell>.<l>.recurrent_kernel (H, G*H) = weight_hh_l<l>^T

@@ -1,4 +1,4 @@
-/* test_batch.c: the two batch iterators of src/batch.c.
+/* test_batch.c: the two batch iterators of src/data/batch.c.
  *  - stateful (truncated BPTT with carried state): the example of docs/DATA.md section 6
  *    (T = 4, two rows), row alignment across batches on many shapes, the short
  *    last batch, drop_tail, data smaller than one batch;

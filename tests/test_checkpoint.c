@@ -17,7 +17,7 @@
 
 #include "util.h"
 
-#include "checkpoint.h"
+#include "model/checkpoint.h"
 
 /* Size letters as model.h: V vocabulary, E embedding, H hidden, L layers. */
 enum { V = 11, E = 5, H = 4, L = 2 };

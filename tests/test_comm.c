@@ -1,4 +1,4 @@
-/* test_comm.c: the communicator of src/comm.c as one process sees it (the
+/* test_comm.c: the communicator of src/train/comm.c as one process sees it (the
  * ranks' collectives are tests/test_mpi.sh's, under mpirun):
  *  - outside a launcher, rnnlm_comm_init gives rank 0 of 1, and every
  *    collective is the one-process identity (sums and maxima leave the
@@ -14,7 +14,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "comm.h"
+#include "train/comm.h"
 
 static void unset_launcher(void) {
     unsetenv("OMPI_COMM_WORLD_SIZE");

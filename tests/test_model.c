@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "model.h"
+#include "model/model.h"
 #include "util.h"
 
 static model *make(cell_kind cell, int V, int E, int H, int L, float dropout, int tied, int B,

@@ -1,4 +1,4 @@
-/* test_ngram.c: the ARPA back-off model (src/ngram.c, src/ngram_read.c):
+/* test_ngram.c: the ARPA back-off model (src/ngram/ngram.c, src/ngram/ngram_read.c):
  *  - a hand-written order-3 model whose probabilities are worked out by hand
  *    in the comments: back-off chains of every length, a missing context, a
  *    suffix the file lacks, the history cut at N-1 words and at an OOV;

@@ -1,4 +1,4 @@
-/* test_optim.c: the optimisers and the clipping of src/optim.c against the
+/* test_optim.c: the optimisers and the clipping of src/train/optim.c against the
  * update rules written out in double here, step by step, on a buffer of 37
  * parameters (two vectorised blocks of 16 and a scalar tail of 5). */
 #include <math.h>
@@ -11,7 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "optim.h"
+#include "train/optim.h"
 
 #define N 37
 #define STEPS 4

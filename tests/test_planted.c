@@ -29,9 +29,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model.h"
+#include "model/model.h"
 #include "nn/compute.h"
-#include "train.h"
+#include "train/train.h"
 
 /* ------------------------------------------------------------------ helpers */
 

@@ -23,8 +23,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "model.h"
-#include "optim.h"
+#include "model/model.h"
+#include "train/optim.h"
 
 #ifndef RNNLM_FIXTURE_DIR
 #define RNNLM_FIXTURE_DIR "tests/fixtures"

@@ -1,4 +1,4 @@
-/* test_rundir.c: claiming run directories (src/rundir.c): a second claim of a
+/* test_rundir.c: claiming run directories (src/io/rundir.c): a second claim of a
  * locked directory is refused with the holder's pid, even through another
  * name of it; one claim may name the same directory twice; unlocking frees
  * it; stale checkpoint temporaries and probes go, other files stay; a file in
@@ -24,8 +24,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "atomic_file.h"
-#include "rundir.h"
+#include "core/atomic_file.h"
+#include "io/rundir.h"
 
 
 

@@ -15,7 +15,7 @@
 
 #include "util.h"
 
-#include "safetensors.h"
+#include "io/safetensors.h"
 
 static void write_bytes(const char *path, const void *p, size_t n) {
     FILE *f = fopen(path, "wb");

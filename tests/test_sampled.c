@@ -43,10 +43,10 @@
 
 #include <cmocka.h>
 
-#include "model.h"
-#include "optim.h"
-#include "sampler.h"
-#include "train.h"
+#include "model/model.h"
+#include "train/optim.h"
+#include "core/sampler.h"
+#include "train/train.h"
 
 /* ------------------------------------------------------------------ sampler */
 

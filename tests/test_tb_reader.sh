@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# test_tb_reader.sh: the event files of src/tfevents.c read by an independent
+# test_tb_reader.sh: the event files of src/io/tfevents.c read by an independent
 # reader, protobuf's own Python decoder (tests/tb_reader.py with
 # tests/tb_minimal.proto): test_tfevents writes a sample file
 # (TFEVENTS_SAMPLE_DIR), the reader checks both CRCs of every record, the

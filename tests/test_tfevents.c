@@ -33,9 +33,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "crc32c.h"
-#include "csvlog.h"
-#include "tfevents.h"
+#include "core/crc32c.h"
+#include "io/csvlog.h"
+#include "io/tfevents.h"
 
 /* ---- helpers ---------------------------------------------------------------- */
 

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "train.h"
+#include "train/train.h"
 
 /* The recipe's toy data (docs/DATA.md section 7): the 16-token sequence with labels one word ahead
  * (last label <unk>), tiled 100 times. */

@@ -26,9 +26,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "checkpoint.h"
-#include "sampler.h"
-#include "train.h"
+#include "model/checkpoint.h"
+#include "core/sampler.h"
+#include "train/train.h"
 #include "util.h"
 
 /* ------------------------------------------------------------------ helpers */

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "rng.h"
+#include "core/rng.h"
 
 /* The whole file, NUL-terminated (malloc'ed); its length in *n (may be
  * NULL). Fails the test when it cannot be read. */

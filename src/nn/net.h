@@ -11,8 +11,8 @@
 #define RNNLM_NN_NET_H
 
 #include <stdint.h>
-#include "common.h"
-#include "rng.h"
+#include "core/common.h"
+#include "core/rng.h"
 #include "nn/compute.h"
 #include "nn/params.h"
 

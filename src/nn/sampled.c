@@ -3,7 +3,7 @@
  * batch's targets is gathered from the output weights. */
 #include "nn/net_internal.h"
 
-#include "sampler.h"
+#include "core/sampler.h"
 
 /* The sampled softmax of rows [i0, i1) of one slice: row i holds the K
  * candidate logits (without bias) of position r0 + i, col[i] the union column

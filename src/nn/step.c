@@ -1,5 +1,5 @@
 /* nn/step.c: the one-token forward pass that runs a trained model
- * (src/infer.c): B lanes advance by one token each. Each layer runs its
+ * (src/model/infer.c): B lanes advance by one token each. Each layer runs its
  * cell's training forward pass with T = 1 (the same ops, product for
  * product), so a step computes what training computes; then
  * logits = h_{L-1} W_out + b_out (tied: h emb^T + b_out). No dropout. Float
