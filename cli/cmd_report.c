@@ -4,7 +4,6 @@
 
 #include "commands.h"
 #include "opts.h"
-#include "report.h"
 
 static const char *g_out;
 
@@ -26,7 +25,7 @@ int cmd_report(int argc, char **argv) {
     snprintf(csv, sizeof csv, "%s/log.csv", pos[0]);
     snprintf(svg, sizeof svg, "%s/report.svg", pos[0]);
     rnnlm_err err;
-    if (report_write_svg(csv, g_out ? g_out : svg, &err)) {
+    if (rnnlm_report_write(csv, g_out ? g_out : svg, &err)) {
         fprintf(stderr, "rnnlm report: %s\n", err.msg);
         return 1;
     }

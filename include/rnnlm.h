@@ -1066,6 +1066,17 @@ RNNLM_API int64_t rnnlm_trainer_avg_count(const rnnlm_trainer *t);
 RNNLM_API void rnnlm_trainer_best(const rnnlm_trainer *t, double *ppl, int *epoch);
 
 
+/* ---- the training report --------------------------------------------------
+ * A run's curves (loss, accuracy, perplexity, then every other metric logged)
+ * as one self-contained SVG, drawn from its CSV scalar log (LOGDIR/log.csv,
+ * docs/FORMAT.md): `rnnlm report`. */
+
+/* Reads the log at csv_path and writes the SVG to svg_path atomically (a
+ * symbolic link at svg_path is replaced, never followed). A malformed row is
+ * RNNLM_E_FORMAT naming "FILE:LINE"; a missing log RNNLM_E_IO; a log with no
+ * rows yet gives an SVG that says so. */
+RNNLM_API rnnlm_status rnnlm_report_write(const char *csv_path, const char *svg_path, rnnlm_err *err);
+
 /* ---- utilities the library uses and offers -------------------------------
  * Programs built on the library (the command line among them) use these
  * rather than their own copies. */
