@@ -29,9 +29,8 @@ static void print_split(const rnnlm_split_data *s) {
            s->tokens, s->n_ids, 100.0 * (double)s->unk / (double)s->n_ids);
 }
 
-/* DIR/NAME.ids: the split's n_ids ids, separated by one space, then a newline.
- * Written atomically (rnnlm_atomic_file: a random temporary name, never
- * through a link). 0, or -1 after a message. */
+/* DIR/NAME.ids: the split's n_ids ids, separated by one space, then a newline
+ * (rnnlm_ids_save: written atomically). 0, or -1 after a message. */
 static int write_split_ids(const char *dir, const rnnlm_split_data *s) {
     char path[4096];
     if (snprintf(path, sizeof path, "%s/%s.ids", dir, s->name) >= (int)sizeof path) {
@@ -39,14 +38,7 @@ static int write_split_ids(const char *dir, const rnnlm_split_data *s) {
         return -1;
     }
     rnnlm_err err;
-    rnnlm_atomic_file af;
-    if (rnnlm_atomic_open(&af, path, &err)) {
-        fprintf(stderr, "rnnlm data: %s\n", err.msg);
-        return -1;
-    }
-    for (size_t i = 0; i < s->n_ids; i++) fprintf(af.f, i ? " %d" : "%d", s->ids[i]);
-    fputc('\n', af.f);
-    if (rnnlm_atomic_commit(&af, &err)) {
+    if (rnnlm_ids_save(path, s->ids, s->n_ids, &err)) {
         fprintf(stderr, "rnnlm data: %s\n", err.msg);
         return -1;
     }
