@@ -1,8 +1,10 @@
 /* split.c: the seeded train/test split and id streams (docs/DATA.md sections 4 and 5). */
+#include "data/split.h"
+
 #include "core/atomic_file.h"
 #include "core/common.h"
-#include "data/corpus.h"
 #include "core/rng.h"
+#include "data/corpus.h"
 
 #include <math.h>
 #include <stdio.h>
