@@ -77,18 +77,19 @@ static int write_ids(const char *dir, const rnnlm_dataset *d) {
 }
 
 int cmd_data(int argc, char **argv) {
-    data_opts_defaults(&g_data_opts);
+    rnnlm_data_options dopt;
+    data_opts_defaults(&dopt);
     data_cmd_options o = DATA_CMD_DEFAULTS;
-    opt_table t = data_cmd_table(&o);
-    int n_pos, rc = opts_parse("data", argc, argv, data_opt_table, t.opt, NULL, 0, &n_pos, "[options]");
+    opt_table dt = data_opts_table(&dopt), t = data_cmd_table(&o);
+    int n_pos, rc = opts_parse("data", argc, argv, dt.opt, t.opt, NULL, 0, &n_pos, "[options]");
     if (rc) return rc > 0 ? 0 : 2;
-    if (data_opts_check("data", argc, argv)) return 2;
+    if (data_opts_check_of("data", &dopt, argc, argv)) return 2;
     rnnlm_dataset d;
-    if (dataset_load(&d, &g_data_opts)) return 1;
+    if (dataset_load(&d, &dopt)) return 1;
     printf("corpus %s: %zu sentences, %zu tokens\n", d.source, d.sentences, d.tokens);
     char cap[32];   /* the toy keeps its whole vocabulary: no cap applied */
     if (strcmp(d.source, "toy") == 0) snprintf(cap, sizeof cap, "no cap");
-    else snprintf(cap, sizeof cap, "cap %ld", g_data_opts.vocab_size);
+    else snprintf(cap, sizeof cap, "cap %ld", dopt.vocab_size);
     printf("vocabulary: %zu ids (%zu distinct %swords, %s)\n", rnnlm_vocab_size(d.vocab),
            rnnlm_vocab_distinct(d.vocab), rnnlm_vocab_canon(d.vocab) ? "canonical " : "", cap);
     print_split(&d.train);

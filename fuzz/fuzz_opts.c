@@ -166,12 +166,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         break;
     }
     default: {   /* data */
+        rnnlm_data_options dopt;
         data_cmd_options dco;
-        opt_table t = data_cmd_table(&dco);
-        unset(data_opt_table);
+        opt_table dt = data_opts_table(&dopt), t = data_cmd_table(&dco);
+        unset(dt.opt);
         unset(t.opt);
-        if (opts_parse("data", argc, argv, data_opt_table, t.opt, NULL, 0, &n_pos, "[options]") == 0) {
-            check_table(data_opt_table, 0);
+        if (opts_parse("data", argc, argv, dt.opt, t.opt, NULL, 0, &n_pos, "[options]") == 0) {
+            check_table(dt.opt, 0);
             check_table(t.opt, 0);
         }
         break;
