@@ -29,7 +29,7 @@ static opt_table ppl_table(ppl_options *o) {
     }};
 }
 
-static opt_spec info_opts[] = {OPT_TABLE_END};
+static const opt_spec info_opts[] = {OPT_TABLE_END};
 
 static int is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
 
