@@ -70,12 +70,6 @@ $(BUILD)/rnnlm: $(CLI_OBJ) $(BUILD)/librnnlm.a
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/librnnlm.a
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/librnnlm.a $(LDFLAGS) -lcmocka $(LDLIBS)
 
-# the SVG report is the command line's (cli/report.c)
-REPORT_OBJ = $(BUILD)/cli/report.o
-$(BUILD)/tests/test_report.o: CFLAGS += -Icli
-$(BUILD)/tests/test_report: $(BUILD)/tests/test_report.o $(REPORT_OBJ) $(BUILD)/librnnlm.a
-	$(CC) $(CFLAGS) -o $@ $< $(REPORT_OBJ) $(BUILD)/librnnlm.a $(LDFLAGS) -lcmocka $(LDLIBS)
-
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/librnnlm.a
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/librnnlm.a $(LDFLAGS) $(LDLIBS)
 
@@ -143,11 +137,6 @@ $(FUZZ_BUILD)/librnnlm.a: $(FUZZ_LIB_OBJ)
 $(FUZZ_BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz_input.h $(FUZZ_BUILD)/librnnlm.a
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_BUILD)/librnnlm.a $(LDLIBS)
-
-# the CSV log's reader is the command line's SVG report (cli/report.c)
-$(FUZZ_BUILD)/fuzz/fuzz_csvlog: fuzz/fuzz_csvlog.c fuzz/fuzz_input.h cli/report.c $(FUZZ_BUILD)/librnnlm.a
-	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -Icli -fsanitize=fuzzer -o $@ $< cli/report.c $(FUZZ_BUILD)/librnnlm.a $(LDLIBS)
 
 # the option parser and the tables of train, score and data are the command
 # line's (fuzz/fuzz_opts.c compiles cmd_score.c and cmd_data.c into itself)

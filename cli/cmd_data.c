@@ -11,17 +11,24 @@
 #include "commands.h"
 #include "data_opts.h"
 
-static long g_show = 25, g_batch = 0, g_time = 25;
-static const char *g_write_ids = NULL;
+/* The flags of data beyond the data options (data_opts.h). */
+typedef struct {
+    long show, batch, time;
+    const char *write_ids;   /* NULL: nothing written */
+} data_cmd_options;
 
-static opt_spec data_cmd_opts[] = {
-    {"show", OPT_INT, &g_show, 0, 1000000, NULL, "how many leading training ids to print"},
-    {"batch-size", OPT_INT, &g_batch, 0, 1 << 20, NULL, "also report stateful batching with B rows (0: no)"},
-    {"max-time", OPT_INT, &g_time, 1, 1 << 20, NULL, "T, steps per batch, with --batch-size"},
-    {"write-ids", OPT_STR, &g_write_ids, 0, 0, NULL,
-     "write DIR/{train,valid,test}.ids (each split's id stream, space-separated, one line) and DIR/vocab.tsv"},
-    OPT_TABLE_END,
-};
+static const data_cmd_options DATA_CMD_DEFAULTS = {.show = 25, .batch = 0, .time = 25};
+
+static opt_table data_cmd_table(data_cmd_options *o) {
+    return (opt_table){{
+        {"show", OPT_INT, &o->show, 0, 1000000, NULL, "how many leading training ids to print"},
+        {"batch-size", OPT_INT, &o->batch, 0, 1 << 20, NULL, "also report stateful batching with B rows (0: no)"},
+        {"max-time", OPT_INT, &o->time, 1, 1 << 20, NULL, "T, steps per batch, with --batch-size"},
+        {"write-ids", OPT_STR, &o->write_ids, 0, 0, NULL,
+         "write DIR/{train,valid,test}.ids (each split's id stream, space-separated, one line) and DIR/vocab.tsv"},
+        OPT_TABLE_END,
+    }};
+}
 
 static void print_split(const rnnlm_split_data *s) {
     if (!s->n_ids) return;
@@ -29,9 +36,8 @@ static void print_split(const rnnlm_split_data *s) {
            s->tokens, s->n_ids, 100.0 * (double)s->unk / (double)s->n_ids);
 }
 
-/* DIR/NAME.ids: the split's n_ids ids, separated by one space, then a newline.
- * Written atomically (rnnlm_atomic_file: a random temporary name, never
- * through a link). 0, or -1 after a message. */
+/* DIR/NAME.ids: the split's n_ids ids, separated by one space, then a newline
+ * (rnnlm_ids_save: written atomically). 0, or -1 after a message. */
 static int write_split_ids(const char *dir, const rnnlm_split_data *s) {
     char path[4096];
     if (snprintf(path, sizeof path, "%s/%s.ids", dir, s->name) >= (int)sizeof path) {
@@ -39,14 +45,7 @@ static int write_split_ids(const char *dir, const rnnlm_split_data *s) {
         return -1;
     }
     rnnlm_err err;
-    rnnlm_atomic_file af;
-    if (rnnlm_atomic_open(&af, path, &err)) {
-        fprintf(stderr, "rnnlm data: %s\n", err.msg);
-        return -1;
-    }
-    for (size_t i = 0; i < s->n_ids; i++) fprintf(af.f, i ? " %d" : "%d", s->ids[i]);
-    fputc('\n', af.f);
-    if (rnnlm_atomic_commit(&af, &err)) {
+    if (rnnlm_ids_save(path, s->ids, s->n_ids, &err)) {
         fprintf(stderr, "rnnlm data: %s\n", err.msg);
         return -1;
     }
@@ -78,22 +77,25 @@ static int write_ids(const char *dir, const rnnlm_dataset *d) {
 }
 
 int cmd_data(int argc, char **argv) {
-    data_opts_defaults(&g_data_opts);
-    int n_pos, rc = opts_parse("data", argc, argv, data_opt_table, data_cmd_opts, NULL, 0, &n_pos, "[options]");
+    rnnlm_data_options dopt;
+    data_opts_defaults(&dopt);
+    data_cmd_options o = DATA_CMD_DEFAULTS;
+    opt_table dt = data_opts_table(&dopt), t = data_cmd_table(&o);
+    int n_pos, rc = opts_parse("data", argc, argv, dt.opt, t.opt, NULL, 0, &n_pos, "[options]");
     if (rc) return rc > 0 ? 0 : 2;
-    if (data_opts_check("data", argc, argv)) return 2;
+    if (data_opts_check_of("data", &dopt, argc, argv)) return 2;
     rnnlm_dataset d;
-    if (dataset_load(&d, &g_data_opts)) return 1;
+    if (dataset_load(&d, &dopt)) return 1;
     printf("corpus %s: %zu sentences, %zu tokens\n", d.source, d.sentences, d.tokens);
     char cap[32];   /* the toy keeps its whole vocabulary: no cap applied */
     if (strcmp(d.source, "toy") == 0) snprintf(cap, sizeof cap, "no cap");
-    else snprintf(cap, sizeof cap, "cap %ld", g_data_opts.vocab_size);
+    else snprintf(cap, sizeof cap, "cap %ld", dopt.vocab_size);
     printf("vocabulary: %zu ids (%zu distinct %swords, %s)\n", rnnlm_vocab_size(d.vocab),
            rnnlm_vocab_distinct(d.vocab), rnnlm_vocab_canon(d.vocab) ? "canonical " : "", cap);
     print_split(&d.train);
     print_split(&d.valid);
     print_split(&d.test);
-    size_t show = (size_t)g_show < d.train.n_ids ? (size_t)g_show : d.train.n_ids;
+    size_t show = (size_t)o.show < d.train.n_ids ? (size_t)o.show : d.train.n_ids;
     if (show) {
         printf("first %zu training ids:", show);
         for (size_t i = 0; i < show; i++) printf(" %d", d.train.ids[i]);
@@ -102,21 +104,21 @@ int cmd_data(int argc, char **argv) {
         printf("\n");
     }
     int status = 0;
-    if (g_write_ids && write_ids(g_write_ids, &d)) status = 1;
-    if (g_batch > 0) {
+    if (o.write_ids && write_ids(o.write_ids, &d)) status = 1;
+    if (o.batch > 0) {
         rnnlm_err err;
         rnnlm_stream_batcher sb;
         rnnlm_window_batcher wb;
-        if (rnnlm_stream_batcher_init(&sb, d.train.x, d.train.y, d.train.n, (int)g_batch, (int)g_time, 0, &err)) {
+        if (rnnlm_stream_batcher_init(&sb, d.train.x, d.train.y, d.train.n, (int)o.batch, (int)o.time, 0, &err)) {
             fprintf(stderr, "rnnlm data: %s\n", err.msg);
             status = 1;
         } else {
             printf("stateful batches: %zu of %ld x %ld (rows of %zu pairs; last batch %zu wide)\n", sb.n_batches,
-                   g_batch, g_time, sb.rows_len, sb.rows_len - (sb.n_batches - 1) * (size_t)g_time);
-            if (!rnnlm_window_batcher_init(&wb, d.train.x, d.train.y, d.train.n, (int)g_batch, (int)g_time,
-                                           (size_t)(g_batch * g_time), 0, &err)) {
+                   o.batch, o.time, sb.rows_len, sb.rows_len - (sb.n_batches - 1) * (size_t)o.time);
+            if (!rnnlm_window_batcher_init(&wb, d.train.x, d.train.y, d.train.n, (int)o.batch, (int)o.time,
+                                           (size_t)(o.batch * o.time), 0, &err)) {
                 printf("windowed batches: %zu (%zu windows of %ld; training x has %zu ids)\n", wb.n_batches,
-                       wb.n_windows, g_time, wb.n_windows * (size_t)g_time);
+                       wb.n_windows, o.time, wb.n_windows * (size_t)o.time);
                 rnnlm_window_batcher_free(&wb);
             }
         }

@@ -20,54 +20,67 @@ static int load(const char *cmd, const char *path, rnnlm_model **m, rnnlm_model_
     return 0;
 }
 
-static const char *g_out;
-static long g_k;
+typedef struct {
+    const char *out;   /* the directory of the pair */
+} embeddings_options;
+
+static opt_table embeddings_table(embeddings_options *o) {
+    return (opt_table){{
+        {"out", OPT_STR, &o->out, 0, 0, NULL, "directory for vectors.tsv and metadata.tsv"},
+        OPT_TABLE_END,
+    }};
+}
+
+typedef struct {
+    long k;            /* neighbours to list */
+} neighbors_options;
+
+static opt_table neighbors_table(neighbors_options *o) {
+    return (opt_table){{
+        {"k", OPT_INT, &o->k, 1, 1000000, NULL, "how many neighbours"},
+        OPT_TABLE_END,
+    }};
+}
 
 int cmd_embeddings(int argc, char **argv) {
-    static opt_spec opts[] = {
-        {"out", OPT_STR, &g_out, 0, 0, NULL, "directory for vectors.tsv and metadata.tsv"},
-        OPT_TABLE_END,
-    };
-    g_out = NULL;
+    embeddings_options o = {0};
+    opt_table t = embeddings_table(&o);
     const char *pos[1];
-    int n_pos, rc = opts_parse("embeddings", argc, argv, opts, NULL, pos, 1, &n_pos, "MODEL --out DIR");
+    int n_pos, rc = opts_parse("embeddings", argc, argv, t.opt, NULL, pos, 1, &n_pos, "MODEL --out DIR");
     if (rc) return rc > 0 ? 0 : 2;
-    if (n_pos != 1 || !g_out) {
+    if (n_pos != 1 || !o.out) {
         fprintf(stderr, "rnnlm embeddings: needs MODEL and --out DIR\n");
         return 2;
     }
     rnnlm_model *m;
     rnnlm_model_info c;
     if (load("embeddings", pos[0], &m, &c)) return 1;
-    if (mkdir(g_out, 0777) && errno != EEXIST) {
-        fprintf(stderr, "rnnlm embeddings: --out: %s: %s\n", g_out, strerror(errno));
+    if (mkdir(o.out, 0777) && errno != EEXIST) {
+        fprintf(stderr, "rnnlm embeddings: --out: %s: %s\n", o.out, strerror(errno));
         rnnlm_model_free(m);
         return 1;
     }
     rnnlm_err err;
     int status = 0;
-    if (rnnlm_embeddings_export(m, g_out, &err)) {
+    if (rnnlm_embeddings_export(m, o.out, &err)) {
         fprintf(stderr, "rnnlm embeddings: %s\n", err.msg);
         status = 1;
     } else {
         printf("wrote %s/vectors.tsv (%d x %d) and %s/metadata.tsv (%d words); load both in TensorBoard's "
-               "Embedding Projector\n", g_out, c.V, c.E, g_out, c.V);
+               "Embedding Projector\n", o.out, c.V, c.E, o.out, c.V);
     }
     rnnlm_model_free(m);
     return status;
 }
 
 int cmd_neighbors(int argc, char **argv) {
-    static opt_spec opts[] = {
-        {"k", OPT_INT, &g_k, 1, 1000000, NULL, "how many neighbours"},
-        OPT_TABLE_END,
-    };
-    g_k = 10;
+    neighbors_options o = {.k = 10};
+    opt_table t = neighbors_table(&o);
     /* -k N is accepted as well as --k N */
     for (int i = 0; i < argc; i++)
         if (strcmp(argv[i], "-k") == 0) argv[i] = "--k";
     const char *pos[2];
-    int n_pos, rc = opts_parse("neighbors", argc, argv, opts, NULL, pos, 2, &n_pos, "MODEL WORD [-k N]");
+    int n_pos, rc = opts_parse("neighbors", argc, argv, t.opt, NULL, pos, 2, &n_pos, "MODEL WORD [-k N]");
     if (rc) return rc > 0 ? 0 : 2;
     if (n_pos != 2) {
         fprintf(stderr, "rnnlm neighbors: needs MODEL and WORD\n");
@@ -83,7 +96,7 @@ int cmd_neighbors(int argc, char **argv) {
         fprintf(stderr, "rnnlm neighbors: '%s' is not in the model's vocabulary\n", pos[1]);
         status = 1;
     } else {
-        int k = g_k < c.V ? (int)g_k : c.V - 1;
+        int k = o.k < c.V ? (int)o.k : c.V - 1;
         int32_t *ids = malloc(sizeof *ids * (size_t)(k > 0 ? k : 1));
         float *sims = malloc(sizeof *sims * (size_t)(k > 0 ? k : 1));
         if (!ids || !sims) {

@@ -25,32 +25,37 @@
 #include "lmscore.h"
 #include "opts.h"
 
-static rnnlm_data_options g_eo;
-static long g_batch, g_time, g_threads;
-static int g_part, g_allow_nonfinite, g_recipe, g_precision;
+typedef struct {
+    rnnlm_data_options data;   /* --corpus, its split, and the text reader's line limit */
+    long batch, time, threads;
+    int part, allow_nonfinite, recipe, precision;
+    lm_options lm;             /* the sentence path's flags (lmscore.h) */
+} eval_options;
 
-static opt_spec eval_opts[] = {
-    {"corpus", OPT_STR, &g_eo.corpus, 0, 0, NULL, "brown or toy instead of FILE: evaluate on a split of it"},
-    {"part", OPT_CHOICE, &g_part, 0, 0, "test|train", "which split of --corpus"},
-    {"split", OPT_FLOAT, &g_eo.split, -1e300, 1e300, NULL, "training fraction of --corpus's shuffled sentences"},
-    {"seed", OPT_INT, &g_eo.seed, 0, 4294967295.0, NULL, "shuffle seed of the split"},
-    {"brown-dir", OPT_STR, &g_eo.brown_dir, 0, 0, NULL, "directory of the Brown files"},
-    {"max-line-bytes", OPT_INT, &g_eo.max_line, 1, 1 << 30, NULL, "longest accepted line of FILE"},
-    {"batch-size", OPT_INT, &g_batch, 0, 100000, NULL,
-     "B, rows of the stream (0: the model's training B, else 100; fewer when the text is short; "
-     "1: one unbroken stream)"},
-    {"max-time", OPT_INT, &g_time, 0, 100000, NULL, "T, steps of a batch (0: the model's training T, else 25)"},
-    {"threads", OPT_INT, &g_threads, 0, 256, NULL, "compute threads (0: one per core)"},
-    {"precision", OPT_CHOICE, &g_precision, 0, 0, "fp32|bf16", "matrix products: fp32, or bf16 inputs with fp32 sums"},
-    {"allow-nonfinite", OPT_FLAG, &g_allow_nonfinite, 0, 0, NULL, "load a model whose weights hold NaN or Inf (refused by default), for inspection"},
-    {"recipe-batching", OPT_FLAG, &g_recipe, 0, 0, NULL,
-     "drop the last n mod B predictions as the recipe's B x T batching does (its figure)"},
-    OPT_TABLE_END,
-};
+static opt_table eval_table(eval_options *o) {
+    return (opt_table){{
+        {"corpus", OPT_STR, &o->data.corpus, 0, 0, NULL, "brown or toy instead of FILE: evaluate on a split of it"},
+        {"part", OPT_CHOICE, &o->part, 0, 0, "test|train", "which split of --corpus"},
+        {"split", OPT_FLOAT, &o->data.split, -1e300, 1e300, NULL, "training fraction of --corpus's shuffled sentences"},
+        {"seed", OPT_INT, &o->data.seed, 0, 4294967295.0, NULL, "shuffle seed of the split"},
+        {"brown-dir", OPT_STR, &o->data.brown_dir, 0, 0, NULL, "directory of the Brown files"},
+        {"max-line-bytes", OPT_INT, &o->data.max_line, 1, 1 << 30, NULL, "longest accepted line of FILE"},
+        {"batch-size", OPT_INT, &o->batch, 0, 100000, NULL,
+         "B, rows of the stream (0: the model's training B, else 100; fewer when the text is short; "
+         "1: one unbroken stream)"},
+        {"max-time", OPT_INT, &o->time, 0, 100000, NULL, "T, steps of a batch (0: the model's training T, else 25)"},
+        {"threads", OPT_INT, &o->threads, 0, 256, NULL, "compute threads (0: one per core)"},
+        {"precision", OPT_CHOICE, &o->precision, 0, 0, "fp32|bf16", "matrix products: fp32, or bf16 inputs with fp32 sums"},
+        {"allow-nonfinite", OPT_FLAG, &o->allow_nonfinite, 0, 0, NULL, "load a model whose weights hold NaN or Inf (refused by default), for inspection"},
+        {"recipe-batching", OPT_FLAG, &o->recipe, 0, 0, NULL,
+         "drop the last n mod B predictions as the recipe's B x T batching does (its figure)"},
+        OPT_TABLE_END,
+    }};
+}
 
 /* The sentence path (--ngram and the formats): as `rnnlm score` scores,
  * then the perplexities, or SRILM's text on stdout with them on stderr. */
-static int eval_sentences(rnnlm_model *m, const char *model_path, const char *path) {
+static int eval_sentences(rnnlm_model *m, eval_options *o, const char *model_path, const char *path) {
     rnnlm_err err;
     text_input in;
     memset(&in, 0, sizeof in);
@@ -58,12 +63,12 @@ static int eval_sentences(rnnlm_model *m, const char *model_path, const char *pa
     memset(&sc, 0, sizeof sc);
     lm_scores res;
     memset(&res, 0, sizeof res);
-    int status = 1, srilm = g_lm.format == LM_FMT_SRILM;
+    int status = 1, srilm = o->lm.format == LM_FMT_SRILM;
     FILE *info = srilm ? stderr : stdout;   /* SRILM's text alone on stdout */
     const char *pre = srilm ? "rnnlm eval: " : "";
-    if (rnnlm_model_set_precision(m, g_precision, &err) ||
-        (g_threads > 0 && rnnlm_model_set_threads(m, (int)g_threads, &err)) ||
-        lm_scorer_open(&sc, m, 64, &err)) {
+    if (rnnlm_model_set_precision(m, o->precision, &err) ||
+        (o->threads > 0 && rnnlm_model_set_threads(m, (int)o->threads, &err)) ||
+        lm_scorer_open(&sc, m, &o->lm, 64, &err)) {
         fprintf(stderr, "rnnlm eval: %s\n", err.msg);
         goto done;
     }
@@ -77,23 +82,23 @@ static int eval_sentences(rnnlm_model *m, const char *model_path, const char *pa
     if (sc.g) {
         static const char *const unk[] = {"split evenly among them", "whole to each", "replaced by the n-gram's"};
         fprintf(info, "%sngram: %s (order %d, %zu words; %zu of them the RNN lacks: P_rnn(<unk>) %s)\n", pre,
-                g_lm.ngram, rnnlm_ngram_order(sc.g), rnnlm_ngram_vocab_size(sc.g), rnnlm_mix_unk_words(sc.mx),
-                unk[g_lm.rnn_unk]);
+                o->lm.ngram, rnnlm_ngram_order(sc.g), rnnlm_ngram_vocab_size(sc.g), rnnlm_mix_unk_words(sc.mx),
+                unk[o->lm.rnn_unk]);
     }
     fflush(info);
-    if ((g_lm.lambda_auto && lm_estimate_lambda(&sc, (size_t)g_eo.max_line, info, pre, &err)) ||
-        text_input_read(&in, path, g_lm.utt_ids, (size_t)g_eo.max_line, &err) || lm_score_text(&sc, &in, &res, &err)) {
+    if ((o->lm.lambda_auto && lm_estimate_lambda(&sc, (size_t)o->data.max_line, info, pre, &err)) ||
+        text_input_read(&in, path, o->lm.utt_ids, (size_t)o->data.max_line, &err) || lm_score_text(&sc, &in, &res, &err)) {
         fprintf(stderr, "rnnlm eval: %s\n", err.msg);
         goto done;
     }
     fprintf(info, "%sdata: %s (file): %zu sentences, %zu words, scored %s\n", pre, path, in.n_sent, in.n_tok,
-            g_lm.carry ? "with the state carried across lines" : "one line at a time from <s>");
-    if (srilm && lm_write(stdout, path, &in, &res, 0, 0, 0, NULL)) {
+            o->lm.carry ? "with the state carried across lines" : "one line at a time from <s>");
+    if (srilm && lm_write(stdout, &o->lm, path, &in, &res, 0, 0, 0, NULL)) {
         fprintf(stderr, "rnnlm eval: writing the output: %s\n", strerror(errno));
         goto done;
     }
     if (sc.mx) {
-        lm_print_perplexities(info, pre, &in, &res);
+        lm_print_perplexities(info, &o->lm, pre, &in, &res);
     } else {
         lm_stats st;
         memset(&st, 0, sizeof st);
@@ -112,36 +117,141 @@ done:
     return status;
 }
 
-int cmd_eval(int argc, char **argv) {
-    data_opts_defaults(&g_eo);
-    g_eo.corpus = NULL;
-    g_batch = 0;
-    g_time = 0;
-    g_threads = 0;
-    g_precision = 0;
-    g_part = 0;
-    g_allow_nonfinite = 0;
-    g_recipe = 0;
-    lm_opts_defaults();
-    const char *pos[2];
-    int n_pos, rc = opts_parse("eval", argc, argv, eval_opts, lm_opts, pos, 2, &n_pos,
-                               "MODEL FILE | MODEL --corpus brown|toy [options]");
-    if (rc) return rc > 0 ? 0 : 2;
-    if (lm_opts_check("eval", 0)) return 2;
-    int by_sentence = g_lm.ngram || g_lm.format != LM_FMT_DEFAULT || g_lm.utt_ids || g_lm.independent || g_lm.carry;
-    if (by_sentence && g_eo.corpus) {
+/* The stream the id path evaluates: a split of --corpus, or FILE's ids
+ * (<s> before every sentence and after the last). */
+typedef struct {
+    rnnlm_dataset d;
+    int32_t *ids;
+    const int32_t *x, *y;
+    size_t n, sentences, tokens;
+    const char *what;   /* "train", "test" or "file" */
+} eval_stream;
+
+/* 0, or -1 after a message. */
+static int eval_stream_load(eval_stream *s, eval_options *o, const rnnlm_model *m, const char *path) {
+    memset(s, 0, sizeof *s);
+    if (o->data.corpus) {
+        o->data.fixed_vocab = rnnlm_model_vocab(m);
+        if (dataset_load(&s->d, &o->data)) return -1;
+        const rnnlm_split_data *sp = o->part == 1 ? &s->d.train : &s->d.test;
+        s->x = sp->x;
+        s->y = sp->y;
+        s->n = sp->n;
+        s->sentences = sp->sentences;
+        s->tokens = sp->tokens;
+        s->what = o->part == 1 ? "train" : "test";
+        return 0;
+    }
+    rnnlm_err err;
+    rnnlm_corpus *c;
+    size_t n_ids;
+    if (rnnlm_corpus_read_text(&c, path, (size_t)o->data.max_line, &err) ||
+        rnnlm_ids_build(c, rnnlm_model_vocab(m), NULL, 0, 1, &s->ids, &n_ids, &err)) {
+        fprintf(stderr, "rnnlm eval: %s\n", err.msg);
+        return -1;
+    }
+    s->sentences = rnnlm_corpus_sentences(c);
+    s->tokens = rnnlm_corpus_tokens(c);
+    rnnlm_corpus_free(c);
+    s->x = s->ids;
+    s->y = s->ids + 1;
+    s->n = n_ids - 1;
+    s->what = "file";
+    return 0;
+}
+
+static void eval_stream_free(eval_stream *s) {
+    free(s->ids);
+    rnnlm_dataset_free(&s->d);
+}
+
+/* The figures of the id path. */
+static void print_stream_figures(const rnnlm_model *m, const char *model_path, const char *data_name,
+                                 const eval_stream *s, const rnnlm_eval_stream_result *res, int recipe) {
+    const rnnlm_eval_result tot = res->r;
+    size_t tail = res->tail, unk = res->unk;
+    char left[96] = "";
+    if (tail)
+        snprintf(left, sizeof left, recipe ? "; the last %zu dropped" : "; the last %zu as one more row", tail);
+    double ce = tot.loss_sum / (double)tot.count;
+    rnnlm_model_info cfg;
+    rnnlm_model_info_get(m, &cfg);
+    printf("model: %s (%s, V %d, E %d, H %d, L %d)\n", model_path,
+           rnnlm_cell_name(cfg.cell), cfg.V, cfg.E, cfg.H,
+           cfg.L);
+    printf("data: %s (%s): %zu sentences, %zu tokens, %lld predictions (B %d, T %d%s)\n",
+           data_name, s->what, s->sentences, s->tokens, (long long)tot.count, res->B, res->T, left);
+    char ppl[32];
+    printf("perplexity %s\n", fmt_ppl(ppl, sizeof ppl, exp(ce), 4));
+    printf("cross-entropy %.6f nats %.6f bits\n", ce, ce / log(2.0));
+    printf("accuracy %.6f\n", (double)tot.correct / (double)tot.count);
+    printf("oov-rate %.6f (%zu of %lld targets are <unk>)\n", (double)unk / (double)tot.count, unk,
+           (long long)tot.count);
+}
+
+/* The id path: the stream cut into B rows of T steps (rnnlm_eval_stream). */
+static int eval_ids(rnnlm_model *m, eval_options *o, const char *model_path, const char *path) {
+    int status = 1;
+    rnnlm_err err;
+    eval_stream s;
+    if (eval_stream_load(&s, o, m, path)) goto done;
+    rnnlm_eval_options eo = {(int)o->batch, (int)o->time, o->recipe, (int)o->threads};
+    if (rnnlm_model_set_precision(m, o->precision, &err)) {
+        fprintf(stderr, "rnnlm eval: %s\n", err.msg);
+        goto done;
+    }
+    if (o->threads > 0 && rnnlm_model_set_threads(m, (int)o->threads, &err)) {
+        fprintf(stderr, "rnnlm eval: %s\n", err.msg);
+        goto done;
+    }
+    char cpath[256];
+    rnnlm_model_compute_path(m, cpath, sizeof cpath);
+    printf("compute: %s\n", cpath);
+    fflush(stdout);
+    rnnlm_eval_stream_result res;
+    const char *data_name = o->data.corpus ? o->data.corpus : path;
+    if (rnnlm_eval_stream(m, s.x, s.y, s.n, &eo, &res, &err)) {
+        fprintf(stderr, "rnnlm eval: %s: %s\n", data_name, err.msg);
+        goto done;
+    }
+    print_stream_figures(m, model_path, data_name, &s, &res, o->recipe);
+    status = 0;
+done:
+    eval_stream_free(&s);
+    return status;
+}
+
+/* The arguments' combinations: 0, or 2 after a message. */
+static int eval_check(const eval_options *o, int n_pos, int by_sentence) {
+    if (by_sentence && o->data.corpus) {
         fprintf(stderr, "rnnlm eval: --ngram, --format, --utt-ids, --independent and --carry-state score a FILE "
                         "sentence by sentence, not --corpus\n");
         return 2;
     }
-    if (n_pos < 1 || n_pos + (g_eo.corpus != NULL) != 2) {
+    if (n_pos < 1 || n_pos + (o->data.corpus != NULL) != 2) {
         fprintf(stderr, "rnnlm eval: needs a model and either a text file or --corpus: "
                         "rnnlm eval MODEL FILE | MODEL --corpus brown\n");
         return 2;
     }
+    return 0;
+}
+
+int cmd_eval(int argc, char **argv) {
+    eval_options o = {0};
+    data_opts_defaults(&o.data);
+    o.data.corpus = NULL;
+    lm_opts_defaults(&o.lm);
+    opt_table t = eval_table(&o), lt = lm_opt_table(&o.lm);
+    const char *pos[2];
+    int n_pos, rc = opts_parse("eval", argc, argv, t.opt, lt.opt, pos, 2, &n_pos,
+                               "MODEL FILE | MODEL --corpus brown|toy [options]");
+    if (rc) return rc > 0 ? 0 : 2;
+    if (lm_opts_check("eval", &o.lm, 0)) return 2;
+    int by_sentence = o.lm.ngram || o.lm.format != LM_FMT_DEFAULT || o.lm.utt_ids || o.lm.independent || o.lm.carry;
+    if (eval_check(&o, n_pos, by_sentence)) return 2;
     rnnlm_err err;
     rnnlm_model *m = NULL;
-    if (rnnlm_model_load_ex(&m, pos[0], g_allow_nonfinite ? RNNLM_LOAD_ALLOW_NONFINITE : 0, &err)) {
+    if (rnnlm_model_load_ex(&m, pos[0], o.allow_nonfinite ? RNNLM_LOAD_ALLOW_NONFINITE : 0, &err)) {
         fprintf(stderr, "rnnlm eval: %s\n", err.msg);
         return 1;
     }
@@ -149,92 +259,17 @@ int cmd_eval(int argc, char **argv) {
     /* by default the batch shape of the model's training run (its
      * validation figures are then reproduced exactly) */
     long mb, mt;
+    int status;
     if (rnnlm_model_train_shape(m, &mb, &mt, &err)) {
         fprintf(stderr, "rnnlm eval: %s\n", err.msg);
-        rnnlm_model_free(m);
-        return 1;
-    }
-    if (by_sentence) {
-        int st = eval_sentences(m, pos[0], pos[1]);
-        rnnlm_model_free(m);
-        return st;
-    }
-    if (!g_batch) g_batch = mb;
-    if (!g_time) g_time = mt;
-    int status = 1;
-    rnnlm_dataset d;
-    memset(&d, 0, sizeof d);
-    int32_t *ids = NULL;
-    const int32_t *x, *y;
-    size_t n, sentences, tokens;
-    const char *what;
-    if (g_eo.corpus) {
-        g_eo.fixed_vocab = rnnlm_model_vocab(m);
-        if (dataset_load(&d, &g_eo)) goto done;
-        const rnnlm_split_data *sp = g_part == 1 ? &d.train : &d.test;
-        x = sp->x;
-        y = sp->y;
-        n = sp->n;
-        sentences = sp->sentences;
-        tokens = sp->tokens;
-        what = g_part == 1 ? "train" : "test";
+        status = 1;
+    } else if (by_sentence) {
+        status = eval_sentences(m, &o, pos[0], pos[1]);
     } else {
-        rnnlm_corpus *c;
-        size_t n_ids;
-        if (rnnlm_corpus_read_text(&c, pos[1], (size_t)g_eo.max_line, &err) ||
-            rnnlm_ids_build(c, rnnlm_model_vocab(m), NULL, 0, 1, &ids, &n_ids, &err)) {
-            fprintf(stderr, "rnnlm eval: %s\n", err.msg);
-            goto done;
-        }
-        sentences = rnnlm_corpus_sentences(c);
-        tokens = rnnlm_corpus_tokens(c);
-        rnnlm_corpus_free(c);
-        x = ids;
-        y = ids + 1;
-        n = n_ids - 1;
-        what = "file";
+        if (!o.batch) o.batch = mb;
+        if (!o.time) o.time = mt;
+        status = eval_ids(m, &o, pos[0], pos[1]);
     }
-    rnnlm_eval_options eo = {(int)g_batch, (int)g_time, g_recipe, (int)g_threads};
-    if (rnnlm_model_set_precision(m, g_precision, &err)) {
-        fprintf(stderr, "rnnlm eval: %s\n", err.msg);
-        goto done;
-    }
-    if (g_threads > 0 && rnnlm_model_set_threads(m, (int)g_threads, &err)) {
-        fprintf(stderr, "rnnlm eval: %s\n", err.msg);
-        goto done;
-    }
-    char path[256];
-    rnnlm_model_compute_path(m, path, sizeof path);
-    printf("compute: %s\n", path);
-    fflush(stdout);
-    rnnlm_eval_stream_result res;
-    if (rnnlm_eval_stream(m, x, y, n, &eo, &res, &err)) {
-        fprintf(stderr, "rnnlm eval: %s: %s\n", g_eo.corpus ? g_eo.corpus : pos[1], err.msg);
-        goto done;
-    }
-    const rnnlm_eval_result tot = res.r;
-    size_t tail = res.tail, unk = res.unk;
-    char left[96] = "";
-    if (tail)
-        snprintf(left, sizeof left, g_recipe ? "; the last %zu dropped" : "; the last %zu as one more row", tail);
-    double ce = tot.loss_sum / (double)tot.count;
-    rnnlm_model_info cfg;
-    rnnlm_model_info_get(m, &cfg);
-    printf("model: %s (%s, V %d, E %d, H %d, L %d)\n", pos[0],
-           rnnlm_cell_name(cfg.cell), cfg.V, cfg.E, cfg.H,
-           cfg.L);
-    printf("data: %s (%s): %zu sentences, %zu tokens, %lld predictions (B %d, T %d%s)\n",
-           g_eo.corpus ? g_eo.corpus : pos[1], what, sentences, tokens, (long long)tot.count, res.B, res.T, left);
-    char ppl[32];
-    printf("perplexity %s\n", fmt_ppl(ppl, sizeof ppl, exp(ce), 4));
-    printf("cross-entropy %.6f nats %.6f bits\n", ce, ce / log(2.0));
-    printf("accuracy %.6f\n", (double)tot.correct / (double)tot.count);
-    printf("oov-rate %.6f (%zu of %lld targets are <unk>)\n", (double)unk / (double)tot.count, unk,
-           (long long)tot.count);
-    status = 0;
-done:
-    free(ids);
-    rnnlm_dataset_free(&d);
     rnnlm_model_free(m);
     return status;
 }

@@ -11,21 +11,25 @@
 #include "opts.h"
 #include "rnnlm.h"
 
-static int g_unk, g_per_word;
-static long g_max_line;
+typedef struct {
+    int unk, per_word;
+    long max_line;
+} ppl_options;
 
-static opt_spec ppl_opts[] = {
-    {"unk", OPT_FLAG, &g_unk, 0, 0, NULL,
-     "open vocabulary (SRILM's -unk): a word the model lacks is scored as <unk> when the model has it; "
-     "otherwise it is an OOV, counted and not scored"},
-    {"per-word", OPT_FLAG, &g_per_word, 0, 0, NULL,
-     "before the summary, a line per word and sentence end: TAB word TAB log10 P (OOV for an OOV, -inf for a "
-     "zero probability)"},
-    {"max-line-bytes", OPT_INT, &g_max_line, 1, 1 << 30, NULL, "longest accepted text line"},
-    OPT_TABLE_END,
-};
+static opt_table ppl_table(ppl_options *o) {
+    return (opt_table){{
+        {"unk", OPT_FLAG, &o->unk, 0, 0, NULL,
+         "open vocabulary (SRILM's -unk): a word the model lacks is scored as <unk> when the model has it; "
+         "otherwise it is an OOV, counted and not scored"},
+        {"per-word", OPT_FLAG, &o->per_word, 0, 0, NULL,
+         "before the summary, a line per word and sentence end: TAB word TAB log10 P (OOV for an OOV, -inf for a "
+         "zero probability)"},
+        {"max-line-bytes", OPT_INT, &o->max_line, 1, 1 << 30, NULL, "longest accepted text line"},
+        OPT_TABLE_END,
+    }};
+}
 
-static opt_spec info_opts[] = {OPT_TABLE_END};
+static const opt_spec info_opts[] = {OPT_TABLE_END};
 
 static int is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
 
@@ -35,11 +39,101 @@ static void print_ppl(const char *label, double logprob, double denom) {
     else printf(" %s undefined", label);
 }
 
+/* Cuts line (NUL-terminated) into its white-space separated words, in place:
+ * (*words)[0..*nw). 0, or -1 with err set. */
+static int split_words(char *line, const char ***words, size_t *cap, size_t *nw, rnnlm_err *err) {
+    *nw = 0;
+    for (char *p = line; *p;) {
+        while (*p && is_space(*p)) p++;
+        if (!*p) break;
+        if (rnnlm_grow((void **)words, cap, *nw + 1, sizeof **words, "words", err)) return -1;
+        (*words)[(*nw)++] = p;
+        while (*p && !is_space(*p)) p++;
+        if (*p) *p++ = '\0';
+    }
+    return 0;
+}
+
+/* --per-word: a line per word and the sentence end. */
+static void print_per_word(const char *const *words, size_t nw, const double *per) {
+    for (size_t k = 0; k <= nw; k++) {
+        const char *w = k < nw ? words[k] : "</s>";
+        if (isnan(per[k])) printf("\t%s\tOOV\n", w);
+        else if (per[k] == -INFINITY) printf("\t%s\t-inf\n", w);
+        else printf("\t%s\t%.6f\n", w, per[k]);
+    }
+}
+
+/* SRILM's summary of a file. */
+static void print_summary(const char *file, size_t sentences, const rnnlm_ngram_score *total) {
+    double scored = (double)total->words - (double)total->oovs - (double)total->zeroprobs;
+    printf("file %s: %zu sentences, %zu words, %zu OOVs\n", file, sentences, total->words, total->oovs);
+    printf("%zu zeroprobs, logprob= %g", total->zeroprobs, total->log10prob);
+    print_ppl("ppl=", total->log10prob, scored + (double)sentences);
+    print_ppl("ppl1=", total->log10prob, scored);
+    putchar('\n');
+}
+
+/* Scores each line of f (name: for messages; file: for the summary) and
+ * prints the summary. The process status. */
+static int ppl_file(const ppl_options *o, const rnnlm_ngram *g, FILE *f, const char *name, const char *file) {
+    rnnlm_err err;
+    char *line = NULL;
+    const char **words = NULL;
+    double *per = NULL;
+    size_t cap = 0, words_cap = 0, per_cap = 0, lineno = 0, sentences = 0;
+    rnnlm_ngram_score total = {0};
+    ssize_t len;
+    int status = 1;
+    const unsigned flags = o->unk ? RNNLM_NGRAM_OPEN_VOCAB : 0;
+    while ((len = getline(&line, &cap, f)) >= 0) {
+        lineno++;
+        size_t n = (size_t)len - (len && line[len - 1] == '\n'), nw;
+        if (rnnlm_text_check_line(name, lineno, line, n, (size_t)o->max_line, &err)) {
+            fprintf(stderr, "rnnlm ngram ppl: %s\n", err.msg);
+            goto done;
+        }
+        line[n] = '\0';
+        if (split_words(line, &words, &words_cap, &nw, &err) ||
+            (nw && o->per_word && rnnlm_grow((void **)&per, &per_cap, nw + 1, sizeof *per, "word scores", &err))) {
+            fprintf(stderr, "rnnlm ngram ppl: %s\n", err.msg);
+            goto done;
+        }
+        if (!nw) continue;
+        rnnlm_ngram_score sc;
+        if (rnnlm_ngram_score_sentence(g, words, nw, flags, &sc, o->per_word ? per : NULL, &err)) {
+            fprintf(stderr, "rnnlm ngram ppl: %s:%zu: %s\n", name, lineno, err.msg);
+            goto done;
+        }
+        if (o->per_word) print_per_word(words, nw, per);
+        sentences++;
+        total.log10prob += sc.log10prob;
+        total.words += sc.words;
+        total.oovs += sc.oovs;
+        total.zeroprobs += sc.zeroprobs;
+    }
+    if (ferror(f)) {
+        fprintf(stderr, "rnnlm ngram ppl: %s: read error: %s\n", name, strerror(errno));
+        goto done;
+    }
+    print_summary(file, sentences, &total);
+    if (fflush(stdout) || ferror(stdout)) {
+        fprintf(stderr, "rnnlm ngram ppl: writing: %s\n", strerror(errno));
+        goto done;
+    }
+    status = 0;
+done:
+    free(line);
+    free(words);
+    free(per);
+    return status;
+}
+
 static int cmd_ppl(int argc, char **argv) {
-    g_unk = g_per_word = 0;
-    g_max_line = RNNLM_MAX_LINE_DEFAULT;
+    ppl_options o = {.max_line = RNNLM_MAX_LINE_DEFAULT};
+    opt_table t = ppl_table(&o);
     const char *pos[2];
-    int n_pos, rc = opts_parse("ngram ppl", argc, argv, ppl_opts, NULL, pos, 2, &n_pos,
+    int n_pos, rc = opts_parse("ngram ppl", argc, argv, t.opt, NULL, pos, 2, &n_pos,
                                "FILE.arpa TEXT|- [options]\n\n"
                                "Each line of TEXT is a sentence of white-space separated words (blank lines are\n"
                                "skipped); <s> starts its history and </s> is scored after it. The summary is\n"
@@ -64,76 +158,7 @@ static int cmd_ppl(int argc, char **argv) {
         rnnlm_ngram_free(g);
         return 1;
     }
-    char *line = NULL;
-    const char **words = NULL;
-    double *per = NULL;
-    size_t cap = 0, words_cap = 0, per_cap = 0, lineno = 0, sentences = 0;
-    rnnlm_ngram_score total = {0};
-    ssize_t len;
-    int status = 1;
-    const unsigned flags = g_unk ? RNNLM_NGRAM_OPEN_VOCAB : 0;
-    while ((len = getline(&line, &cap, f)) >= 0) {
-        lineno++;
-        size_t n = (size_t)len - (len && line[len - 1] == '\n');
-        if (rnnlm_text_check_line(name, lineno, line, n, (size_t)g_max_line, &err)) {
-            fprintf(stderr, "rnnlm ngram ppl: %s\n", err.msg);
-            goto done;
-        }
-        line[n] = '\0';
-        size_t nw = 0;
-        for (char *p = line; *p;) {
-            while (*p && is_space(*p)) p++;
-            if (!*p) break;
-            if (rnnlm_grow((void **)&words, &words_cap, nw + 1, sizeof *words, "words", &err)) {
-                fprintf(stderr, "rnnlm ngram ppl: %s\n", err.msg);
-                goto done;
-            }
-            words[nw++] = p;
-            while (*p && !is_space(*p)) p++;
-            if (*p) *p++ = '\0';
-        }
-        if (!nw) continue;
-        if (g_per_word && rnnlm_grow((void **)&per, &per_cap, nw + 1, sizeof *per, "word scores", &err)) {
-            fprintf(stderr, "rnnlm ngram ppl: %s\n", err.msg);
-            goto done;
-        }
-        rnnlm_ngram_score sc;
-        if (rnnlm_ngram_score_sentence(g, words, nw, flags, &sc, g_per_word ? per : NULL, &err)) {
-            fprintf(stderr, "rnnlm ngram ppl: %s:%zu: %s\n", name, lineno, err.msg);
-            goto done;
-        }
-        if (g_per_word)
-            for (size_t k = 0; k <= nw; k++) {
-                const char *w = k < nw ? words[k] : "</s>";
-                if (isnan(per[k])) printf("\t%s\tOOV\n", w);
-                else if (per[k] == -INFINITY) printf("\t%s\t-inf\n", w);
-                else printf("\t%s\t%.6f\n", w, per[k]);
-            }
-        sentences++;
-        total.log10prob += sc.log10prob;
-        total.words += sc.words;
-        total.oovs += sc.oovs;
-        total.zeroprobs += sc.zeroprobs;
-    }
-    if (ferror(f)) {
-        fprintf(stderr, "rnnlm ngram ppl: %s: read error: %s\n", name, strerror(errno));
-        goto done;
-    }
-    double scored = (double)total.words - (double)total.oovs - (double)total.zeroprobs;
-    printf("file %s: %zu sentences, %zu words, %zu OOVs\n", pos[1], sentences, total.words, total.oovs);
-    printf("%zu zeroprobs, logprob= %g", total.zeroprobs, total.log10prob);
-    print_ppl("ppl=", total.log10prob, scored + (double)sentences);
-    print_ppl("ppl1=", total.log10prob, scored);
-    putchar('\n');
-    if (fflush(stdout) || ferror(stdout)) {
-        fprintf(stderr, "rnnlm ngram ppl: writing: %s\n", strerror(errno));
-        goto done;
-    }
-    status = 0;
-done:
-    free(line);
-    free(words);
-    free(per);
+    int status = ppl_file(&o, g, f, name, pos[1]);
     if (f != stdin) fclose(f);
     rnnlm_ngram_free(g);
     return status;

@@ -4,19 +4,23 @@
 
 #include "commands.h"
 #include "opts.h"
-#include "report.h"
 
-static const char *g_out;
+typedef struct {
+    const char *out;   /* NULL: LOGDIR/report.svg */
+} report_options;
 
-static opt_spec report_opts[] = {
-    {"out", OPT_STR, &g_out, 0, 0, NULL, "the SVG to write (default LOGDIR/report.svg)"},
-    OPT_TABLE_END,
-};
+static opt_table report_table(report_options *o) {
+    return (opt_table){{
+        {"out", OPT_STR, &o->out, 0, 0, NULL, "the SVG to write (default LOGDIR/report.svg)"},
+        OPT_TABLE_END,
+    }};
+}
 
 int cmd_report(int argc, char **argv) {
-    g_out = NULL;
+    report_options o = {0};
+    opt_table t = report_table(&o);
     const char *pos[1];
-    int n_pos, rc = opts_parse("report", argc, argv, report_opts, NULL, pos, 1, &n_pos, "LOGDIR [options]");
+    int n_pos, rc = opts_parse("report", argc, argv, t.opt, NULL, pos, 1, &n_pos, "LOGDIR [options]");
     if (rc) return rc > 0 ? 0 : 2;
     if (n_pos != 1) {
         fprintf(stderr, "rnnlm report: needs the log directory of a run (rnnlm train --logdir DIR)\n");
@@ -26,10 +30,10 @@ int cmd_report(int argc, char **argv) {
     snprintf(csv, sizeof csv, "%s/log.csv", pos[0]);
     snprintf(svg, sizeof svg, "%s/report.svg", pos[0]);
     rnnlm_err err;
-    if (report_write_svg(csv, g_out ? g_out : svg, &err)) {
+    if (rnnlm_report_write(csv, o.out ? o.out : svg, &err)) {
         fprintf(stderr, "rnnlm report: %s\n", err.msg);
         return 1;
     }
-    printf("wrote %s\n", g_out ? g_out : svg);
+    printf("wrote %s\n", o.out ? o.out : svg);
     return 0;
 }

@@ -17,46 +17,51 @@
 #include "rnnlm.h"
 #include "textin.h"
 
-static int g_per_word, g_ids, g_exact, g_allow_nonfinite, g_precision;
-static long g_lanes, g_threads, g_max_line;
+/* The flags of score beyond the shared ones (lmscore.h). */
+typedef struct {
+    int per_word, ids, exact, allow_nonfinite, precision;
+    long lanes, threads, max_line;
+} score_options;
 
-static opt_spec score_opts[] = {
-    {"per-word", OPT_FLAG, &g_per_word, 0, 0, NULL,
-     "before each sentence line, a line per word and the end: TAB word TAB P TAB log10 P"},
-    {"ids", OPT_FLAG, &g_ids, 0, 0, NULL, "add a column: the words' ids in the model's vocabulary"},
-    {"exact", OPT_FLAG, &g_exact, 0, 0, NULL,
-     "figures (sentence, word and Kaldi cost) with 17 significant digits (a double read back is the same double)"},
-    {"lanes", OPT_INT, &g_lanes, 1, 65536, NULL, "sentences scored side by side"},
-    {"threads", OPT_INT, &g_threads, 0, 256, NULL, "compute threads (0: one per core)"},
-    {"precision", OPT_CHOICE, &g_precision, 0, 0, "fp32|bf16", "matrix products: fp32, or bf16 inputs with fp32 sums"},
-    {"allow-nonfinite", OPT_FLAG, &g_allow_nonfinite, 0, 0, NULL, "load a model whose weights hold NaN or Inf (refused by default), for inspection"},
-    {"max-line-bytes", OPT_INT, &g_max_line, 1, 1 << 30, NULL, "longest accepted input line"},
-    OPT_TABLE_END,
-};
+static const score_options SCORE_DEFAULTS = {.lanes = 64, .max_line = RNNLM_MAX_LINE_DEFAULT};
+
+static opt_table score_table(score_options *o) {
+    return (opt_table){{
+        {"per-word", OPT_FLAG, &o->per_word, 0, 0, NULL,
+         "before each sentence line, a line per word and the end: TAB word TAB P TAB log10 P"},
+        {"ids", OPT_FLAG, &o->ids, 0, 0, NULL, "add a column: the words' ids in the model's vocabulary"},
+        {"exact", OPT_FLAG, &o->exact, 0, 0, NULL,
+         "figures (sentence, word and Kaldi cost) with 17 significant digits (a double read back is the same double)"},
+        {"lanes", OPT_INT, &o->lanes, 1, 65536, NULL, "sentences scored side by side"},
+        {"threads", OPT_INT, &o->threads, 0, 256, NULL, "compute threads (0: one per core)"},
+        {"precision", OPT_CHOICE, &o->precision, 0, 0, "fp32|bf16", "matrix products: fp32, or bf16 inputs with fp32 sums"},
+        {"allow-nonfinite", OPT_FLAG, &o->allow_nonfinite, 0, 0, NULL, "load a model whose weights hold NaN or Inf (refused by default), for inspection"},
+        {"max-line-bytes", OPT_INT, &o->max_line, 1, 1 << 30, NULL, "longest accepted input line"},
+        OPT_TABLE_END,
+    }};
+}
 
 int cmd_score(int argc, char **argv) {
-    g_per_word = g_ids = g_exact = g_allow_nonfinite = 0;
-    g_lanes = 64;
-    g_threads = 0;
-    g_precision = 0;
-    g_max_line = RNNLM_MAX_LINE_DEFAULT;
-    lm_opts_defaults();
+    score_options o = SCORE_DEFAULTS;
+    lm_options lm;
+    lm_opts_defaults(&lm);
+    opt_table t = score_table(&o), lt = lm_opt_table(&lm);
     const char *pos[2];
-    int n_pos, rc = opts_parse("score", argc, argv, score_opts, lm_opts, pos, 2, &n_pos, "MODEL FILE|- [options]");
+    int n_pos, rc = opts_parse("score", argc, argv, t.opt, lt.opt, pos, 2, &n_pos, "MODEL FILE|- [options]");
     if (rc) return rc > 0 ? 0 : 2;
-    if (lm_opts_check("score", 1)) return 2;
+    if (lm_opts_check("score", &lm, 1)) return 2;
     if (n_pos != 2) {
         fprintf(stderr, "rnnlm score: needs a model and a text file (or - for stdin): rnnlm score MODEL FILE|-\n");
         return 2;
     }
     rnnlm_err err;
     rnnlm_model *m = NULL;
-    if (rnnlm_model_load_ex(&m, pos[0], g_allow_nonfinite ? RNNLM_LOAD_ALLOW_NONFINITE : 0, &err)) {
+    if (rnnlm_model_load_ex(&m, pos[0], o.allow_nonfinite ? RNNLM_LOAD_ALLOW_NONFINITE : 0, &err)) {
         fprintf(stderr, "rnnlm score: %s\n", err.msg);
         return 1;
     }
     warn_nonfinite("score", pos[0], m);
-    if (rnnlm_model_set_threads(m, (int)g_threads, &err) || rnnlm_model_set_precision(m, g_precision, &err)) {
+    if (rnnlm_model_set_threads(m, (int)o.threads, &err) || rnnlm_model_set_precision(m, o.precision, &err)) {
         fprintf(stderr, "rnnlm score: %s\n", err.msg);
         rnnlm_model_free(m);
         return 1;
@@ -68,9 +73,9 @@ int cmd_score(int argc, char **argv) {
     lm_scores res;
     memset(&res, 0, sizeof res);
     int status = 1;
-    if (lm_scorer_open(&sc, m, (int)g_lanes, &err) ||
-        (g_lm.lambda_auto && lm_estimate_lambda(&sc, (size_t)g_max_line, stderr, "rnnlm score: ", &err)) ||
-        text_input_read(&in, pos[1], g_lm.utt_ids, (size_t)g_max_line, &err)) {
+    if (lm_scorer_open(&sc, m, &lm, (int)o.lanes, &err) ||
+        (lm.lambda_auto && lm_estimate_lambda(&sc, (size_t)o.max_line, stderr, "rnnlm score: ", &err)) ||
+        text_input_read(&in, pos[1], lm.utt_ids, (size_t)o.max_line, &err)) {
         fprintf(stderr, "rnnlm score: %s\n", err.msg);
         goto done;
     }
@@ -81,11 +86,11 @@ int cmd_score(int argc, char **argv) {
         fprintf(stderr, "rnnlm score: %s\n", err.msg);
         goto done;
     }
-    if (lm_write(stdout, pos[1], &in, &res, g_per_word, g_ids, g_exact, NULL) || fflush(stdout) || ferror(stdout)) {
+    if (lm_write(stdout, &lm, pos[1], &in, &res, o.per_word, o.ids, o.exact, NULL) || fflush(stdout) || ferror(stdout)) {
         fprintf(stderr, "rnnlm score: writing the scores: %s\n", strerror(errno));
         goto done;
     }
-    if (sc.mx) lm_print_perplexities(stderr, "rnnlm score: ", &in, &res);
+    if (sc.mx) lm_print_perplexities(stderr, &lm, "rnnlm score: ", &in, &res);
     status = 0;
 done:
     lm_scores_free(&res);

@@ -6,31 +6,35 @@
 #include "data_opts.h"
 #include "train_opts.h"
 
-static long g_vocab = -1;
-static const char *g_model;
-static int g_allow_nonfinite;
+/* The flags of summary beyond the model's (train_opts.h's model table). */
+typedef struct {
+    long vocab;        /* V (-1: the data options' cap) */
+    const char *model; /* a checkpoint to summarise instead */
+    int allow_nonfinite;
+} summary_options;
 
-static opt_spec summary_opts[] = {
-    {"model", OPT_STR, &g_model, 0, 0, NULL, "summarise this checkpoint instead of a configuration"},
-    {"vocab-size", OPT_INT, &g_vocab, 4, 1 << 30, NULL, "V (-1: 10000, or 15 with --config toy)"},
-    {"allow-nonfinite", OPT_FLAG, &g_allow_nonfinite, 0, 0, NULL, "load a model whose weights hold NaN or Inf (refused by default), for inspection"},
-    OPT_TABLE_END,
-};
+static opt_table summary_table(summary_options *o) {
+    return (opt_table){{
+        {"model", OPT_STR, &o->model, 0, 0, NULL, "summarise this checkpoint instead of a configuration"},
+        {"vocab-size", OPT_INT, &o->vocab, 4, 1 << 30, NULL, "V (-1: 10000, or 15 with --config toy)"},
+        {"allow-nonfinite", OPT_FLAG, &o->allow_nonfinite, 0, 0, NULL, "load a model whose weights hold NaN or Inf (refused by default), for inspection"},
+        OPT_TABLE_END,
+    }};
+}
 
 int cmd_summary(int argc, char **argv) {
     data_opts_defaults(&g_data_opts);
-    g_vocab = -1;
-    g_model = NULL;
-    g_allow_nonfinite = 0;
+    summary_options o = {.vocab = -1};
+    opt_table t = summary_table(&o);
     if (train_opts_preset("summary", argc, argv)) return 2;
-    int n_pos, rc = opts_parse("summary", argc, argv, model_opt_table, summary_opts, NULL, 0, &n_pos, "[options]");
+    int n_pos, rc = opts_parse("summary", argc, argv, model_opt_table, t.opt, NULL, 0, &n_pos, "[options]");
     if (rc) return rc > 0 ? 0 : 2;
     rnnlm_err err;
     rnnlm_model *m = NULL;
     char buf[8192];
-    unsigned flags = g_allow_nonfinite ? RNNLM_LOAD_ALLOW_NONFINITE : 0;
-    if (g_model ? rnnlm_model_load_ex(&m, g_model, flags, &err)
-                : rnnlm_train_options_summary(&g_train_opts, g_vocab > 0 ? g_vocab : g_data_opts.vocab_size, buf,
+    unsigned flags = o.allow_nonfinite ? RNNLM_LOAD_ALLOW_NONFINITE : 0;
+    if (o.model ? rnnlm_model_load_ex(&m, o.model, flags, &err)
+                : rnnlm_train_options_summary(&g_train_opts, o.vocab > 0 ? o.vocab : g_data_opts.vocab_size, buf,
                                               sizeof buf, &err)) {
         fprintf(stderr, "rnnlm summary: %s\n", err.msg);
         return 1;

@@ -8,78 +8,78 @@
 #include <stdlib.h>
 #include <string.h>
 
-lm_options g_lm;
-
-opt_spec lm_opts[] = {
-    {"ngram", OPT_STR, &g_lm.ngram, 0, 0, NULL,
-     "ARPA n-gram (plain or gzip) to interpolate with: each word L*p_rnn + (1-L)*p_ngram"},
-    {"lambda", OPT_STR, &g_lm.lambda_s, 0, 0, NULL,
-     "L, the RNN's weight in [0, 1] (0.5 when not given), or auto: estimated by EM on --mix-dev"},
-    {"mix-dev", OPT_STR, &g_lm.mix_dev, 0, 0, NULL, "held-out text (the input's layout) that --lambda auto fits L on"},
-    {"rnn-unk", OPT_CHOICE, &g_lm.rnn_unk, 0, 0, "split|whole|ngram",
-     "a word the RNN lacks but the n-gram has: P_rnn(<unk>) shared evenly by the n-gram's words the RNN "
-     "lacks, whole, or the n-gram's probability alone"},
-    {"ngram-canon", OPT_FLAG, &g_lm.ngram_canon, 0, 0, NULL,
-     "the n-gram sees words as the RNN canonicalises them (lower case, DG); by default their exact bytes"},
-    {"format", OPT_CHOICE, &g_lm.format, 0, 0, "default|srilm|kaldi",
-     "output: rnnlm's columns, SRILM's ngram -ppl text, or Kaldi's \"UTTID COST\" (COST = -ln P; implies --utt-ids)"},
-    {"debug", OPT_INT, &g_lm.debug, 0, 2, NULL, "--format srilm: 0 the file summary, 1 also each sentence, 2 also each word"},
-    {"digits", OPT_INT, &g_lm.digits, 1, 17, NULL, "significant digits of --format srilm's numbers (SRILM prints 6)"},
-    {"utt-ids", OPT_FLAG, &g_lm.utt_ids, 0, 0, NULL, "the first token of a line is its utterance id (any text), never scored"},
-    {"independent", OPT_FLAG, &g_lm.independent, 0, 0, NULL,
-     "each line is its own sentence, scored from an empty state (the default)"},
-    {"carry-state", OPT_FLAG, &g_lm.carry, 0, 0, NULL,
-     "the state runs on across lines (Mikolov's rnnlm without -independent): a line's first word follows "
-     "the previous line's end"},
-    OPT_TABLE_END,
-};
-
-void lm_opts_defaults(void) {
-    memset(&g_lm, 0, sizeof g_lm);
-    g_lm.rnn_unk = RNNLM_MIX_UNK_SPLIT;
-    g_lm.digits = 6;
-    g_lm.lambda = 0.5;
+opt_table lm_opt_table(lm_options *o) {
+    return (opt_table){{
+        {"ngram", OPT_STR, &o->ngram, 0, 0, NULL,
+         "ARPA n-gram (plain or gzip) to interpolate with: each word L*p_rnn + (1-L)*p_ngram"},
+        {"lambda", OPT_STR, &o->lambda_s, 0, 0, NULL,
+         "L, the RNN's weight in [0, 1] (0.5 when not given), or auto: estimated by EM on --mix-dev"},
+        {"mix-dev", OPT_STR, &o->mix_dev, 0, 0, NULL, "held-out text (the input's layout) that --lambda auto fits L on"},
+        {"rnn-unk", OPT_CHOICE, &o->rnn_unk, 0, 0, "split|whole|ngram",
+         "a word the RNN lacks but the n-gram has: P_rnn(<unk>) shared evenly by the n-gram's words the RNN "
+         "lacks, whole, or the n-gram's probability alone"},
+        {"ngram-canon", OPT_FLAG, &o->ngram_canon, 0, 0, NULL,
+         "the n-gram sees words as the RNN canonicalises them (lower case, DG); by default their exact bytes"},
+        {"format", OPT_CHOICE, &o->format, 0, 0, "default|srilm|kaldi",
+         "output: rnnlm's columns, SRILM's ngram -ppl text, or Kaldi's \"UTTID COST\" (COST = -ln P; implies --utt-ids)"},
+        {"debug", OPT_INT, &o->debug, 0, 2, NULL, "--format srilm: 0 the file summary, 1 also each sentence, 2 also each word"},
+        {"digits", OPT_INT, &o->digits, 1, 17, NULL, "significant digits of --format srilm's numbers (SRILM prints 6)"},
+        {"utt-ids", OPT_FLAG, &o->utt_ids, 0, 0, NULL, "the first token of a line is its utterance id (any text), never scored"},
+        {"independent", OPT_FLAG, &o->independent, 0, 0, NULL,
+         "each line is its own sentence, scored from an empty state (the default)"},
+        {"carry-state", OPT_FLAG, &o->carry, 0, 0, NULL,
+         "the state runs on across lines (Mikolov's rnnlm without -independent): a line's first word follows "
+         "the previous line's end"},
+        OPT_TABLE_END,
+    }};
 }
 
-int lm_opts_check(const char *cmd, int kaldi_ok) {
-    if (g_lm.independent && g_lm.carry) {
+void lm_opts_defaults(lm_options *o) {
+    memset(o, 0, sizeof *o);
+    o->rnn_unk = RNNLM_MIX_UNK_SPLIT;
+    o->digits = 6;
+    o->lambda = 0.5;
+}
+
+int lm_opts_check(const char *cmd, lm_options *o, int kaldi_ok) {
+    if (o->independent && o->carry) {
         fprintf(stderr, "rnnlm %s: --independent and --carry-state exclude each other\n", cmd);
         return -1;
     }
-    if (g_lm.format == LM_FMT_KALDI && !kaldi_ok) {
+    if (o->format == LM_FMT_KALDI && !kaldi_ok) {
         fprintf(stderr, "rnnlm %s: --format kaldi is rnnlm score's (one cost per utterance)\n", cmd);
         return -1;
     }
-    if (g_lm.debug && g_lm.format != LM_FMT_SRILM) {
+    if (o->debug && o->format != LM_FMT_SRILM) {
         fprintf(stderr, "rnnlm %s: --debug is --format srilm's\n", cmd);
         return -1;
     }
-    if (g_lm.format == LM_FMT_KALDI) g_lm.utt_ids = 1;
-    if (!g_lm.ngram && (g_lm.lambda_s || g_lm.mix_dev || g_lm.ngram_canon)) {
+    if (o->format == LM_FMT_KALDI) o->utt_ids = 1;
+    if (!o->ngram && (o->lambda_s || o->mix_dev || o->ngram_canon)) {
         fprintf(stderr, "rnnlm %s: --%s needs --ngram FILE.arpa\n", cmd,
-                g_lm.lambda_s ? "lambda" : g_lm.mix_dev ? "mix-dev" : "ngram-canon");
+                o->lambda_s ? "lambda" : o->mix_dev ? "mix-dev" : "ngram-canon");
         return -1;
     }
-    if (g_lm.lambda_s && strcmp(g_lm.lambda_s, "auto") == 0) {
-        g_lm.lambda_auto = 1;
-        if (!g_lm.mix_dev) {
+    if (o->lambda_s && strcmp(o->lambda_s, "auto") == 0) {
+        o->lambda_auto = 1;
+        if (!o->mix_dev) {
             fprintf(stderr, "rnnlm %s: --lambda auto needs --mix-dev FILE, held-out text to estimate it on\n", cmd);
             return -1;
         }
-    } else if (g_lm.lambda_s) {
+    } else if (o->lambda_s) {
         char *end;
-        double x = strtod(g_lm.lambda_s, &end);
-        if (end == g_lm.lambda_s || *end || !isfinite(x)) {
-            fprintf(stderr, "rnnlm %s: --lambda: '%s' is neither a number nor auto\n", cmd, g_lm.lambda_s);
+        double x = strtod(o->lambda_s, &end);
+        if (end == o->lambda_s || *end || !isfinite(x)) {
+            fprintf(stderr, "rnnlm %s: --lambda: '%s' is neither a number nor auto\n", cmd, o->lambda_s);
             return -1;
         }
         if (x < 0 || x > 1) {
             fprintf(stderr, "rnnlm %s: --lambda: %g is outside [0, 1] (L is the RNN's weight)\n", cmd, x);
             return -1;
         }
-        g_lm.lambda = x;
+        o->lambda = x;
     }
-    if (g_lm.mix_dev && !g_lm.lambda_auto) {
+    if (o->mix_dev && !o->lambda_auto) {
         fprintf(stderr, "rnnlm %s: --mix-dev is read only with --lambda auto\n", cmd);
         return -1;
     }
@@ -88,14 +88,15 @@ int lm_opts_check(const char *cmd, int kaldi_ok) {
 
 /* ------------------------------------------------------------ scoring */
 
-int lm_scorer_open(lm_scorer *sc, rnnlm_model *m, int lanes, rnnlm_err *err) {
+int lm_scorer_open(lm_scorer *sc, rnnlm_model *m, lm_options *opt, int lanes, rnnlm_err *err) {
     memset(sc, 0, sizeof *sc);
     sc->m = m;
+    sc->opt = opt;
     sc->lanes = lanes;
-    if (!g_lm.ngram) return 0;
-    if (rnnlm_ngram_load(&sc->g, g_lm.ngram, err) ||
-        rnnlm_mix_create(&sc->mx, rnnlm_model_vocab(m), sc->g, g_lm.rnn_unk,
-                         g_lm.ngram_canon ? RNNLM_MIX_NGRAM_CANON : 0, err)) {
+    if (!opt->ngram) return 0;
+    if (rnnlm_ngram_load(&sc->g, opt->ngram, err) ||
+        rnnlm_mix_create(&sc->mx, rnnlm_model_vocab(m), sc->g, opt->rnn_unk,
+                         opt->ngram_canon ? RNNLM_MIX_NGRAM_CANON : 0, err)) {
         lm_scorer_close(sc);
         return -1;
     }
@@ -162,7 +163,7 @@ int lm_score_text(const lm_scorer *sc, const text_input *in, lm_scores *o, rnnlm
         const char *w = text_word(in, k);
         o->ids[k] = rnnlm_vocab_lookup(v, w, strlen(w));
     }
-    if (g_lm.carry ? score_carried(sc->m, in, o, err)
+    if (sc->opt->carry ? score_carried(sc->m, in, o, err)
                    : rnnlm_score_batch(sc->m, o->ids, in->sent, in->n_sent, sc->lanes, o->s, o->per, err) != RNNLM_OK)
         goto fail;
     if (!sc->mx) return 0;
@@ -231,24 +232,24 @@ static int out_view(const lm_scores *s) { return s->mw ? LM_VIEW_MIX : LM_VIEW_R
 /* ------------------------------------------------------------- formats */
 
 /* SRILM's numbers: a C++ stream's default notation (printf's %g) with
- * g_lm.digits significant digits; "undefined" for a perplexity without a
+ * o->digits significant digits; "undefined" for a perplexity without a
  * denominator. */
-static void put_num(FILE *f, double x) {
+static void put_num(FILE *f, const lm_options *o, double x) {
     if (isnan(x)) fputs("undefined", f);
-    else fprintf(f, "%.*g", (int)g_lm.digits, x);
+    else fprintf(f, "%.*g", (int)o->digits, x);
 }
 
 /* SRILM's TextStats: "N sentences, M words, K OOVs" and, when there is
  * anything to count, the zeroprobs, logprob and perplexities. */
-static void put_srilm_stats(FILE *f, const lm_stats *st) {
+static void put_srilm_stats(FILE *f, const lm_options *o, const lm_stats *st) {
     fprintf(f, "%zu sentences, %zu words, %zu OOVs\n", st->sentences, st->words, st->oovs);
     if (st->words + st->sentences == 0) return;
     fprintf(f, "%zu zeroprobs, logprob= ", st->zeroprobs);
-    put_num(f, st->log10prob);
+    put_num(f, o, st->log10prob);
     fputs(" ppl= ", f);
-    put_num(f, lm_stats_ppl(st));
+    put_num(f, o, lm_stats_ppl(st));
     fputs(" ppl1= ", f);
-    put_num(f, lm_stats_ppl1(st));
+    put_num(f, o, lm_stats_ppl1(st));
     fputc('\n', f);
 }
 
@@ -260,33 +261,33 @@ static const char *srilm_word(const text_input *in, const lm_scores *s, size_t i
     return text_word(in, k);
 }
 
-static void put_srilm_sentence(FILE *f, const text_input *in, const lm_scores *s, size_t i, lm_stats *st) {
+static void put_srilm_sentence(FILE *f, const lm_options *o, const text_input *in, const lm_scores *s, size_t i, lm_stats *st) {
     int view = out_view(s);
     for (size_t k = in->sent[i]; k < in->sent[i + 1]; k++) fprintf(f, k > in->sent[i] ? " %s" : "%s", text_word(in, k));
     fputc('\n', f);
-    if (g_lm.debug >= 2)
+    if (o->debug >= 2)
         for (size_t k = in->sent[i]; k <= in->sent[i + 1]; k++) {
             /* SRILM: "\tp( w | h1 ...) \t= [tag] P [ log10P ]": the last word of
              * the history, "..." when more precedes it */
             const char *h = k == in->sent[i] ? "<s>" : srilm_word(in, s, i, k - 1);
-            double l = word_log10(s, k + i, view, g_lm.lambda);
+            double l = word_log10(s, k + i, view, o->lambda);
             fprintf(f, "\tp( %s | %s%s) \t= %s ", srilm_word(in, s, i, k), h, k == in->sent[i] ? " " : " ...",
                     isnan(l) ? "[OOV]" : "[rnnlm]");
             if (isnan(l) || isinf(l)) fputs("0 [ -inf ]\n", f);
             else {
-                put_num(f, pow(10.0, l));
+                put_num(f, o, pow(10.0, l));
                 fputs(" [ ", f);
-                put_num(f, l);
+                put_num(f, o, l);
                 fputs(" ]\n", f);
             }
         }
-    put_srilm_stats(f, st);
+    put_srilm_stats(f, o, st);
     fputc('\n', f);
 }
 
 static const char *cost_fmt(int exact) { return exact ? "%.17g" : "%.6f"; }
 
-int lm_write(FILE *f, const char *name, const text_input *in, const lm_scores *s, int per_word, int ids, int exact,
+int lm_write(FILE *f, const lm_options *o, const char *name, const text_input *in, const lm_scores *s, int per_word, int ids, int exact,
              lm_stats *total) {
     int view = out_view(s);
     lm_stats all;
@@ -295,14 +296,14 @@ int lm_write(FILE *f, const char *name, const text_input *in, const lm_scores *s
     for (size_t i = 0; i < in->n_sent; i++) {
         lm_stats one;
         memset(&one, 0, sizeof one);
-        lm_stats_add(&one, in, s, i, view, g_lm.lambda);
-        if (g_lm.format == LM_FMT_SRILM && blank(in, i)) continue;
-        lm_stats_add(&all, in, s, i, view, g_lm.lambda);
-        if (g_lm.format == LM_FMT_SRILM) {
-            if (g_lm.debug >= 1) put_srilm_sentence(f, in, s, i, &one);
+        lm_stats_add(&one, in, s, i, view, o->lambda);
+        if (o->format == LM_FMT_SRILM && blank(in, i)) continue;
+        lm_stats_add(&all, in, s, i, view, o->lambda);
+        if (o->format == LM_FMT_SRILM) {
+            if (o->debug >= 1) put_srilm_sentence(f, o, in, s, i, &one);
             continue;
         }
-        if (g_lm.format == LM_FMT_KALDI) {
+        if (o->format == LM_FMT_KALDI) {
             /* Kaldi's score files: the cost -ln P (OOVs not scored) */
             fprintf(f, "%s ", in->text + in->uid[i]);
             if (one.zeroprobs) fputs("inf", f);
@@ -313,7 +314,7 @@ int lm_write(FILE *f, const char *name, const text_input *in, const lm_scores *s
         if (per_word)
             for (size_t k = in->sent[i]; k <= in->sent[i + 1]; k++) {
                 const char *w = k < in->sent[i + 1] ? text_word(in, k) : "</s>";
-                double l10 = s->mw ? word_log10(s, k + i, view, g_lm.lambda) : s->per[k + i] / ln10;
+                double l10 = s->mw ? word_log10(s, k + i, view, o->lambda) : s->per[k + i] / ln10;
                 double p = s->mw ? pow(10.0, l10) : exp(s->per[k + i]);
                 if (isnan(l10)) fprintf(f, "\t%s\tOOV\tOOV\n", w);
                 else if (exact) fprintf(f, "\t%s\t%.17g\t%.17g\n", w, p, l10);
@@ -337,9 +338,9 @@ int lm_write(FILE *f, const char *name, const text_input *in, const lm_scores *s
         }
         fputc('\n', f);
     }
-    if (g_lm.format == LM_FMT_SRILM) {
+    if (o->format == LM_FMT_SRILM) {
         fprintf(f, "file %s: ", name);
-        put_srilm_stats(f, &all);
+        put_srilm_stats(f, o, &all);
     }
     if (total) *total = all;
     return ferror(f) ? -1 : 0;
@@ -347,24 +348,24 @@ int lm_write(FILE *f, const char *name, const text_input *in, const lm_scores *s
 
 /* ---------------------------------------------------- perplexities, EM */
 
-static void view_stats(lm_stats st[3], const text_input *in, const lm_scores *s) {
+static void view_stats(lm_stats st[3], const lm_options *o, const text_input *in, const lm_scores *s) {
     memset(st, 0, 3 * sizeof *st);
     for (size_t i = 0; i < in->n_sent; i++)
         if (!blank(in, i))
-            for (int v = 0; v < 3; v++) lm_stats_add(&st[v], in, s, i, v, g_lm.lambda);
+            for (int v = 0; v < 3; v++) lm_stats_add(&st[v], in, s, i, v, o->lambda);
 }
 
 static const char *const UNK_MODE[] = {"split", "whole", "ngram"};
 
-void lm_print_perplexities(FILE *f, const char *prefix, const text_input *in, const lm_scores *s) {
+void lm_print_perplexities(FILE *f, const lm_options *o, const char *prefix, const text_input *in, const lm_scores *s) {
     lm_stats st[3];
-    view_stats(st, in, s);
+    view_stats(st, o, in, s);
     fprintf(f, "%swords: %zu sentences, %zu words, %zu OOVs (outside both vocabularies: not scored)\n", prefix,
             st[0].sentences, st[0].words, st[0].oovs);
     static const char *const name[3] = {"rnn", "ngram", "mixture"};
     for (int v = 0; v < 3; v++) {
         fprintf(f, "%sperplexity %s %.4f (%zu zeroprobs", prefix, name[v], lm_stats_ppl(&st[v]), st[v].zeroprobs);
-        if (v == LM_VIEW_MIX) fprintf(f, "; lambda %.6g", g_lm.lambda);
+        if (v == LM_VIEW_MIX) fprintf(f, "; lambda %.6g", o->lambda);
         fputs(")\n", f);
     }
 }
@@ -373,7 +374,7 @@ int lm_estimate_lambda(const lm_scorer *sc, size_t max_line, FILE *f, const char
     text_input dev;
     lm_scores ds;
     memset(&ds, 0, sizeof ds);
-    if (text_input_read(&dev, g_lm.mix_dev, g_lm.utt_ids, max_line, err) || lm_score_text(sc, &dev, &ds, err)) {
+    if (text_input_read(&dev, sc->opt->mix_dev, sc->opt->utt_ids, max_line, err) || lm_score_text(sc, &dev, &ds, err)) {
         text_input_free(&dev);
         return -1;
     }
@@ -391,10 +392,10 @@ int lm_estimate_lambda(const lm_scorer *sc, size_t max_line, FILE *f, const char
     if (rnnlm_mix_em(ds.mw, n, 0, 0, &L, &iters, err)) {
         char m[sizeof err->msg];
         memcpy(m, err->msg, sizeof m);
-        rnnlm_fail(err, err->status, "--mix-dev %s: %.*s", g_lm.mix_dev, 400, m);
+        rnnlm_fail(err, err->status, "--mix-dev %s: %.*s", sc->opt->mix_dev, 400, m);
         rc = -1;
     } else {
-        g_lm.lambda = L;
+        sc->opt->lambda = L;
         /* the held-out perplexities: over the entries scored with a non-zero
          * probability, which is SRILM's denominator (words and ends, less
          * OOVs and zeroprobs) */
@@ -417,8 +418,8 @@ int lm_estimate_lambda(const lm_scorer *sc, size_t max_line, FILE *f, const char
         for (size_t k = 0; k < n; k++) oovs += ds.mw[k].oov;
         fprintf(f, "%slambda %.6f (EM on %s: %zu words, %zu OOVs, %d iterations; held-out perplexity mixture %.4f, "
                    "rnn %.4f, ngram %.4f; <unk> %s over %zu words)\n",
-                prefix, L, g_lm.mix_dev, n - ends, oovs, iters, ppl[LM_VIEW_MIX], ppl[LM_VIEW_RNN], ppl[LM_VIEW_NGRAM],
-                UNK_MODE[g_lm.rnn_unk], rnnlm_mix_unk_words(sc->mx));
+                prefix, L, sc->opt->mix_dev, n - ends, oovs, iters, ppl[LM_VIEW_MIX], ppl[LM_VIEW_RNN], ppl[LM_VIEW_NGRAM],
+                UNK_MODE[sc->opt->rnn_unk], rnnlm_mix_unk_words(sc->mx));
     }
     lm_scores_free(&ds);
     text_input_free(&dev);

@@ -3,7 +3,8 @@
  * or the state carried across them), their interpolation with an ARPA
  * n-gram (rnnlm_mix_*), perplexity figures as SRILM counts them, and the
  * output formats (today's columns, SRILM's `ngram -ppl`, Kaldi's scores).
- * The options both commands share are lm_opts (opts.h's second table). */
+ * The options both commands share are lm_options, parsed through
+ * lm_opt_table (opts.h's second table). */
 #ifndef RNNLM_CLI_LMSCORE_H
 #define RNNLM_CLI_LMSCORE_H
 
@@ -15,7 +16,8 @@
 
 enum { LM_FMT_DEFAULT = 0, LM_FMT_SRILM = 1, LM_FMT_KALDI = 2 };
 
-/* The shared options' values (set by lm_opts_defaults, then the parser). */
+/* The shared options' values (set by lm_opts_defaults, then the parser,
+ * then lm_opts_check). */
 typedef struct {
     const char *ngram;      /* ARPA file to interpolate with (NULL: the RNN alone) */
     const char *lambda_s;   /* "auto" or a number in [0, 1] */
@@ -32,24 +34,25 @@ typedef struct {
     int lambda_auto;
 } lm_options;
 
-extern lm_options g_lm;
-extern opt_spec lm_opts[];
-
-void lm_opts_defaults(void);
-/* Checks the combination after parsing; prints one line and returns -1 when
- * it is wrong. kaldi_ok: the command has the kaldi format. */
-int lm_opts_check(const char *cmd, int kaldi_ok);
+/* The table of the shared flags, over o. */
+opt_table lm_opt_table(lm_options *o);
+void lm_opts_defaults(lm_options *o);
+/* Checks the combination after parsing (and derives lambda, lambda_auto,
+ * utt_ids for kaldi); prints one line and returns -1 when it is wrong.
+ * kaldi_ok: the command has the kaldi format. */
+int lm_opts_check(const char *cmd, lm_options *o, int kaldi_ok);
 
 /* A model, and the n-gram and mixture when --ngram is given. */
 typedef struct {
     rnnlm_model *m;
     rnnlm_ngram *g;
     rnnlm_mix *mx;
+    lm_options *opt;   /* the command's (lm_estimate_lambda sets its lambda) */
     int lanes;
 } lm_scorer;
 
-/* Loads the n-gram and builds the mixture (nothing without --ngram). */
-int lm_scorer_open(lm_scorer *sc, rnnlm_model *m, int lanes, rnnlm_err *err);
+/* Loads the n-gram and builds the mixture (nothing without opt->ngram). */
+int lm_scorer_open(lm_scorer *sc, rnnlm_model *m, lm_options *opt, int lanes, rnnlm_err *err);
 void lm_scorer_close(lm_scorer *sc);
 
 /* The scores of a text: the RNN's ids and natural-log probabilities of
@@ -84,17 +87,17 @@ enum { LM_VIEW_RNN = 0, LM_VIEW_NGRAM = 1, LM_VIEW_MIX = 2 };
 /* Adds sentence i to st under view. */
 void lm_stats_add(lm_stats *st, const text_input *in, const lm_scores *s, size_t i, int view, double lambda);
 
-/* Writes the scores in g_lm.format (name: the file SRILM's summary names).
+/* Writes the scores in o->format (name: the file SRILM's summary names).
  * total (may be NULL) receives the figures of the printed view. */
-int lm_write(FILE *f, const char *name, const text_input *in, const lm_scores *s, int per_word, int ids,
+int lm_write(FILE *f, const lm_options *o, const char *name, const text_input *in, const lm_scores *s, int per_word, int ids,
              int exact, lm_stats *total);
 
 /* --lambda auto: reads and scores --mix-dev, estimates L by EM into
- * g_lm.lambda and prints one line saying so to f (prefix before it). */
+ * sc->opt->lambda and prints one line saying so to f (prefix before it). */
 int lm_estimate_lambda(const lm_scorer *sc, size_t max_line, FILE *f, const char *prefix, rnnlm_err *err);
 
 /* The three perplexities of a scored text, one line each, prefix before
  * every line. */
-void lm_print_perplexities(FILE *f, const char *prefix, const text_input *in, const lm_scores *s);
+void lm_print_perplexities(FILE *f, const lm_options *o, const char *prefix, const text_input *in, const lm_scores *s);
 
 #endif

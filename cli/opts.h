@@ -19,6 +19,27 @@ typedef struct {
 
 #define OPT_TABLE_END {NULL, OPT_END, NULL, 0, 0, NULL, NULL}
 
+/* A command's own flags, bound to an options struct the command owns (its
+ * defaults are the struct's initialiser: no globals, nothing reset by hand).
+ * A function returns the table over a struct, its entries pointing into it:
+ *
+ *     typedef struct { long k; } neighbors_options;
+ *     static opt_table neighbors_table(neighbors_options *o) {
+ *         return (opt_table){{
+ *             {"k", OPT_INT, &o->k, 1, 1000000, NULL, "how many neighbours"},
+ *             OPT_TABLE_END,
+ *         }};
+ *     }
+ *     neighbors_options o = {.k = 10};
+ *     opt_table t = neighbors_table(&o);
+ *     opts_parse("neighbors", argc, argv, t.opt, NULL, ...);
+ *
+ * At most OPT_TABLE_MAX flags and the end mark (more do not compile). */
+#define OPT_TABLE_MAX 31
+typedef struct {
+    opt_spec opt[OPT_TABLE_MAX + 1];
+} opt_table;
+
 /* Parses argv[0..argc) against up to two tables; positional arguments go to
  * pos (at most max_pos). Returns 0, 1 when --help was asked (usage printed), or
  * -1 after printing one line naming the bad flag to stderr. */

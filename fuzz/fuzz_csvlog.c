@@ -1,11 +1,11 @@
 /* fuzz_csvlog.c: libFuzzer harness of the CSV scalar-log reader of
- * `rnnlm report` (report_log_read, RFC 4180 rows), then the SVG drawn from
+ * `rnnlm report` (report_log_read over io/csvlog's reader, RFC 4180 rows), then the SVG drawn from
  * what it accepted (written to /dev/null: only the drawing code's memory
  * and arithmetic are under test). */
 #include <stdlib.h>
 
 #include "fuzz_input.h"
-#include "report.h"
+#include "io/report.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     static FILE *sink;

@@ -10,9 +10,10 @@
  * string non-empty), and reads back through opts_format and opts_set to the
  * same value. A violation aborts (the fuzzer reports it as a crash).
  *
- * The score and data tables are static in their command files, so those two
- * files are compiled into this one (their cmd_* functions are never called);
- * train's tables are extern (train_opts.c, data_opts.c). The parser's
+ * The score and data tables are made by static functions of their command
+ * files over the command's options struct (score_table, data_cmd_table), so
+ * those two files are compiled into this one (their cmd_* functions are
+ * never called); train's tables are extern (train_opts.c, data_opts.c). The parser's
  * messages go to a stderr pointed at /dev/null (sanitizer reports write to
  * file descriptor 2 directly and stay visible); --help's usage goes to a
  * stdout pointed there too. */
@@ -154,21 +155,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             }
         }
         break;
-    case 1:   /* score */
-        unset(score_opts);
-        if (opts_parse("score", argc, argv, score_opts, NULL, pos, 2, &n_pos, "MODEL FILE|- [options]") == 0) {
+    case 1: {   /* score */
+        score_options so;
+        opt_table t = score_table(&so);
+        unset(t.opt);
+        if (opts_parse("score", argc, argv, t.opt, NULL, pos, 2, &n_pos, "MODEL FILE|- [options]") == 0) {
             if (n_pos < 0 || n_pos > 2) abort();
-            check_table(score_opts, 0);
+            check_table(t.opt, 0);
         }
         break;
-    default:   /* data */
-        unset(data_opt_table);
-        unset(data_cmd_opts);
-        if (opts_parse("data", argc, argv, data_opt_table, data_cmd_opts, NULL, 0, &n_pos, "[options]") == 0) {
-            check_table(data_opt_table, 0);
-            check_table(data_cmd_opts, 0);
+    }
+    default: {   /* data */
+        rnnlm_data_options dopt;
+        data_cmd_options dco;
+        opt_table dt = data_opts_table(&dopt), t = data_cmd_table(&dco);
+        unset(dt.opt);
+        unset(t.opt);
+        if (opts_parse("data", argc, argv, dt.opt, t.opt, NULL, 0, &n_pos, "[options]") == 0) {
+            check_table(dt.opt, 0);
+            check_table(t.opt, 0);
         }
         break;
+    }
     }
     free(buf);
     return 0;

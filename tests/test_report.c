@@ -1,4 +1,4 @@
-/* test_report.c: the training report (cli/report.c): the CSV reader and its
+/* test_report.c: the training report (src/io/report.c over io/csvlog's reader): the CSV reader and its
  * errors (FILE:LINE), the batch-to-epoch mapping, nice ticks, bucket
  * averaging, and the SVG itself: the curves are read back out of the SVG and
  * checked against the logged values through the axes' own tick marks (each
@@ -21,7 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "report.h"
+#include "io/report.h"
 #include "util.h"
 
 #define SAMPLE "tests/data/report_log.csv"
@@ -353,7 +353,7 @@ static void test_missing_file(void **state) {
     report_log_free(&log);
     char svg[512];
     snprintf(svg, sizeof svg, "%s/out.svg", tmpdir);
-    assert_int_equal(report_write_svg(path, svg, &err), RNNLM_E_IO);
+    assert_int_equal(rnnlm_report_write(path, svg, &err), RNNLM_E_IO);
     assert_int_equal(access(svg, F_OK), -1);
     /* a log that cannot be read (a directory: read() fails with EISDIR) is
      * an error naming it, not an empty log */
@@ -512,7 +512,7 @@ static void test_svg_curves(void **state) {
 
     const char *out = getenv("RNNLM_REPORT_OUT");
     if (out && *out) {
-        assert_int_equal(report_write_svg(SAMPLE, out, &err), RNNLM_OK);
+        assert_int_equal(rnnlm_report_write(SAMPLE, out, &err), RNNLM_OK);
         size_t n;
         char *back = util_read_file(out, &n);
         assert_int_equal(n, len);
@@ -670,7 +670,7 @@ static void test_svg_empty_and_steps(void **state) {
     snprintf(svg, sizeof svg, "%s/empty.svg", tmpdir);
     write_file(csv, "wall_time,run,step,tag,value\n", 29);
     rnnlm_err err = {0};
-    assert_int_equal(report_write_svg(csv, svg, &err), RNNLM_OK);
+    assert_int_equal(rnnlm_report_write(csv, svg, &err), RNNLM_OK);
     char *s = util_read_file(svg, NULL);
     assert_non_null(strstr(s, "no data"));
     assert_non_null(strstr(s, "data-metric=\"perplexity\""));
@@ -680,7 +680,7 @@ static void test_svg_empty_and_steps(void **state) {
     const char *steps = "wall_time,run,step,tag,value\n1,train,100,batch_loss,5\n2,train,200,batch_loss,4\n"
                         "3,train,300,batch_loss,nan\n";
     write_file(csv, steps, strlen(steps));
-    assert_int_equal(report_write_svg(csv, svg, &err), RNNLM_OK);
+    assert_int_equal(rnnlm_report_write(csv, svg, &err), RNNLM_OK);
     s = util_read_file(svg, NULL);
     char *lp = panel_of(s, "loss");
     assert_non_null(strstr(lp, ">step</text>"));
@@ -697,7 +697,7 @@ static void test_svg_empty_and_steps(void **state) {
     while ((e = readdir(d))) assert_null(strstr(e->d_name, ".tmp."));
     closedir(d);
     snprintf(svg, sizeof svg, "%s/no/such/dir/r.svg", tmpdir);
-    assert_int_equal(report_write_svg(csv, svg, &err), RNNLM_E_IO);
+    assert_int_equal(rnnlm_report_write(csv, svg, &err), RNNLM_E_IO);
 }
 
 int main(void) {

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "data/corpus.h"
+#include "data/split.h"
 #include "train/optim.h"
 #include "train/schedule.h"
 #include "util.h"

@@ -1,5 +1,7 @@
 /* batch.c: the two batch iterators (stateful truncated BPTT; the recipe's
  * windowed, shuffled pipeline). See rnnlm.h for their exact semantics. */
+#include "data/batch.h"
+
 #include "core/common.h"
 #include "core/rng.h"
 

@@ -40,14 +40,4 @@ const char *corpus_word_problem(const char *w, size_t len);
 rnnlm_status corpus_check_line(const char *path, size_t lineno, const char *s, size_t n, size_t max_line,
                                rnnlm_err *err);
 
-/* The validation split carved from n training sentences idx[0..n) (docs/DATA.md
- * section 4): int(frac * n) of them, chosen by a seeded shuffle of the n
- * positions (MT19937 as rnnlm_split, seeded with seed ^ SPLIT_CARVE_SALT; the
- * last int(frac * n) positions of the shuffle are held out), are moved to the
- * end of idx; both parts keep their relative order. *n_keep: the sentences
- * left for training. RNNLM_E_ARG when frac is outside (0, 1) or either part
- * would be empty. */
-#define SPLIT_CARVE_SALT 0x76616c69u   /* "vali" */
-rnnlm_status split_carve(size_t *idx, size_t n, double frac, uint32_t seed, size_t *n_keep, rnnlm_err *err);
-
 #endif

@@ -1,11 +1,14 @@
 /* dataset.c: the data pipeline (rnnlm.h, "data set"): corpus, vocabulary,
  * the seeded split and the id stream of each split, per rnnlm_data_options
  * (docs/DATA.md). */
+#include "data/dataset.h"
+
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/common.h"
 #include "data/corpus.h"
+#include "data/split.h"
 
 void rnnlm_data_options_default(rnnlm_data_options *o) {
     memset(o, 0, sizeof *o);

@@ -1,9 +1,13 @@
 /* split.c: the seeded train/test split and id streams (docs/DATA.md sections 4 and 5). */
+#include "data/split.h"
+
+#include "core/atomic_file.h"
 #include "core/common.h"
-#include "data/corpus.h"
 #include "core/rng.h"
+#include "data/corpus.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,6 +60,16 @@ rnnlm_status rnnlm_ids_build(const rnnlm_corpus *c, const rnnlm_vocab *v, const 
     *ids = out;
     *n_ids = k;
     return RNNLM_OK;
+}
+
+rnnlm_status rnnlm_ids_save(const char *path, const int32_t *ids, size_t n, rnnlm_err *err) {
+    if (!path || (!ids && n)) return rnnlm_fail(err, RNNLM_E_ARG, "rnnlm_ids_save: no path or ids");
+    rnnlm_atomic_file af;
+    rnnlm_status st = rnnlm_atomic_open(&af, path, err);
+    if (st) return st;
+    for (size_t i = 0; i < n; i++) fprintf(af.f, i ? " %d" : "%d", ids[i]);
+    fputc('\n', af.f);
+    return rnnlm_atomic_commit(&af, err);
 }
 
 rnnlm_status split_carve(size_t *idx, size_t n, double frac, uint32_t seed, size_t *n_keep, rnnlm_err *err) {

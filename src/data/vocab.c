@@ -1,19 +1,18 @@
 /* vocab.c: the size-capped vocabulary: building, lookup, the vocabulary file. */
-#include "core/common.h"
+#include "data/vocab.h"
+
 #include "core/atomic_file.h"
-#include "data/canon.h"
-#include "data/corpus.h"
+#include "core/common.h"
 #include "core/linereader.h"
 #include "core/strtab.h"
+#include "data/canon.h"
+#include "data/corpus.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-
-#define VOCAB_MAGIC "#rnnlm-vocab"
-#define VOCAB_VERSION 1
 
 struct rnnlm_vocab {
     strtab words;        /* distinct spellings; an id may share one (see map) */

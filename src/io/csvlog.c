@@ -1,9 +1,10 @@
-/* csvlog.c: the CSV scalar log (see csvlog.h). */
+/* csvlog.c: the CSV scalar log (see csvlog.h): the writer, then the reader. */
 #include "io/csvlog.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -220,4 +221,224 @@ rnnlm_status csvlog_open(csvlog **out, const char *path, rnnlm_err *err) {
     c->last_sync = monotonic_now();
     *out = c;
     return RNNLM_OK;
+}
+
+/* ==== the reader ============================================================= */
+
+struct csvlog_reader {
+    FILE *f;
+    char *path;
+    size_t line;                       /* line the next character is on */
+    char field[CSVLOG_NFIELDS][CSVLOG_MAX_FIELD + 1];
+    size_t len[CSVLOG_NFIELDS];
+    int nf;                            /* fields in the record */
+    int terminated;                    /* the record ended with a line break */
+};
+
+/* A separator or line end outside quotes: 1 when it ends the record (a line
+ * break, CRLF read as one), 0 when it starts the next field. */
+static rnnlm_status csv_separator(csvlog_reader *r, int c, size_t start, int *ends, rnnlm_err *err) {
+    if (c == '\r') {
+        int d = getc(r->f);
+        if (d != '\n')
+            return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: carriage return not followed by a line break",
+                              r->path, r->line);
+        c = '\n';
+    }
+    *ends = c == '\n';
+    if (*ends) {
+        r->line++;
+        r->terminated = 1;
+        return RNNLM_OK;
+    }
+    if (r->nf == CSVLOG_NFIELDS)
+        return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: more than %d fields (expected " CSVLOG_HEADER ")",
+                          r->path, start, CSVLOG_NFIELDS);
+    r->len[r->nf++] = 0;
+    return RNNLM_OK;
+}
+
+/* Reads one record into r->field; *eof = 1 (and nothing read) at the end of
+ * the file. *line_out is the line the record starts on. */
+static rnnlm_status csv_record(csvlog_reader *r, int *eof, size_t *line_out, rnnlm_err *err) {
+    *eof = 0;
+    *line_out = r->line;
+    r->nf = 1;
+    r->len[0] = 0;
+    r->terminated = 0;
+    int c = getc(r->f);
+    if (c == EOF) {
+        if (ferror(r->f)) return rnnlm_fail(err, RNNLM_E_IO, "%s: read failed: %s", r->path, strerror(errno));
+        *eof = 1;
+        return RNNLM_OK;
+    }
+    int quoted = 0, closed = 0, at_start = 1;
+    for (;; c = getc(r->f)) {
+        if (c == EOF) {
+            if (ferror(r->f))
+                return rnnlm_fail(err, RNNLM_E_IO, "%s: read failed: %s", r->path, strerror(errno));
+            if (quoted && !closed)
+                return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: unterminated quoted field", r->path, *line_out);
+            return RNNLM_OK;
+        }
+        if (c == '\0') return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: NUL byte", r->path, r->line);
+        int f = r->nf - 1;
+        if (quoted && !closed) {
+            if (c == '"') {
+                int d = getc(r->f);
+                if (d == '"') {
+                    c = '"';          /* a doubled quote stands for one */
+                } else {
+                    closed = 1;
+                    if (d != EOF) ungetc(d, r->f);
+                    continue;
+                }
+            }
+            if (c == '\n') r->line++;
+        } else if (c == ',' || c == '\n' || c == '\r') {
+            int ends;
+            rnnlm_status st = csv_separator(r, c, *line_out, &ends, err);
+            if (st || ends) return st;
+            quoted = closed = 0;
+            at_start = 1;
+            continue;
+        } else if (closed) {
+            return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: text after a closing quote", r->path, r->line);
+        } else if (c == '"') {
+            if (!at_start)
+                return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: quote inside an unquoted field", r->path, r->line);
+            quoted = 1;
+            at_start = 0;
+            continue;
+        }
+        at_start = 0;
+        if (r->len[f] >= CSVLOG_MAX_FIELD)
+            return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: field longer than %d bytes", r->path, *line_out,
+                              CSVLOG_MAX_FIELD);
+        r->field[f][r->len[f]++] = (char)c;
+    }
+}
+
+static int parse_double(const char *s, double *out) {
+    if (!*s) return 0;
+    char *end;
+    errno = 0;
+    *out = strtod(s, &end);
+    return *end == '\0' && !(errno == ERANGE && fabs(*out) < 1); /* overflow reads as inf */
+}
+
+static int parse_int64(const char *s, int64_t *out) {
+    if (!*s || (*s != '-' && *s != '+' && (*s < '0' || *s > '9'))) return 0;
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (*end != '\0' || errno == ERANGE) return 0;
+    *out = v;
+    return 1;
+}
+
+/* Checks a record's fields; fills the row or explains what is wrong. */
+static int check_row(csvlog_reader *r, csvlog_row *row, const char **why) {
+    for (int i = 0; i < r->nf; i++) r->field[i][r->len[i]] = '\0';
+    if (r->nf != CSVLOG_NFIELDS) {
+        *why = "wrong number of fields";
+        return 0;
+    }
+    if (!parse_double(r->field[0], &row->wall_time)) { *why = "wall_time is not a number"; return 0; }
+    if (!r->len[1]) { *why = "empty run"; return 0; }
+    if (!parse_int64(r->field[2], &row->step)) { *why = "step is not an integer"; return 0; }
+    if (!r->len[3]) { *why = "empty tag"; return 0; }
+    if (!parse_double(r->field[4], &row->value)) { *why = "value is not a number"; return 0; }
+    row->run = r->field[1];
+    row->tag = r->field[3];
+    return 1;
+}
+
+/* The record read is the header: CSVLOG_HEADER's names, one per field. */
+static int is_header(const csvlog_reader *r) {
+    if (r->nf != CSVLOG_NFIELDS) return 0;
+    const char *h = CSVLOG_HEADER;
+    for (int i = 0; i < r->nf; i++) {
+        size_t n = strcspn(h, ",");
+        if (r->len[i] != n || memcmp(r->field[i], h, n) != 0) return 0;
+        h += n + (h[n] == ',');
+    }
+    return *h == '\0';
+}
+
+rnnlm_status csvlog_reader_open(csvlog_reader **out, const char *path, rnnlm_err *err) {
+    if (!out || !path) return rnnlm_fail(err, RNNLM_E_ARG, "csvlog_reader_open: no reader or path");
+    *out = NULL;
+    csvlog_reader *r = rnnlm_calloc(1, sizeof *r, "csv reader", err);
+    if (!r) return RNNLM_E_NOMEM;
+    size_t n = strlen(path);
+    r->path = rnnlm_calloc(n + 1, 1, "csv reader path", err);
+    if (!r->path) {
+        free(r);
+        return RNNLM_E_NOMEM;
+    }
+    memcpy(r->path, path, n + 1);
+    r->line = 1;
+    r->f = fopen(path, "rb");
+    if (!r->f) {
+        rnnlm_status st = rnnlm_fail(err, RNNLM_E_IO, "cannot open scalar log %s: %s", path, strerror(errno));
+        csvlog_reader_close(r);
+        return st;
+    }
+    int eof;
+    size_t line;
+    rnnlm_status st = csv_record(r, &eof, &line, err);
+    if (!st && eof)
+        st = rnnlm_fail(err, RNNLM_E_FORMAT, "%s:1: empty file (expected the header " CSVLOG_HEADER ")", path);
+    if (!st && !is_header(r))
+        st = rnnlm_fail(err, RNNLM_E_FORMAT, "%s:1: not an rnnlm scalar log (expected the header " CSVLOG_HEADER ")",
+                        path);
+    if (st) {
+        csvlog_reader_close(r);
+        return st;
+    }
+    *out = r;
+    return RNNLM_OK;
+}
+
+rnnlm_status csvlog_reader_next(csvlog_reader *r, csvlog_row *row, int *eof, rnnlm_err *err) {
+    *eof = 0;
+    for (;;) {
+        size_t line;
+        int end;
+        rnnlm_status st = csv_record(r, &end, &line, err);
+        /* an unterminated last line is a row being written: dropped when it
+         * does not parse */
+        int torn = !r->terminated && r->line == line;
+        if (st && torn && feof(r->f)) {
+            end = 1;
+            st = RNNLM_OK;
+        }
+        if (st) return st;
+        if (end) {
+            *eof = 1;
+            return RNNLM_OK;
+        }
+        if (r->nf == 1 && r->len[0] == 0) continue;  /* blank line */
+        const char *why;
+        if (check_row(r, row, &why)) {
+            row->line = line;
+            return RNNLM_OK;
+        }
+        if (torn) {
+            *eof = 1;
+            return RNNLM_OK;
+        }
+        if (r->nf != CSVLOG_NFIELDS)
+            return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: %d field%s, expected %d (" CSVLOG_HEADER ")", r->path,
+                              line, r->nf, r->nf == 1 ? "" : "s", CSVLOG_NFIELDS);
+        return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: %s", r->path, line, why);
+    }
+}
+
+void csvlog_reader_close(csvlog_reader *r) {
+    if (!r) return;
+    if (r->f) fclose(r->f);
+    free(r->path);
+    free(r);
 }

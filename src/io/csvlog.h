@@ -14,14 +14,26 @@
  * to the kernel in one write(), whole or not at all: a write that fails part
  * way (a full disk) is cut back to the row's start and reported. fdatasync()
  * on csvlog_flush() and on its own when more than CSVLOG_FLUSH_SECONDS passed
- * since the last one. */
+ * since the last one.
+ *
+ * The reader (csvlog_reader_*) takes the log back row by row, for the SVG
+ * report (report.h) and anyone else: the first line must be the header
+ * above. Fields follow RFC 4180 (quoted fields may hold commas, doubled
+ * quotes and line breaks); blank lines are skipped. A malformed row is
+ * RNNLM_E_FORMAT with "FILE:LINE: cause", except an unterminated last line
+ * (a row being written while the log is read), which is dropped when it does
+ * not parse. A missing or unreadable file is RNNLM_E_IO. */
 #ifndef RNNLM_CSVLOG_H
 #define RNNLM_CSVLOG_H
 
 #include <stdint.h>
 #include "rnnlm.h"
 
+/* The one definition of the log's columns: the writer's first line, and
+ * what the reader requires of a file's first line. */
 #define CSVLOG_HEADER "wall_time,run,step,tag,value"
+#define CSVLOG_NFIELDS 5          /* the columns CSVLOG_HEADER names */
+#define CSVLOG_MAX_FIELD 4096     /* bytes in one field the reader accepts */
 #define CSVLOG_FLUSH_SECONDS 2.0
 
 typedef struct csvlog csvlog;
@@ -38,5 +50,27 @@ rnnlm_status csvlog_flush(csvlog *c, rnnlm_err *err);
 /* Flushes, closes and frees (c may be NULL). */
 rnnlm_status csvlog_close(csvlog *c, rnnlm_err *err);
 const char *csvlog_path(const csvlog *c);
+
+/* ---- the reader ------------------------------------------------------------ */
+
+typedef struct csvlog_reader csvlog_reader;
+
+/* One row read back; run and tag point into the reader, valid until its next
+ * row. */
+typedef struct {
+    double wall_time;
+    const char *run;   /* not empty */
+    int64_t step;
+    const char *tag;   /* not empty */
+    double value;      /* as logged, possibly nan or inf */
+    size_t line;       /* the line the row starts on */
+} csvlog_row;
+
+/* Opens path and checks its header line. */
+rnnlm_status csvlog_reader_open(csvlog_reader **r, const char *path, rnnlm_err *err);
+/* The next row into *row; *eof = 1 (and nothing read) after the last. */
+rnnlm_status csvlog_reader_next(csvlog_reader *r, csvlog_row *row, int *eof, rnnlm_err *err);
+/* Closes and frees (r may be NULL). */
+void csvlog_reader_close(csvlog_reader *r);
 
 #endif

@@ -22,6 +22,59 @@ static uint32_t bswap32(uint32_t x) { return __builtin_bswap32(x); }
 
 /* ------------------------------------------------------------------ writer */
 
+/* Adds tensor t (index i, its data at byte *off) to the header root;
+ * *off moves past its data. */
+static rnnlm_status header_tensor(json_t *root, const st_tensor *t, size_t i, size_t *off, rnnlm_err *err) {
+    const char *name = t->name;
+    if (!name || !*name) return rnnlm_fail(err, RNNLM_E_ARG, "safetensors: tensor %zu has no name", i);
+    if (strcmp(name, META_KEY) == 0)
+        return rnnlm_fail(err, RNNLM_E_ARG, "safetensors: '%s' is reserved, not a tensor name", name);
+    if (json_object_get(root, name))
+        return rnnlm_fail(err, RNNLM_E_ARG, "safetensors: tensor name '%s' used twice", name);
+    if (t->ndim < 0 || t->ndim > ST_MAX_DIMS)
+        return rnnlm_fail(err, RNNLM_E_ARG, "safetensors: tensor '%s': rank %d outside [0, %d]", name, t->ndim,
+                          ST_MAX_DIMS);
+    size_t count = 1, bytes, end;
+    json_t *shape = json_array();
+    int ok = shape != NULL;
+    for (int d = 0; ok && d < t->ndim; d++) {
+        ok = size_mul(count, t->shape[d], &count) && t->shape[d] <= (size_t)INT64_MAX &&
+             json_array_append_new(shape, json_integer((json_int_t)t->shape[d])) == 0;
+    }
+    if (ok) ok = size_mul(count, 4, &bytes) && size_add(*off, bytes, &end) && end <= (size_t)INT64_MAX;
+    if (!ok) {
+        json_decref(shape);
+        return rnnlm_fail(err, RNNLM_E_ARG, "safetensors: tensor '%s': size overflows", name);
+    }
+    if (count && !t->data) {
+        json_decref(shape);
+        return rnnlm_fail(err, RNNLM_E_ARG, "safetensors: tensor '%s' has no data", name);
+    }
+    json_t *e = json_pack("{s:s, s:o, s:[I, I]}", "dtype", "F32", "shape", shape, "data_offsets",
+                          (json_int_t)*off, (json_int_t)end);
+    if (!e || json_object_set_new(root, name, e) != 0)
+        return rnnlm_fail(err, RNNLM_E_ARG, "safetensors: tensor name '%s' is not valid UTF-8", name);
+    *off = end;
+    return RNNLM_OK;
+}
+
+/* Adds the n_meta key/value pairs kv as the header's __metadata__. */
+static rnnlm_status header_metadata(json_t *root, const char *const *kv, size_t n_meta, rnnlm_err *err) {
+    json_t *meta = json_object();
+    if (!meta || json_object_set_new(root, META_KEY, meta) != 0)
+        return rnnlm_fail(err, RNNLM_E_NOMEM, "safetensors header: out of memory");
+    for (size_t i = 0; i < n_meta; i++) {
+        const char *k = kv[2 * i], *v = kv[2 * i + 1];
+        if (!k || !v)
+            return rnnlm_fail(err, RNNLM_E_ARG, "safetensors: metadata pair %zu has a NULL key or value", i);
+        if (json_object_get(meta, k))
+            return rnnlm_fail(err, RNNLM_E_ARG, "safetensors: metadata key '%s' given twice", k);
+        if (json_object_set_new(meta, k, json_string(v)) != 0)
+            return rnnlm_fail(err, RNNLM_E_ARG, "safetensors: metadata '%s' is not valid UTF-8", k);
+    }
+    return RNNLM_OK;
+}
+
 /* Checks the arguments and builds the header: *hdr (malloc'ed, *hlen bytes,
  * a multiple of 8, space-padded, not NUL-terminated) and the data length. */
 static rnnlm_status header_build(char **hdr, size_t *hlen, size_t *data_len, const st_tensor *t,
@@ -31,65 +84,8 @@ static rnnlm_status header_build(char **hdr, size_t *hlen, size_t *data_len, con
     if (!root) return rnnlm_fail(err, RNNLM_E_NOMEM, "safetensors header: out of memory");
     rnnlm_status st = RNNLM_OK;
     size_t off = 0;
-    for (size_t i = 0; !st && i < n; i++) {
-        const char *name = t[i].name;
-        if (!name || !*name) {
-            st = rnnlm_fail(err, RNNLM_E_ARG, "safetensors: tensor %zu has no name", i);
-            break;
-        }
-        if (strcmp(name, META_KEY) == 0) {
-            st = rnnlm_fail(err, RNNLM_E_ARG, "safetensors: '%s' is reserved, not a tensor name", name);
-            break;
-        }
-        if (json_object_get(root, name)) {
-            st = rnnlm_fail(err, RNNLM_E_ARG, "safetensors: tensor name '%s' used twice", name);
-            break;
-        }
-        if (t[i].ndim < 0 || t[i].ndim > ST_MAX_DIMS) {
-            st = rnnlm_fail(err, RNNLM_E_ARG, "safetensors: tensor '%s': rank %d outside [0, %d]", name,
-                            t[i].ndim, ST_MAX_DIMS);
-            break;
-        }
-        size_t count = 1, bytes, end;
-        json_t *shape = json_array();
-        int ok = shape != NULL;
-        for (int d = 0; ok && d < t[i].ndim; d++) {
-            ok = size_mul(count, t[i].shape[d], &count) && t[i].shape[d] <= (size_t)INT64_MAX &&
-                 json_array_append_new(shape, json_integer((json_int_t)t[i].shape[d])) == 0;
-        }
-        if (ok) ok = size_mul(count, 4, &bytes) && size_add(off, bytes, &end) && end <= (size_t)INT64_MAX;
-        if (!ok) {
-            json_decref(shape);
-            st = rnnlm_fail(err, RNNLM_E_ARG, "safetensors: tensor '%s': size overflows", name);
-            break;
-        }
-        if (count && !t[i].data) {
-            json_decref(shape);
-            st = rnnlm_fail(err, RNNLM_E_ARG, "safetensors: tensor '%s' has no data", name);
-            break;
-        }
-        json_t *e = json_pack("{s:s, s:o, s:[I, I]}", "dtype", "F32", "shape", shape, "data_offsets",
-                              (json_int_t)off, (json_int_t)end);
-        if (!e || json_object_set_new(root, name, e) != 0) {
-            st = rnnlm_fail(err, RNNLM_E_ARG, "safetensors: tensor name '%s' is not valid UTF-8", name);
-            break;
-        }
-        off = end;
-    }
-    if (!st && n_meta) {
-        json_t *meta = json_object();
-        if (!meta || json_object_set_new(root, META_KEY, meta) != 0)
-            st = rnnlm_fail(err, RNNLM_E_NOMEM, "safetensors header: out of memory");
-        for (size_t i = 0; !st && i < n_meta; i++) {
-            const char *k = kv[2 * i], *v = kv[2 * i + 1];
-            if (!k || !v)
-                st = rnnlm_fail(err, RNNLM_E_ARG, "safetensors: metadata pair %zu has a NULL key or value", i);
-            else if (json_object_get(meta, k))
-                st = rnnlm_fail(err, RNNLM_E_ARG, "safetensors: metadata key '%s' given twice", k);
-            else if (json_object_set_new(meta, k, json_string(v)) != 0)
-                st = rnnlm_fail(err, RNNLM_E_ARG, "safetensors: metadata '%s' is not valid UTF-8", k);
-        }
-    }
+    for (size_t i = 0; !st && i < n; i++) st = header_tensor(root, &t[i], i, &off, err);
+    if (!st && n_meta) st = header_metadata(root, kv, n_meta, err);
     char *s = st ? NULL : json_dumps(root, JSON_SORT_KEYS | JSON_COMPACT);
     json_decref(root);
     if (st) return st;

@@ -121,14 +121,10 @@ static rnnlm_status vocab_strings(const rnnlm_vocab *v, char **words, char **cou
     return RNNLM_OK;
 }
 
-rnnlm_status checkpoint_save(const char *path, const model *m, const rnnlm_vocab *v,
-                             const char *const *extra_kv, size_t n_extra,
-                             const st_tensor *extra_tensors, size_t n_extra_tensors,
-                             rnnlm_err *err) {
-    const model_config *c = model_cfg(m);
-    if (rnnlm_vocab_size(v) != (size_t)c->V)
-        return rnnlm_fail(err, RNNLM_E_ARG, "%s: the vocabulary has %zu words but the model's V is %d",
-                          path, rnnlm_vocab_size(v), c->V);
+/* The caller's extras: metadata pairs whole and not on the checkpoint's own
+ * keys, tensors named CHECKPOINT_EXTRA_PREFIX... */
+static rnnlm_status check_extras(const char *path, const char *const *extra_kv, size_t n_extra,
+                                 const st_tensor *extra_tensors, size_t n_extra_tensors, rnnlm_err *err) {
     for (size_t i = 0; i < n_extra; i++) {
         if (!extra_kv[2 * i] || !extra_kv[2 * i + 1])
             return rnnlm_fail(err, RNNLM_E_ARG, "%s: extra metadata pair %zu has a NULL key or value", path, i);
@@ -143,27 +139,25 @@ rnnlm_status checkpoint_save(const char *path, const model *m, const rnnlm_vocab
             return rnnlm_fail(err, RNNLM_E_ARG, "%s: extra tensor '%s' must be named '%s...'", path,
                               extra_tensors[i].name ? extra_tensors[i].name : "(null)",
                               CHECKPOINT_EXTRA_PREFIX);
+    return RNNLM_OK;
+}
 
-    pt_tensor pt[PT_MAX];
-    int n_pt = pt_list(c, pt);
-    size_t n_tensors = (size_t)n_pt + n_extra_tensors, GH = (size_t)gates_of(c->cell) * (size_t)c->H;
-    float *params = model_params((model *)m);   /* read only */
-    st_tensor *t = rnnlm_calloc(n_tensors, sizeof *t, "checkpoint tensor list", err);
-    float *scratch = t ? rnnlm_calloc(model_n_params(m), sizeof *scratch, "checkpoint transposes", err) : NULL;
-    float *zeros = scratch ? rnnlm_calloc(GH, sizeof *zeros, "checkpoint zero bias", err) : NULL;
-    const char **kv = zeros ? rnnlm_calloc(2 * (N_OWN + n_extra), sizeof *kv, "checkpoint metadata", err) : NULL;
-    char *vwords = NULL, *vcounts = NULL;
-    rnnlm_status st = kv ? vocab_strings(v, &vwords, &vcounts, err) : RNNLM_E_NOMEM;
+/* The model's tensors in the checkpoint's (PyTorch) layout, t[0..n_pt):
+ * the weight matrices transposed into scratch, a missing hidden bias as
+ * zeros (GH floats). */
+static rnnlm_status model_tensors(const char *path, const model *m, const pt_tensor *pt, int n_pt, st_tensor *t,
+                                  float *scratch, const float *zeros, rnnlm_err *err) {
+    const model_config *c = model_cfg(m);
+    const size_t GH = (size_t)gates_of(c->cell) * (size_t)c->H;
+    const float *params = model_params((model *)m);   /* read only */
     size_t sp = 0;   /* floats of scratch used */
-    for (int i = 0; !st && i < n_pt; i++) {
+    for (int i = 0; i < n_pt; i++) {
         const pt_tensor *p = &pt[i];
         const model_tensor *k = keras_tensor(m, p->kind, p->layer);
         size_t want = p->ndim == 2 ? p->shape[0] * p->shape[1] : p->shape[0];
         if (p->kind == PT_BIH || p->kind == PT_BHH) want = (size_t)nn_cell_of(c->cell)->bias_rows * GH;
-        if (!k || k->count != want) {
-            st = rnnlm_fail(err, RNNLM_E_STATE, "%s: the model has no tensor matching '%s'", path, p->name);
-            break;
-        }
+        if (!k || k->count != want)
+            return rnnlm_fail(err, RNNLM_E_STATE, "%s: the model has no tensor matching '%s'", path, p->name);
         st_tensor *s = &t[i];
         s->name = p->name;
         s->ndim = p->ndim;
@@ -188,33 +182,63 @@ rnnlm_status checkpoint_save(const char *path, const model *m, const rnnlm_vocab
             break;
         }
     }
-    for (size_t i = 0; !st && i < n_extra_tensors; i++) t[n_pt + i] = extra_tensors[i];
+    return RNNLM_OK;
+}
 
+/* The checkpoint's own metadata pairs into kv (the numbers formatted into
+ * num); returns the count of strings written (twice the pairs). */
+static size_t own_metadata(const model_config *c, const rnnlm_vocab *v, const char *vwords, const char *vcounts,
+                           char num[8][32], const char **kv) {
+    size_t q = 0;
+#define KV(k, val) (kv[q++] = (k), kv[q++] = (val))
+    snprintf(num[0], sizeof num[0], "%d", c->V);
+    snprintf(num[1], sizeof num[1], "%d", c->E);
+    snprintf(num[2], sizeof num[2], "%d", c->H);
+    snprintf(num[3], sizeof num[3], "%d", c->L);
+    snprintf(num[4], sizeof num[4], "%.9g", (double)c->dropout);   /* 9 digits: a float exactly */
+    snprintf(num[5], sizeof num[5], "%zu", rnnlm_vocab_distinct(v));
+    KV("format", CHECKPOINT_FORMAT);
+    KV("format_version", CHECKPOINT_VERSION);
+    KV("cell", cell_key(c->cell));
+    KV("vocab_size", num[0]);
+    KV("embedding_dim", num[1]);
+    KV("hidden_size", num[2]);
+    KV("num_layers", num[3]);
+    KV("dropout", num[4]);
+    KV("tied", c->tied ? "1" : "0");
+    KV("init", c->init == INIT_UNIFORM ? "uniform" : "recipe");
+    KV("vocab", vwords);
+    KV("vocab_counts", vcounts);
+    KV("canon", rnnlm_vocab_canon(v) == RNNLM_CANON_RECIPE ? "recipe" : "none");
+    KV("vocab_distinct", num[5]);
+#undef KV
+    return q;
+}
+
+rnnlm_status checkpoint_save(const char *path, const model *m, const rnnlm_vocab *v,
+                             const char *const *extra_kv, size_t n_extra,
+                             const st_tensor *extra_tensors, size_t n_extra_tensors,
+                             rnnlm_err *err) {
+    const model_config *c = model_cfg(m);
+    if (rnnlm_vocab_size(v) != (size_t)c->V)
+        return rnnlm_fail(err, RNNLM_E_ARG, "%s: the vocabulary has %zu words but the model's V is %d",
+                          path, rnnlm_vocab_size(v), c->V);
+    rnnlm_status st = check_extras(path, extra_kv, n_extra, extra_tensors, n_extra_tensors, err);
+    if (st) return st;
+    pt_tensor pt[PT_MAX];
+    int n_pt = pt_list(c, pt);
+    size_t n_tensors = (size_t)n_pt + n_extra_tensors, GH = (size_t)gates_of(c->cell) * (size_t)c->H;
+    st_tensor *t = rnnlm_calloc(n_tensors, sizeof *t, "checkpoint tensor list", err);
+    float *scratch = t ? rnnlm_calloc(model_n_params(m), sizeof *scratch, "checkpoint transposes", err) : NULL;
+    float *zeros = scratch ? rnnlm_calloc(GH, sizeof *zeros, "checkpoint zero bias", err) : NULL;
+    const char **kv = zeros ? rnnlm_calloc(2 * (N_OWN + n_extra), sizeof *kv, "checkpoint metadata", err) : NULL;
+    char *vwords = NULL, *vcounts = NULL;
+    st = kv ? vocab_strings(v, &vwords, &vcounts, err) : RNNLM_E_NOMEM;
+    if (!st) st = model_tensors(path, m, pt, n_pt, t, scratch, zeros, err);
+    for (size_t i = 0; !st && i < n_extra_tensors; i++) t[n_pt + i] = extra_tensors[i];
     char num[8][32];
     if (!st) {
-        size_t q = 0;
-#define KV(k, val) (kv[q++] = (k), kv[q++] = (val))
-        snprintf(num[0], sizeof num[0], "%d", c->V);
-        snprintf(num[1], sizeof num[1], "%d", c->E);
-        snprintf(num[2], sizeof num[2], "%d", c->H);
-        snprintf(num[3], sizeof num[3], "%d", c->L);
-        snprintf(num[4], sizeof num[4], "%.9g", (double)c->dropout);   /* 9 digits: a float exactly */
-        snprintf(num[5], sizeof num[5], "%zu", rnnlm_vocab_distinct(v));
-        KV("format", CHECKPOINT_FORMAT);
-        KV("format_version", CHECKPOINT_VERSION);
-        KV("cell", cell_key(c->cell));
-        KV("vocab_size", num[0]);
-        KV("embedding_dim", num[1]);
-        KV("hidden_size", num[2]);
-        KV("num_layers", num[3]);
-        KV("dropout", num[4]);
-        KV("tied", c->tied ? "1" : "0");
-        KV("init", c->init == INIT_UNIFORM ? "uniform" : "recipe");
-        KV("vocab", vwords);
-        KV("vocab_counts", vcounts);
-        KV("canon", rnnlm_vocab_canon(v) == RNNLM_CANON_RECIPE ? "recipe" : "none");
-        KV("vocab_distinct", num[5]);
-#undef KV
+        size_t q = own_metadata(c, v, vwords, vcounts, num, kv);
         for (size_t i = 0; i < 2 * n_extra; i++) kv[q++] = extra_kv[i];
         st = st_write(path, t, n_tensors, kv, q / 2, err);
     }

@@ -119,13 +119,13 @@ static rnnlm_status suffix_index(rnnlm_ngram *g, const uint32_t *w, int k, int i
     return RNNLM_OK;
 }
 
-/* One entry line of section k: "logprob w1 .. wk [bow]". */
-static rnnlm_status read_entry(reader *rd, int k, char *s, rnnlm_err *err) {
-    rnnlm_ngram *g = rd->g;
+/* An entry line's fields f[0..nf) as values: the log10 probability (-99,
+ * SRILM's zero, as -inf) and the optional back-off weight, in single
+ * precision. */
+static rnnlm_status entry_values(const reader *rd, int k, char *const *f, size_t nf, float *p, float *b,
+                                 rnnlm_err *err) {
     const char *path = rd->r->name;
     size_t ln = rd->r->lineno;
-    char *f[NGRAM_MAX_ORDER + 2];
-    size_t nf = split_fields(s, f, (size_t)k + 2);
     if (nf < (size_t)k + 1 || nf > (size_t)k + 2)
         return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: a %d-gram line holds a log10 probability, %d word%s and "
                           "an optional back-off weight; this one has %s%zu fields", path, ln, k, k,
@@ -140,7 +140,7 @@ static rnnlm_status read_entry(reader *rd, int k, char *s, rnnlm_err *err) {
         return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: log10 probability %s is positive (a probability above 1)",
                           path, ln, f[0]);
     if (nf == (size_t)k + 2) {
-        if (k == g->order)
+        if (k == rd->g->order)
             return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: a back-off weight on an n-gram of the highest order %d",
                               path, ln, k);
         if (!parse_real(f[k + 1], &bow))
@@ -152,47 +152,50 @@ static rnnlm_status read_entry(reader *rd, int k, char *s, rnnlm_err *err) {
     /* SRILM writes a zero probability (that of <s>) as -99 and reads it back as zero */
     if (prob < -FLT_MAX || fabs(bow) > FLT_MAX)
         return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: a value outside single precision", path, ln);
-    float p = prob == -99.0 ? -INFINITY : (float)prob;
-    float b = (float)bow;
+    *p = prob == -99.0 ? -INFINITY : (float)prob;
+    *b = (float)bow;
+    return RNNLM_OK;
+}
 
-    ngram_table *t = &g->t[k - 1];
-    if (t->listed == rd->announced[k - 1])
-        return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: more %d-grams than the %zu that \\data\\ announced", path, ln,
-                          k, rd->announced[k - 1]);
-    rnnlm_status st;
-    if (k == 1) {
-        size_t len = strlen(f[1]);
-        if (strtab_find(&g->vocab, f[1], len) >= 0)
-            return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: duplicate 1-gram '%s'", path, ln, f[1]);
-        uint32_t id;
-        if ((st = strtab_intern(&g->vocab, f[1], len, &id, err))) return st;
-        if ((st = rnnlm_grow((void **)&t->e, &t->cap, (size_t)id + 1, sizeof *t->e, "n-gram entries", err)))
-            return st;
-        t->e[id] = (ngram_entry){.prob = p, .bow = b};
-        t->n = (size_t)id + 1;
-        t->listed++;
-        return RNNLM_OK;
-    }
-    uint32_t w[NGRAM_MAX_ORDER];
+/* A 1-gram: its word interned (its id the next), its entry at that id. */
+static rnnlm_status add_unigram(reader *rd, const char *word, float p, float b, rnnlm_err *err) {
+    rnnlm_ngram *g = rd->g;
+    ngram_table *t = &g->t[0];
+    size_t len = strlen(word);
+    if (strtab_find(&g->vocab, word, len) >= 0)
+        return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: duplicate 1-gram '%s'", rd->r->name, rd->r->lineno, word);
+    uint32_t id;
+    rnnlm_status st = strtab_intern(&g->vocab, word, len, &id, err);
+    if (st) return st;
+    if ((st = rnnlm_grow((void **)&t->e, &t->cap, (size_t)id + 1, sizeof *t->e, "n-gram entries", err))) return st;
+    t->e[id] = (ngram_entry){.prob = p, .bow = b};
+    t->n = (size_t)id + 1;
+    t->listed++;
+    return RNNLM_OK;
+}
+
+/* The ids of the k words words[0..k) into w: the previous line's where its
+ * words repeat, else looked up (and kept for the next line). */
+static rnnlm_status entry_words(reader *rd, int k, char *const *words, uint32_t *w, rnnlm_err *err) {
     prev_words *pv = &rd->prev;
     int same = 1;        /* the words so far are the previous line's */
     int keep = 1;        /* the words so far are in pv */
     size_t used = 0;
     for (int i = 0; i < k; i++) {
-        size_t len = strlen(f[i + 1]);
-        if (same && i < pv->n && pv->len[i] == len && memcmp(pv->text + pv->off[i], f[i + 1], len) == 0) {
+        size_t len = strlen(words[i]);
+        if (same && i < pv->n && pv->len[i] == len && memcmp(pv->text + pv->off[i], words[i], len) == 0) {
             w[i] = pv->id[i];
             used = pv->off[i] + len;
             continue;
         }
         same = 0;
-        int64_t id = strtab_find(&g->vocab, f[i + 1], len);
+        int64_t id = strtab_find(&rd->g->vocab, words[i], len);
         if (id < 0)
-            return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: word '%s' of this %d-gram is not among the 1-grams", path,
-                              ln, f[i + 1], k);
+            return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: word '%s' of this %d-gram is not among the 1-grams",
+                              rd->r->name, rd->r->lineno, words[i], k);
         w[i] = (uint32_t)id;
         if (keep && used + len <= PREV_BYTES) {
-            memcpy(pv->text + used, f[i + 1], len);
+            memcpy(pv->text + used, words[i], len);
             pv->off[i] = used;
             pv->len[i] = len;
             pv->id[i] = w[i];
@@ -203,6 +206,24 @@ static rnnlm_status read_entry(reader *rd, int k, char *s, rnnlm_err *err) {
             keep = 0;
         }
     }
+    return RNNLM_OK;
+}
+
+/* One entry line of section k: "logprob w1 .. wk [bow]". */
+static rnnlm_status read_entry(reader *rd, int k, char *s, rnnlm_err *err) {
+    rnnlm_ngram *g = rd->g;
+    char *f[NGRAM_MAX_ORDER + 2];
+    size_t nf = split_fields(s, f, (size_t)k + 2);
+    float p = 0, b = 0;
+    rnnlm_status st = entry_values(rd, k, f, nf, &p, &b, err);
+    if (st) return st;
+    ngram_table *t = &g->t[k - 1];
+    if (t->listed == rd->announced[k - 1])
+        return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: more %d-grams than the %zu that \\data\\ announced",
+                          rd->r->name, rd->r->lineno, k, rd->announced[k - 1]);
+    if (k == 1) return add_unigram(rd, f[1], p, b, err);
+    uint32_t w[NGRAM_MAX_ORDER];
+    if ((st = entry_words(rd, k, f + 1, w, err))) return st;
     uint32_t suffix, idx;
     if ((st = suffix_index(g, w, k, 1, &suffix, err))) return st;
     if (ngram_find(t, suffix, w[0]) >= 0) {
@@ -211,7 +232,8 @@ static rnnlm_status read_entry(reader *rd, int k, char *s, rnnlm_err *err) {
         size_t o = 0;
         for (int i = 0; i < k && o < sizeof words; i++)
             o += (size_t)snprintf(words + o, sizeof words - o, "%s%s", i ? " " : "", f[i + 1]);
-        return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: duplicate %d-gram '%s'", path, ln, k, words);
+        return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: duplicate %d-gram '%s'", rd->r->name, rd->r->lineno, k,
+                          words);
     }
     if ((st = ngram_insert(t, suffix, w[0], p, b, &idx, err))) return st;
     t->listed++;
@@ -235,47 +257,50 @@ static rnnlm_status check_section_count(reader *rd, int k, rnnlm_err *err) {
     return RNNLM_OK;
 }
 
-static rnnlm_status parse(reader *rd, rnnlm_err *err) {
-    rnnlm_lines *r = rd->r;
-    rnnlm_ngram *g = rd->g;
-    char *s;
-    size_t n;
-    int got;
-    rnnlm_status st;
+/* One "ngram k=count" line of \data\ (p past its leading white space): k
+ * and count, or a message. */
+static rnnlm_status count_line(const rnnlm_lines *r, const char *p, size_t *k, size_t *count, rnnlm_err *err) {
+    const char *e;
+    if (strncmp(p, "ngram", 5) || !is_space((unsigned char)p[5]))
+        return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: expected 'ngram N=count' in \\data\\", r->name, r->lineno);
+    p += 5;
+    while (is_space((unsigned char)*p)) p++;
+    if (!parse_count(p, &e, (size_t)1 << 20, k))
+        return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: expected 'ngram N=count' in \\data\\", r->name, r->lineno);
+    for (p = e; is_space((unsigned char)*p); p++) {}
+    if (*p++ != '=')
+        return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: expected 'ngram N=count' in \\data\\", r->name, r->lineno);
+    while (is_space((unsigned char)*p)) p++;
+    if (!parse_count(p, &e, (size_t)UINT32_MAX - 2, count)) {
+        if (*p >= '0' && *p <= '9')
+            return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: count of %zu-grams above the limit of 2^32 - 2",
+                              r->name, r->lineno, *k);
+        return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: expected 'ngram N=count' in \\data\\", r->name, r->lineno);
+    }
+    for (p = e; is_space((unsigned char)*p); p++) {}
+    if (*p) return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: text after the count", r->name, r->lineno);
+    return RNNLM_OK;
+}
 
-    /* anything before \data\ is ignored */
-    while ((got = lines_next_text(r, &s, &n, err)) > 0 && !line_is(s, n, "\\data\\")) {}
+/* \data\ (anything before it ignored) and its counts, k = 1, 2, ... in
+ * order, into rd->announced and g->order; *s, *n: the line after them,
+ * which starts with '\'. */
+static rnnlm_status read_counts(reader *rd, char **s, size_t *n, rnnlm_err *err) {
+    rnnlm_lines *r = rd->r;
+    int got;
+    while ((got = lines_next_text(r, s, n, err)) > 0 && !line_is(*s, *n, "\\data\\")) {}
     if (got < 0) return err->status;
     if (got == 0) return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: no \\data\\ line: not an ARPA file", r->name,
                                     r->lineno);
-
-    /* ngram k=count, k = 1, 2, ... in order */
     int order = 0;
-    while ((got = lines_next_text(r, &s, &n, err)) > 0) {
-        const char *p = s;
+    while ((got = lines_next_text(r, s, n, err)) > 0) {
+        const char *p = *s;
         while (is_space((unsigned char)*p)) p++;
         if (!*p) continue;
         if (*p == '\\') break;
-        size_t k, count;
-        const char *e;
-        if (strncmp(p, "ngram", 5) || !is_space((unsigned char)p[5]))
-            return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: expected 'ngram N=count' in \\data\\", r->name, r->lineno);
-        p += 5;
-        while (is_space((unsigned char)*p)) p++;
-        if (!parse_count(p, &e, (size_t)1 << 20, &k))
-            return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: expected 'ngram N=count' in \\data\\", r->name, r->lineno);
-        for (p = e; is_space((unsigned char)*p); p++) {}
-        if (*p++ != '=')
-            return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: expected 'ngram N=count' in \\data\\", r->name, r->lineno);
-        while (is_space((unsigned char)*p)) p++;
-        if (!parse_count(p, &e, (size_t)UINT32_MAX - 2, &count)) {
-            if (*p >= '0' && *p <= '9')
-                return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: count of %zu-grams above the limit of 2^32 - 2",
-                                  r->name, r->lineno, k);
-            return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: expected 'ngram N=count' in \\data\\", r->name, r->lineno);
-        }
-        for (p = e; is_space((unsigned char)*p); p++) {}
-        if (*p) return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: text after the count", r->name, r->lineno);
+        size_t k = 0, count = 0;
+        rnnlm_status st = count_line(r, p, &k, &count, err);
+        if (st) return st;
         if (k > NGRAM_MAX_ORDER)
             return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: order %zu is above the limit of %d", r->name, r->lineno,
                               k, NGRAM_MAX_ORDER);
@@ -290,8 +315,18 @@ static rnnlm_status parse(reader *rd, rnnlm_err *err) {
     if (got == 0) return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: the file ends inside \\data\\", r->name, r->lineno);
     if (!order) return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: \\data\\ announces no 'ngram N=count'", r->name,
                                   r->lineno);
-    g->order = order;
+    rd->g->order = order;
+    return RNNLM_OK;
+}
 
+static rnnlm_status parse(reader *rd, rnnlm_err *err) {
+    rnnlm_lines *r = rd->r;
+    char *s;
+    size_t n;
+    int got;
+    rnnlm_status st = read_counts(rd, &s, &n, err);
+    if (st) return st;
+    const int order = rd->g->order;
     /* the sections; s holds a line that starts with '\' */
     for (int k = 1;; k++) {
         if (k <= order) {

@@ -2,6 +2,8 @@
  * per-word component probabilities over the union of the two vocabularies
  * (the <unk> rules and OOVs), the mixture's log10 probability, and the EM
  * estimate of the RNN's weight. docs/PIPELINE.md states the conventions. */
+#include "pipeline/mix.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

@@ -299,17 +299,142 @@ static int paren_number(const char *t, size_t n, double *v) {
     return n >= 3 && t[0] == '(' && t[n - 1] == ')' && parse_number(t + 1, n - 2, v);
 }
 
+/* A line of an SRILM file being read: its text, where the next token
+ * starts, and for messages its place. */
+typedef struct {
+    const char *s;
+    size_t n, p;
+    const char *path;
+    size_t lineno;
+} srilm_line;
+
+static int sl_next(srilm_line *l, const char **t, size_t *tl) { return next_tok(l->s, l->n, &l->p, t, tl); }
+
+/* The plain layout's scores: "ascore lscore nwords" (log10), t the first
+ * token. */
+static rnnlm_status srilm_plain_scores(srilm_line *l, rnnlm_nbest_hyp *hp, const char *t, size_t tl,
+                                       rnnlm_err *err) {
+    const char *ls, *nw;
+    size_t ll, nl;
+    double a, lm, words;
+    if (!parse_number(t, tl, &a) || !sl_next(l, &ls, &ll) || !parse_number(ls, ll, &lm))
+        return rnnlm_fail(err, RNNLM_E_FORMAT,
+                          "%s:%zu: expected 'ascore lscore nwords w1 ...' with finite log10 scores", l->path,
+                          l->lineno);
+    if (!sl_next(l, &nw, &nl) || !parse_number(nw, nl, &words) || words < 0 || words != floor(words) ||
+        strspn(nw, "0123456789") < nl)
+        return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: the word count is not a whole number", l->path, l->lineno);
+    hp->acoustic = a * M_LN10;
+    hp->lm = lm * M_LN10;
+    hp->has_acoustic = hp->has_lm = 1;
+    return RNNLM_OK;
+}
+
+/* NBestList2.0's fields after word w: "( st: S et: E g: G a: A )", the
+ * a: and g: values added to *sum_a and *sum_g (*has_a, *has_g: present). */
+static rnnlm_status srilm_word_fields(srilm_line *l, const char *w, size_t wl, double *sum_a, double *sum_g,
+                                      int *has_a, int *has_g, rnnlm_err *err) {
+    char q[80];
+    const char *k;
+    size_t kl;
+    if (!sl_next(l, &k, &kl) || !tok_is(k, kl, "("))
+        return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: word '%s' lacks its '( st: .. et: .. g: .. a: .. )'",
+                          l->path, l->lineno, quote(w, wl, q, sizeof q));
+    *has_a = *has_g = 0;
+    for (;;) {
+        if (!sl_next(l, &k, &kl))
+            return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: an unclosed '(' after word '%s'", l->path, l->lineno,
+                              quote(w, wl, q, sizeof q));
+        if (tok_is(k, kl, ")")) return RNNLM_OK;
+        const char *v;
+        size_t vl;
+        double x;
+        if (kl < 2 || k[kl - 1] != ':' || !sl_next(l, &v, &vl) || !parse_number(v, vl, &x))
+            return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: after word '%s': expected 'key: number' pairs and ')'",
+                              l->path, l->lineno, quote(w, wl, q, sizeof q));
+        if (tok_is(k, kl, "a:")) { *sum_a += x; *has_a = 1; }
+        if (tok_is(k, kl, "g:")) { *sum_g += x; *has_g = 1; }
+    }
+}
+
+/* The rest of a hypothesis line after its scores: the words (a leading <s>
+ * dropped); with NBestList2.0 (version 2), each word's fields, their a: and
+ * g: summed into the hypothesis's acoustic and LM scores when every word
+ * has them, the total standing for the acoustic score otherwise. */
+static rnnlm_status srilm_words(srilm_line *l, rnnlm_nbest *nb, int version, double total, rnnlm_err *err) {
+    double sum_a = 0, sum_g = 0;
+    int all_a = 1, all_g = 1, first = 1;
+    const char *t;
+    size_t tl;
+    rnnlm_status st = RNNLM_OK;
+    while (!st && sl_next(l, &t, &tl)) {
+        if (version == 2 && tok_is(t, tl, "("))
+            return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: a '(' where a word should be", l->path, l->lineno);
+        if (!(first && tok_is(t, tl, "<s>"))) st = nb_word(nb, t, tl, err);
+        first = 0;
+        if (st || version != 2) continue;
+        int has_a = 0, has_g = 0;
+        st = srilm_word_fields(l, t, tl, &sum_a, &sum_g, &has_a, &has_g, err);
+        all_a &= has_a;
+        all_g &= has_g;
+    }
+    if (st) return st;
+    nb_drop_end(nb);
+    rnnlm_nbest_hyp *hp = &nb->hyp[nb->n_hyp - 1];
+    if (version == 1 || version == 2) {
+        /* the total score stands for the acoustic one unless the words carry a: */
+        int words_a = version == 2 && all_a && hp->n > 0, words_g = version == 2 && all_g && hp->n > 0;
+        hp->acoustic = (words_a ? sum_a : total) * BYTELOG_TO_LN;
+        hp->has_acoustic = 1;
+        if (words_g) {
+            hp->lm = sum_g * BYTELOG_TO_LN;
+            hp->has_lm = 1;
+        }
+    }
+    /* finite numbers can still overflow once summed or converted (1e308 log10) */
+    if (!isfinite(hp->acoustic) || !isfinite(hp->lm))
+        return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: a score is out of range once in natural log", l->path,
+                          l->lineno);
+    return RNNLM_OK;
+}
+
+/* One hypothesis line, t its first token: the hypothesis "UTT-K" (K its
+ * place in the file), its scores, its words. */
+static rnnlm_status srilm_hyp(srilm_line *l, rnnlm_nbest *nb, int version, const char *base, size_t bl,
+                              const char *t, size_t tl, rnnlm_err *err) {
+    char q[80], idbuf[300];
+    snprintf(idbuf, sizeof idbuf, "%.*s-%zu", (int)(bl < 200 ? bl : 200), base, nb->utt[nb->n_utt - 1].n + 1);
+    rnnlm_status st = nb_hyp(nb, idbuf, strlen(idbuf), l->path, l->lineno, err);
+    if (st) return st;
+    double total = 0;
+    if (version == 0) st = srilm_plain_scores(l, &nb->hyp[nb->n_hyp - 1], t, tl, err);
+    else if (!paren_number(t, tl, &total))
+        st = rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: expected '(score)' first, not '%s'", l->path, l->lineno,
+                        quote(t, tl, q, sizeof q));
+    return st ? st : srilm_words(l, nb, version, total, err);
+}
+
+/* The utterance id of an SRILM file: its base name, less ".gz", less one
+ * more extension (*base, *bl). */
+static rnnlm_status srilm_utt_id(const char *path, const char **base, size_t *bl, rnnlm_err *err) {
+    const char *b = strrchr(path, '/');
+    b = b ? b + 1 : path;
+    size_t n = strlen(b);
+    if (n > 3 && strcmp(b + n - 3, ".gz") == 0) n -= 3;
+    const char *dot = memrchr(b, '.', n);
+    if (dot && dot > b) n = (size_t)(dot - b);
+    if (n == 0) return rnnlm_fail(err, RNNLM_E_FORMAT, "%s: no utterance id in the file's name", path);
+    *base = b;
+    *bl = n;
+    return RNNLM_OK;
+}
+
 /* One SRILM file: one utterance. */
 static rnnlm_status read_srilm_file(rnnlm_nbest *nb, const char *path, size_t max_line, rnnlm_err *err) {
-    /* the utterance id: the base name, less ".gz", less one more extension */
-    const char *base = strrchr(path, '/');
-    base = base ? base + 1 : path;
-    size_t bl = strlen(base);
-    if (bl > 3 && strcmp(base + bl - 3, ".gz") == 0) bl -= 3;
-    const char *dot = memrchr(base, '.', bl);
-    if (dot && dot > base) bl = (size_t)(dot - base);
-    if (bl == 0) return rnnlm_fail(err, RNNLM_E_FORMAT, "%s: no utterance id in the file's name", path);
-    rnnlm_status st = nb_utterance(nb, base, bl, path, 0, err);
+    const char *base = NULL;
+    size_t bl = 0;
+    rnnlm_status st = srilm_utt_id(path, &base, &bl, err);
+    if (!st) st = nb_utterance(nb, base, bl, path, 0, err);
     if (st) return st;
     if (nb->utt[nb->n_utt - 1].n)
         return rnnlm_fail(err, RNNLM_E_FORMAT, "%s: utterance '%.*s' was read from an earlier file", path,
@@ -319,110 +444,21 @@ static rnnlm_status read_srilm_file(rnnlm_nbest *nb, const char *path, size_t ma
     char *line;
     size_t n;
     int got, version = -1;   /* 0 plain, 1 NBestList1.0, 2 NBestList2.0 */
-    char q[80], idbuf[300];
     while (!st && (got = lines_next_text(r, &line, &n, err)) > 0) {
-        size_t p = 0, tl;
+        srilm_line l = {line, n, 0, path, r->lineno};
+        size_t tl;
         const char *t;
-        if (!next_tok(line, n, &p, &t, &tl)) continue;
+        if (!sl_next(&l, &t, &tl)) continue;
         if (version < 0) {
             if (tok_is(t, tl, "NBestList1.0") || tok_is(t, tl, "NBestList2.0")) {
                 version = t[9] == '1' ? 1 : 2;
-                if (next_tok(line, n, &p, &t, &tl)) {
+                if (sl_next(&l, &t, &tl))
                     st = rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: text after the header", path, r->lineno);
-                    break;
-                }
                 continue;
             }
             version = 0;
         }
-        snprintf(idbuf, sizeof idbuf, "%.*s-%zu", (int)(bl < 200 ? bl : 200), base, nb->utt[nb->n_utt - 1].n + 1);
-        if ((st = nb_hyp(nb, idbuf, strlen(idbuf), path, r->lineno, err))) break;
-        rnnlm_nbest_hyp *hp = &nb->hyp[nb->n_hyp - 1];
-        double a, l, total;
-        if (version == 0) {
-            /* ascore lscore nwords w1 ... (log10) */
-            const char *ls, *nw;
-            size_t ll, nl;
-            double words;
-            if (!parse_number(t, tl, &a) || !next_tok(line, n, &p, &ls, &ll) || !parse_number(ls, ll, &l)) {
-                st = rnnlm_fail(err, RNNLM_E_FORMAT,
-                                "%s:%zu: expected 'ascore lscore nwords w1 ...' with finite log10 scores", path,
-                                r->lineno);
-                break;
-            }
-            if (!next_tok(line, n, &p, &nw, &nl) || !parse_number(nw, nl, &words) || words < 0 ||
-                words != floor(words) || strspn(nw, "0123456789") < nl) {
-                st = rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: the word count is not a whole number", path,
-                                r->lineno);
-                break;
-            }
-            hp->acoustic = a * M_LN10;
-            hp->lm = l * M_LN10;
-            hp->has_acoustic = hp->has_lm = 1;
-        } else if (!paren_number(t, tl, &total)) {
-            st = rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: expected '(score)' first, not '%s'", path, r->lineno,
-                            quote(t, tl, q, sizeof q));
-            break;
-        }
-        /* the words; NBestList2.0 follows each with "( st: S et: E g: G a: A )" */
-        double sum_a = 0, sum_g = 0;
-        int all_a = 1, all_g = 1, first = 1;
-        while (!st && next_tok(line, n, &p, &t, &tl)) {
-            if (version == 2 && tok_is(t, tl, "(")) {
-                st = rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: a '(' where a word should be", path, r->lineno);
-                break;
-            }
-            if (!(first && tok_is(t, tl, "<s>"))) st = nb_word(nb, t, tl, err);
-            first = 0;
-            if (st || version != 2) continue;
-            const char *k;
-            size_t kl;
-            if (!next_tok(line, n, &p, &k, &kl) || !tok_is(k, kl, "(")) {
-                st = rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: word '%s' lacks its '( st: .. et: .. g: .. a: .. )'",
-                                path, r->lineno, quote(t, tl, q, sizeof q));
-                break;
-            }
-            int has_a = 0, has_g = 0;
-            for (;;) {
-                if (!next_tok(line, n, &p, &k, &kl)) {
-                    st = rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: an unclosed '(' after word '%s'", path,
-                                    r->lineno, quote(t, tl, q, sizeof q));
-                    break;
-                }
-                if (tok_is(k, kl, ")")) break;
-                const char *v;
-                size_t vl;
-                double x;
-                if (kl < 2 || k[kl - 1] != ':' || !next_tok(line, n, &p, &v, &vl) || !parse_number(v, vl, &x)) {
-                    st = rnnlm_fail(err, RNNLM_E_FORMAT,
-                                    "%s:%zu: after word '%s': expected 'key: number' pairs and ')'", path,
-                                    r->lineno, quote(t, tl, q, sizeof q));
-                    break;
-                }
-                if (tok_is(k, kl, "a:")) { sum_a += x; has_a = 1; }
-                if (tok_is(k, kl, "g:")) { sum_g += x; has_g = 1; }
-            }
-            all_a &= has_a;
-            all_g &= has_g;
-        }
-        if (st) break;
-        nb_drop_end(nb);
-        if (version == 1 || version == 2) {
-            /* the total score stands for the acoustic one unless the words carry a: */
-            int words_a = version == 2 && all_a && hp->n > 0, words_g = version == 2 && all_g && hp->n > 0;
-            hp->acoustic = (words_a ? sum_a : total) * BYTELOG_TO_LN;
-            hp->has_acoustic = 1;
-            if (words_g) {
-                hp->lm = sum_g * BYTELOG_TO_LN;
-                hp->has_lm = 1;
-            }
-        }
-        /* finite numbers can still overflow once summed or converted (1e308 log10) */
-        if (!isfinite(hp->acoustic) || !isfinite(hp->lm)) {
-            st = rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: a score is out of range once in natural log", path,
-                            r->lineno);
-            break;
-        }
+        st = srilm_hyp(&l, nb, version, base, bl, t, tl, err);
     }
     if (!st && got < 0) st = err ? err->status : RNNLM_E_FORMAT;
     if (!st && nb->utt[nb->n_utt - 1].n == 0) st = rnnlm_fail(err, RNNLM_E_FORMAT, "%s: no hypotheses", path);

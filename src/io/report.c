@@ -1,18 +1,18 @@
 /* report.c: the CSV scalar log read back and drawn as an SVG (see report.h).
- * Three parts: the CSV reader (RFC 4180 records, one row per scalar), the
- * axis helpers (nice ticks, bucket averaging, batch-to-epoch mapping), and
- * the SVG writer (a grid of panels, two per row). */
-#include "report.h"
+ * Three parts: the parsed log (its series, filled row by row from
+ * csvlog.h's reader), the axis helpers (nice ticks, bucket averaging,
+ * batch-to-epoch mapping), and the SVG writer (a grid of panels, two per
+ * row). */
+#include "io/report.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
-
-/* The header line of a run's CSV scalar log (docs/FORMAT.md). */
-#define CSVLOG_HEADER "wall_time,run,step,tag,value"
+#include "core/atomic_file.h"
+#include "core/common.h"
+#include "io/csvlog.h"
 
 /* ==== the parsed log ======================================================== */
 
@@ -86,128 +86,6 @@ rnnlm_status report_log_add(report_log *log, const char *run, const char *tag, i
     return RNNLM_OK;
 }
 
-/* ==== the CSV reader ======================================================== */
-
-enum { NFIELDS = 5 };
-
-typedef struct {
-    FILE *f;
-    const char *path;
-    size_t line;                       /* line the next character is on */
-    char field[NFIELDS][REPORT_MAX_FIELD + 1];
-    size_t len[NFIELDS];
-    int nf;                            /* fields in the record */
-    int terminated;                    /* the record ended with a line break */
-} csv_reader;
-
-/* Reads one record into r->field; *eof = 1 (and nothing read) at the end of
- * the file. *line_out is the line the record starts on. */
-static rnnlm_status csv_record(csv_reader *r, int *eof, size_t *line_out, rnnlm_err *err) {
-    *eof = 0;
-    *line_out = r->line;
-    r->nf = 1;
-    r->len[0] = 0;
-    r->terminated = 0;
-    int c = getc(r->f);
-    if (c == EOF) {
-        if (ferror(r->f)) return rnnlm_fail(err, RNNLM_E_IO, "%s: read failed: %s", r->path, strerror(errno));
-        *eof = 1;
-        return RNNLM_OK;
-    }
-    int quoted = 0, closed = 0, at_start = 1;
-    for (;; c = getc(r->f)) {
-        if (c == EOF) {
-            if (ferror(r->f))
-                return rnnlm_fail(err, RNNLM_E_IO, "%s: read failed: %s", r->path, strerror(errno));
-            if (quoted && !closed)
-                return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: unterminated quoted field", r->path, *line_out);
-            return RNNLM_OK;
-        }
-        if (c == '\0') return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: NUL byte", r->path, r->line);
-        int f = r->nf - 1;
-        if (quoted && !closed) {
-            if (c == '"') {
-                int d = getc(r->f);
-                if (d == '"') {
-                    c = '"';          /* a doubled quote stands for one */
-                } else {
-                    closed = 1;
-                    if (d != EOF) ungetc(d, r->f);
-                    continue;
-                }
-            }
-            if (c == '\n') r->line++;
-        } else if (c == ',' || c == '\n' || c == '\r') {
-            if (c == '\r') {
-                int d = getc(r->f);
-                if (d != '\n')
-                    return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: carriage return not followed by a line break",
-                                      r->path, r->line);
-                c = '\n';
-            }
-            if (c == '\n') {
-                r->line++;
-                r->terminated = 1;
-                return RNNLM_OK;
-            }
-            if (r->nf == NFIELDS)
-                return rnnlm_fail(err, RNNLM_E_FORMAT,
-                                  "%s:%zu: more than %d fields (expected " CSVLOG_HEADER ")", r->path,
-                                  *line_out, NFIELDS);
-            r->len[r->nf++] = 0;
-            quoted = closed = 0;
-            at_start = 1;
-            continue;
-        } else if (closed) {
-            return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: text after a closing quote", r->path, r->line);
-        } else if (c == '"') {
-            if (!at_start)
-                return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: quote inside an unquoted field", r->path, r->line);
-            quoted = 1;
-            at_start = 0;
-            continue;
-        }
-        at_start = 0;
-        if (r->len[f] >= REPORT_MAX_FIELD)
-            return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: field longer than %d bytes", r->path, *line_out,
-                              REPORT_MAX_FIELD);
-        r->field[f][r->len[f]++] = (char)c;
-    }
-}
-
-static int parse_double(const char *s, double *out) {
-    if (!*s) return 0;
-    char *end;
-    errno = 0;
-    *out = strtod(s, &end);
-    return *end == '\0' && !(errno == ERANGE && fabs(*out) < 1); /* overflow reads as inf */
-}
-
-static int parse_int64(const char *s, int64_t *out) {
-    if (!*s || (*s != '-' && *s != '+' && (*s < '0' || *s > '9'))) return 0;
-    char *end;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (*end != '\0' || errno == ERANGE) return 0;
-    *out = v;
-    return 1;
-}
-
-/* Checks a record's fields; fills the values or explains what is wrong. */
-static int check_row(csv_reader *r, double *wall, int64_t *step, double *value, const char **why) {
-    for (int i = 0; i < r->nf; i++) r->field[i][r->len[i]] = '\0';
-    if (r->nf != NFIELDS) {
-        *why = "wrong number of fields";
-        return 0;
-    }
-    if (!parse_double(r->field[0], wall)) { *why = "wall_time is not a number"; return 0; }
-    if (!r->len[1]) { *why = "empty run"; return 0; }
-    if (!parse_int64(r->field[2], step)) { *why = "step is not an integer"; return 0; }
-    if (!r->len[3]) { *why = "empty tag"; return 0; }
-    if (!parse_double(r->field[4], value)) { *why = "value is not a number"; return 0; }
-    return 1;
-}
-
 /* The knots (report.h): on the first row of a new epoch e, epoch e ended after
  * the largest batch step read so far. */
 static rnnlm_status note_epoch(report_log *log, int64_t epoch, int64_t max_batch, rnnlm_err *err) {
@@ -226,63 +104,25 @@ rnnlm_status report_log_read(report_log *log, const char *csv_path, rnnlm_err *e
     memset(log, 0, sizeof *log);
     log->source = dup_str(csv_path, err);
     if (!log->source) return RNNLM_E_NOMEM;
-    csv_reader *r = rnnlm_calloc(1, sizeof *r, "csv reader", err);
-    if (!r) return RNNLM_E_NOMEM;
-    r->path = csv_path;
-    r->line = 1;
-    r->f = fopen(csv_path, "rb");
-    rnnlm_status st = RNNLM_OK;
-    if (!r->f) {
-        st = rnnlm_fail(err, RNNLM_E_IO, "cannot open scalar log %s: %s", csv_path, strerror(errno));
-        free(r);
-        return st;
-    }
-    int eof;
-    size_t line;
-    st = csv_record(r, &eof, &line, err);
-    if (!st && eof) st = rnnlm_fail(err, RNNLM_E_FORMAT, "%s:1: empty file (expected the header " CSVLOG_HEADER ")", csv_path);
-    if (!st) {
-        static const char *names[NFIELDS] = {"wall_time", "run", "step", "tag", "value"};
-        int ok = r->nf == NFIELDS;
-        for (int i = 0; ok && i < NFIELDS; i++) {
-            r->field[i][r->len[i]] = '\0';
-            ok = strcmp(r->field[i], names[i]) == 0;
-        }
-        if (!ok)
-            st = rnnlm_fail(err, RNNLM_E_FORMAT, "%s:1: not an rnnlm scalar log (expected the header " CSVLOG_HEADER ")",
-                            csv_path);
-    }
+    csvlog_reader *r;
+    rnnlm_status st = csvlog_reader_open(&r, csv_path, err);
+    if (st) return st;
     int64_t max_batch = -1;
-    while (!st) {
-        st = csv_record(r, &eof, &line, err);
-        if (st && !r->terminated && feof(r->f) && r->line == line) {   /* a torn last line */
-            st = RNNLM_OK;
-            break;
-        }
+    for (;;) {
+        csvlog_row row;
+        int eof;
+        st = csvlog_reader_next(r, &row, &eof, err);
         if (st || eof) break;
-        if (r->nf == 1 && r->len[0] == 0) continue;  /* blank line */
-        double wall, value;
-        int64_t step;
-        const char *why;
-        if (!check_row(r, &wall, &step, &value, &why)) {
-            if (!r->terminated && r->line == line) break;   /* a torn last line */
-            if (r->nf != NFIELDS)
-                st = rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: %d field%s, expected 5 (" CSVLOG_HEADER ")",
-                                csv_path, line, r->nf, r->nf == 1 ? "" : "s");
-            else
-                st = rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: %s", csv_path, line, why);
-            break;
-        }
-        st = report_log_add(log, r->field[1], r->field[3], step, value, err);
+        st = report_log_add(log, row.run, row.tag, row.step, row.value, err);
         if (st) break;
-        if (!is_per_epoch(r->field[1], r->field[3])) {
-            if (step > max_batch) max_batch = step;
+        if (!is_per_epoch(row.run, row.tag)) {
+            if (row.step > max_batch) max_batch = row.step;
         } else {
-            st = note_epoch(log, step, max_batch, err);
+            st = note_epoch(log, row.step, max_batch, err);
+            if (st) break;
         }
     }
-    fclose(r->f);
-    free(r);
+    csvlog_reader_close(r);
     return st;
 }
 
@@ -620,39 +460,51 @@ static size_t y_ticks(const panel *p, double lo, double hi, double *t, double *l
     return n;
 }
 
-static void draw_panel(svg_out *o, const panel *p, double ox, double oy, const double *xt, size_t nxt,
-                       double x_step, const char *x_label, double x0, double x1, int id) {
-    frame fr = {.px = ox + PLOT_LEFT, .py = oy + PLOT_TOP, .pw = PANEL_W - PLOT_LEFT - PLOT_RIGHT,
-                .ph = PANEL_H - PLOT_TOP - PLOT_BOTTOM, .x0 = x0, .x1 = x1, .log_y = p->log_y};
-    size_t drawn = 0, hidden = 0;
-    double lo = INFINITY, hi = -INFINITY;
+/* The shared x axis: its ticks (values at most 64), the label step, the
+ * label and the data range of the axis. */
+typedef struct {
+    double t[64];
+    size_t n;
+    double step;
+    const char *label;
+    double x0, x1;
+} x_axis;
+
+/* A panel's drawn points: their count, the non-finite values left out, and
+ * the range of the drawn values (lo > hi when none). */
+static size_t panel_extent(const panel *p, size_t *hidden, double *lo, double *hi) {
+    size_t drawn = 0;
+    *hidden = 0;
+    *lo = INFINITY;
+    *hi = -INFINITY;
     for (size_t i = 0; i < p->n_ps; i++) {
         drawn += p->ps[i].n;
-        hidden += p->ps[i].n_hidden;
+        *hidden += p->ps[i].n_hidden;
         for (size_t j = 0; j < p->ps[i].n; j++) {
-            lo = fmin(lo, p->ps[i].y[j]);
-            hi = fmax(hi, p->ps[i].y[j]);
+            *lo = fmin(*lo, p->ps[i].y[j]);
+            *hi = fmax(*hi, p->ps[i].y[j]);
         }
     }
-    out(o, "<g class=\"panel\" data-metric=\"");
-    out_text_n(o, p->metric, p->metric_len);
-    out(o, "\" data-scale=\"%s\">\n", p->log_y ? "log" : "linear");
-    /* title, and the count of values left out */
+    return drawn;
+}
+
+/* The title, the count of values left out, and the legend: swatches and
+ * labels, wrapping to a second line when long. */
+static void draw_panel_title(svg_out *o, const panel *p, const frame *fr, double ox, double oy, size_t hidden) {
     out(o, "<text x=\"%.1f\" y=\"%.1f\" class=\"ptitle\">", ox + PLOT_LEFT, oy + 18);
     out_title(o, p->metric, p->metric_len);
     if (p->log_y) out(o, " <tspan class=\"note\">(log scale)</tspan>");
     out(o, "</text>\n");
     if (hidden)
         out(o, "<text x=\"%.1f\" y=\"%.1f\" class=\"note\" text-anchor=\"end\">%zu non-finite value%s "
-               "not shown</text>\n", fr.px + fr.pw, oy + 18, hidden, hidden == 1 ? "" : "s");
-    /* legend: swatches and labels, wrapping to a second line when long */
-    double lx = fr.px, ly = oy + 38;
+               "not shown</text>\n", fr->px + fr->pw, oy + 18, hidden, hidden == 1 ? "" : "s");
+    double lx = fr->px, ly = oy + 38;
     for (size_t i = 0; i < p->n_ps; i++) {
         const plot_series *s = &p->ps[i];
         char label[600];
         legend_label(s, label, sizeof label);
         double w = 26 + CHAR_W * (double)strlen(label) + 18;
-        if (lx > fr.px && lx + w > fr.px + fr.pw) { lx = fr.px; ly += 14; }
+        if (lx > fr->px && lx + w > fr->px + fr->pw) { lx = fr->px; ly += 14; }
         if (s->s->per_epoch) {
             out(o, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"2\"/>",
                 lx, ly - 4, lx + 22, ly - 4, s->colour);
@@ -667,50 +519,46 @@ static void draw_panel(svg_out *o, const panel *p, double ox, double oy, const d
         out(o, "</text>\n");
         lx += w;
     }
-    /* plot area */
-    out(o, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"#fcfcfd\" stroke=\"none\"/>\n",
-        fr.px, fr.py, fr.pw, fr.ph);
-    if (!drawn) {
-        out(o, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"none\" stroke=\"#9aa0a6\"/>\n",
-            fr.px, fr.py, fr.pw, fr.ph);
-        out(o, "<text x=\"%.1f\" y=\"%.1f\" class=\"nodata\" text-anchor=\"middle\">no data</text>\n</g>\n",
-            fr.px + fr.pw / 2, fr.py + fr.ph / 2 + 5);
-        return;
-    }
-    double yt[64], y_step;
-    size_t nyt = y_ticks(p, lo, hi, yt, &y_step, &fr);
+}
+
+/* The grid, the ticks and their labels, the plot area's border and the axis
+ * labels; the y ticks are the panel's own (fr's y range set by y_ticks). */
+static void draw_panel_axes(svg_out *o, const panel *p, const frame *fr, const double *yt, size_t nyt,
+                            double y_step, const x_axis *xa, double ox, double oy) {
     char buf[64];
-    /* grid and ticks */
     for (size_t i = 0; i < nyt; i++) {
-        double y = map_y(&fr, yt[i]);
-        out(o, "<line class=\"grid\" x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\"/>\n", fr.px, y, fr.px + fr.pw, y);
+        double y = map_y(fr, yt[i]);
+        out(o, "<line class=\"grid\" x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\"/>\n", fr->px, y, fr->px + fr->pw, y);
         out(o, "<line class=\"ytick\" data-value=\"%.17g\" x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\"/>",
-            yt[i], fr.px - 5, y, fr.px, y);
+            yt[i], fr->px - 5, y, fr->px, y);
         fmt_tick(buf, sizeof buf, yt[i], p->log_y ? yt[i] : y_step);
-        out(o, "<text class=\"tick\" x=\"%.2f\" y=\"%.2f\" text-anchor=\"end\">%s</text>\n", fr.px - 8, y + 4, buf);
+        out(o, "<text class=\"tick\" x=\"%.2f\" y=\"%.2f\" text-anchor=\"end\">%s</text>\n", fr->px - 8, y + 4, buf);
     }
-    for (size_t i = 0; i < nxt; i++) {
-        double x = map_x(&fr, xt[i]);
-        out(o, "<line class=\"grid\" x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\"/>\n", x, fr.py, x, fr.py + fr.ph);
+    for (size_t i = 0; i < xa->n; i++) {
+        double x = map_x(fr, xa->t[i]);
+        out(o, "<line class=\"grid\" x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\"/>\n", x, fr->py, x, fr->py + fr->ph);
         out(o, "<line class=\"xtick\" data-value=\"%.17g\" x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\"/>",
-            xt[i], x, fr.py + fr.ph, x, fr.py + fr.ph + 5);
-        fmt_tick(buf, sizeof buf, xt[i], x_step);
+            xa->t[i], x, fr->py + fr->ph, x, fr->py + fr->ph + 5);
+        fmt_tick(buf, sizeof buf, xa->t[i], xa->step);
         out(o, "<text class=\"tick\" x=\"%.2f\" y=\"%.2f\" text-anchor=\"middle\">%s</text>\n", x,
-            fr.py + fr.ph + 19, buf);
+            fr->py + fr->ph + 19, buf);
     }
     out(o, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"none\" stroke=\"#9aa0a6\"/>\n",
-        fr.px, fr.py, fr.pw, fr.ph);
-    /* axis labels */
-    out(o, "<text class=\"axis\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>\n", fr.px + fr.pw / 2,
-        oy + PANEL_H - 8, x_label);
-    double yl_x = ox + 16, yl_y = fr.py + fr.ph / 2;
+        fr->px, fr->py, fr->pw, fr->ph);
+    out(o, "<text class=\"axis\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>\n", fr->px + fr->pw / 2,
+        oy + PANEL_H - 8, xa->label);
+    double yl_x = ox + 16, yl_y = fr->py + fr->ph / 2;
     out(o, "<text class=\"axis\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" transform=\"rotate(-90 %.1f %.1f)\">",
         yl_x, yl_y, yl_x, yl_y);
     out_text_n(o, p->metric, p->metric_len);
     out(o, "</text>\n");
-    /* the curves, clipped to the plot area */
+}
+
+/* The curves, clipped to the plot area: a polyline per series, markers on
+ * per-epoch series (and on a lone point). */
+static void draw_panel_curves(svg_out *o, const panel *p, const frame *fr, int id) {
     out(o, "<clipPath id=\"clip%d\"><rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\"/></clipPath>\n", id,
-        fr.px - 4, fr.py - 4, fr.pw + 8, fr.ph + 8);
+        fr->px - 4, fr->py - 4, fr->pw + 8, fr->ph + 8);
     out(o, "<g clip-path=\"url(#clip%d)\">\n", id);
     for (size_t i = 0; i < p->n_ps; i++) {
         const plot_series *s = &p->ps[i];
@@ -724,16 +572,44 @@ static void draw_panel(svg_out *o, const panel *p, double ox, double oy, const d
         else out(o, "stroke-width=\"1\" stroke-opacity=\"0.55\" stroke-linejoin=\"round\"");
         out(o, " points=\"");
         for (size_t j = 0; j < s->n; j++)
-            out(o, "%s%.2f,%.2f", j ? " " : "", map_x(&fr, s->x[j]), map_y(&fr, s->y[j]));
+            out(o, "%s%.2f,%.2f", j ? " " : "", map_x(fr, s->x[j]), map_y(fr, s->y[j]));
         out(o, "\"/>\n");
         if (s->s->per_epoch || s->n == 1) {
             out(o, "<g class=\"markers\" fill=\"%s\" stroke=\"#fff\" stroke-width=\"1\">", s->colour);
             for (size_t j = 0; j < s->n && (s->n <= 400 || s->n == 1); j++)
-                out(o, "<circle cx=\"%.2f\" cy=\"%.2f\" r=\"3.2\"/>", map_x(&fr, s->x[j]), map_y(&fr, s->y[j]));
+                out(o, "<circle cx=\"%.2f\" cy=\"%.2f\" r=\"3.2\"/>", map_x(fr, s->x[j]), map_y(fr, s->y[j]));
             out(o, "</g>\n");
         }
     }
-    out(o, "</g>\n</g>\n");
+    out(o, "</g>\n");
+}
+
+/* One panel at (ox, oy): title and legend, then the plot area with "no
+ * data", or its axes and curves. */
+static void draw_panel(svg_out *o, const panel *p, double ox, double oy, const x_axis *xa, int id) {
+    frame fr = {.px = ox + PLOT_LEFT, .py = oy + PLOT_TOP, .pw = PANEL_W - PLOT_LEFT - PLOT_RIGHT,
+                .ph = PANEL_H - PLOT_TOP - PLOT_BOTTOM, .x0 = xa->x0, .x1 = xa->x1, .log_y = p->log_y};
+    size_t hidden;
+    double lo, hi;
+    size_t drawn = panel_extent(p, &hidden, &lo, &hi);
+    out(o, "<g class=\"panel\" data-metric=\"");
+    out_text_n(o, p->metric, p->metric_len);
+    out(o, "\" data-scale=\"%s\">\n", p->log_y ? "log" : "linear");
+    draw_panel_title(o, p, &fr, ox, oy, hidden);
+    out(o, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"#fcfcfd\" stroke=\"none\"/>\n",
+        fr.px, fr.py, fr.pw, fr.ph);
+    if (!drawn) {
+        out(o, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"none\" stroke=\"#9aa0a6\"/>\n",
+            fr.px, fr.py, fr.pw, fr.ph);
+        out(o, "<text x=\"%.1f\" y=\"%.1f\" class=\"nodata\" text-anchor=\"middle\">no data</text>\n</g>\n",
+            fr.px + fr.pw / 2, fr.py + fr.ph / 2 + 5);
+        return;
+    }
+    double yt[64], y_step;
+    size_t nyt = y_ticks(p, lo, hi, yt, &y_step, &fr);
+    draw_panel_axes(o, p, &fr, yt, nyt, y_step, xa, ox, oy);
+    draw_panel_curves(o, p, &fr, id);
+    out(o, "</g>\n");
 }
 
 static rnnlm_status add_plot(panel *p, const report_series *s, rnnlm_err *err) {
@@ -838,11 +714,9 @@ static void out_header(svg_out *o, double width, double height, const report_log
     out(o, "%s row%s</text>\n", fmt_count(num, (double)log->n_rows), log->n_rows == 1 ? "" : "s");
 }
 
-rnnlm_status report_render_svg(const report_log *log, FILE *f, rnnlm_err *err) {
-    if (!log || !f) return rnnlm_fail(err, RNNLM_E_ARG, "report_render_svg: no log or output");
-    svg_out o = {f};
-    int epochs = has_epochs(log);
-    /* panels: loss, accuracy, perplexity always, then one per other metric */
+/* The panels of a log: loss, accuracy, perplexity always, then one per
+ * other metric; each series in the panel of its metric; in panel order. */
+static rnnlm_status collect_panels(const report_log *log, panel **out_pan, size_t *out_np, rnnlm_err *err) {
     size_t cap = 3 + log->n_series;
     panel *pan = rnnlm_calloc(cap, sizeof *pan, "report panels", err);
     if (!pan) return RNNLM_E_NOMEM;
@@ -866,60 +740,89 @@ rnnlm_status report_render_svg(const report_log *log, FILE *f, rnnlm_err *err) {
     }
     if (st) { free_panels(pan, np); return st; }
     qsort(pan, np, sizeof *pan, panel_cmp);
-    /* points, the log decision, the shared x range */
+    *out_pan = pan;
+    *out_np = np;
+    return RNNLM_OK;
+}
+
+/* A series' colour: train and validation their own, other runs one by name. */
+static const char *run_colour(const char *run) {
+    int rank = run_rank(run);
+    if (rank != 2) return RUN_COLOURS[rank];
+    unsigned h = 0;
+    for (const char *c = run; *c; c++) h = h * 31u + (unsigned char)*c;
+    return RUN_COLOURS[2 + h % (N_COLOURS - 2)];
+}
+
+/* A panel's points, its log decision and colours; widens [*xmin, *xmax] to
+ * its x values. */
+static rnnlm_status prepare_panel(const report_log *log, panel *p, int epochs, double *xmin, double *xmax,
+                                  rnnlm_err *err) {
+    if (p->n_ps > 1) qsort(p->ps, p->n_ps, sizeof *p->ps, series_cmp);
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t j = 0; j < p->n_ps; j++) {
+        rnnlm_status st = fill_points(log, &p->ps[j], epochs, err);
+        if (st) return st;
+        for (size_t k = 0; k < p->ps[j].n; k++) {
+            lo = fmin(lo, p->ps[j].y[k]);
+            hi = fmax(hi, p->ps[j].y[k]);
+        }
+    }
+    /* more than a decade of positive values (perplexity, a grad-norm spike
+     * at the first step, ...): a log axis; accuracy, a fraction, stays
+     * linear */
+    if (!metric_is(p, "accuracy") && lo > 0 && hi > 10 * lo) p->log_y = 1;
+    for (size_t j = 0; j < p->n_ps; j++) {
+        plot_series *ps = &p->ps[j];
+        ps->colour = run_colour(ps->s->run);
+        for (size_t k = 0; k < ps->n; k++) {
+            *xmin = fmin(*xmin, ps->x[k]);
+            *xmax = fmax(*xmax, ps->x[k]);
+        }
+    }
+    return RNNLM_OK;
+}
+
+/* The x ticks every panel shares, over [min(0, xmin), xmax] (none when
+ * xmin > xmax: no data). */
+static void shared_x_axis(x_axis *xa, double xmin, double xmax, int epochs) {
+    xa->n = 0;
+    xa->step = 1;
+    xa->label = epochs ? "epoch" : "step";
+    xa->x0 = 0;
+    xa->x1 = 1;
+    if (xmin > xmax) return;
+    double lo = fmin(0, xmin), hi = xmax, first = 0;
+    xa->n = report_nice_ticks(lo, hi, 8, &first, &xa->step);
+    if (epochs && xa->step < 1 && hi - lo >= 2) {   /* whole epochs */
+        xa->step = 1;
+        first = floor(lo);
+        xa->n = (size_t)(ceil(hi - 1e-9) - first) + 1;
+    }
+    if (xa->n == 0) {   /* a span too wide for nice ticks: its two ends */
+        xa->n = 2;
+        first = lo;
+        xa->step = hi > lo ? hi - lo : 1;
+    }
+    if (xa->n > 64) xa->n = 64;
+    for (size_t i = 0; i < xa->n; i++) xa->t[i] = first + (double)i * xa->step;
+    xa->x0 = xa->t[0];
+    xa->x1 = xa->t[xa->n - 1];
+}
+
+rnnlm_status report_render_svg(const report_log *log, FILE *f, rnnlm_err *err) {
+    if (!log || !f) return rnnlm_fail(err, RNNLM_E_ARG, "report_render_svg: no log or output");
+    svg_out o = {f};
+    int epochs = has_epochs(log);
+    panel *pan;
+    size_t np;
+    rnnlm_status st = collect_panels(log, &pan, &np, err);
+    if (st) return st;
     double xmin = INFINITY, xmax = -INFINITY;
-    for (size_t i = 0; i < np && !st; i++) {
-        panel *p = &pan[i];
-        if (p->n_ps > 1) qsort(p->ps, p->n_ps, sizeof *p->ps, series_cmp);
-        double lo = INFINITY, hi = -INFINITY;
-        for (size_t j = 0; j < p->n_ps && !st; j++) {
-            st = fill_points(log, &p->ps[j], epochs, err);
-            for (size_t k = 0; !st && k < p->ps[j].n; k++) {
-                lo = fmin(lo, p->ps[j].y[k]);
-                hi = fmax(hi, p->ps[j].y[k]);
-            }
-        }
-        /* more than a decade of positive values (perplexity, a grad-norm
-         * spike at the first step, ...): a log axis; accuracy, a fraction,
-         * stays linear */
-        if (!st && !metric_is(p, "accuracy") && lo > 0 && hi > 10 * lo) p->log_y = 1;
-        for (size_t j = 0; j < p->n_ps && !st; j++) {
-            plot_series *ps = &p->ps[j];
-            ps->colour = RUN_COLOURS[(size_t)run_rank(ps->s->run) < N_COLOURS ? (size_t)run_rank(ps->s->run) : 0];
-            if (run_rank(ps->s->run) == 2) {   /* other runs: a colour by name */
-                unsigned h = 0;
-                for (const char *c = ps->s->run; *c; c++) h = h * 31u + (unsigned char)*c;
-                ps->colour = RUN_COLOURS[2 + h % (N_COLOURS - 2)];
-            }
-            for (size_t k = 0; k < ps->n; k++) {
-                xmin = fmin(xmin, ps->x[k]);
-                xmax = fmax(xmax, ps->x[k]);
-            }
-        }
-    }
+    for (size_t i = 0; i < np && !st; i++) st = prepare_panel(log, &pan[i], epochs, &xmin, &xmax, err);
     if (st) { free_panels(pan, np); return st; }
-    /* x ticks, shared by every panel */
-    double xt[64], x_first = 0, x_step = 1;
-    size_t nxt = 0;
-    double x0 = 0, x1 = 1;
-    if (xmin <= xmax) {
-        double lo = fmin(0, xmin), hi = xmax;
-        nxt = report_nice_ticks(lo, hi, 8, &x_first, &x_step);
-        if (epochs && x_step < 1 && hi - lo >= 2) {   /* whole epochs */
-            x_step = 1;
-            x_first = floor(lo);
-            nxt = (size_t)(ceil(hi - 1e-9) - x_first) + 1;
-        }
-        if (nxt == 0) {   /* a span too wide for nice ticks: its two ends */
-            nxt = 2;
-            x_first = lo;
-            x_step = hi > lo ? hi - lo : 1;
-        }
-        if (nxt > 64) nxt = 64;
-        for (size_t i = 0; i < nxt; i++) xt[i] = x_first + (double)i * x_step;
-        x0 = xt[0];
-        x1 = xt[nxt - 1];
-    }
+    x_axis xa;
+    shared_x_axis(&xa, xmin, xmax, epochs);
     size_t cols = 2, rows = (np + cols - 1) / cols;
     double width = 2 * PAGE_MARGIN + (double)cols * PANEL_W + (double)(cols - 1) * PANEL_GAP_X;
     double height = HEADER_H + (double)rows * PANEL_H + (double)(rows - 1) * PANEL_GAP_Y + PAGE_MARGIN;
@@ -931,7 +834,7 @@ rnnlm_status report_render_svg(const report_log *log, FILE *f, rnnlm_err *err) {
     for (size_t i = 0; i < np; i++) {
         double ox = PAGE_MARGIN + (double)(i % cols) * (PANEL_W + PANEL_GAP_X);
         double oy = HEADER_H + (double)(i / cols) * (PANEL_H + PANEL_GAP_Y);
-        draw_panel(&o, &pan[i], ox, oy, xt, nxt, x_step, epochs ? "epoch" : "step", x0, x1, (int)i);
+        draw_panel(&o, &pan[i], ox, oy, &xa, (int)i);
     }
     out(&o, "</svg>\n");
     free_panels(pan, np);
@@ -939,8 +842,8 @@ rnnlm_status report_render_svg(const report_log *log, FILE *f, rnnlm_err *err) {
     return RNNLM_OK;
 }
 
-rnnlm_status report_write_svg(const char *csv_path, const char *svg_path, rnnlm_err *err) {
-    if (!csv_path || !svg_path) return rnnlm_fail(err, RNNLM_E_ARG, "report_write_svg: no path");
+rnnlm_status rnnlm_report_write(const char *csv_path, const char *svg_path, rnnlm_err *err) {
+    if (!csv_path || !svg_path) return rnnlm_fail(err, RNNLM_E_ARG, "rnnlm_report_write: no path");
     report_log log;
     rnnlm_status st = report_log_read(&log, csv_path, err);
     rnnlm_atomic_file af;

@@ -2,7 +2,7 @@
  * CSV scalar log (docs/FORMAT.md: `wall_time,run,step,tag,value`, LOGDIR/log.csv).
  *
  *     rnnlm_err err;
- *     if (report_write_svg("runs/x/log.csv", "runs/x/report.svg", &err))
+ *     if (rnnlm_report_write("runs/x/log.csv", "runs/x/report.svg", &err))
  *         fprintf(stderr, "%s\n", err.msg);
  *
  * What is drawn
@@ -34,23 +34,23 @@
  *   With no per-epoch series the x axis is "step" and shows steps as logged.
  *
  * Reading
- *   The first line must be the CSV log's header. Fields follow RFC 4180 (quoted
- *   fields may hold commas, doubled quotes and line breaks). Blank lines are
- *   skipped. A malformed row is RNNLM_E_FORMAT with "FILE:LINE: cause",
- *   except an unterminated last line (a row being written while the log is
- *   read), which is dropped when it does not parse. A missing or unreadable
- *   file is RNNLM_E_IO. A log with a header and no rows is not an error: the
- *   SVG then says "no data". */
+ *   Through csvlog.h's reader: the header checked, RFC 4180 fields, blank
+ *   lines skipped, a malformed row RNNLM_E_FORMAT with "FILE:LINE: cause"
+ *   (an unterminated last line, a row being written while the log is read,
+ *   dropped when it does not parse), a missing or unreadable file
+ *   RNNLM_E_IO. A log with a header and no rows is not an error: the SVG
+ *   then says "no data". The public entry is rnnlm_report_write (rnnlm.h). */
 #ifndef RNNLM_REPORT_H
 #define RNNLM_REPORT_H
 
 #include <stdint.h>
 #include <stdio.h>
 
+#include "io/csvlog.h"
 #include "rnnlm.h"
 
 #define REPORT_MAX_POINTS 2000    /* per drawn series */
-#define REPORT_MAX_FIELD 4096     /* bytes in one CSV field */
+#define REPORT_MAX_FIELD CSVLOG_MAX_FIELD   /* bytes in one CSV field */
 
 typedef struct {
     char *run;         /* "train", "validation", ... */
@@ -87,8 +87,8 @@ rnnlm_status report_log_add(report_log *log, const char *run, const char *tag, i
 
 /* The lower level: the SVG of a parsed log, written to out. */
 rnnlm_status report_render_svg(const report_log *log, FILE *out, rnnlm_err *err);
-/* Reads csv_path and writes the SVG to svg_path atomically (atomic_file.h). */
-rnnlm_status report_write_svg(const char *csv_path, const char *svg_path, rnnlm_err *err);
+/* Reading csv_path and writing the SVG to svg_path atomically is the public
+ * rnnlm_report_write (rnnlm.h). */
 
 /* ---- pieces, exposed for the tests ------------------------------------------ */
 
