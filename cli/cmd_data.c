@@ -81,7 +81,7 @@ int cmd_data(int argc, char **argv) {
     data_opts_defaults(&g_data_opts);
     int n_pos, rc = opts_parse("data", argc, argv, data_opt_table, data_cmd_opts, NULL, 0, &n_pos, "[options]");
     if (rc) return rc > 0 ? 0 : 2;
-    if (data_opts_check("data", argc, argv)) return 2;
+    if (data_opts_check("data", &g_data_opts, argc, argv)) return 2;
     rnnlm_dataset d;
     if (dataset_load(&d, &g_data_opts)) return 1;
     printf("corpus %s: %zu sentences, %zu tokens\n", d.source, d.sentences, d.tokens);

@@ -3,7 +3,6 @@
 #include <stdio.h>
 
 #include "commands.h"
-#include "data_opts.h"
 #include "train_opts.h"
 
 static long g_vocab = -1;
@@ -18,19 +17,19 @@ static opt_spec summary_opts[] = {
 };
 
 int cmd_summary(int argc, char **argv) {
-    data_opts_defaults(&g_data_opts);
+    train_cli c;
     g_vocab = -1;
     g_model = NULL;
     g_allow_nonfinite = 0;
-    if (train_opts_preset("summary", argc, argv)) return 2;
-    int n_pos, rc = opts_parse("summary", argc, argv, model_opt_table, summary_opts, NULL, 0, &n_pos, "[options]");
+    if (train_opts_preset(&c, "summary", argc, argv)) return 2;
+    int n_pos, rc = opts_parse("summary", argc, argv, c.model_table, summary_opts, NULL, 0, &n_pos, "[options]");
     if (rc) return rc > 0 ? 0 : 2;
     rnnlm_err err;
     rnnlm_model *m = NULL;
     char buf[8192];
     unsigned flags = g_allow_nonfinite ? RNNLM_LOAD_ALLOW_NONFINITE : 0;
     if (g_model ? rnnlm_model_load_ex(&m, g_model, flags, &err)
-                : rnnlm_train_options_summary(&g_train_opts, g_vocab > 0 ? g_vocab : g_data_opts.vocab_size, buf,
+                : rnnlm_train_options_summary(&c.o, g_vocab > 0 ? g_vocab : c.d.vocab_size, buf,
                                               sizeof buf, &err)) {
         fprintf(stderr, "rnnlm summary: %s\n", err.msg);
         return 1;

@@ -11,10 +11,10 @@ void data_opts_defaults(rnnlm_data_options *o);
 extern opt_spec data_opt_table[];
 extern rnnlm_data_options g_data_opts;   /* what data_opt_table fills */
 
-/* Rules between the data options and argv (the options as given): -1 after
- * a message naming the flag. --vocab-size with the toy corpus, whose whole
- * vocabulary the recipe keeps (no cap applies), is refused. */
-int data_opts_check(const char *cmd, int argc, char **argv);
+/* Rules between the data options o and argv (the options as given): -1
+ * after a message naming the flag. --vocab-size with the toy corpus, whose
+ * whole vocabulary the recipe keeps (no cap applies), is refused. */
+int data_opts_check(const char *cmd, const rnnlm_data_options *o, int argc, char **argv);
 
 /* rnnlm_dataset_load, printing "rnnlm: <cause>" to stderr on failure (-1). */
 int dataset_load(rnnlm_dataset *d, const rnnlm_data_options *o);

@@ -18,6 +18,12 @@ typedef struct {
 } opt_spec;
 
 #define OPT_TABLE_END {NULL, OPT_END, NULL, 0, 0, NULL, NULL}
+/* The opt_type of a row of rnnlm_options.def, by its type. */
+#define OPT_TYPE_OF_INT OPT_INT
+#define OPT_TYPE_OF_REAL OPT_FLOAT
+#define OPT_TYPE_OF_STR OPT_STR
+#define OPT_TYPE_OF_FLAG OPT_FLAG
+#define OPT_TYPE_OF_CHOICE OPT_CHOICE
 
 /* Parses argv[0..argc) against up to two tables; positional arguments go to
  * pos (at most max_pos). Returns 0, 1 when --help was asked (usage printed), or

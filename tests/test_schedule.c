@@ -118,8 +118,9 @@ static void test_optim_set_lr(void **state) {
 }
 
 /* The library's option check: a floor above the starting rate (given, or the
- * optimiser's default) is refused for every schedule, naming --lr-min; at
- * the rate or below it is accepted; rnnlm_trainer_create applies the check. */
+ * optimiser's default) is refused for every schedule, naming the option by
+ * its key (`lr_min`; the command line gives it as --lr-min); at the rate or
+ * below it is accepted; rnnlm_trainer_create applies the check. */
 static void test_lr_min_check(void **state) {
     (void)state;
     for (int s = RNNLM_LR_CONSTANT; s <= RNNLM_LR_COSINE; s++) {
@@ -130,7 +131,7 @@ static void test_lr_min_check(void **state) {
         o.lr = 0.01;
         o.lr_min = 0.02;
         assert_int_equal(rnnlm_train_options_check(&o, &err), RNNLM_E_ARG);
-        assert_non_null(strstr(err.msg, "--lr-min"));
+        assert_non_null(strstr(err.msg, "`lr_min`"));
         rnnlm_data_options d;
         rnnlm_data_options_default(&d);
         rnnlm_trainer *t = (rnnlm_trainer *)&o;   /* set to NULL on failure */
@@ -148,7 +149,7 @@ static void test_lr_min_check(void **state) {
         assert_int_equal(rnnlm_train_options_check(&o, &err), RNNLM_OK);
         o.lr_min = 0.2;
         assert_int_equal(rnnlm_train_options_check(&o, &err), RNNLM_E_ARG);
-        assert_non_null(strstr(err.msg, "--lr-min"));
+        assert_non_null(strstr(err.msg, "`lr_min`"));
     }
 }
 

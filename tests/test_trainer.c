@@ -364,7 +364,7 @@ static void test_state_carried_across_batches(void **s) {
 
 /* ---------------------------------------------------------- sampled softmax */
 
-/* One sampled step as train.h describes it: K log-uniform candidates from
+/* One sampled step as step.h describes it: K log-uniform candidates from
  * the trainer's generator, the sampled loss with the correction for `tries`,
  * and the sparse clipped update of the embedding rows and output classes the
  * batch touched. */

@@ -77,13 +77,15 @@ static rnnlm_status files_differ(const rnnlm_dataset *d, const st_file *f, const
         if ((st = checkpoint_meta_int(f, key, 0, INT64_MAX, &bytes, path, err))) return st;
         snprintf(key, sizeof key, "data.%s.fnv1a64", df->role);
         if ((st = meta_hash(f, key, &hash, path, err))) return st;
-        const char *flag = strcmp(df->role, "brown") == 0 ? "brown-dir" : df->role;
+        /* the option that named the file: corpus, brown_dir, train_file, valid_file, test_file */
+        const char *opt = strcmp(df->role, "brown") == 0 ? "brown_dir" : df->role;
+        const char *suffix = strcmp(df->role, "brown") && strcmp(df->role, "corpus") ? "_file" : "";
         if ((uint64_t)bytes != df->bytes)
-            snprintf(why, cap, "%s (--%s) holds %llu bytes, the checkpoint's run read %lld", df->path, flag,
-                     (unsigned long long)df->bytes, bytes);
+            snprintf(why, cap, "%s (`%s%s`) holds %llu bytes, the checkpoint's run read %lld", df->path, opt,
+                     suffix, (unsigned long long)df->bytes, bytes);
         else if (hash != df->hash)
-            snprintf(why, cap, "%s (--%s) has the size the checkpoint's run read (%lld bytes) but other "
-                     "content", df->path, flag, bytes);
+            snprintf(why, cap, "%s (`%s%s`) has the size the checkpoint's run read (%lld bytes) but other "
+                     "content", df->path, opt, suffix, bytes);
     }
     return RNNLM_OK;
 }
@@ -111,8 +113,8 @@ rnnlm_status fingerprint_check(const fingerprint_keys *k, const rnnlm_dataset *d
     if (!*why) return RNNLM_OK;
     if (!allow_change)
         return rnnlm_fail(err, RNNLM_E_ARG, "the data differ from the checkpoint's: %s "
-                          "(--allow-data-change resumes on them anyway)", why);
+                          "(`allow_data_change` resumes on them anyway)", why);
     snprintf(note, cap, "the data differ from the checkpoint's: %s; resumed on them "
-             "(--allow-data-change)", why);
+             "(`allow_data_change`)", why);
     return RNNLM_OK;
 }

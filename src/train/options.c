@@ -3,6 +3,9 @@
  * rnnlm_train_options_check. */
 #include "train/options.h"
 
+#include "train/config.h"
+
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -67,37 +70,44 @@ rnnlm_status rnnlm_train_options_summary(const rnnlm_train_options *o, long V, c
     return RNNLM_OK;
 }
 
+/* Row r of the table (config.h) in o: in its range, one of its choices, and,
+ * held in single precision, a positive value a normal float. */
+static rnnlm_status check_row(const config_row *r, const rnnlm_train_options *o, rnnlm_err *err) {
+    const void *p = config_field(r, (rnnlm_train_options *)o, NULL);
+    if (r->type == CONFIG_INT && (*(const long *)p < r->lo || *(const long *)p > r->hi))
+        return rnnlm_fail(err, RNNLM_E_ARG, "`%s`: %ld is outside [%.0f, %.0f]", r->key, *(const long *)p, r->lo,
+                          r->hi);
+    if (r->type == CONFIG_CHOICE && (*(const int *)p < 0 || *(const int *)p >= config_n_choices(r)))
+        return rnnlm_fail(err, RNNLM_E_ARG, "`%s`: %d is not one of %s (0 to %d)", r->key, *(const int *)p,
+                          config_choices(r), config_n_choices(r) - 1);
+    if (r->type != CONFIG_REAL) return RNNLM_OK;
+    double x = *(const double *)p;
+    if (!(x >= r->lo && x <= r->hi))
+        return rnnlm_fail(err, RNNLM_E_ARG, "`%s`: %g is outside [%g, %g]", r->key, x, r->lo, r->hi);
+    if ((r->flags & RNNLM_OPT_FLOAT32) && x > 0 && !((float)x >= FLT_MIN))
+        return rnnlm_fail(err, RNNLM_E_ARG, "`%s`: %g is too small for single precision (the smallest is %g)",
+                          r->key, x, (double)FLT_MIN);
+    return RNNLM_OK;
+}
+
 rnnlm_status rnnlm_train_options_check(const rnnlm_train_options *o, rnnlm_err *err) {
-    if (o->lr_schedule < RNNLM_LR_CONSTANT || o->lr_schedule > RNNLM_LR_COSINE)
-        return rnnlm_fail(err, RNNLM_E_ARG, "lr_schedule %d is not a schedule", o->lr_schedule);
-    if (o->optimizer < RNNLM_OPT_ADAM || o->optimizer > RNNLM_OPT_SGD)
-        return rnnlm_fail(err, RNNLM_E_ARG, "optimizer %d is not an optimiser", o->optimizer);
-    if (!(o->lr_decay > 0 && o->lr_decay <= 1))
-        return rnnlm_fail(err, RNNLM_E_ARG, "--lr-decay: %g is outside (0, 1]", o->lr_decay);
-    if (!(o->lr_min >= 0 && isfinite(o->lr_min)))
-        return rnnlm_fail(err, RNNLM_E_ARG, "--lr-min: %g is not a learning rate (>= 0)", o->lr_min);
+    if (o->lr != -1 && o->lr <= 0)
+        return rnnlm_fail(err, RNNLM_E_ARG, "`lr`: %g is not a learning rate: give a positive number, "
+                          "or -1 for the optimiser's default", o->lr);
+    for (size_t i = 0; i < config_n_rows; i++) {
+        rnnlm_status st = config_rows[i].data ? RNNLM_OK : check_row(&config_rows[i], o, err);
+        if (st) return st;
+    }
     /* a floor above the starting rate would raise it (step and plateau clamp up to the
      * floor, cosine anneals upwards to it); compared as the optimiser holds them, in float */
     float lr0 = o->lr > 0 ? (float)o->lr : opt_config_default((opt_kind)o->optimizer).lr;
     if ((float)o->lr_min > lr0)
-        return rnnlm_fail(err, RNNLM_E_ARG, "--lr-min: %g is above the starting learning rate %g (--lr%s): "
+        return rnnlm_fail(err, RNNLM_E_ARG, "`lr_min`: %g is above the starting learning rate %g (`lr`%s): "
                           "the floor of a schedule may not raise the rate", o->lr_min, (double)lr0,
                           o->lr > 0 ? "" : ", the optimiser's default");
-    if (o->lr_patience < 0 || o->lr_step < 1 || o->patience < 0 || o->average < -1)
-        return rnnlm_fail(err, RNNLM_E_ARG, "--lr-patience, --lr-step, --patience or --average out of range");
-    if (!(o->max_minutes >= 0 && isfinite(o->max_minutes)))
-        return rnnlm_fail(err, RNNLM_E_ARG, "--max-minutes: %g is not a time (>= 0)", o->max_minutes);
-    if (o->stop_at_step < 0)
-        return rnnlm_fail(err, RNNLM_E_ARG, "--stop-at-step: %ld is not a step (>= 1, or 0: none)", o->stop_at_step);
-    if (o->epochs < 1 || o->budget_steps < 0)
-        return rnnlm_fail(err, RNNLM_E_ARG, "--epochs (%ld) or --budget-steps (%ld) out of range", o->epochs,
-                          o->budget_steps);
-    if (!(o->average_from >= 0 && o->average_from <= 1))
-        return rnnlm_fail(err, RNNLM_E_ARG, "--average-from: %g is not a fraction of the run in [0, 1]",
-                          o->average_from);
-    if (o->batch_per_rank < 0 || o->lr_scaling < 0 || o->lr_scaling > 2)
-        return rnnlm_fail(err, RNNLM_E_ARG, "--batch-per-rank (%ld) or lr_scaling (%d) out of range",
-                          o->batch_per_rank, o->lr_scaling);
+    if (o->weight_decay > 0 && o->loss == 1)
+        return rnnlm_fail(err, RNNLM_E_ARG, "`weight_decay` is not available with `loss` sampled (its sparse "
+                          "updates leave untouched rows as they are)");
     if (o->dirs_mode < RNNLM_DIRS_NEW || o->dirs_mode > RNNLM_DIRS_RESUME)
         return rnnlm_fail(err, RNNLM_E_ARG, "dirs_mode %d is not an rnnlm_dirs_mode", o->dirs_mode);
     return RNNLM_OK;

@@ -30,7 +30,7 @@ struct step_engine {
     struct timespec t0;
     logu_sampler smp;          /* sampled loss: the candidate sampler */
     int32_t *cand;             /* (samples) this step's candidates */
-    /* data parallelism (train.h): this rank of `size`, its rows [r0, r0 + rb) of each batch's B */
+    /* data parallelism (step.h): this rank of `size`, its rows [r0, r0 + rb) of each batch's B */
     comm *c;
     int rank, size, r0, rb;
     rnnlm_rng drop;            /* size > 1: this rank's dropout stream of the step */
@@ -144,7 +144,7 @@ rnnlm_status step_create(step_engine **out, const step_config *cfg, const int32_
     t->r0 = t->rank * t->rb;
     if (!st && t->B % t->size)
         st = rnnlm_fail(err, RNNLM_E_ARG, "data parallelism: the batch of %d rows%s does not divide among %d ranks "
-                        "(each takes B/N rows; choose a --batch-size that N divides)", t->B,
+                        "(each takes B/N rows; choose a `batch` that N divides)", t->B,
                         t->B != cfg->B ? " (all the training data make)" : "", t->size);
     if (!st) st = model_create(&t->m, &cfg->model, err);
     if (!st) st = model_reserve(t->m, t->rb, t->T, err);
@@ -275,7 +275,7 @@ rnnlm_status step_run(step_engine *t, step_progress *p, int *done, rnnlm_err *er
             *p = t->p;
             return rnnlm_fail(err, RNNLM_E_NUMERIC,
                               "%d consecutive steps with a non-finite loss or gradient norm (epoch %d, step "
-                              "%zu): stopping; try a lower --lr or --clip", t->bad_run, t->p.epoch, t->p.step);
+                              "%zu): stopping; try a lower `lr` or `clip`", t->bad_run, t->p.epoch, t->p.step);
         }
     } else {
         t->bad_run = 0;

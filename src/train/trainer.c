@@ -91,7 +91,7 @@ rnnlm_status rnnlm_trainer_create(rnnlm_trainer **out, const rnnlm_train_options
         lr *= o->lr_scaling == 2 ? k : o->lr_scaling == 1 ? sqrt(k) : 1.0;
         if (b > 100000 || lr > 100) {
             free(t);
-            return rnnlm_fail(err, RNNLM_E_ARG, "--batch-per-rank %ld on %d ranks: a batch of %.0f rows and lr %g "
+            return rnnlm_fail(err, RNNLM_E_ARG, "`batch_per_rank` %ld on %d ranks: a batch of %.0f rows and lr %g "
                               "(the largest are 100000 and 100)", o->batch_per_rank, ranks, b, lr);
         }
         t->o.batch = (long)b;
@@ -99,8 +99,8 @@ rnnlm_status rnnlm_trainer_create(rnnlm_trainer **out, const rnnlm_train_options
     }
     if (t->o.batch % ranks) {
         free(t);
-        return rnnlm_fail(err, RNNLM_E_ARG, "--batch-size %ld does not divide among %d ranks: each rank takes B/N "
-                          "rows of the global batch (choose a B that %d divides, or --batch-per-rank)", o->batch,
+        return rnnlm_fail(err, RNNLM_E_ARG, "`batch` %ld does not divide among %d ranks: each rank takes B/N "
+                          "rows of the global batch (choose a B that %d divides, or `batch_per_rank`)", o->batch,
                           ranks, ranks);
     }
     /* rank 0 alone claims the directories and writes in them */
@@ -214,7 +214,7 @@ static rnnlm_status plan_run(rnnlm_train_options *o, size_t steps_per_epoch, rnn
     /* a budget planning more epochs than --epochs allows is refused, not cut */
     if (o->budget_steps > 0 && steps_per_epoch &&
         floor((double)o->budget_steps / (double)steps_per_epoch + 0.5) > RUN_MAX_EPOCHS)
-        return rnnlm_fail(err, RNNLM_E_ARG, "--budget-steps %ld: %.0f epochs of %zu steps, more than the %d a "
+        return rnnlm_fail(err, RNNLM_E_ARG, "`budget_steps` %ld: %.0f epochs of %zu steps, more than the %d a "
                           "run may have", o->budget_steps, floor((double)o->budget_steps / (double)steps_per_epoch + 0.5),
                           steps_per_epoch, RUN_MAX_EPOCHS);
     o->epochs = sched_plan_epochs(o->epochs, o->budget_steps, steps_per_epoch, RUN_MAX_EPOCHS);
@@ -229,15 +229,15 @@ static rnnlm_status plan_run(rnnlm_train_options *o, size_t steps_per_epoch, rnn
 static rnnlm_status check_plan(const rnnlm_trainer *t, int resumed, rnnlm_err *err) {
     const rnnlm_train_options *o = &t->o;
     if (!t->val) {
-        const char *what = o->patience ? "--patience"
-                           : o->lr_schedule == RNNLM_LR_PLATEAU ? "--lr-schedule plateau"
-                           : o->average == -1 ? "--average auto" : NULL;
+        const char *what = o->patience ? "`patience`"
+                           : o->lr_schedule == RNNLM_LR_PLATEAU ? "`lr_schedule` plateau"
+                           : o->average == -1 ? "`average` auto" : NULL;
         if (what)
-            return rnnlm_fail(err, RNNLM_E_ARG, "%s needs validation data, and this run has none (give --valid, "
-                              "--valid-split or --test)", what);
+            return rnnlm_fail(err, RNNLM_E_ARG, "%s needs validation data, and this run has none (give `valid_file`, "
+                              "`valid_split` or `test_file`)", what);
     }
     if (!resumed && o->average > o->epochs)
-        return rnnlm_fail(err, RNNLM_E_ARG, "--average %ld: the run has %ld epoch%s, so averaging would never "
+        return rnnlm_fail(err, RNNLM_E_ARG, "`average` %ld: the run has %ld epoch%s, so averaging would never "
                           "start", o->average, o->epochs, o->epochs == 1 ? "" : "s");
     return RNNLM_OK;
 }
@@ -289,7 +289,7 @@ rnnlm_status rnnlm_trainer_start(rnnlm_trainer *t, const rnnlm_dataset *d, const
         if ((st = run_history(t, resume, err)) || (st = run_schedule_state(t, resume, err)))
             return at(t, RNNLM_AT_RESUME, st);
         if (t->o.stop_at_step > 0 && t->global_step >= t->o.stop_at_step)
-            return at(t, RNNLM_AT_RESUME, rnnlm_fail(err, RNNLM_E_ARG, "--stop-at-step %ld: the checkpoint is "
+            return at(t, RNNLM_AT_RESUME, rnnlm_fail(err, RNNLM_E_ARG, "`stop_at_step` %ld: the checkpoint is "
                                                      "already at step %lld", t->o.stop_at_step,
                                                      (long long)t->global_step));
         t->epoch = step_epoch(t->t);
