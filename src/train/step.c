@@ -122,8 +122,8 @@ static int window_rows(size_t n, int B, int T) {
 }
 
 rnnlm_status step_create(step_engine **out, const step_config *cfg, const int32_t *x, const int32_t *y,
-                            size_t n, rnnlm_err *err) {
-    step_engine *t = rnnlm_calloc(1, sizeof *t, "trainer", err);
+                         size_t n, rnnlm_err *err) {
+    step_engine *t = rnnlm_calloc(1, sizeof *t, "step engine", err);
     if (!t) return RNNLM_E_NOMEM;
     t->cfg = *cfg;
     if (t->cfg.max_bad_steps < 1) t->cfg.max_bad_steps = 1;
@@ -328,12 +328,12 @@ const step_progress *step_get_progress(const step_engine *t) { return &t->p; }
 void step_set_lr(step_engine *t, float lr) { optim_set_lr(t->o, lr); }
 
 rnnlm_status step_save(const step_engine *t, const char *path, const rnnlm_vocab *v, const char *const *extra_kv,
-                          size_t n_extra, rnnlm_err *err) {
+                       size_t n_extra, rnnlm_err *err) {
     return step_save_ex(t, path, v, extra_kv, n_extra, NULL, 0, err);
 }
 
 rnnlm_status step_save_ex(const step_engine *t, const char *path, const rnnlm_vocab *v, const char *const *extra_kv,
-                             size_t n_extra, const st_tensor *more, size_t n_more, rnnlm_err *err) {
+                          size_t n_extra, const st_tensor *more, size_t n_more, rnnlm_err *err) {
     enum { OWN = 10 };
     char val[OWN][80];
     const char *key[OWN] = {"train.format", "train.optim_step", "train.rng", "train.epoch", "train.step",

@@ -1,7 +1,9 @@
-/* step.h: the step engine, the training loop as a library object: epochs of batches from
- * either pipeline, a model step, the non-finite guard, global-norm clipping
- * and the optimiser update; evaluation on held-out pairs. The caller drives it
- * step by step and decides what to print. */
+/* step.h: the step engine (step_*), the training loop as a library object:
+ * epochs of batches from either pipeline, a model step, the non-finite
+ * guard, global-norm clipping and the optimiser update; evaluation on
+ * held-out pairs (through model/eval.h); its state in checkpoints. The
+ * caller (the run, trainer.c) drives it step by step and decides what to
+ * print. */
 #ifndef RNNLM_STEP_H
 #define RNNLM_STEP_H
 
@@ -14,7 +16,7 @@
 typedef enum { PIPE_STATEFUL = 0, PIPE_WINDOWED = 1 } pipeline_kind;
 /* Training loss: the full softmax, or the sampled softmax (docs/RECIPE.md
  * section 4): `samples` log-uniform candidates per batch, drawn from the
- * trainer's generator (saved in checkpoints, so a resumed run draws the
+ * step engine's generator (saved in checkpoints, so a resumed run draws the
  * same); the embedding and output layer are then updated sparsely
  * (optim_clip_step_sparse; lazy Adam unless opt.dense_adam). Evaluation
  * always uses the full softmax. */
@@ -34,7 +36,7 @@ typedef struct {
 } step_config;
 
 /* Data parallelism (comm of N > 1 ranks): every rank builds the same
- * trainer over the same data; of each batch of B rows (streams or windows)
+ * step engine over the same data; of each batch of B rows (streams or windows)
  * rank r runs rows [r B/N, (r+1) B/N) (B must be a multiple of N), the
  * batch figures and the gradient (each rank's weighted by its share of the
  * positions, so that the sum is the gradient of the global batch's mean
@@ -65,9 +67,9 @@ typedef struct {
 typedef struct step_engine step_engine;
 
 /* Builds the model (initialised from cfg->seed), optimiser and batcher over
- * the training pairs x[i] -> y[i], i < n. The arrays must outlive the trainer. */
+ * the training pairs x[i] -> y[i], i < n. The arrays must outlive the engine. */
 rnnlm_status step_create(step_engine **out, const step_config *cfg, const int32_t *x, const int32_t *y,
-                            size_t n, rnnlm_err *err);
+                         size_t n, rnnlm_err *err);
 void step_free(step_engine *t);
 model *step_model(step_engine *t);
 /* The training batches' shape: cfg's B and T, or, on data too short for one
@@ -87,7 +89,7 @@ rnnlm_status step_run(step_engine *t, step_progress *p, int *done, rnnlm_err *er
  * fewer windows make one smaller batch, fewer than one window or B x T pairs
  * are evaluated as a stream of fewer rows (one row when under T pairs). */
 rnnlm_status step_evaluate(step_engine *t, const int32_t *x, const int32_t *y, size_t n, batch_stats *out,
-                              rnnlm_err *err);
+                           rnnlm_err *err);
 
 /* Position in the run: epoch (from 1) and steps done in it; after
  * step_restore the caller continues this epoch without step_begin_epoch
@@ -100,18 +102,18 @@ const step_progress *step_get_progress(const step_engine *t);
  * plus the training state as "train." tensors and metadata: optimiser slots
  * and step, carried recurrent state, dropout generator, epoch, step, the
  * epoch's running sums. extra_kv: n_extra more metadata pairs ("train." keys
- * are the trainer's own). Written atomically. */
+ * are the step engine's own). Written atomically. */
 rnnlm_status step_save(const step_engine *t, const char *path, const rnnlm_vocab *v, const char *const *extra_kv,
-                          size_t n_extra, rnnlm_err *err);
+                       size_t n_extra, rnnlm_err *err);
 /* step_save with n_more more tensors (names beginning with "train."). */
 rnnlm_status step_save_ex(const step_engine *t, const char *path, const rnnlm_vocab *v, const char *const *extra_kv,
-                             size_t n_extra, const st_tensor *more, size_t n_more, rnnlm_err *err);
+                          size_t n_extra, const st_tensor *more, size_t n_more, rnnlm_err *err);
 /* Every rank's checksum (CRC-32C) of its weights compared: RNNLM_E_NUMERIC
  * naming the first rank that differs from rank 0 (a collective). */
 rnnlm_status step_check_replicas(step_engine *t, rnnlm_err *err);
 /* The optimiser's learning rate from the next step on (a schedule's). */
 void step_set_lr(step_engine *t, float lr);
-/* Restores a trainer created with the checkpoint's configuration from the
+/* Restores a step engine created with the checkpoint's configuration from the
  * loaded model m (same configuration) and the training state in f. */
 rnnlm_status step_restore(step_engine *t, const model *m, const st_file *f, rnnlm_err *err);
 
