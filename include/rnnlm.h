@@ -825,9 +825,11 @@ typedef enum {
 /* The recipe's industrial configuration (docs/RECIPE.md). */
 RNNLM_API void rnnlm_train_options_default(rnnlm_train_options *o);
 /* The library's check of a run's options (rnnlm_trainer_create applies it):
- * RNNLM_E_ARG naming the option, as its command-line flag, whose value is out
- * of range or contradicts another (an lr_min above the starting learning
- * rate, the optimiser's default when lr is -1, for every schedule). */
+ * every range, choice and single-precision rule of rnnlm_options.def, lr -1
+ * or positive, and the rules between options (an lr_min above the starting
+ * learning rate, the optimiser's default when lr is -1, for every schedule;
+ * weight_decay with the sampled loss). RNNLM_E_ARG naming the option by its
+ * key in backquotes (`lr_min`), as every message of training does. */
 RNNLM_API rnnlm_status rnnlm_train_options_check(const rnnlm_train_options *o, rnnlm_err *err);
 /* The named configurations, "industrial|toy|medium" (docs/RECIPE.md): industrial
  * is the recipe's (the defaults), toy its toy run, medium the strongest
