@@ -119,7 +119,7 @@ rnnlm_status rnnlm_trainer_create(rnnlm_trainer **out, const rnnlm_train_options
 /* The resumed run's best perplexity, its epoch and the global step, each
  * checked: a perplexity is >= 1, +inf (written as "inf") exactly while no
  * epoch was best, and the best epoch is not after the checkpoint's. */
-static rnnlm_status run_history(rnnlm_trainer *t, const rnnlm_checkpoint *c, rnnlm_err *err) {
+static rnnlm_status restore_history(rnnlm_trainer *t, const rnnlm_checkpoint *c, rnnlm_err *err) {
     long long be = 0, gs = 0;
     double b = INFINITY;
     const st_file *ck = c->f;
@@ -144,7 +144,7 @@ static rnnlm_status run_history(rnnlm_trainer *t, const rnnlm_checkpoint *c, rnn
 /* The resumed run's schedule and averaging state (keys of older checkpoints
  * that lack them keep their starting values): run.lr, run.lr_bad_epochs,
  * run.avg_start, run.avg_count and the tensor train.avg_weights. */
-static rnnlm_status run_schedule_state(rnnlm_trainer *t, const rnnlm_checkpoint *c, rnnlm_err *err) {
+static rnnlm_status restore_schedule_state(rnnlm_trainer *t, const rnnlm_checkpoint *c, rnnlm_err *err) {
     const st_file *ck = c->f;
     double lr = t->lr;
     long long bad = 0, as = 0, ac = 0;
@@ -286,7 +286,7 @@ rnnlm_status rnnlm_trainer_start(rnnlm_trainer *t, const rnnlm_dataset *d, const
     t->keep = d->valid.n && d->test.n && !t->o.save_dir;
     t->epoch = 1;
     if (resume) {   /* position and history of the resumed run */
-        if ((st = run_history(t, resume, err)) || (st = run_schedule_state(t, resume, err)))
+        if ((st = restore_history(t, resume, err)) || (st = restore_schedule_state(t, resume, err)))
             return at(t, RNNLM_AT_RESUME, st);
         if (t->o.stop_at_step > 0 && t->global_step >= t->o.stop_at_step)
             return at(t, RNNLM_AT_RESUME, rnnlm_fail(err, RNNLM_E_ARG, "`stop_at_step` %ld: the checkpoint is "
