@@ -700,7 +700,7 @@ typedef struct {
 typedef struct {
     int B, T;          /* rows and steps of a batch; 0: the model's training B and T (else 100, 25) */
     int recipe;        /* 1: drop the n mod B pairs left over by the rows (the recipe's figure) */
-    int threads;       /* 0: leave the thread count as it is */
+    int threads;       /* compute threads of the evaluation (0: the model's) */
 } rnnlm_eval_options;
 
 typedef struct {
@@ -715,8 +715,10 @@ typedef struct {
  * carried across batches of T steps, no dropout; the n mod B pairs the rows
  * leave over are then scored as a continuation of the last row (unless
  * o->recipe). B and T shrink to the text: rows of at least T pairs, one row
- * for a text shorter than T. RNNLM_E_ARG when n is 0. */
-RNNLM_API rnnlm_status rnnlm_eval_stream(rnnlm_model *m, const int32_t *x, const int32_t *y, size_t n,
+ * for a text shorter than T. RNNLM_E_ARG when n is 0. Runs on a copy of
+ * the model's weights with its precision and its threads (o->threads when
+ * > 0): m itself, its threads and its states are left as they were. */
+RNNLM_API rnnlm_status rnnlm_eval_stream(const rnnlm_model *m, const int32_t *x, const int32_t *y, size_t n,
                                          const rnnlm_eval_options *o, rnnlm_eval_stream_result *out,
                                          rnnlm_err *err);
 

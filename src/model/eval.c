@@ -123,7 +123,7 @@ static rnnlm_status eval_stream_on(model *m, const int32_t *x, const int32_t *y,
     return st;
 }
 
-rnnlm_status rnnlm_eval_stream(rnnlm_model *rm, const int32_t *x, const int32_t *y, size_t n,
+rnnlm_status rnnlm_eval_stream(const rnnlm_model *rm, const int32_t *x, const int32_t *y, size_t n,
                                const rnnlm_eval_options *o, rnnlm_eval_stream_result *out, rnnlm_err *err) {
     memset(out, 0, sizeof *out);
     if (!rm || !o || (n && (!x || !y))) return rnnlm_fail(err, RNNLM_E_ARG, "rnnlm_eval_stream: NULL argument");
