@@ -1,6 +1,7 @@
-/* config.c: the run's options as checkpoint metadata, the config.* keys
- * (config.h, docs/FORMAT.md): the table of keys, each value's text form and
- * its parse, the legacy cli.* names of older files. */
+/* config.c: the rows of rnnlm_options.def as the library reads them
+ * (config.h), and the run's options as checkpoint metadata, the config.*
+ * keys (docs/FORMAT.md): each value's text form and its parse, the legacy
+ * cli.* names of older files. */
 #include "train/config.h"
 
 #include <math.h>
