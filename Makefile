@@ -48,7 +48,7 @@ BENCHES  = $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 .PHONY: all test run bench install clean deps tests asan examples fuzz fuzz-build
 all: $(BUILD)/librnnlm.a $(BUILD)/librnnlm.so $(BUILD)/rnnlm
 
-HEADERS  = $(wildcard include/*.h src/*/*.h cli/*.h tests/*.h)
+HEADERS  = $(wildcard include/*.h include/*.def src/*/*.h cli/*.h tests/*.h)
 
 $(BUILD)/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
@@ -100,7 +100,7 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig
 	install -m 755 $(BUILD)/rnnlm $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 $(BUILD)/librnnlm.a $(BUILD)/librnnlm.so $(DESTDIR)$(PREFIX)/lib/
-	install -m 644 include/rnnlm.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 include/rnnlm.h include/rnnlm_options.def $(DESTDIR)$(PREFIX)/include/
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|^\(Libs.private:.*\)|\1 $(MPI_LIBS)|' scripts/rnnlm.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/rnnlm.pc
 	install -d $(DESTDIR)$(PYDIR)
 	sed 's|^_INSTALLED_LIBDIR = None|_INSTALLED_LIBDIR = "$(PREFIX)/lib"|' python/rnnlm.py > $(DESTDIR)$(PYDIR)/rnnlm.py

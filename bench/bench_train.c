@@ -11,7 +11,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#include "train/train.h"
+#include "train/step.h"
 
 static double now(void) {
     struct timespec ts;
@@ -30,7 +30,7 @@ int main(int argc, char **argv) {
             cell = strcmp(argv[i], "gru") == 0 ? CELL_GRU : strcmp(argv[i], "rnn") == 0 ? CELL_RNN : CELL_LSTM;
         }
     }
-    train_config cfg;
+    step_config cfg;
     memset(&cfg, 0, sizeof cfg);
     cfg.model = (model_config){.cell = cell, .V = 10000, .E = 200, .H = 200, .L = 2, .dropout = 0.1f,
                                 .threads = threads, .bf16 = bf16};
@@ -45,15 +45,15 @@ int main(int argc, char **argv) {
     rnnlm_rng_seed(&r, 7);
     for (size_t i = 0; i < n; i++) ids[i] = (int32_t)rnnlm_rng_below(&r, 10000);
     rnnlm_err err;
-    trainer *t;
-    if (trainer_create(&t, &cfg, ids, ids + 1, n - 1, &err)) { fprintf(stderr, "%s\n", err.msg); return 1; }
-    trainer_begin_epoch(t);
+    step_engine *t;
+    if (step_create(&t, &cfg, ids, ids + 1, n - 1, &err)) { fprintf(stderr, "%s\n", err.msg); return 1; }
+    step_begin_epoch(t);
     char path[256];
-    model_compute_path(trainer_model(t), path, sizeof path);
+    model_compute_path(step_model(t), path, sizeof path);
     printf("path %s\n", path);
     double t0 = 0;
     if (eval) {
-        model *m = trainer_model(t);
+        model *m = step_model(t);
         batch_stats bs;
         for (int k = 0; k < steps + warmup; k++) {
             if (k == warmup) t0 = now();
@@ -61,18 +61,18 @@ int main(int argc, char **argv) {
             if (model_eval_batch(m, x, x + 1, cfg.B, cfg.T, &bs, &err)) { fprintf(stderr, "%s\n", err.msg); return 1; }
         }
     } else {
-        train_progress p;
+        step_progress p;
         int done;
         for (int k = 0; k < steps + warmup; k++) {
             if (k == warmup) t0 = now();
-            if (trainer_step(t, &p, &done, &err)) { fprintf(stderr, "%s\n", err.msg); return 1; }
+            if (step_run(t, &p, &done, &err)) { fprintf(stderr, "%s\n", err.msg); return 1; }
         }
     }
     double dt = now() - t0;
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     printf("tokens_per_s %.1f\npeak_rss_mb %.1f\n", (double)steps * cfg.B * cfg.T / dt, ru.ru_maxrss / 1024.0);
-    trainer_free(t);
+    step_free(t);
     free(ids);
     return 0;
 }

@@ -83,7 +83,7 @@ int cmd_data(int argc, char **argv) {
     opt_table dt = data_opts_table(&dopt), t = data_cmd_table(&o);
     int n_pos, rc = opts_parse("data", argc, argv, dt.opt, t.opt, NULL, 0, &n_pos, "[options]");
     if (rc) return rc > 0 ? 0 : 2;
-    if (data_opts_check_of("data", &dopt, argc, argv)) return 2;
+    if (data_opts_check("data", &dopt, argc, argv)) return 2;
     rnnlm_dataset d;
     if (dataset_load(&d, &dopt)) return 1;
     printf("corpus %s: %zu sentences, %zu tokens\n", d.source, d.sentences, d.tokens);

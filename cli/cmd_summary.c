@@ -3,7 +3,6 @@
 #include <stdio.h>
 
 #include "commands.h"
-#include "data_opts.h"
 #include "train_opts.h"
 
 /* The flags of summary beyond the model's (train_opts.h's model table). */
@@ -23,18 +22,18 @@ static opt_table summary_table(summary_options *o) {
 }
 
 int cmd_summary(int argc, char **argv) {
-    data_opts_defaults(&g_data_opts);
+    train_cli c;
     summary_options o = {.vocab = -1};
     opt_table t = summary_table(&o);
-    if (train_opts_preset("summary", argc, argv)) return 2;
-    int n_pos, rc = opts_parse("summary", argc, argv, model_opt_table, t.opt, NULL, 0, &n_pos, "[options]");
+    if (train_opts_preset(&c, "summary", argc, argv)) return 2;
+    int n_pos, rc = opts_parse("summary", argc, argv, c.model_table, t.opt, NULL, 0, &n_pos, "[options]");
     if (rc) return rc > 0 ? 0 : 2;
     rnnlm_err err;
     rnnlm_model *m = NULL;
     char buf[8192];
     unsigned flags = o.allow_nonfinite ? RNNLM_LOAD_ALLOW_NONFINITE : 0;
     if (o.model ? rnnlm_model_load_ex(&m, o.model, flags, &err)
-                : rnnlm_train_options_summary(&g_train_opts, o.vocab > 0 ? o.vocab : g_data_opts.vocab_size, buf,
+                : rnnlm_train_options_summary(&c.o, o.vocab > 0 ? o.vocab : c.d.vocab_size, buf,
                                               sizeof buf, &err)) {
         fprintf(stderr, "rnnlm summary: %s\n", err.msg);
         return 1;

@@ -8,18 +8,14 @@
 
 /* The library's defaults, the Brown directory from $RNNLM_BROWN_DIR when set. */
 void data_opts_defaults(rnnlm_data_options *o);
-extern opt_spec data_opt_table[];
-extern rnnlm_data_options g_data_opts;   /* what data_opt_table fills */
-/* The same flags bound to a command's own options struct (opts.h's
+/* The data flags bound to a command's own options struct (opts.h's
  * opt_table), for a command that keeps its options out of globals. */
 opt_table data_opts_table(rnnlm_data_options *o);
 
-/* Rules between the data options and argv (the options as given): -1 after
- * a message naming the flag. --vocab-size with the toy corpus, whose whole
- * vocabulary the recipe keeps (no cap applies), is refused. */
-int data_opts_check(const char *cmd, int argc, char **argv);
-/* The same rules over o (data_opts_check: over g_data_opts). */
-int data_opts_check_of(const char *cmd, const rnnlm_data_options *o, int argc, char **argv);
+/* Rules between the data options o and argv (the options as given): -1
+ * after a message naming the flag. --vocab-size with the toy corpus, whose
+ * whole vocabulary the recipe keeps (no cap applies), is refused. */
+int data_opts_check(const char *cmd, const rnnlm_data_options *o, int argc, char **argv);
 
 /* rnnlm_dataset_load, printing "rnnlm: <cause>" to stderr on failure (-1). */
 int dataset_load(rnnlm_dataset *d, const rnnlm_data_options *o);

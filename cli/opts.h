@@ -18,6 +18,12 @@ typedef struct {
 } opt_spec;
 
 #define OPT_TABLE_END {NULL, OPT_END, NULL, 0, 0, NULL, NULL}
+/* The opt_type of a row of rnnlm_options.def, by its type. */
+#define OPT_TYPE_OF_INT OPT_INT
+#define OPT_TYPE_OF_REAL OPT_FLOAT
+#define OPT_TYPE_OF_STR OPT_STR
+#define OPT_TYPE_OF_FLAG OPT_FLAG
+#define OPT_TYPE_OF_CHOICE OPT_CHOICE
 
 /* A command's own flags, bound to an options struct the command owns (its
  * defaults are the struct's initialiser: no globals, nothing reset by hand).

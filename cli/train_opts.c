@@ -1,133 +1,102 @@
-/* train_opts.c: model/training options and the recipe's presets. */
+/* train_opts.c: the model, training and data options of `train` and
+ * `summary` (train_opts.h), made from the rows of rnnlm_options.def. */
 #include "train_opts.h"
 #include "data_opts.h"
 
-#include <float.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-rnnlm_train_options g_train_opts;
-int g_train_preset, g_train_quick, g_train_overwrite;
-const char *g_train_resume;
-const char *g_train_average;
+/* A row of rnnlm_options.def as the command line needs it. */
+typedef struct {
+    const char *key;
+    opt_type type;
+    size_t off;             /* the field's offset in train_cli */
+    double lo, hi;
+    const char *choices;
+    unsigned flags;
+    const char *flag, *help;   /* flag NULL: not on the command line */
+} cli_row;
 
-#define MODEL_OPTS                                                                                     \
-    {"config", OPT_CHOICE, &g_train_preset, 0, 0, NULL, /* choices: defaults() */                               \
-     "the recipe's configuration; other flags override it"},                                           \
-    {"cell", OPT_CHOICE, &g_train_opts.cell, 0, 0, NULL, "recurrent cell"}, /* choices: defaults() */ \
-    {"hidden", OPT_INT, &g_train_opts.hidden, 1, 65536, NULL, "H, width of every recurrent layer"},    \
-    {"embed", OPT_INT, &g_train_opts.embed, 0, 65536, NULL, "E, embedding width (0: same as H)"},     \
-    {"layers", OPT_INT, &g_train_opts.layers, 1, RNNLM_MAX_LAYERS, NULL, "L, recurrent layers"},                    \
-    {"dropout", OPT_FLOAT, &g_train_opts.dropout, 0, 0.99, NULL, "dropout rate after each recurrent layer"}, \
-    {"tied", OPT_FLAG, &g_train_opts.tied, 0, 0, NULL, "tie input and output embeddings (E == H)"},  \
-    {"init", OPT_CHOICE, &g_train_opts.init, 0, 0, "recipe|uniform", "initialisation"}
+#define CLI_OFF_TRAIN(field) offsetof(train_cli, o.field)
+#define CLI_OFF_DATA(field) offsetof(train_cli, d.field)
+#define CLI_OFF_CLI(field) offsetof(train_cli, field)
+#define CLI_ROW(where, key, legacy, type, field, choices, lo, hi, flags, flag, help) \
+    {key, OPT_TYPE_OF_##type, CLI_OFF_##where(field), lo, hi, choices, flags, flag, help},
 
-opt_spec model_opt_table[] = {MODEL_OPTS, OPT_TABLE_END};
+static const cli_row ROWS[] = {RNNLM_TRAIN_OPTIONS(CLI_ROW)};
+static const cli_row DATA_ROWS[] = {RNNLM_DATA_OPTIONS(CLI_ROW)};
+#define N_ROWS (sizeof ROWS / sizeof ROWS[0])
+#define N_DATA_ROWS (sizeof DATA_ROWS / sizeof DATA_ROWS[0])
 
-opt_spec train_opt_table[] = {
-    MODEL_OPTS,
-    {"max-time", OPT_INT, &g_train_opts.max_time, 1, 100000, NULL, "T, time steps of a batch (BPTT length)"},
-    {"batch-size", OPT_INT, &g_train_opts.batch, 1, 100000, NULL, "B, rows of a batch"},
-    {"epochs", OPT_INT, &g_train_opts.epochs, 1, 100000, NULL, "training epochs"},
-    {"optimizer", OPT_CHOICE, &g_train_opts.optimizer, 0, 0, "adam|adagrad|sgd", "optimiser"},
-    {"lr", OPT_FLOAT, &g_train_opts.lr, -1, 100, NULL, "learning rate, > 0 (-1: 0.01 for adam, 0.1 otherwise)"},
-    {"eps-torch", OPT_FLAG, &g_train_opts.eps_torch, 0, 0, NULL, "Adam with PyTorch's epsilon placement"},
-    {"loss", OPT_CHOICE, &g_train_opts.loss, 0, 0, "full|sampled",
-     "training loss: full softmax, or sampled softmax (evaluation is always full)"},
-    {"samples", OPT_INT, &g_train_opts.samples, 0, 1 << 24, NULL,
-     "K, log-uniform candidates per batch of --loss sampled (<= V; 0: 1024, or V when smaller)"},
-    {"dense-adam", OPT_FLAG, &g_train_opts.dense_adam, 0, 0, NULL,
-     "--loss sampled: decay every row's Adam moments each step (default: lazy, touched rows only)"},
-    {"clip", OPT_FLOAT, &g_train_opts.clip, 0, 1e9, NULL, "global gradient-norm clip (0: none)"},
-    {"dropout-out", OPT_FLOAT, &g_train_opts.dropout_out, 0, 0.99, NULL,
-     "dropout on the last layer's output (0: --dropout's rate)"},
-    {"dropout-emb", OPT_FLOAT, &g_train_opts.dropout_emb, 0, 0.99, NULL, "dropout on the embedding output"},
-    {"dropout-word", OPT_FLOAT, &g_train_opts.dropout_word, 0, 0.99, NULL,
-     "word dropout: whole embedding rows, one mask per batch"},
-    {"weight-drop", OPT_FLOAT, &g_train_opts.weight_drop, 0, 0.99, NULL,
-     "DropConnect on the recurrent matrices, one mask per batch"},
-    {"locked", OPT_FLAG, &g_train_opts.locked, 0, 0, NULL,
-     "variational dropout: embedding and layer-output masks drawn per row, shared by the T steps"},
-    {"weight-decay", OPT_FLOAT, &g_train_opts.weight_decay, 0, 0.99, NULL,
-     "L2 penalty on the weight matrices, not the biases (not with --loss sampled)"},
-    {"pipeline", OPT_CHOICE, &g_train_opts.pipeline, 0, 0, "stateful|windowed",
-     "carried-state BPTT rows, or the recipe's shuffled windows"},
-    {"threads", OPT_INT, &g_train_opts.threads, 0, 256, NULL,
-     "compute threads (0: one per core; under mpirun, the cores shared among the ranks on a machine)"},
-    {"precision", OPT_CHOICE, &g_train_opts.precision, 0, 0, "fp32|bf16",
-     "matrix products: fp32, or bf16 inputs with fp32 sums (weights and optimiser stay fp32)"},
-    {"train-seed", OPT_INT, &g_train_opts.train_seed, 0, 1e18, NULL, "seed of initialisation, dropout, shuffling"},
-    {"max-steps", OPT_INT, &g_train_opts.max_steps, 0, 1e12, NULL, "steps per epoch (0: the whole epoch)"},
-    {"max-bad-steps", OPT_INT, &g_train_opts.max_bad, 1, 1e9, NULL, "consecutive non-finite steps before stopping"},
-    {"logdir", OPT_STR, &g_train_opts.logdir, 0, 0, NULL, "write TensorBoard events and log.csv here"},
-    {"log-every", OPT_INT, &g_train_opts.log_every, 1, 1e9, NULL, "batch scalars every N steps"},
-    {"save-dir", OPT_STR, &g_train_opts.save_dir, 0, 0, NULL,
-     "write last.safetensors (resumable) and best.safetensors here"},
-    {"keep-epochs", OPT_FLAG, &g_train_opts.keep_epochs, 0, 0, NULL,
-     "also write epoch-N.safetensors to --save-dir: the weights evaluated at each epoch's end"},
-    {"save-every", OPT_INT, &g_train_opts.save_every, 0, 1e12, NULL, "also checkpoint every N steps (0: epoch ends)"},
-    {"resume", OPT_STR, &g_train_resume, 0, 0, NULL, "continue the run of this checkpoint exactly"},
-    {"overwrite", OPT_FLAG, &g_train_overwrite, 0, 0, NULL,
-     "when --save-dir or --logdir holds another run's files (checkpoints, log.csv, event files, report.svg), "
-     "remove those and start anew (without it such a directory is refused; --resume continues that run)"},
-    {"quick", OPT_FLAG, &g_train_quick, 0, 0, NULL, "a first result in about a minute: 1 epoch of 150 steps"},
-    /* data parallelism under mpirun (docs/SCALING.md) */
-    {"batch-per-rank", OPT_INT, &g_train_opts.batch_per_rank, 0, 100000, NULL,
-     "under mpirun: the global batch B = this x the ranks, instead of --batch-size (0: --batch-size)"},
-    {"lr-scaling", OPT_CHOICE, &g_train_opts.lr_scaling, 0, 0, "none|sqrt|linear",
-     "with --batch-per-rank: the lr times sqrt(k) or k, k = the new B / --batch-size"},
-    /* schedules, early stopping, averaged weights, the time limit (README "Schedules") */
-    {"lr-schedule", OPT_CHOICE, &g_train_opts.lr_schedule, 0, 0, "constant|plateau|step|cosine",
-     "learning-rate schedule"},
-    {"lr-decay", OPT_FLOAT, &g_train_opts.lr_decay, 1e-9, 1, NULL, "plateau, step: lr multiplier of each decay"},
-    {"lr-patience", OPT_INT, &g_train_opts.lr_patience, 0, 1e9, NULL,
-     "plateau: epochs without a validation improvement before each decay"},
-    {"lr-step", OPT_INT, &g_train_opts.lr_step, 1, 1e9, NULL, "step: decay every N epochs"},
-    {"lr-min", OPT_FLOAT, &g_train_opts.lr_min, 0, 100, NULL, "the lr's floor; cosine anneals to it"},
-    {"patience", OPT_INT, &g_train_opts.patience, 0, 1e9, NULL,
-     "stop after N epochs without a validation improvement (0: never)"},
-    {"average", OPT_STR, &g_train_average, 0, 0, NULL,
-     "off, auto or EPOCH: evaluate, keep as best and test the running mean of the weights from EPOCH on "
-     "(auto: from the first epoch that does not improve)"},
-    {"max-minutes", OPT_FLOAT, &g_train_opts.max_minutes, 0, 1e12, NULL,
-     "cut the run after F minutes of wall time (0: no limit): last.safetensors holds the position and "
-     "--resume finishes the run as if never cut (a resumed run has no limit unless given one)"},
-    {"stop-at-step", OPT_INT, &g_train_opts.stop_at_step, 0, 1e12, NULL,
-     "cut the run as --max-minutes does once its global step reaches N (0: never)"},
-    {"allow-data-change", OPT_FLAG, &g_train_opts.allow_data_change, 0, 0, NULL,
-     "--resume on data that differ from the checkpoint's (refused by default)"},
-    {"budget-steps", OPT_INT, &g_train_opts.budget_steps, 0, 1e12, NULL,
-     "plan the run in optimiser steps: the whole number of epochs nearest N steps, in place of --epochs "
-     "(0: --epochs)"},
-    {"average-from", OPT_FLOAT, &g_train_opts.average_from, 0, 1, NULL,
-     "average from the epoch at this fraction of the run's epochs, in place of --average's EPOCH (0: --average)"},
-    OPT_TABLE_END,
-};
-
-/* --cell takes the kinds the library has registered */
-static void cell_choices(opt_spec *t) {
-    for (; t->type != OPT_END; t++)
-        if (strcmp(t->name, "cell") == 0) t->choices = rnnlm_cell_choices();
+/* The table of rows[0..n) that have a flag (and, with `model`, the
+ * model's shape alone), each bound to its field in c. */
+static void bind(opt_spec *t, const cli_row *rows, size_t n, train_cli *c, int model) {
+    for (size_t i = 0; i < n; i++) {
+        const cli_row *r = &rows[i];
+        if (!r->flag || (model && !(r->flags & RNNLM_OPT_MODEL))) continue;
+        const char *choices = r->choices;
+        if (r->type == OPT_CHOICE && !choices)   /* the library's registries */
+            choices = strcmp(r->key, "config") == 0 ? rnnlm_preset_names() : rnnlm_cell_choices();
+        *t++ = (opt_spec){r->flag, r->type, (char *)c + r->off, r->lo, r->hi, choices, r->help};
+    }
+    *t = (opt_spec)OPT_TABLE_END;
 }
 
-static void defaults(void) {
-    cell_choices(model_opt_table);
-    cell_choices(train_opt_table);
-    for (opt_spec *t = model_opt_table; t->type != OPT_END; t++)
-        if (strcmp(t->name, "config") == 0) t->choices = rnnlm_preset_names();
-    for (opt_spec *t = train_opt_table; t->type != OPT_END; t++)
-        if (strcmp(t->name, "config") == 0) t->choices = rnnlm_preset_names();
-    rnnlm_train_options_default(&g_train_opts);
-    g_train_preset = 0;
-    g_train_quick = 0;
-    g_train_overwrite = 0;
-    g_train_resume = NULL;
-    g_train_average = "off";
+/* The row of the flag `name` (n bytes), or of the key when by_key. */
+static const cli_row *find(const char *name, size_t n, int by_key) {
+    const cli_row *sets[2] = {ROWS, DATA_ROWS};
+    size_t counts[2] = {N_ROWS, N_DATA_ROWS};
+    for (int s = 0; s < 2; s++)
+        for (size_t i = 0; i < counts[s]; i++) {
+            const char *x = by_key ? sets[s][i].key : sets[s][i].flag;
+            if (sets[s][i].flag && strlen(x) == n && strncmp(x, name, n) == 0) return &sets[s][i];
+        }
+    return NULL;
 }
 
-int train_opts_preset(const char *cmd, int argc, char **argv) {
-    defaults();
+int train_opts_resumable(const char *name) {
+    const cli_row *r = find(name, strlen(name), 0);
+    return r && (r->flags & RNNLM_OPT_RESUMABLE);
+}
+
+const char *train_opts_message(const char *msg, char *buf, size_t cap) {
+    size_t k = 0;
+    for (const char *p = msg; *p && k + 1 < cap;) {
+        const char *end = *p == '`' ? strchr(p + 1, '`') : NULL;
+        const cli_row *r = end ? find(p + 1, (size_t)(end - p - 1), 1) : NULL;
+        if (r) {
+            int w = snprintf(buf + k, cap - k, "--%s", r->flag);
+            k = w < 0 ? k : k + (size_t)w < cap ? k + (size_t)w : cap - 1;
+            p = end + 1;
+        } else {
+            buf[k++] = *p++;
+        }
+    }
+    if (cap) buf[k < cap ? k : cap - 1] = '\0';
+    return buf;
+}
+
+const char *train_opts_choice(const char *key, int i, char *buf, size_t cap) {
+    const cli_row *r = find(key, strlen(key), 1);
+    const char *c = r && r->choices ? r->choices : "";
+    for (int j = 0; j < i && c; j++) { c = strchr(c, '|'); if (c) c++; }
+    snprintf(buf, cap, "%.*s", c ? (int)strcspn(c, "|") : 0, c ? c : "");
+    return buf;
+}
+
+static void defaults(train_cli *c) {
+    memset(c, 0, sizeof *c);
+    rnnlm_train_options_default(&c->o);
+    data_opts_defaults(&c->d);
+    c->average = "off";
+    bind(c->model_table, ROWS, N_ROWS, c, 1);
+    bind(c->table, ROWS, N_ROWS, c, 0);
+    bind(c->data_table, DATA_ROWS, N_DATA_ROWS, c, 0);
+}
+
+int train_opts_preset(train_cli *c, const char *cmd, int argc, char **argv) {
+    defaults(c);
     const char *cfg = NULL;
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) cfg = argv[i + 1];
@@ -135,76 +104,52 @@ int train_opts_preset(const char *cmd, int argc, char **argv) {
     }
     if (!cfg) return 0;
     rnnlm_err err;
-    if (rnnlm_preset_apply(cfg, &g_train_opts, &g_data_opts, &err)) {
+    if (rnnlm_preset_apply(cfg, &c->o, &c->d, &err)) {
         fprintf(stderr, "rnnlm %s: --config: %s\n", cmd, err.msg);
         return -1;
     }
     return 0;
 }
 
-/* True when --name appears in argv, as "--name V" or "--name=V". */
-static int given(int argc, char **argv, const char *name) {
-    size_t n = strlen(name);
-    for (int i = 0; i < argc; i++)
-        if (strncmp(argv[i], "--", 2) == 0 && strncmp(argv[i] + 2, name, n) == 0 &&
-            (argv[i][2 + n] == '\0' || argv[i][2 + n] == '='))
-            return 1;
+/* --average's text (off, auto or an epoch) into o.average; -1 after a message. */
+static int read_average(train_cli *c, const char *cmd) {
+    const char *a = c->average;
+    char *end;
+    long e = strtol(a, &end, 10);
+    c->o.average_from = 0;
+    if (strcmp(a, "off") == 0) c->o.average = 0;
+    else if (strcmp(a, "auto") == 0) c->o.average = -1;
+    else if (end != a && !*end && e >= 1 && e <= 1000000000L) c->o.average = e;
+    else {
+        fprintf(stderr, "rnnlm %s: --average: '%s' is not off, auto or an epoch (>= 1)\n", cmd, a);
+        return -1;
+    }
     return 0;
 }
 
-/* A positive value that the library's float keeps positive and normal. */
-static int float_positive(double x) { return x > 0 && (float)x >= FLT_MIN; }
-
-int train_opts_check(const char *cmd, int argc, char **argv) {
-    const rnnlm_train_options *o = &g_train_opts;
-    if (o->lr != -1 && o->lr <= 0) {
-        fprintf(stderr, "rnnlm %s: --lr: %g is not a learning rate: give a positive number, "
-                "or -1 for the optimiser's default\n", cmd, o->lr);
-        return -1;
-    }
-    const struct { const char *name; double v; } tiny[] = {
-        {"lr", o->lr}, {"clip", o->clip}, {"dropout", o->dropout}, {"dropout-out", o->dropout_out},
-        {"dropout-emb", o->dropout_emb}, {"dropout-word", o->dropout_word},
-        {"weight-drop", o->weight_drop}, {"weight-decay", o->weight_decay}};
-    for (size_t i = 0; i < sizeof tiny / sizeof tiny[0]; i++)
-        if (tiny[i].v > 0 && !float_positive(tiny[i].v)) {
-            fprintf(stderr, "rnnlm %s: --%s: %g is too small for single precision (the smallest is %g)\n",
-                    cmd, tiny[i].name, tiny[i].v, (double)FLT_MIN);
-            return -1;
-        }
+/* Options that give the same thing twice; -1 after a message. */
+static int check_conflicts(train_cli *c, const char *cmd, int argc, char **argv) {
     /* An explicit --epochs or --average replaces a preset's budget or fraction; both at once is a conflict. */
-    if (given(argc, argv, "epochs") && given(argc, argv, "budget-steps")) {
+    if (opts_given(argc, argv, "epochs") && opts_given(argc, argv, "budget-steps")) {
         fprintf(stderr, "rnnlm %s: --epochs and --budget-steps both give the run's length: give one\n", cmd);
         return -1;
     }
-    if (given(argc, argv, "average") && given(argc, argv, "average-from")) {
+    if (opts_given(argc, argv, "average") && opts_given(argc, argv, "average-from")) {
         fprintf(stderr, "rnnlm %s: --average and --average-from both say when averaging starts: give one\n", cmd);
         return -1;
     }
-    if (given(argc, argv, "epochs")) g_train_opts.budget_steps = 0;
-    if (given(argc, argv, "average")) {   /* off | auto | EPOCH */
-        g_train_opts.average_from = 0;
-        const char *a = g_train_average;
-        char *end;
-        long e = strtol(a, &end, 10);
-        if (strcmp(a, "off") == 0) g_train_opts.average = 0;
-        else if (strcmp(a, "auto") == 0) g_train_opts.average = -1;
-        else if (end != a && !*end && e >= 1 && e <= 1000000000L) g_train_opts.average = e;
-        else {
-            fprintf(stderr, "rnnlm %s: --average: '%s' is not off, auto or an epoch (>= 1)\n", cmd, a);
-            return -1;
-        }
-    }
-    if (o->lr_min > 0 && !float_positive(o->lr_min)) {
-        fprintf(stderr, "rnnlm %s: --lr-min: %g is too small for single precision (the smallest is %g)\n", cmd,
-                o->lr_min, (double)FLT_MIN);
+    if (opts_given(argc, argv, "epochs")) c->o.budget_steps = 0;
+    if (opts_given(argc, argv, "average") && read_average(c, cmd)) return -1;
+    if (opts_given(argc, argv, "valid-split") && c->d.valid) {
+        fprintf(stderr, "rnnlm %s: --valid-split and --valid both give a validation split: give one\n", cmd);
         return -1;
     }
-    if (o->weight_decay > 0 && o->loss == 1) {
-        fprintf(stderr, "rnnlm %s: --weight-decay is not available with --loss sampled (its sparse updates "
-                "leave untouched rows as they are)\n", cmd);
-        return -1;
-    }
+    return 0;
+}
+
+int train_opts_check(train_cli *c, const char *cmd, int argc, char **argv) {
+    const rnnlm_train_options *o = &c->o;
+    if (check_conflicts(c, cmd, argc, argv)) return -1;
     if (o->keep_epochs && !o->save_dir) {
         fprintf(stderr, "rnnlm %s: --keep-epochs needs --save-dir (where to write the checkpoints)\n", cmd);
         return -1;
@@ -213,18 +158,15 @@ int train_opts_check(const char *cmd, int argc, char **argv) {
         fprintf(stderr, "rnnlm %s: --save-every needs --save-dir (where to write the checkpoints)\n", cmd);
         return -1;
     }
-    if (given(argc, argv, "valid-split") && g_data_opts.valid) {
-        fprintf(stderr, "rnnlm %s: --valid-split and --valid both give a validation split: give one\n", cmd);
-        return -1;
-    }
-    if (data_opts_check(cmd, argc, argv)) return -1;
-    if (given(argc, argv, "log-every") && !o->logdir) {
+    if (data_opts_check(cmd, &c->d, argc, argv)) return -1;
+    if (opts_given(argc, argv, "log-every") && !o->logdir) {
         fprintf(stderr, "rnnlm %s: --log-every needs --logdir (where to write the logs)\n", cmd);
         return -1;
     }
     rnnlm_err err;   /* the library's own rules (rnnlm_trainer_create applies them too) */
     if (rnnlm_train_options_check(o, &err)) {
-        fprintf(stderr, "rnnlm %s: %s\n", cmd, err.msg);
+        char msg[sizeof err.msg + 256];
+        fprintf(stderr, "rnnlm %s: %s\n", cmd, train_opts_message(err.msg, msg, sizeof msg));
         return -1;
     }
     return 0;

@@ -1,29 +1,55 @@
-/* train_opts.h: the model and training options shared by `train` and
- * `summary` (the library's rnnlm_train_options, filled from the command
- * line), and the recipe's two configurations (docs/RECIPE.md). */
+/* train_opts.h: the model, training and data options of `train` and
+ * `summary`, one struct filled from the command line: the library's
+ * rnnlm_train_options and rnnlm_data_options and the command line's own,
+ * with the option tables bound to it. Every table comes from the rows of
+ * rnnlm_options.def; so do the flag names that the library's messages are
+ * given in (train_opts_message). */
 #ifndef RNNLM_CLI_TRAIN_OPTS_H
 #define RNNLM_CLI_TRAIN_OPTS_H
+
+#include <stddef.h>
 
 #include "opts.h"
 #include "rnnlm.h"
 
-extern rnnlm_train_options g_train_opts;
-extern int g_train_preset;           /* --config: 0 industrial, 1 toy */
-extern int g_train_quick;            /* --quick */
-extern int g_train_overwrite;        /* --overwrite: g_train_opts.dirs_mode, set by cmd_train */
-extern const char *g_train_resume;   /* --resume */
-extern const char *g_train_average;  /* --average off|auto|EPOCH, set into g_train_opts.average by train_opts_check */
-extern opt_spec model_opt_table[];   /* model shape: summary and train */
-extern opt_spec train_opt_table[];   /* model shape and training */
+#define TRAIN_OPTS_COUNT(...) +1
+/* rows of each table, its end included */
+#define TRAIN_OPTS_ROWS (1 RNNLM_TRAIN_OPTIONS(TRAIN_OPTS_COUNT))
+#define TRAIN_OPTS_DATA_ROWS (1 RNNLM_DATA_OPTIONS(TRAIN_OPTS_COUNT))
 
-/* Applies defaults, then the --config preset found anywhere in argv (so that
- * other flags override it). Returns -1 after a message for a bad preset. */
-int train_opts_preset(const char *cmd, int argc, char **argv);
-/* Rules no single option's range states: --lr is -1 (the optimiser's
- * default) or positive; a positive --lr, --clip or --dropout is a normal
- * float (not rounded to 0 or subnormal); --save-every and --log-every need
- * --save-dir and --logdir; --average's text becomes g_train_opts.average.
- * argv: the command line (to see which flags were given). -1 after a message. */
-int train_opts_check(const char *cmd, int argc, char **argv);
+typedef struct {
+    rnnlm_train_options o;
+    rnnlm_data_options d;
+    /* the command line's own options (the CLI rows of rnnlm_options.def) */
+    int preset;             /* --config: an index into rnnlm_preset_names() */
+    int quick;              /* --quick */
+    int overwrite;          /* --overwrite: o.dirs_mode, set by `train` */
+    const char *resume;     /* --resume */
+    const char *average;    /* --average off|auto|EPOCH, into o.average by train_opts_check */
+    opt_spec model_table[TRAIN_OPTS_ROWS];   /* the model's shape: `summary` */
+    opt_spec table[TRAIN_OPTS_ROWS];         /* the model's shape and training: `train` */
+    opt_spec data_table[TRAIN_OPTS_DATA_ROWS];
+} train_cli;
+
+/* Defaults (the Brown directory from $RNNLM_BROWN_DIR when set), the tables
+ * bound to c, then the --config preset found anywhere in argv (so that
+ * other flags override it). -1 after a message for a bad preset. c must
+ * not move afterwards: the tables point into it. */
+int train_opts_preset(train_cli *c, const char *cmd, int argc, char **argv);
+/* Rules between options and argv (the options as given): --save-every,
+ * --keep-epochs and --log-every need their directories; --average's text
+ * becomes o.average; one of --epochs and --budget-steps, of --average and
+ * --average-from; then the library's own checks (rnnlm_train_options_check:
+ * every range, --lr -1 or positive, floats that stay normal). -1 after a
+ * message. */
+int train_opts_check(train_cli *c, const char *cmd, int argc, char **argv);
+/* Whether a resumed run may set the flag `name` anew on its command line
+ * (RNNLM_OPT_RESUMABLE); every other option comes from the checkpoint. */
+int train_opts_resumable(const char *name);
+/* msg, a library message, with each option named as `key` given as its
+ * flag (--key-as-flag), into buf (cap bytes). Returns buf. */
+const char *train_opts_message(const char *msg, char *buf, size_t cap);
+/* The name of choice i of the option `key` ("" when there is none). */
+const char *train_opts_choice(const char *key, int i, char *buf, size_t cap);
 
 #endif

@@ -13,7 +13,7 @@
  * The score and data tables are made by static functions of their command
  * files over the command's options struct (score_table, data_cmd_table), so
  * those two files are compiled into this one (their cmd_* functions are
- * never called); train's tables are extern (train_opts.c, data_opts.c). The parser's
+ * never called); train's tables are built into a train_cli (train_opts.c). The parser's
  * messages go to a stderr pointed at /dev/null (sanitizer reports write to
  * file descriptor 2 directly and stay visible); --help's usage goes to a
  * stdout pointed there too. */
@@ -142,19 +142,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     const char *pos[2];
     int n_pos;
     switch (cmd) {
-    case 0:   /* train: as cmd_train does before any work */
-        data_opts_defaults(&g_data_opts);
-        if (train_opts_preset("train", argc, argv) == 0 &&
-            opts_parse("train", argc, argv, train_opt_table, data_opt_table, NULL, 0, &n_pos, "[options]") == 0) {
-            check_table(train_opt_table, 1);
-            check_table(data_opt_table, 1);
-            if (train_opts_check("train", argc, argv) == 0) {
-                long a = g_train_opts.average;
+    case 0: {   /* train: as cmd_train does before any work */
+        static train_cli c;   /* the options and their tables, pointing into it */
+        if (train_opts_preset(&c, "train", argc, argv) == 0 &&
+            opts_parse("train", argc, argv, c.table, c.data_table, NULL, 0, &n_pos, "[options]") == 0) {
+            check_table(c.table, 1);
+            check_table(c.data_table, 1);
+            if (train_opts_check(&c, "train", argc, argv) == 0) {
+                long a = c.o.average;
                 if (a < -1 || a > 1000000000L) abort();   /* off, auto or an epoch */
-                if (g_train_opts.budget_steps && opts_given(argc, argv, "epochs")) abort();
+                if (c.o.budget_steps && opts_given(argc, argv, "epochs")) abort();
             }
         }
         break;
+    }
     case 1: {   /* score */
         score_options so;
         opt_table t = score_table(&so);

@@ -19,6 +19,8 @@
 #include <stdio.h>
 #include <stdint.h>
 
+#include "rnnlm_options.def"   /* the options of training and data: one row each */
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -645,23 +647,11 @@ RNNLM_API int rnnlm_neighbors(const rnnlm_model *m, int32_t id, int k, int32_t *
  * vocabulary, split the sentences with the seeded shuffle, map each split to
  * an id stream. */
 
+/* The fields are the rows of rnnlm_options.def (RNNLM_DATA_OPTIONS): key,
+ * type, range and meaning of each. */
 typedef struct {
-    const char *corpus;      /* "brown", "toy" or a plain-text file to split */
-    const char *brown_dir;   /* directory of the Brown files */
-    const char *train, *valid, *test;   /* separate plain-text files (no split); valid and test need train */
-    long vocab_size;         /* vocabulary cap V, specials included */
-    long seed;               /* shuffle seed of the split */
-    long max_line;           /* longest accepted line of a text file, bytes */
-    double split;            /* training fraction of the shuffled sentences, in (0, 1) */
-    int no_canon;            /* keep words as written (RNNLM_CANON_NONE) */
-    int no_markers;          /* no <s> between sentences in the id streams */
-    const char *vocab_in;    /* read the vocabulary from this file */
-    const char *vocab_out;   /* write the vocabulary to this file */
+    RNNLM_DATA_OPTIONS(RNNLM_OPT_DATA_FIELD)
     const rnnlm_vocab *fixed_vocab;   /* use this one (a model's); not built, read or written */
-    /* ---- a validation split carved from the training sentences (docs/DATA.md section 4) ---- */
-    double valid_split;      /* fraction of the training sentences held out as validation, in [0, 1)
-                                (0: none); corpora split by the tool and --train without --valid
-                                (ignored when a validation file is given) */
 } rnnlm_data_options;
 
 /* One split: pairs x[i] -> y[i], i < n (for a stream, x = ids, y = ids + 1). */
@@ -715,7 +705,7 @@ typedef struct {
 typedef struct {
     int B, T;          /* rows and steps of a batch; 0: the model's training B and T (else 100, 25) */
     int recipe;        /* 1: drop the n mod B pairs left over by the rows (the recipe's figure) */
-    int threads;       /* 0: leave the thread count as it is */
+    int threads;       /* compute threads of the evaluation (0: the model's) */
 } rnnlm_eval_options;
 
 typedef struct {
@@ -730,8 +720,10 @@ typedef struct {
  * carried across batches of T steps, no dropout; the n mod B pairs the rows
  * leave over are then scored as a continuation of the last row (unless
  * o->recipe). B and T shrink to the text: rows of at least T pairs, one row
- * for a text shorter than T. RNNLM_E_ARG when n is 0. */
-RNNLM_API rnnlm_status rnnlm_eval_stream(rnnlm_model *m, const int32_t *x, const int32_t *y, size_t n,
+ * for a text shorter than T. RNNLM_E_ARG when n is 0. Runs on a copy of
+ * the model's weights with its precision and its threads (o->threads when
+ * > 0): m itself, its threads and its states are left as they were. */
+RNNLM_API rnnlm_status rnnlm_eval_stream(const rnnlm_model *m, const int32_t *x, const int32_t *y, size_t n,
                                          const rnnlm_eval_options *o, rnnlm_eval_stream_result *out,
                                          rnnlm_err *err);
 
@@ -749,7 +741,7 @@ RNNLM_API rnnlm_status rnnlm_eval_stream(rnnlm_model *m, const int32_t *x, const
  *         rnnlm_trainer_start(t, &d, NULL, &err)) ...
  *     while (rnnlm_trainer_epoch(t) <= rnnlm_trainer_epochs(t) && !rnnlm_trainer_stop_reason(t))
  *         if (rnnlm_trainer_run_epoch(t, NULL, NULL, &e, &err) ||
- *             rnnlm_trainer_validate(t, &e, &err) || rnnlm_trainer_end_epoch(t, &err)) ...
+ *             rnnlm_trainer_validate(t, &e, &err) || rnnlm_trainer_end_epoch(t, &e, &err)) ...
  */
 
 /* ---- data-parallel training over MPI (docs/SCALING.md) ----
@@ -783,75 +775,29 @@ RNNLM_API void rnnlm_comm_free(rnnlm_comm *c);
 typedef enum { RNNLM_OPT_ADAM = 0, RNNLM_OPT_ADAGRAD = 1, RNNLM_OPT_SGD = 2 } rnnlm_optimizer;
 typedef enum { RNNLM_PIPE_STATEFUL = 0, RNNLM_PIPE_WINDOWED = 1 } rnnlm_pipeline;
 
+/* The options of a run. The fields are the rows of rnnlm_options.def
+ * (RNNLM_TRAIN_OPTIONS): key, type, range and meaning of each; a CHOICE
+ * field holds the index of its name in the row's choices, which is the
+ * value of its enum (cell: rnnlm_cell; optimizer: rnnlm_optimizer; pipeline:
+ * rnnlm_pipeline; loss: 0 full, 1 sampled; precision: rnnlm_precision;
+ * lr_schedule: rnnlm_lr_schedule; lr_scaling: 0 none, 1 sqrt, 2 linear;
+ * init: 0 the recipe's initialisers, 1 uniform [-0.1, 0.1]). Beyond the
+ * help texts: lr -1 is the optimiser's default; average is 0 off, -1 auto
+ * (from the first epoch whose validation does not improve), N >= 1 from the
+ * start of epoch N; budget_steps > 0 makes epochs the whole number nearest
+ * budget_steps / steps per epoch and average_from > 0 makes average
+ * ceil(average_from * epochs), both fixed by rnnlm_trainer_start;
+ * batch_per_rank > 0 makes the global batch batch_per_rank x the ranks
+ * (rnnlm_trainer_create; checkpoints store the result). Options without
+ * RNNLM_OPT_STORED are settings of this invocation (max_minutes,
+ * stop_at_step, the directories, ...), never stored in a checkpoint. */
 typedef struct {
-    int cell;           /* rnnlm_cell */
-    int init;           /* 0 the recipe's initialisers, 1 uniform [-0.1, 0.1] */
-    int optimizer;      /* rnnlm_optimizer */
-    int pipeline;       /* rnnlm_pipeline: carried-state rows, or shuffled windows */
-    int loss;           /* 0 full softmax, 1 sampled softmax */
-    long hidden;        /* H */
-    long embed;         /* E (0: H) */
-    long layers;        /* L */
-    long max_time;      /* T, time steps of a batch */
-    long batch;         /* B, rows of a batch */
-    long epochs;
-    long threads;       /* threads of the matrix products (0: one per core; under MPI, the cores
-                           divided among the ranks on the machine) */
-    int precision;      /* rnnlm_precision of the matrix products (a run setting: resume may change it) */
-    long max_steps;     /* steps per epoch (0: the whole epoch) */
-    long train_seed;    /* initialisation, dropout, shuffling */
-    long max_bad;       /* consecutive non-finite steps before stopping */
-    long log_every;     /* batch scalars every N steps */
-    long save_every;    /* also checkpoint every N steps (0: at epoch ends only) */
-    long samples;       /* K of the sampled loss (0: 1024, or V when smaller) */
-    double lr;          /* learning rate (-1: 0.01 for Adam, 0.1 otherwise) */
-    double dropout;     /* after each recurrent layer */
-    double clip;        /* global gradient-norm clip (0: none) */
-    int tied;           /* tie input and output embeddings (E == H) */
-    int eps_torch;      /* Adam with PyTorch's epsilon placement */
-    int dense_adam;     /* sampled loss: decay every row's moments each step */
-    /* Regularisers beyond the recipe (0: off; rates in [0, 1); docs/RECIPE.md) */
-    double dropout_out;   /* dropout on the last layer's output (0: dropout's rate) */
-    double dropout_emb;   /* dropout on the embedding output */
-    double dropout_word;  /* word (embedding row) dropout, one mask per batch */
-    double weight_drop;   /* DropConnect on the recurrent matrices, one mask per batch */
-    int locked;           /* variational dropout: one mask per row for the T steps of a batch */
-    double weight_decay;  /* L2 on the weight matrices (not with the sampled loss) */
-    const char *logdir;     /* TensorBoard events and log.csv here (NULL: no logs) */
-    const char *save_dir;   /* last.safetensors and best.safetensors here (NULL: none) */
-    int keep_epochs;        /* also epoch-N.safetensors in save_dir: the weights evaluated at epoch N's end */
+    RNNLM_TRAIN_OPTIONS(RNNLM_OPT_TRAIN_FIELD)
     int dirs_mode;          /* rnnlm_dirs_mode: save_dir or logdir holding another run's files (a setting of
                                this invocation, never stored in checkpoints) */
-    /* ---- schedules, early stopping, averaged weights, a time limit (README "Schedules") ---- */
-    int lr_schedule;        /* rnnlm_lr_schedule (RNNLM_LR_CONSTANT: the lr never changes) */
-    double lr_decay;        /* plateau and step: the multiplier of each decay, in (0, 1] (0.5) */
-    long lr_patience;       /* plateau: epochs without a validation improvement before each decay (0) */
-    long lr_step;           /* step: decay every N epochs (1) */
-    double lr_min;          /* the floor of every schedule; cosine anneals to it (0) */
-    long patience;          /* early stopping: stop after N epochs without a validation improvement (0: off) */
-    long average;           /* averaged weights for evaluation: 0 off, -1 auto (from the first epoch
-                               whose validation does not improve), N >= 1: from the start of epoch N */
-    double max_minutes;     /* cut the run once this much wall time has passed since rnnlm_trainer_start
-                               (0: none); a setting of this invocation: not stored, so a resumed run
-                               has no limit unless its own options set one (README "Schedules") */
-    /* ---- a run's length planned in optimiser steps, so that a preset fits any corpus ---- */
-    long budget_steps;      /* > 0: epochs becomes the whole number nearest budget_steps / steps per epoch
-                               (at least 1), fixed by rnnlm_trainer_start; 0: epochs as given */
-    double average_from;    /* in (0, 1]: average becomes ceil(average_from * epochs), the epoch whose start
-                               is that fraction of the run; 0: average as given */
-    /* ---- settings of this invocation, never stored in a checkpoint ---- */
-    long stop_at_step;      /* cut the run, as max_minutes does, once its global step (counted from the
-                               run's start, resumed parts included) reaches this (0: never) */
-    int allow_data_change;  /* resume: train on data that differ from the checkpoint's (its data.*
-                               fingerprints, docs/FORMAT.md) rather than refuse them */
     rnnlm_comm *comm;       /* the ranks of a data-parallel run (rnnlm_comm_init); NULL: one process.
                                B must be a multiple of its size; rank 0 alone claims the directories
                                and writes logs and checkpoints */
-    long batch_per_rank;    /* > 0: the global batch becomes batch_per_rank x the ranks (rows per rank
-                               fixed as ranks are added: docs/SCALING.md), replacing `batch`;
-                               resolved by rnnlm_trainer_create, the checkpoints store the result */
-    int lr_scaling;         /* with batch_per_rank: the lr (the optimiser's default when -1) times
-                               0 nothing, 1 sqrt(k), 2 k, for k = the new global batch / `batch` */
 } rnnlm_train_options;
 
 typedef enum {
@@ -886,9 +832,11 @@ typedef enum {
 /* The recipe's industrial configuration (docs/RECIPE.md). */
 RNNLM_API void rnnlm_train_options_default(rnnlm_train_options *o);
 /* The library's check of a run's options (rnnlm_trainer_create applies it):
- * RNNLM_E_ARG naming the option, as its command-line flag, whose value is out
- * of range or contradicts another (an lr_min above the starting learning
- * rate, the optimiser's default when lr is -1, for every schedule). */
+ * every range, choice and single-precision rule of rnnlm_options.def, lr -1
+ * or positive, and the rules between options (an lr_min above the starting
+ * learning rate, the optimiser's default when lr is -1, for every schedule;
+ * weight_decay with the sampled loss). RNNLM_E_ARG naming the option by its
+ * key in backquotes (`lr_min`), as every message of training does. */
 RNNLM_API rnnlm_status rnnlm_train_options_check(const rnnlm_train_options *o, rnnlm_err *err);
 /* The named configurations, "industrial|toy|medium" (docs/RECIPE.md): industrial
  * is the recipe's (the defaults), toy its toy run, medium the strongest

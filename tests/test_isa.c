@@ -32,7 +32,7 @@
 #include "model/model.h"
 #include "nn/compute.h"
 #include "core/rng.h"
-#include "train/train.h"
+#include "train/step.h"
 #include "util.h"
 
 #define STEPS 8
@@ -77,7 +77,7 @@ static float *random_matrix(size_t n, uint64_t seed) {
 /* Eight steps of a small LSTM; the losses into loss, the parameters into
  * out (when not NULL). */
 static int train_steps(int bf16, double *loss, results *out) {
-    train_config cfg;
+    step_config cfg;
     memset(&cfg, 0, sizeof cfg);
     cfg.model = (model_config){.cell = CELL_LSTM, .V = 300, .E = 64, .H = 64, .L = 2, .dropout = 0.1f, .threads = 2,
                                 .bf16 = bf16};
@@ -90,23 +90,23 @@ static int train_steps(int bf16, double *loss, results *out) {
     int32_t *ids = malloc(n * sizeof *ids);
     util_random_ids(ids, n, 300, 3);
     rnnlm_err err;
-    trainer *t;
-    if (trainer_create(&t, &cfg, ids, ids + 1, n - 1, &err)) return -1;
-    trainer_begin_epoch(t);
+    step_engine *t;
+    if (step_create(&t, &cfg, ids, ids + 1, n - 1, &err)) return -1;
+    step_begin_epoch(t);
     for (int k = 0; k < STEPS; k++) {
-        train_progress p;
+        step_progress p;
         int done;
-        if (trainer_step(t, &p, &done, &err)) return -1;
+        if (step_run(t, &p, &done, &err)) return -1;
         loss[k] = p.batch.loss_sum / (double)p.batch.count;
     }
-    model *m = trainer_model(t);
+    model *m = step_model(t);
     if (out) {
         model_compute_path(m, out->path, sizeof out->path);
         out->n_params = model_n_params(m);
         out->params = malloc(out->n_params * sizeof(float));
         memcpy(out->params, model_params(m), out->n_params * sizeof(float));
     }
-    trainer_free(t);
+    step_free(t);
     free(ids);
     return 0;
 }

@@ -31,7 +31,7 @@
 
 #include "model/model.h"
 #include "nn/compute.h"
-#include "train/train.h"
+#include "train/step.h"
 
 /* ------------------------------------------------------------------ helpers */
 
@@ -352,7 +352,7 @@ static void test_clip_norm_covers_every_parameter(void **s) {
     int32_t ids[N + 1];
     for (int i = 0; i <= N; i++) ids[i] = 3 + (i * 7 + i / 5) % (V - 3);
     for (int sampled = 0; sampled <= 1; sampled++) {
-        train_config cfg;
+        step_config cfg;
         memset(&cfg, 0, sizeof cfg);
         cfg.model = (model_config){.cell = CELL_GRU, .V = V, .E = 8, .H = 6, .L = 2};
         cfg.opt = opt_config_default(OPT_SGD);
@@ -363,20 +363,20 @@ static void test_clip_norm_covers_every_parameter(void **s) {
         cfg.seed = 4;
         cfg.max_bad_steps = 1;
         if (sampled) { cfg.loss = LOSS_SAMPLED; cfg.samples = 10; }
-        trainer *t;
+        step_engine *t;
         rnnlm_err err;
-        assert_int_equal(trainer_create(&t, &cfg, ids, ids + 1, N, &err), RNNLM_OK);
-        trainer_begin_epoch(t);
-        model *m = trainer_model(t);
+        assert_int_equal(step_create(&t, &cfg, ids, ids + 1, N, &err), RNNLM_OK);
+        step_begin_epoch(t);
+        model *m = step_model(t);
         const nn_layout *lay = model_layout(m);
         size_t n = model_n_params(m);
         float *before = malloc(n * sizeof *before);
         assert_non_null(before);
         for (int step = 0; step < 3; step++) {
             memcpy(before, model_params(m), n * sizeof *before);
-            train_progress p;
+            step_progress p;
             int done = 0;
-            assert_int_equal(trainer_step(t, &p, &done, &err), RNNLM_OK);
+            assert_int_equal(step_run(t, &p, &done, &err), RNNLM_OK);
             assert_false(done || p.skipped);
             const float *g = model_grads(m);
             double all = 0, emb = 0;
@@ -396,7 +396,7 @@ static void test_clip_norm_covers_every_parameter(void **s) {
             }
         }
         free(before);
-        trainer_free(t);
+        step_free(t);
     }
 }
 

@@ -46,7 +46,7 @@
 #include "model/model.h"
 #include "train/optim.h"
 #include "core/sampler.h"
-#include "train/train.h"
+#include "train/step.h"
 
 /* ------------------------------------------------------------------ sampler */
 
@@ -623,7 +623,7 @@ static void test_trainer_sampled_learns(void **s) {
     static int32_t ids[NTOK + 1];
     for (int i = 0; i <= NTOK; i++) ids[i] = (int32_t)((i * 7 + (i / 5) % 3) % V);
     for (int dense = 0; dense < 2; dense++) {
-        train_config cfg;
+        step_config cfg;
         memset(&cfg, 0, sizeof cfg);
         cfg.model = (model_config){.cell = CELL_LSTM, .V = V, .E = 16, .H = 16, .L = 1,
                                    .dropout = 0, .init = INIT_RECIPE};
@@ -635,29 +635,29 @@ static void test_trainer_sampled_learns(void **s) {
         cfg.max_bad_steps = 3;
         cfg.loss = LOSS_SAMPLED;
         cfg.samples = 8;
-        trainer *t;
+        step_engine *t;
         rnnlm_err err;
-        assert_int_equal(trainer_create(&t, &cfg, ids, ids + 1, NTOK, &err), RNNLM_OK);
+        assert_int_equal(step_create(&t, &cfg, ids, ids + 1, NTOK, &err), RNNLM_OK);
         batch_stats before, after;
-        assert_int_equal(trainer_evaluate(t, ids, ids + 1, NTOK, &before, &err), RNNLM_OK);
+        assert_int_equal(step_evaluate(t, ids, ids + 1, NTOK, &before, &err), RNNLM_OK);
         for (int e = 0; e < 4; e++) {
-            trainer_begin_epoch(t);
-            train_progress p;
+            step_begin_epoch(t);
+            step_progress p;
             int done = 0;
             while (!done) {
-                assert_int_equal(trainer_step(t, &p, &done, &err), RNNLM_OK);
+                assert_int_equal(step_run(t, &p, &done, &err), RNNLM_OK);
                 if (!done) assert_int_equal(p.skipped, 0);
             }
         }
-        assert_int_equal(trainer_evaluate(t, ids, ids + 1, NTOK, &after, &err), RNNLM_OK);
+        assert_int_equal(step_evaluate(t, ids, ids + 1, NTOK, &after, &err), RNNLM_OK);
         double lb = before.loss_sum / before.count, la = after.loss_sum / after.count;
         printf("sampled training (%s Adam): full-softmax loss %.3f -> %.3f\n",
                dense ? "dense" : "lazy", lb, la);
         assert_true(la < 0.5 * lb);
-        trainer_free(t);
+        step_free(t);
     }
     /* K > V is refused */
-    train_config cfg;
+    step_config cfg;
     memset(&cfg, 0, sizeof cfg);
     cfg.model = (model_config){.cell = CELL_LSTM, .V = V, .E = 4, .H = 4, .L = 1};
     cfg.opt = opt_config_default(OPT_ADAM);
@@ -665,9 +665,9 @@ static void test_trainer_sampled_learns(void **s) {
     cfg.T = 3;
     cfg.loss = LOSS_SAMPLED;
     cfg.samples = V + 1;
-    trainer *t;
+    step_engine *t;
     rnnlm_err err;
-    assert_int_equal(trainer_create(&t, &cfg, ids, ids + 1, NTOK, &err), RNNLM_E_ARG);
+    assert_int_equal(step_create(&t, &cfg, ids, ids + 1, NTOK, &err), RNNLM_E_ARG);
 }
 
 static void test_candidates_checked(void **s) {

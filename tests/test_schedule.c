@@ -17,6 +17,7 @@
 #include "data/corpus.h"
 #include "data/split.h"
 #include "train/optim.h"
+#include "train/average.h"
 #include "train/schedule.h"
 #include "util.h"
 
@@ -118,8 +119,9 @@ static void test_optim_set_lr(void **state) {
 }
 
 /* The library's option check: a floor above the starting rate (given, or the
- * optimiser's default) is refused for every schedule, naming --lr-min; at
- * the rate or below it is accepted; rnnlm_trainer_create applies the check. */
+ * optimiser's default) is refused for every schedule, naming the option by
+ * its key (`lr_min`; the command line gives it as --lr-min); at the rate or
+ * below it is accepted; rnnlm_trainer_create applies the check. */
 static void test_lr_min_check(void **state) {
     (void)state;
     for (int s = RNNLM_LR_CONSTANT; s <= RNNLM_LR_COSINE; s++) {
@@ -130,7 +132,7 @@ static void test_lr_min_check(void **state) {
         o.lr = 0.01;
         o.lr_min = 0.02;
         assert_int_equal(rnnlm_train_options_check(&o, &err), RNNLM_E_ARG);
-        assert_non_null(strstr(err.msg, "--lr-min"));
+        assert_non_null(strstr(err.msg, "`lr_min`"));
         rnnlm_data_options d;
         rnnlm_data_options_default(&d);
         rnnlm_trainer *t = (rnnlm_trainer *)&o;   /* set to NULL on failure */
@@ -148,7 +150,7 @@ static void test_lr_min_check(void **state) {
         assert_int_equal(rnnlm_train_options_check(&o, &err), RNNLM_OK);
         o.lr_min = 0.2;
         assert_int_equal(rnnlm_train_options_check(&o, &err), RNNLM_E_ARG);
-        assert_non_null(strstr(err.msg, "--lr-min"));
+        assert_non_null(strstr(err.msg, "`lr_min`"));
     }
 }
 
@@ -165,7 +167,7 @@ static void test_average(void **state) {
     double mean[NW] = {0};
     for (int k = 1; k <= K; k++) {
         for (size_t i = 0; i < NW; i++) { w[i] = value(k, i); mean[i] += w[i]; }
-        avg_update(avg, w, NW, k);
+        average_update(avg, w, NW, k);
         if (k == 1)   /* the first value exactly, whatever the buffer held */
             for (size_t i = 0; i < NW; i++) assert_true(avg[i] == w[i]);
     }
@@ -175,7 +177,7 @@ static void test_average(void **state) {
     /* a constant sequence averages to itself exactly */
     float c[NW], a2[NW];
     for (size_t i = 0; i < NW; i++) c[i] = value(3, i);
-    for (int k = 1; k <= 20; k++) avg_update(a2, c, NW, k);
+    for (int k = 1; k <= 20; k++) average_update(a2, c, NW, k);
     for (size_t i = 0; i < NW; i++) assert_true(a2[i] == c[i]);
 }
 
@@ -187,22 +189,22 @@ static void test_average_resume(void **state) {
     float straight[NW], first[NW], stored[NW], w[NW];
     for (int k = 1; k <= K; k++) {
         for (size_t i = 0; i < NW; i++) w[i] = value(k, i);
-        avg_update(straight, w, NW, k);
-        if (k <= 17) avg_update(first, w, NW, k);
+        average_update(straight, w, NW, k);
+        if (k <= 17) average_update(first, w, NW, k);
     }
     memcpy(stored, first, sizeof stored);
     for (int k = 18; k <= K; k++) {
         for (size_t i = 0; i < NW; i++) w[i] = value(k, i);
-        avg_update(stored, w, NW, k);
+        average_update(stored, w, NW, k);
     }
     assert_memory_equal(straight, stored, sizeof stored);
     /* the swap for evaluation is exact both ways */
     float a[NW], b[NW], a0[NW], b0[NW];
     for (size_t i = 0; i < NW; i++) { a[i] = a0[i] = value(1, i); b[i] = b0[i] = value(2, i); }
-    avg_swap(a, b, NW);
+    average_swap(a, b, NW);
     assert_memory_equal(a, b0, sizeof a);
     assert_memory_equal(b, a0, sizeof b);
-    avg_swap(a, b, NW);
+    average_swap(a, b, NW);
     assert_memory_equal(a, a0, sizeof a);
 }
 

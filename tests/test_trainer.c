@@ -28,7 +28,7 @@
 
 #include "model/checkpoint.h"
 #include "core/sampler.h"
-#include "train/train.h"
+#include "train/step.h"
 #include "util.h"
 
 /* ------------------------------------------------------------------ helpers */
@@ -130,12 +130,12 @@ static void assert_same_checkpoint(const char *a, const char *b) {
 
 /* The trainer's generator (dropout masks, candidates) as it stands now, read
  * from a checkpoint's "train.rng" (four 64-bit words in hex). */
-static rnnlm_rng trainer_rng(const trainer *t, int V) {
+static rnnlm_rng trainer_rng(const step_engine *t, int V) {
     char path[400];
     tmp_path(path, sizeof path, "rng.safetensors");
     rnnlm_vocab *v = make_vocab(V);
     rnnlm_err err;
-    if (trainer_save(t, path, v, NULL, 0, &err)) fail_msg("trainer_save: %s", err.msg);
+    if (step_save(t, path, v, NULL, 0, &err)) fail_msg("step_save: %s", err.msg);
     model *m;
     rnnlm_vocab *v2;
     st_file *f;
@@ -149,8 +149,8 @@ static rnnlm_rng trainer_rng(const trainer *t, int V) {
     return r;
 }
 
-/* A model and optimiser set up as trainer_create sets up its own. */
-static void hand_setup(const train_config *cfg, model **m, optim **o) {
+/* A model and optimiser set up as step_create sets up its own. */
+static void hand_setup(const step_config *cfg, model **m, optim **o) {
     rnnlm_err err;
     assert_int_equal(model_create(m, &cfg->model, &err), RNNLM_OK);
     assert_int_equal(model_reserve(*m, cfg->B, cfg->T, &err), RNNLM_OK);
@@ -293,8 +293,8 @@ static void test_regularisers_act(void **s) {
 
 /* ------------------------------------------------------------ carried state */
 
-static train_config small_config(int V) {
-    train_config cfg;
+static step_config small_config(int V) {
+    step_config cfg;
     memset(&cfg, 0, sizeof cfg);
     cfg.model = (model_config){.cell = CELL_LSTM, .V = V, .E = 8, .H = 12, .L = 2, .dropout = 0.25f};
     cfg.opt = opt_config_default(OPT_ADAM);
@@ -307,7 +307,7 @@ static train_config small_config(int V) {
 
 /* K trainer steps against the same K steps over the stream batches by hand,
  * carrying the state (reset_each = 0) or resetting it before every batch. */
-static void hand_stream_steps(const train_config *cfg, const int32_t *ids, size_t n, rnnlm_rng rng,
+static void hand_stream_steps(const step_config *cfg, const int32_t *ids, size_t n, rnnlm_rng rng,
                               int K, int reset_each, model *m, optim *o) {
     rnnlm_err err;
     rnnlm_stream_batcher sb;
@@ -328,17 +328,17 @@ static void test_state_carried_across_batches(void **s) {
     (void)s;
     enum { V = 20, N = 600, K = 25 };
     int32_t *ids = make_stream(N, V, 1);
-    train_config cfg = small_config(V);
+    step_config cfg = small_config(V);
     cfg.T = 2;   /* most of the context lies in earlier batches */
-    trainer *t;
+    step_engine *t;
     rnnlm_err err;
-    assert_int_equal(trainer_create(&t, &cfg, ids, ids + 1, N, &err), RNNLM_OK);
-    trainer_begin_epoch(t);
+    assert_int_equal(step_create(&t, &cfg, ids, ids + 1, N, &err), RNNLM_OK);
+    step_begin_epoch(t);
     rnnlm_rng rng = trainer_rng(t, V);
-    train_progress p;
+    step_progress p;
     int done;
     for (int k = 0; k < K; k++) {
-        assert_int_equal(trainer_step(t, &p, &done, &err), RNNLM_OK);
+        assert_int_equal(step_run(t, &p, &done, &err), RNNLM_OK);
         assert_false(done);
     }
     for (int reset_each = 0; reset_each < 2; reset_each++) {
@@ -347,28 +347,28 @@ static void test_state_carried_across_batches(void **s) {
         hand_setup(&cfg, &m, &o);
         hand_stream_steps(&cfg, ids, N, rng, K, reset_each, m, o);
         if (!reset_each) {
-            assert_same_params(trainer_model(t), m);
-            assert_memory_equal(model_state(trainer_model(t)), model_state(m),
+            assert_same_params(step_model(t), m);
+            assert_memory_equal(model_state(step_model(t)), model_state(m),
                                 model_state_size(m) * sizeof(float));
             assert_int_equal(optim_step_count(o), K);
         } else {   /* the data is such that the carried state matters */
-            assert_true(memcmp(model_params(trainer_model(t)), model_params(m),
+            assert_true(memcmp(model_params(step_model(t)), model_params(m),
                                model_n_params(m) * sizeof(float)) != 0);
         }
         model_free(m);
         optim_free(o);
     }
-    trainer_free(t);
+    step_free(t);
     free(ids);
 }
 
 /* ---------------------------------------------------------- sampled softmax */
 
-/* One sampled step as train.h describes it: K log-uniform candidates from
+/* One sampled step as step.h describes it: K log-uniform candidates from
  * the trainer's generator, the sampled loss with the correction for `tries`,
  * and the sparse clipped update of the embedding rows and output classes the
  * batch touched. */
-static void hand_sampled_step(const train_config *cfg, model *m, optim *o, logu_sampler *smp, rnnlm_rng *rng,
+static void hand_sampled_step(const step_config *cfg, model *m, optim *o, logu_sampler *smp, rnnlm_rng *rng,
                               const int32_t *xb, const int32_t *yb, int T) {
     rnnlm_err err;
     int32_t cand[64];
@@ -397,13 +397,13 @@ static void test_sampled_step_by_hand(void **s) {
     (void)s;
     enum { V = 60, N = 900, K = 6 };
     int32_t *ids = make_stream(N, V, 2);
-    train_config cfg = small_config(V);
+    step_config cfg = small_config(V);
     cfg.loss = LOSS_SAMPLED;
     cfg.samples = 10;
-    trainer *t;
+    step_engine *t;
     rnnlm_err err;
-    assert_int_equal(trainer_create(&t, &cfg, ids, ids + 1, N, &err), RNNLM_OK);
-    trainer_begin_epoch(t);
+    assert_int_equal(step_create(&t, &cfg, ids, ids + 1, N, &err), RNNLM_OK);
+    step_begin_epoch(t);
     rnnlm_rng rng = trainer_rng(t, V);
 
     model *m;
@@ -415,18 +415,18 @@ static void test_sampled_step_by_hand(void **s) {
     assert_int_equal(rnnlm_stream_batcher_init(&sb, ids, ids + 1, N, cfg.B, cfg.T, 0, &err), RNNLM_OK);
     int32_t xb[3 * 5], yb[3 * 5];
     for (int k = 0; k < K; k++) {
-        train_progress p;
+        step_progress p;
         int done;
-        assert_int_equal(trainer_step(t, &p, &done, &err), RNNLM_OK);
+        assert_int_equal(step_run(t, &p, &done, &err), RNNLM_OK);
         assert_false(p.skipped);
         int T = rnnlm_stream_batch(&sb, (size_t)k, xb, yb);
         hand_sampled_step(&cfg, m, o, &smp, &rng, xb, yb, T);
-        assert_same_params(trainer_model(t), m);
+        assert_same_params(step_model(t), m);
     }
     logu_sampler_free(&smp);
     model_free(m);
     optim_free(o);
-    trainer_free(t);
+    step_free(t);
     free(ids);
 }
 
@@ -436,45 +436,45 @@ static void test_sampled_step_by_hand(void **s) {
  * "<name>.e<epoch>" at the end of each. With stop_at > 0 it stops after
  * stop_at steps of epoch stop_epoch, saves "<name>.cut", and goes on in a
  * fresh trainer restored from that file. */
-static void run_with_cut(const train_config *cfg, const int32_t *ids, size_t n, const rnnlm_vocab *v,
+static void run_with_cut(const step_config *cfg, const int32_t *ids, size_t n, const rnnlm_vocab *v,
                          const char *name, int epochs, int stop_epoch, size_t stop_at) {
     rnnlm_err err;
-    trainer *t;
+    step_engine *t;
     char path[400];
-    assert_int_equal(trainer_create(&t, cfg, ids, ids + 1, n, &err), RNNLM_OK);
+    assert_int_equal(step_create(&t, cfg, ids, ids + 1, n, &err), RNNLM_OK);
     for (;;) {
-        if (trainer_epoch(t) == 0 || trainer_epoch_step(t) >= trainer_steps_per_epoch(t)) {
-            if (trainer_epoch(t) == epochs) break;
-            trainer_begin_epoch(t);
+        if (step_epoch(t) == 0 || step_epoch_step(t) >= step_steps_per_epoch(t)) {
+            if (step_epoch(t) == epochs) break;
+            step_begin_epoch(t);
         }
-        train_progress p;
+        step_progress p;
         int done;
-        assert_int_equal(trainer_step(t, &p, &done, &err), RNNLM_OK);
+        assert_int_equal(step_run(t, &p, &done, &err), RNNLM_OK);
         assert_false(done);
         assert_false(p.skipped);
-        if (trainer_epoch_step(t) == trainer_steps_per_epoch(t)) {
-            tmp_path(path, sizeof path, "%s.e%d", name, trainer_epoch(t));
-            assert_int_equal(trainer_save(t, path, v, NULL, 0, &err), RNNLM_OK);
+        if (step_epoch_step(t) == step_steps_per_epoch(t)) {
+            tmp_path(path, sizeof path, "%s.e%d", name, step_epoch(t));
+            assert_int_equal(step_save(t, path, v, NULL, 0, &err), RNNLM_OK);
         }
-        if (stop_at && trainer_epoch(t) == stop_epoch && trainer_epoch_step(t) == stop_at) {
+        if (stop_at && step_epoch(t) == stop_epoch && step_epoch_step(t) == stop_at) {
             tmp_path(path, sizeof path, "%s.cut", name);
-            assert_int_equal(trainer_save(t, path, v, NULL, 0, &err), RNNLM_OK);
-            trainer_free(t);
+            assert_int_equal(step_save(t, path, v, NULL, 0, &err), RNNLM_OK);
+            step_free(t);
             model *m;
             rnnlm_vocab *v2;
             st_file *f;
             assert_int_equal(checkpoint_load(path, &m, &v2, &f, &err), RNNLM_OK);
-            assert_int_equal(trainer_create(&t, cfg, ids, ids + 1, n, &err), RNNLM_OK);
-            if (trainer_restore(t, m, f, &err)) fail_msg("trainer_restore: %s", err.msg);
-            assert_int_equal(trainer_epoch(t), stop_epoch);
-            assert_int_equal(trainer_epoch_step(t), stop_at);
+            assert_int_equal(step_create(&t, cfg, ids, ids + 1, n, &err), RNNLM_OK);
+            if (step_restore(t, m, f, &err)) fail_msg("step_restore: %s", err.msg);
+            assert_int_equal(step_epoch(t), stop_epoch);
+            assert_int_equal(step_epoch_step(t), stop_at);
             st_free(f); model_free(m); rnnlm_vocab_free(v2);
         }
     }
-    trainer_free(t);
+    step_free(t);
 }
 
-static void check_resume(const train_config *cfg, const char *what) {
+static void check_resume(const step_config *cfg, const char *what) {
     enum { V = 30, N = 700 };
     int32_t *ids = make_stream(N, V, 3);
     rnnlm_vocab *v = make_vocab(V);
@@ -500,13 +500,13 @@ static void check_resume(const train_config *cfg, const char *what) {
 
 static void test_resume_exact_stateful(void **s) {
     (void)s;
-    train_config cfg = small_config(30);
+    step_config cfg = small_config(30);
     check_resume(&cfg, "stateful, full softmax, dropout, Adam");
 }
 
 static void test_resume_exact_windowed_sampled(void **s) {
     (void)s;
-    train_config cfg = small_config(30);
+    step_config cfg = small_config(30);
     cfg.pipeline = PIPE_WINDOWED;
     cfg.loss = LOSS_SAMPLED;
     cfg.samples = 8;

@@ -70,7 +70,7 @@ rnnlm_status infer_model_wrap(rnnlm_model **out, model *m, rnnlm_vocab *v, rnnlm
     return RNNLM_OK;
 }
 
-model *infer_model_mut(rnnlm_model *m) { return m->m; }
+const model *infer_model(const rnnlm_model *m) { return m->m; }
 
 const model_weights *infer_weights(const rnnlm_model *m) { return &m->w; }
 

@@ -12,8 +12,8 @@
  * when this fails). */
 rnnlm_status infer_model_wrap(rnnlm_model **out, model *m, rnnlm_vocab *v, rnnlm_err *err);
 
-/* The wrapped model, writable: its training workspace runs rnnlm_eval_stream. */
-model *infer_model_mut(rnnlm_model *m);
+/* The wrapped model, read-only (rnnlm_eval_stream copies its weights). */
+const model *infer_model(const rnnlm_model *m);
 
 /* The model's read-only weights for infer_step_f32 (the n-best scorer,
  * rescore.c, steps its own frontiers of states). */

@@ -24,6 +24,13 @@ typedef struct {
     int64_t count;     /* positions counted (B*T) */
 } batch_stats;
 
+/* a += b: the figures of two sets of positions summed (an epoch's, an evaluation's). */
+static inline void batch_stats_add(batch_stats *a, const batch_stats *b) {
+    a->loss_sum += b->loss_sum;
+    a->correct += b->correct;
+    a->count += b->count;
+}
+
 /* Regularisers beyond the recipe's dropout after each layer, all off at
  * zero (docs/ARCHITECTURE.md, "Regularisers"). They act in training
  * batches only (a generator given), their masks drawn from it in this

@@ -39,20 +39,3 @@ long sched_plan_average(long average, double from, long epochs) {
     double a = ceil(from * (double)epochs - 1e-9);   /* 0.75 * 20 is 15, not 16 by a rounding error */
     return a < 1 ? 1 : (long)a;
 }
-
-void avg_update(float *avg, const float *w, size_t n, int64_t k) {
-    if (k <= 1) {
-        for (size_t i = 0; i < n; i++) avg[i] = w[i];
-        return;
-    }
-    const float inv = (float)(1.0 / (double)k);
-    for (size_t i = 0; i < n; i++) avg[i] += (w[i] - avg[i]) * inv;
-}
-
-void avg_swap(float *a, float *b, size_t n) {
-    for (size_t i = 0; i < n; i++) {
-        float x = a[i];
-        a[i] = b[i];
-        b[i] = x;
-    }
-}

@@ -1,5 +1,5 @@
-/* schedule.h: the arithmetic of the learning-rate schedules and of the
- * averaged weights (README "Schedules"); run.c decides when they apply and
+/* schedule.h: the arithmetic of the learning-rate schedules and of a
+ * run's plan (README "Schedules"); trainer.c decides when they apply and
  * saves their state. Pure functions, so that a resumed run computes what the
  * uninterrupted one did. */
 #ifndef RNNLM_SCHEDULE_H
@@ -27,10 +27,4 @@ long sched_plan_epochs(long epochs, long budget, size_t steps_per_epoch, long ma
  * least 1), whose start is at or past that fraction of the epochs; average
  * itself when from is 0. */
 long sched_plan_average(long average, double from, long epochs);
-/* The running mean after its k-th value w (k >= 1): avg = w when k is 1,
- * else avg += (w - avg) / k, elementwise over n floats. */
-void avg_update(float *avg, const float *w, size_t n, int64_t k);
-/* Exchanges a[0..n) and b[0..n) (exact; used to evaluate the averaged weights). */
-void avg_swap(float *a, float *b, size_t n);
-
 #endif

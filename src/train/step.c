@@ -1,9 +1,11 @@
-/* train.c: the training loop (see train.h). */
-#include "train/train.h"
+/* step.c: the step engine (see step.h): one training step, its evaluation twin, its checkpoint state. */
+#include "train/step.h"
 
 #include "model/checkpoint.h"
 #include "core/crc32c.h"
+#include "core/elapsed.h"
 #include "core/sampler.h"
+#include "model/eval.h"
 
 #include <float.h>
 #include <inttypes.h>
@@ -14,8 +16,8 @@
 #include <string.h>
 #include <time.h>
 
-struct trainer {
-    train_config cfg;
+struct step_engine {
+    step_config cfg;
     model *m;
     optim *o;
     rnnlm_stream_batcher sb;
@@ -23,12 +25,12 @@ struct trainer {
     int B, T;                  /* the batches' shape: cfg's, smaller on data too short for one */
     int32_t *xb, *yb;          /* (cfg B, cfg T) the current batch */
     rnnlm_rng rng;             /* dropout masks */
-    train_progress p;
+    step_progress p;
     int bad_run;
     struct timespec t0;
     logu_sampler smp;          /* sampled loss: the candidate sampler */
     int32_t *cand;             /* (samples) this step's candidates */
-    /* data parallelism (train.h): this rank of `size`, its rows [r0, r0 + rb) of each batch's B */
+    /* data parallelism (step.h): this rank of `size`, its rows [r0, r0 + rb) of each batch's B */
     comm *c;
     int rank, size, r0, rb;
     rnnlm_rng drop;            /* size > 1: this rank's dropout stream of the step */
@@ -42,7 +44,7 @@ struct trainer {
  * mean loss) weighted by its share of the positions, so that the sum is the
  * gradient of the global batch's mean loss; for the sampled loss also the
  * union of the touched rows and classes. */
-static rnnlm_status allreduce_step(trainer *t, batch_stats *bs, int sampled, rnnlm_err *err) {
+static rnnlm_status allreduce_step(step_engine *t, batch_stats *bs, int sampled, rnnlm_err *err) {
     double fig[3] = {bs->loss_sum, (double)bs->correct, (double)bs->count};
     double w0 = comm_seconds(t->c);
     rnnlm_status st = comm_sum_f64(t->c, fig, 3, err);
@@ -77,7 +79,7 @@ static rnnlm_status allreduce_step(trainer *t, batch_stats *bs, int sampled, rnn
 
 /* Sampled loss: draws the candidates, runs the batch and the sparse update of
  * the embedding rows and output classes it touched (model_touched). */
-static rnnlm_status sampled_step(trainer *t, const int32_t *x, const int32_t *y, int B, int T, rnnlm_rng *drop,
+static rnnlm_status sampled_step(step_engine *t, const int32_t *x, const int32_t *y, int B, int T, rnnlm_rng *drop,
                                  batch_stats *bs, rnnlm_err *err) {
     int64_t tries;
     rnnlm_status st = logu_sample_unique(&t->smp, t->cfg.samples, &t->rng, t->cand, &tries, err);
@@ -90,7 +92,7 @@ static rnnlm_status sampled_step(trainer *t, const int32_t *x, const int32_t *y,
     return model_train_batch_sampled(t->m, x, y, B, T, &mc, drop, bs, err);
 }
 
-static rnnlm_status sparse_clip_step(trainer *t, double *norm, rnnlm_err *err) {
+static rnnlm_status sparse_clip_step(step_engine *t, double *norm, rnnlm_err *err) {
     const model_config *mc = model_cfg(t->m);
     const int32_t *rows, *cls;
     int n_rows, n_cls;
@@ -112,18 +114,6 @@ static size_t window_count(size_t n, int T) {
     return n + 1 >= (size_t)T ? (n + 1 - (size_t)T) / (size_t)T : 0;
 }
 
-/* The stateful shape for n pairs: (B, T) when they fill one batch, as the
- * recipe; otherwise as many rows of T pairs as they fill, or, shorter than
- * T pairs, one row of all of them (n = 0 keeps (1, 1): the batcher refuses). */
-static void stream_shape(size_t n, int B, int T, int *rb, int *rt) {
-    *rb = B;
-    *rt = T;
-    if ((size_t)B * (size_t)T <= n) return;
-    size_t rows = n / (size_t)T;
-    *rb = rows < 1 ? 1 : (int)rows;
-    if (rows < 1) *rt = n < 1 ? 1 : (int)n;
-}
-
 /* The windowed shape for n pairs: B windows a batch, fewer when the data
  * makes fewer (then one batch of them all); no window keeps B (refused). */
 static int window_rows(size_t n, int B, int T) {
@@ -131,9 +121,9 @@ static int window_rows(size_t n, int B, int T) {
     return w && w < (size_t)B ? (int)w : B;
 }
 
-rnnlm_status trainer_create(trainer **out, const train_config *cfg, const int32_t *x, const int32_t *y,
-                            size_t n, rnnlm_err *err) {
-    trainer *t = rnnlm_calloc(1, sizeof *t, "trainer", err);
+rnnlm_status step_create(step_engine **out, const step_config *cfg, const int32_t *x, const int32_t *y,
+                         size_t n, rnnlm_err *err) {
+    step_engine *t = rnnlm_calloc(1, sizeof *t, "step engine", err);
     if (!t) return RNNLM_E_NOMEM;
     t->cfg = *cfg;
     if (t->cfg.max_bad_steps < 1) t->cfg.max_bad_steps = 1;
@@ -147,14 +137,14 @@ rnnlm_status trainer_create(trainer **out, const train_config *cfg, const int32_
         t->B = window_rows(n, cfg->B, cfg->T);
         st = rnnlm_window_batcher_init(&t->wb, x, y, n, t->B, t->T, (size_t)cfg->B * (size_t)cfg->T, 1, err);
     } else {
-        stream_shape(n, cfg->B, cfg->T, &t->B, &t->T);
+        eval_fit_shape(n, cfg->B, cfg->T, &t->B, &t->T);   /* (B, T) as the recipe when the data fill it */
         st = rnnlm_stream_batcher_init(&t->sb, x, y, n, t->B, t->T, 0, err);
     }
     t->rb = t->B / t->size;
     t->r0 = t->rank * t->rb;
     if (!st && t->B % t->size)
         st = rnnlm_fail(err, RNNLM_E_ARG, "data parallelism: the batch of %d rows%s does not divide among %d ranks "
-                        "(each takes B/N rows; choose a --batch-size that N divides)", t->B,
+                        "(each takes B/N rows; choose a `batch` that N divides)", t->B,
                         t->B != cfg->B ? " (all the training data make)" : "", t->size);
     if (!st) st = model_create(&t->m, &cfg->model, err);
     if (!st) st = model_reserve(t->m, t->rb, t->T, err);
@@ -181,14 +171,14 @@ rnnlm_status trainer_create(trainer **out, const train_config *cfg, const int32_
         t->yb = rnnlm_calloc((size_t)cfg->B * (size_t)cfg->T, sizeof *t->yb, "batch", err);
         if (!t->xb || !t->yb) st = RNNLM_E_NOMEM;
     }
-    if (st) { trainer_free(t); return st; }
+    if (st) { step_free(t); return st; }
     model_init_params(t->m, cfg->seed);
     rnnlm_rng_seed(&t->rng, cfg->seed ^ 0x5eed0d20u);
     *out = t;
     return RNNLM_OK;
 }
 
-void trainer_free(trainer *t) {
+void step_free(step_engine *t) {
     if (!t) return;
     model_free(t->m);
     optim_free(t->o);
@@ -202,33 +192,33 @@ void trainer_free(trainer *t) {
     free(t);
 }
 
-model *trainer_model(trainer *t) { return t->m; }
+model *step_model(step_engine *t) { return t->m; }
 
-void trainer_batch_shape(const trainer *t, int *B, int *T) {   /* the global batch */
+void step_batch_shape(const step_engine *t, int *B, int *T) {   /* the global batch */
     *B = t->B;
     *T = t->T;
 }
 
-size_t trainer_steps_per_epoch(const trainer *t) {
+size_t step_steps_per_epoch(const step_engine *t) {
     size_t n = t->cfg.pipeline == PIPE_WINDOWED ? t->wb.n_batches : t->sb.n_batches;
     return t->cfg.max_steps && t->cfg.max_steps < n ? t->cfg.max_steps : n;
 }
 
-void trainer_begin_epoch(trainer *t) {
+void step_begin_epoch(step_engine *t) {
     int epoch = t->p.epoch + 1;
     size_t skipped = t->p.skipped_total;
     memset(&t->p, 0, sizeof t->p);
     t->p.epoch = epoch;
     t->p.skipped_total = skipped;
-    t->p.n_steps = trainer_steps_per_epoch(t);
+    t->p.n_steps = step_steps_per_epoch(t);
     model_reset_state(t->m);
     if (t->cfg.pipeline == PIPE_WINDOWED)
         rnnlm_window_batcher_shuffle(&t->wb, t->cfg.seed * 1000003u + (uint64_t)epoch);
     t->bad_run = 0;
-    clock_gettime(CLOCK_MONOTONIC, &t->t0);
+    elapsed_start(&t->t0);
 }
 
-rnnlm_status trainer_step(trainer *t, train_progress *p, int *done, rnnlm_err *err) {
+rnnlm_status step_run(step_engine *t, step_progress *p, int *done, rnnlm_err *err) {
     *done = 0;
     if (t->p.step >= t->p.n_steps) { *done = 1; *p = t->p; return RNNLM_OK; }
     int T;
@@ -285,65 +275,35 @@ rnnlm_status trainer_step(trainer *t, train_progress *p, int *done, rnnlm_err *e
             *p = t->p;
             return rnnlm_fail(err, RNNLM_E_NUMERIC,
                               "%d consecutive steps with a non-finite loss or gradient norm (epoch %d, step "
-                              "%zu): stopping; try a lower --lr or --clip", t->bad_run, t->p.epoch, t->p.step);
+                              "%zu): stopping; try a lower `lr` or `clip`", t->bad_run, t->p.epoch, t->p.step);
         }
     } else {
         t->bad_run = 0;
-        t->p.epoch_sum.loss_sum += bs.loss_sum;
-        t->p.epoch_sum.correct += bs.correct;
-        t->p.epoch_sum.count += bs.count;
+        batch_stats_add(&t->p.epoch_sum, &bs);
     }
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    t->p.seconds = (double)(ts.tv_sec - t->t0.tv_sec) + 1e-9 * (double)(ts.tv_nsec - t->t0.tv_nsec);
+    t->p.seconds = elapsed_seconds(&t->t0);
     *p = t->p;
     return RNNLM_OK;
 }
 
-rnnlm_status trainer_evaluate(trainer *t, const int32_t *x, const int32_t *y, size_t n, batch_stats *out,
-                              rnnlm_err *err) {
+rnnlm_status step_evaluate(step_engine *t, const int32_t *x, const int32_t *y, size_t n, batch_stats *out,
+                           rnnlm_err *err) {
     memset(out, 0, sizeof *out);
     /* the training pipeline's batching with cfg's B and T, as the recipe
      * (full batches only for windows); on data too short for one such batch,
      * fewer rows: a smaller batch rather than a refusal, and pairs too few
      * for one window are one stream */
-    int B = t->cfg.B, T = t->cfg.T;
-    int windowed = t->cfg.pipeline == PIPE_WINDOWED && window_count(n, T) > 0;
-    if (windowed) B = window_rows(n, B, T);
-    else stream_shape(n, B, T, &B, &T);
-    rnnlm_status st = RNNLM_OK;
+    eval_plan p = {t->cfg.B, t->cfg.T, 0, 0, 0, t->xb, t->yb};
+    p.windowed = t->cfg.pipeline == PIPE_WINDOWED && window_count(n, p.T) > 0;
+    if (p.windowed) p.B = window_rows(n, p.B, p.T);
+    else eval_fit_shape(n, p.B, p.T, &p.B, &p.T);
     /* this rank's rows of each batch (some ranks none when B < N) */
-    int r0 = (int)((int64_t)t->rank * B / t->size), lb = (int)((int64_t)(t->rank + 1) * B / t->size) - r0;
-    int reshaped = lb != t->rb || T > t->T;
-    if (reshaped && lb > 0 && (st = model_reserve(t->m, lb, t->cfg.T, err))) return st;
-    model_reset_state(t->m);
-    if (lb < 1) {   /* nothing here: only the sum below */
-    } else if (windowed) {
-        rnnlm_window_batcher wb;
-        memset(&wb, 0, sizeof wb);
-        st = rnnlm_window_batcher_init(&wb, x, y, n, B, T, 0, 1, err);
-        for (size_t k = 0; !st && k < wb.n_batches; k++) {
-            batch_stats bs;
-            model_reset_state(t->m);
-            rnnlm_window_batch(&wb, k, t->xb, t->yb);
-            size_t o = (size_t)r0 * (size_t)T;
-            if (!(st = model_eval_batch(t->m, t->xb + o, t->yb + o, lb, T, &bs, err))) {
-                out->loss_sum += bs.loss_sum; out->correct += bs.correct; out->count += bs.count;
-            }
-        }
-        rnnlm_window_batcher_free(&wb);
-    } else {
-        rnnlm_stream_batcher sb;
-        st = rnnlm_stream_batcher_init(&sb, x, y, n, B, T, 0, err);
-        for (size_t k = 0; !st && k < sb.n_batches; k++) {
-            batch_stats bs;
-            int w = rnnlm_stream_batch(&sb, k, t->xb, t->yb);
-            size_t o = (size_t)r0 * (size_t)w;
-            if (!(st = model_eval_batch(t->m, t->xb + o, t->yb + o, lb, w, &bs, err))) {
-                out->loss_sum += bs.loss_sum; out->correct += bs.correct; out->count += bs.count;
-            }
-        }
-    }
+    p.r0 = (int)((int64_t)t->rank * p.B / t->size);
+    p.rows = (int)((int64_t)(t->rank + 1) * p.B / t->size) - p.r0;
+    int reshaped = p.rows != t->rb || p.T > t->T;
+    rnnlm_status st = RNNLM_OK;
+    if (reshaped && p.rows > 0 && (st = model_reserve(t->m, p.rows, t->cfg.T, err))) return st;
+    st = eval_pairs(t->m, x, y, n, &p, out, NULL, err);
     rnnlm_status back = reshaped ? model_reserve(t->m, t->rb, t->T, err) : RNNLM_OK;   /* the training shape */
     model_reset_state(t->m);
     if (st || back) return st ? st : back;
@@ -357,29 +317,29 @@ rnnlm_status trainer_evaluate(trainer *t, const int32_t *x, const int32_t *y, si
     return RNNLM_OK;
 }
 
-int trainer_epoch(const trainer *t) { return t->p.epoch; }
-size_t trainer_epoch_step(const trainer *t) { return t->p.step; }
-const train_progress *trainer_progress(const trainer *t) { return &t->p; }
+int step_epoch(const step_engine *t) { return t->p.epoch; }
+size_t step_epoch_step(const step_engine *t) { return t->p.step; }
+const step_progress *step_get_progress(const step_engine *t) { return &t->p; }
 
 /* The optimiser's flat state: an int64 step, 7 reserved int64, then the slots
  * (optim.h); the slots travel as a tensor, the step as metadata. */
 #define OPTIM_HEADER 64
 
-void trainer_set_lr(trainer *t, float lr) { optim_set_lr(t->o, lr); }
+void step_set_lr(step_engine *t, float lr) { optim_set_lr(t->o, lr); }
 
-rnnlm_status trainer_save(const trainer *t, const char *path, const rnnlm_vocab *v, const char *const *extra_kv,
-                          size_t n_extra, rnnlm_err *err) {
-    return trainer_save_ex(t, path, v, extra_kv, n_extra, NULL, 0, err);
+rnnlm_status step_save(const step_engine *t, const char *path, const rnnlm_vocab *v, const char *const *extra_kv,
+                       size_t n_extra, rnnlm_err *err) {
+    return step_save_ex(t, path, v, extra_kv, n_extra, NULL, 0, err);
 }
 
-rnnlm_status trainer_save_ex(const trainer *t, const char *path, const rnnlm_vocab *v, const char *const *extra_kv,
-                             size_t n_extra, const st_tensor *more, size_t n_more, rnnlm_err *err) {
+rnnlm_status step_save_ex(const step_engine *t, const char *path, const rnnlm_vocab *v, const char *const *extra_kv,
+                          size_t n_extra, const st_tensor *more, size_t n_more, rnnlm_err *err) {
     enum { OWN = 10 };
     char val[OWN][80];
     const char *key[OWN] = {"train.format", "train.optim_step", "train.rng", "train.epoch", "train.step",
                             "train.epoch_loss_sum", "train.epoch_correct", "train.epoch_count",
                             "train.skipped_total", "train.n_params"};
-    const train_progress *p = &t->p;
+    const step_progress *p = &t->p;
     snprintf(val[0], sizeof val[0], "1");
     snprintf(val[1], sizeof val[1], "%" PRId64, optim_step_count(t->o));
     snprintf(val[2], sizeof val[2], "%016" PRIx64 "%016" PRIx64 "%016" PRIx64 "%016" PRIx64, t->rng.s[0], t->rng.s[1],
@@ -396,7 +356,7 @@ rnnlm_status trainer_save_ex(const trainer *t, const char *path, const rnnlm_voc
     if (!kv) return RNNLM_E_NOMEM;
     for (int i = 0; i < OWN; i++) { kv[2 * i] = key[i]; kv[2 * i + 1] = val[i]; }
     for (size_t i = 0; i < 2 * n_extra; i++) kv[2 * OWN + i] = extra_kv[i];
-    if (n_more > 2) { free(kv); return rnnlm_fail(err, RNNLM_E_ARG, "trainer_save: %zu more tensors", n_more); }
+    if (n_more > 2) { free(kv); return rnnlm_fail(err, RNNLM_E_ARG, "step_save: %zu more tensors", n_more); }
     /* the carried state of every rank's rows, gathered at rank 0: (parts L, B, H) */
     float *state = model_state(t->m), *all = NULL;
     size_t ns = model_state_size(t->m);
@@ -440,7 +400,7 @@ static int meta_u64(const st_file *f, const char *key, uint64_t *out, rnnlm_err 
     return 0;
 }
 
-rnnlm_status trainer_restore(trainer *t, const model *m, const st_file *f, rnnlm_err *err) {
+rnnlm_status step_restore(step_engine *t, const model *m, const st_file *f, rnnlm_err *err) {
     uint64_t fmt, ostep, epoch, step, correct, count, skipped, np;
     if (meta_u64(f, "train.format", &fmt, err) || meta_u64(f, "train.optim_step", &ostep, err) ||
         meta_u64(f, "train.epoch", &epoch, err) || meta_u64(f, "train.step", &step, err) ||
@@ -451,9 +411,9 @@ rnnlm_status trainer_restore(trainer *t, const model *m, const st_file *f, rnnlm
     if (np != model_n_params(t->m) || model_n_params(m) != model_n_params(t->m))
         return rnnlm_fail(err, RNNLM_E_FORMAT, "checkpoint: %" PRIu64 " parameters, this configuration has %zu", np,
                           model_n_params(t->m));
-    if (epoch < 1 || epoch > INT32_MAX || step > trainer_steps_per_epoch(t))
+    if (epoch < 1 || epoch > INT32_MAX || step > step_steps_per_epoch(t))
         return rnnlm_fail(err, RNNLM_E_FORMAT, "checkpoint: position epoch %" PRIu64 " step %" PRIu64
-                          " does not fit this data (%zu steps an epoch)", epoch, step, trainer_steps_per_epoch(t));
+                          " does not fit this data (%zu steps an epoch)", epoch, step, step_steps_per_epoch(t));
     const char *rng = checkpoint_get_meta(f, "train.rng");
     rnnlm_rng r;
     if (!rng || strlen(rng) != 64 || strspn(rng, "0123456789abcdefABCDEF") != 64 ||
@@ -497,7 +457,7 @@ rnnlm_status trainer_restore(trainer *t, const model *m, const st_file *f, rnnlm
     memset(&t->p, 0, sizeof t->p);
     t->p.epoch = (int)epoch;
     t->p.step = step;
-    t->p.n_steps = trainer_steps_per_epoch(t);
+    t->p.n_steps = step_steps_per_epoch(t);
     t->p.epoch_sum.loss_sum = loss_sum;
     t->p.epoch_sum.correct = (int64_t)correct;
     t->p.epoch_sum.count = (int64_t)count;
@@ -505,11 +465,11 @@ rnnlm_status trainer_restore(trainer *t, const model *m, const st_file *f, rnnlm
     t->bad_run = 0;
     if (t->cfg.pipeline == PIPE_WINDOWED)
         rnnlm_window_batcher_shuffle(&t->wb, t->cfg.seed * 1000003u + (uint64_t)epoch);
-    clock_gettime(CLOCK_MONOTONIC, &t->t0);
+    elapsed_start(&t->t0);
     return RNNLM_OK;
 }
 
-rnnlm_status trainer_check_replicas(trainer *t, rnnlm_err *err) {
+rnnlm_status step_check_replicas(step_engine *t, rnnlm_err *err) {
     if (t->size < 2) return RNNLM_OK;
     uint32_t *all = rnnlm_calloc((size_t)t->size, sizeof *all, "checksums", err);
     if (!all) return RNNLM_E_NOMEM;
