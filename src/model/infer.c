@@ -179,9 +179,9 @@ rnnlm_status rnnlm_model_set_precision(rnnlm_model *m, int precision, rnnlm_err 
     if (!m) return rnnlm_fail(err, RNNLM_E_ARG, "rnnlm_model_set_precision: NULL model");
     if (precision != RNNLM_PRECISION_FP32 && precision != RNNLM_PRECISION_BF16)
         return rnnlm_fail(err, RNNLM_E_ARG, "precision %d: expected RNNLM_PRECISION_FP32 or _BF16", precision);
-    model_set_bf16(m->m, precision == RNNLM_PRECISION_BF16);
+    rnnlm_status st = model_set_bf16(m->m, precision == RNNLM_PRECISION_BF16, err);
     model_weights_bind(m->m, &m->w);
-    return RNNLM_OK;
+    return st;
 }
 
 void rnnlm_model_compute_path(const rnnlm_model *m, char *buf, size_t size) {

@@ -67,8 +67,13 @@ const model_tensor *model_tensor_at(const model *m, int i);
  * re-reserved when reserved (the carried state is kept). */
 rnnlm_status model_set_threads(model *m, int threads, rnnlm_err *err);
 /* Products in bf16 (1) or fp32 (0) from now on; like threads, before the
- * states that should use it are created. */
-void model_set_bf16(model *m, int bf16);
+ * states that should use it are created. RNNLM_E_ARG where the backend has
+ * no bf16 products. */
+rnnlm_status model_set_bf16(model *m, int bf16, rnnlm_err *err);
+/* The gradient all-reduce hook of a data-parallel step (backend/backend.h;
+ * fn NULL: one process). */
+void model_set_allreduce(model *m, rnnlm_status (*fn)(void *arg, float *g, size_t n, rnnlm_err *err),
+                         void *arg);
 /* One line naming the compute path (library, implementation, ISA,
  * precision, threads). */
 void model_compute_path(const model *m, char *buf, size_t size);
