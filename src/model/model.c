@@ -161,6 +161,8 @@ rnnlm_status model_set_bf16(model *m, int bf16, rnnlm_err *err) {
 
 void model_compute_path(const model *m, char *buf, size_t size) { compute_describe(&m->cc, buf, size); }
 
+void model_weights_bind(model *m, model_weights *w) { nn_weights_bind_f32(w, &m->lay, m->params, &m->cc); }
+
 /* ------------------------------------------------------------ initialisers */
 
 static void fill_uniform(float *p, size_t n, float lim, rnnlm_rng *r) {

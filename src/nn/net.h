@@ -24,8 +24,15 @@ typedef struct {
     int64_t count;     /* positions counted (B*T) */
 } batch_stats;
 
+/* a += b: the one place batch figures are summed (workers, slices, ranks) */
+static inline void batch_stats_add(batch_stats *a, const batch_stats *b) {
+    a->loss_sum += b->loss_sum;
+    a->correct += b->correct;
+    a->count += b->count;
+}
+
 /* Regularisers beyond the recipe's dropout after each layer, all off at
- * zero (docs/ARCHITECTURE.md, "Regularisers"). They act in training
+ * zero (docs/RECIPE.md, section 6, "Beyond the recipe: regularisers"). They act in training
  * batches only (a generator given), their masks drawn from it in this
  * order: word rows, embedding output, then per layer its W_hh mask and its
  * output mask. Every mask is inverted: kept values are scaled by

@@ -24,14 +24,15 @@ typedef struct {
     real *dlt;             /* (rows) */
     int K, H, i0, i1, train;
     double inv_n;
-    double loss;
-    int64_t correct;
+    batch_stats st;        /* these rows' figures */
 } sampled_job;
 
 static void sampled_rows(void *arg, int w) {
     sampled_job *jb = (sampled_job *)arg + w;
     nn_k(jb->cc)->sampled_xent(jb->lg, jb->Y, jb->wu, jb->uoff, jb->col, jb->gb, jb->dlt, jb->K, jb->H,
-                               jb->i0, jb->i1, jb->train, jb->inv_n, &jb->loss, &jb->correct);
+                               jb->i0, jb->i1, jb->train, jb->inv_n, &jb->st.loss_sum,
+                               &jb->st.correct);
+    jb->st.count += jb->i1 - jb->i0;
 }
 
 /* Output rows of the union ids: wu[u] = column uid[u] of W_out (H, V), or
@@ -81,8 +82,7 @@ void NN_SFX(sampled_head_f32, sampled_head_f64)(real *dY, net *n, const real *Y,
     }
 
     real *lg = n->logits;
-    double loss = 0.0;
-    int64_t correct = 0;
+    batch_stats sum = {0, 0, 0};
     int nt = n->cc.threads;
     nt = nt < 1 ? 1 : nt > NN_MAX_THREADS ? NN_MAX_THREADS : nt;
     for (int r0 = 0; r0 < N; r0 += n->chunk) {
@@ -96,16 +96,13 @@ void NN_SFX(sampled_head_f32, sampled_head_f64)(real *dY, net *n, const real *Y,
             int i0 = nc * w / k, i1 = nc * (w + 1) / k;
             jobs[w] = (sampled_job){&n->cc, lg, Yc, n->wu, n->uoff, n->ucol + r0,
                                     w == 0 ? n->gbu : n->gbt + (size_t)(w - 1) * V, n->dlt,
-                                    K, H, i0, i1, train, 1.0 / N, 0.0, 0};
+                                    K, H, i0, i1, train, 1.0 / N, {0, 0, 0}};
             if (w > 0 && train) memset(jobs[w].gb, 0, (size_t)U * sizeof(real));
         }
         compute_parallel_for(&n->cc, k, sampled_rows, jobs);
         for (int w = 1; w < k; w++)
             if (train) nn_k(&n->cc)->add(n->gbu, jobs[w].gb, (size_t)U);
-        for (int w = 0; w < k; w++) {
-            loss += jobs[w].loss;
-            correct += jobs[w].correct;
-        }
+        for (int w = 0; w < k; w++) batch_stats_add(&sum, &jobs[w].st);
         if (!train) continue;
         real *dYc = dY + (size_t)r0 * H;
         /* gwu[0..K) (K, H) += dlg^T (K, nc) @ Y (nc, H) */
@@ -122,7 +119,5 @@ void NN_SFX(sampled_head_f32, sampled_head_f64)(real *dY, net *n, const real *Y,
         scatter_rows(n, n->gwu, n->uid, U);
         for (int u = 0; u < U; u++) n->g.out_b[n->uid[u]] += n->gbu[u];
     }
-    st->loss_sum += loss;
-    st->correct += correct;
-    st->count += N;
+    batch_stats_add(st, &sum);
 }

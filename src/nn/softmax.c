@@ -16,8 +16,7 @@ typedef struct {
     real *lg, *gb, *gw;
     uint16_t *lg16;   /* bf16: (chunk, V) the rounded gradient of lg, or NULL */
     int r0, r1, N, train;
-    double loss;
-    int64_t correct;
+    batch_stats st;   /* this worker's rows' figures */
 } output_job;
 
 static void output_rows(void *arg, int w) {
@@ -36,12 +35,9 @@ static void output_rows(void *arg, int w) {
             compute_gemm(&one, NN_NOTRANS, NN_NOTRANS, nc, V, H, 1, Yc, H, n->w.out_w, V, 0, lg, V);
         /* the slice's softmax: its loss, its arg-max hits, with train
          * dlogits = (p - onehot) / N, also added into the bias gradient */
-        double loss = 0.0;
-        int64_t correct = 0;
         nn_k(&n->cc)->softmax_xent(lg, n->ty + r0, n->w.out_b, jb->gb, V, nc, jb->train, 1.0 / jb->N,
-                                   &loss, &correct);
-        jb->loss += loss;
-        jb->correct += correct;
+                                   &jb->st.loss_sum, &jb->st.correct);
+        jb->st.count += nc;
         if (!jb->train) continue;
         real *dYc = jb->dY + (size_t)r0 * H;
 #ifndef NN_F64
@@ -97,23 +93,19 @@ void NN_SFX(softmax_head_f32, softmax_head_f64)(real *dY, net *n, const real *Y,
                                w == 0 ? n->g.out_b : n->gbt + (size_t)(w - 1) * V,
                                w == 0 ? (n->tied ? n->g.emb : n->g.out_w) : n->gwt + (size_t)(w - 1) * gw_size,
                                lg16 ? lg16 + (size_t)w * n->chunk * V : NULL,
-                               (int)((long)N * w / nt), (int)((long)N * (w + 1) / nt), N, train, 0.0, 0};
+                               (int)((long)N * w / nt), (int)((long)N * (w + 1) / nt), N, train, {0, 0, 0}};
         if (w > 0 && train) {
             memset(jobs[w].gb, 0, (size_t)V * sizeof(real));
             memset(jobs[w].gw, 0, gw_size * sizeof(real));
         }
     }
     compute_parallel_for(&n->cc, nt, output_rows, jobs);
-    double loss = 0.0;
-    int64_t correct = 0;
+    batch_stats sum = {0, 0, 0};
     for (int w = 0; w < nt; w++) {
-        loss += jobs[w].loss;
-        correct += jobs[w].correct;
+        batch_stats_add(&sum, &jobs[w].st);
         if (w == 0 || !train) continue;
         nn_k(&n->cc)->add(n->g.out_b, jobs[w].gb, (size_t)V);
         nn_k(&n->cc)->add(jobs[0].gw, jobs[w].gw, gw_size);
     }
-    st->loss_sum += loss;
-    st->correct += correct;
-    st->count += N;
+    batch_stats_add(st, &sum);
 }
