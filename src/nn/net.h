@@ -2,7 +2,7 @@
  * and the inference code (infer.c), in both precisions: _f32, the
  * production instance (float, fast vector math), and _f64, the double twin
  * that the gradient check differentiates. The arithmetic is written once
- * (one file per layer in src/nn/, see real.h for the two instances).
+ * (one file per layer in src/nn/, see backend/real.h for the two instances).
  *
  * Size letters: V vocabulary, E embedding width, H hidden width, L layers,
  * G gates, B rows of a batch, T steps; N = T*B positions, stored time-major

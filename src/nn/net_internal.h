@@ -1,6 +1,6 @@
 /* nn/net_internal.h: what the files of src/nn/ share: the network struct,
  * a layer's activations, the cell ops tables, and short aliases of the
- * per-precision names (real.h). Not for use outside src/nn/. */
+ * per-precision names (backend/real.h). Not for use outside src/nn/. */
 #ifndef RNNLM_NN_NET_INTERNAL_H
 #define RNNLM_NN_NET_INTERNAL_H
 
