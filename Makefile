@@ -33,14 +33,15 @@ endif
 CFLAGS  += $(MPI_CFLAGS)
 LDLIBS  += $(MPI_LIBS)
 
-LIB_SRC  = $(sort $(wildcard src/*/*.c))
-# src/nn/ is compiled twice: over float, and over double (-DNN_F64; see src/nn/real.h)
-NN_SRC   = $(sort $(wildcard src/nn/*.c))
+LIB_SRC  = $(sort $(wildcard src/*/*.c src/backend/*/*.c))
+# src/nn/ and every backend's folder are compiled twice: over float, and over
+# double (-DNN_F64; see src/backend/real.h)
+NN_SRC   = $(sort $(wildcard src/nn/*.c src/backend/*/*.c))
 CLI_SRC  = $(sort $(wildcard cli/*.c))
 TEST_SRC = $(sort $(wildcard tests/test_*.c))
 BENCH_SRC= $(sort $(wildcard bench/*.c))
 
-LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o) $(NN_SRC:src/nn/%.c=$(BUILD)/src/nn/f64/%.o)
+LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o) $(NN_SRC:%.c=$(BUILD)/f64/%.o)
 CLI_OBJ  = $(CLI_SRC:%.c=$(BUILD)/%.o)
 TESTS    = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BENCHES  = $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
@@ -48,13 +49,13 @@ BENCHES  = $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 .PHONY: all test run bench install clean deps tests asan examples fuzz fuzz-build
 all: $(BUILD)/librnnlm.a $(BUILD)/librnnlm.so $(BUILD)/rnnlm
 
-HEADERS  = $(wildcard include/*.h include/*.def src/*/*.h cli/*.h tests/*.h)
+HEADERS  = $(wildcard include/*.h include/*.def src/*/*.h src/backend/*/*.h cli/*.h tests/*.h)
 
 $(BUILD)/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/src/nn/f64/%.o: src/nn/%.c $(HEADERS)
+$(BUILD)/f64/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -DNN_F64 -c $< -o $@
 
@@ -120,14 +121,14 @@ FUZZ_NAMES    = checkpoint vocab corpus csvlog arpa textrule nbest opts
 FUZZ_SAN      = -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS   = -std=c11 $(WARN) -O1 -g -march=native -fno-omit-frame-pointer -D_GNU_SOURCE -Iinclude -Isrc \
                 $(shell pkg-config --cflags openblas 2>/dev/null) $(MPI_CFLAGS) $(FUZZ_SAN)
-FUZZ_LIB_OBJ  = $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o) $(NN_SRC:src/nn/%.c=$(FUZZ_BUILD)/src/nn/f64/%.o)
+FUZZ_LIB_OBJ  = $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o) $(NN_SRC:%.c=$(FUZZ_BUILD)/f64/%.o)
 FUZZ_BINS     = $(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz/fuzz_%)
 
 $(FUZZ_BUILD)/src/%.o: src/%.c $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 
-$(FUZZ_BUILD)/src/nn/f64/%.o: src/nn/%.c $(HEADERS)
+$(FUZZ_BUILD)/f64/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -DNN_F64 -fsanitize=fuzzer-no-link -c $< -o $@
 

@@ -1,12 +1,12 @@
 /* dev/kernel_fastmath.c: workbench for the fp32 elementwise kernels of
- * src/nn/nn_math.h: accuracy in ulp against double-precision libm over a dense
+ * src/backend/cpu/vmath.h: accuracy in ulp against double-precision libm over a dense
  * sweep of each input range, then throughput against scalar libm.
  *   gcc -O2 -march=native -fno-math-errno -Isrc dev/kernel_fastmath.c -lm -o /tmp/kf && /tmp/kf */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
-#include "nn/nn_math.h"
+#include "backend/cpu/vmath.h"
 
 static double now(void) {
     struct timespec t;

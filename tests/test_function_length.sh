@@ -2,29 +2,11 @@
 # test_function_length.sh: no function of src/ or cli/ is longer than 80
 # lines, counted from the line that opens its body ("{" ending a line at the
 # top level, after the signature) to its closing "}" at the start of a line,
-# both included. A longer function is split into named pieces; the files in
-# ALLOWED below are exempt while they are being split separately.
+# both included. A longer function is split into named pieces.
 set -u
 cd "$(dirname "$0")/.."
 . tests/lib.sh
 MAX=80
-
-# Files whose functions are being split separately (the network, the
-# inference, the trainer and the training command are reworked apart from
-# this check); the list is to be emptied, not grown.
-ALLOWED='
-src/model/infer.c
-src/nn/*
-'
-
-allowed() {   # FILE: 0 when it is in ALLOWED
-  local pat
-  for pat in $ALLOWED; do
-    # shellcheck disable=SC2053
-    [[ $1 == $pat ]] && return 0
-  done
-  return 1
-}
 
 # lengths FILE...: "FILE:LINE NAME LENGTH" for each function over MAX
 lengths() {
@@ -52,7 +34,6 @@ files=$(find src cli -name '*.c' | sort)
 over=$(lengths $files)
 while IFS= read -r hit; do
   [ -n "$hit" ] || continue
-  allowed "${hit%%:*}" && continue
   fail "function over $MAX lines: $hit"
 done <<< "$over"
 
@@ -67,4 +48,4 @@ got=$(lengths "$plant/x.c")
 [ "$got" = "$plant/x.c:1 long_one $((MAX + 3))" ] || fail "the check missed a planted long function (got: $got)"
 
 [ "$failures" -eq 0 ] || exit 1
-echo "test_function_length: ok ($(echo "$files" | wc -l) files; none over $MAX lines outside the files being split)"
+echo "test_function_length: ok ($(echo "$files" | wc -l) files; none over $MAX lines)"

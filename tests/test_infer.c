@@ -21,7 +21,7 @@
 #include "model/checkpoint.h"
 #include "model/infer.h"
 #include "model/model.h"
-#include "nn/nn_math.h"
+#include "backend/cpu/vmath.h"
 #include "rnnlm.h"
 #include "util.h"
 

@@ -36,10 +36,6 @@ struct rnnlm_state {
 
 /* ------------------------------------------------------------------ model */
 
-void model_weights_bind(model *m, model_weights *w) {
-    nn_weights_bind_f32(w, model_layout(m), model_params(m), model_compute(m));
-}
-
 rnnlm_status infer_model_wrap(rnnlm_model **out, model *m, rnnlm_vocab *v, rnnlm_err *err) {
     *out = NULL;
     if (!m || !v) {
@@ -179,9 +175,9 @@ rnnlm_status rnnlm_model_set_precision(rnnlm_model *m, int precision, rnnlm_err 
     if (!m) return rnnlm_fail(err, RNNLM_E_ARG, "rnnlm_model_set_precision: NULL model");
     if (precision != RNNLM_PRECISION_FP32 && precision != RNNLM_PRECISION_BF16)
         return rnnlm_fail(err, RNNLM_E_ARG, "precision %d: expected RNNLM_PRECISION_FP32 or _BF16", precision);
-    model_set_bf16(m->m, precision == RNNLM_PRECISION_BF16);
+    rnnlm_status st = model_set_bf16(m->m, precision == RNNLM_PRECISION_BF16, err);
     model_weights_bind(m->m, &m->w);
-    return RNNLM_OK;
+    return st;
 }
 
 void rnnlm_model_compute_path(const rnnlm_model *m, char *buf, size_t size) {
@@ -337,116 +333,154 @@ static int by_length_desc(const void *a, const void *b) {
     return p->idx < q->idx ? -1 : p->idx > q->idx;
 }
 
+/* The lanes of rnnlm_score_batch: B sentences in flight, their states and
+ * running figures. One block of floats holds h, c (L, B, H) each, logits
+ * (B, V) and the step's workspace; B shrinks when idle lanes are dropped
+ * (the arrays keep their first size). */
+typedef struct {
+    int B, L, H, V;
+    float *fl;                     /* the block */
+    float *h, *c, *logits, *ws;    /* in fl; c NULL for kinds without a cell state */
+    double *lse, *acc;             /* (B) each: the rows' log-sum-exp, the sentences' sums */
+    int32_t *x;                    /* (B) the next input of each lane */
+    size_t *lane;                  /* (3, B): sent, pos and noov below */
+    size_t *sent, *pos, *noov;     /* each lane's sentence (SIZE_MAX: idle), position, OOVs */
+    len_idx *order;                /* (n) the sentences, longest first */
+} score_lanes;
+
+static void lanes_free(score_lanes *s) {
+    free(s->fl); free(s->lse); free(s->acc); free(s->x); free(s->lane); free(s->order);
+}
+
+static rnnlm_status lanes_alloc(score_lanes *s, const model_weights *w, int B, size_t n, rnnlm_err *err) {
+    const int lstm = w->lay->kind->has_c;
+    *s = (score_lanes){.B = B, .L = w->lay->L, .H = w->lay->H, .V = w->lay->V};
+    size_t LBH = (size_t)s->L * (size_t)B * (size_t)s->H;
+    size_t nf = LBH * (lstm ? 2 : 1) + (size_t)B * s->V + infer_workspace_f32(w, B);
+    s->fl = rnnlm_calloc(nf, sizeof(float), "scoring workspace", err);
+    s->lse = s->fl ? rnnlm_calloc((size_t)B, sizeof(double), "scoring workspace", err) : NULL;
+    s->acc = s->lse ? rnnlm_calloc((size_t)B, sizeof(double), "scoring workspace", err) : NULL;
+    s->x = s->acc ? rnnlm_calloc((size_t)B, sizeof(int32_t), "scoring workspace", err) : NULL;
+    s->lane = s->x ? rnnlm_calloc(3 * (size_t)B, sizeof(size_t), "scoring workspace", err) : NULL;
+    s->order = s->lane ? rnnlm_calloc(n, sizeof(len_idx), "sentence order", err) : NULL;
+    if (!s->order) {
+        lanes_free(s);
+        return RNNLM_E_NOMEM;
+    }
+    s->h = s->fl;
+    s->c = lstm ? s->h + LBH : NULL;
+    s->logits = s->h + LBH * (lstm ? 2 : 1);
+    s->ws = s->logits + (size_t)B * s->V;
+    s->sent = s->lane;
+    s->pos = s->lane + B;
+    s->noov = s->lane + 2 * B;
+    return RNNLM_OK;
+}
+
+/* After a step: each live lane adds its target's log-probability; a lane
+ * whose sentence has ended finishes its score, clears its state and takes
+ * the next sentence of the order (*next), or goes idle. Returns the lanes
+ * still live. */
+static int lanes_advance(score_lanes *s, const int32_t *ids, const size_t *offsets, size_t n,
+                         size_t *next, rnnlm_sentence_score *out, double *per_word) {
+    const int B = s->B, H = s->H, V = s->V;
+    int live = 0;
+    for (int b = 0; b < B; b++) {
+        if (s->sent[b] == SIZE_MAX) continue;
+        size_t si = s->sent[b], len = offsets[si + 1] - offsets[si], p = s->pos[b];
+        const int32_t *sid = ids + offsets[si];
+        int32_t y = p < len ? sid[p] : RNNLM_BOS;
+        double l = (double)s->logits[(size_t)b * V + y] - s->lse[b];
+        s->acc[b] += l;
+        if (per_word) per_word[offsets[si] + si + p] = l;
+        if (p < len) {
+            s->noov[b] += y == RNNLM_UNK;
+            s->x[b] = y;
+            s->pos[b] = p + 1;
+            live++;
+            continue;
+        }
+        finish_score(&out[si], s->acc[b], len, s->noov[b]);
+        s->acc[b] = 0.0;
+        s->noov[b] = 0;
+        s->x[b] = RNNLM_BOS;
+        for (int l2 = 0; l2 < s->L; l2++) {
+            size_t o = ((size_t)l2 * B + b) * H;
+            memset(s->h + o, 0, (size_t)H * sizeof(float));
+            if (s->c) memset(s->c + o, 0, (size_t)H * sizeof(float));
+        }
+        if (*next < n) {
+            s->sent[b] = s->order[(*next)++].idx;
+            s->pos[b] = 0;
+            live++;
+        } else {
+            s->sent[b] = SIZE_MAX;
+        }
+    }
+    return live;
+}
+
+/* No sentence left to start: drops the idle lanes, B becomes live. Live
+ * lane b moves to nb <= b; rows move layer by layer in increasing order, so
+ * a row is never overwritten before it is read. */
+static void lanes_compact(score_lanes *s, int live) {
+    const int B = s->B, H = s->H;
+    for (int l2 = 0; l2 < s->L; l2++) {
+        int nb = 0;
+        for (int b = 0; b < B; b++) {
+            if (s->sent[b] == SIZE_MAX) continue;
+            size_t to = ((size_t)l2 * live + nb) * H, from = ((size_t)l2 * B + b) * H;
+            memmove(s->h + to, s->h + from, (size_t)H * sizeof(float));
+            if (s->c) memmove(s->c + to, s->c + from, (size_t)H * sizeof(float));
+            nb++;
+        }
+    }
+    int nb = 0;
+    for (int b = 0; b < B; b++) {
+        if (s->sent[b] == SIZE_MAX) continue;
+        s->sent[nb] = s->sent[b];
+        s->pos[nb] = s->pos[b];
+        s->noov[nb] = s->noov[b];
+        s->acc[nb] = s->acc[b];
+        s->x[nb] = s->x[b];
+        nb++;
+    }
+    s->B = nb;
+}
+
 rnnlm_status rnnlm_score_batch(const rnnlm_model *m, const int32_t *ids, const size_t *offsets,
                                size_t n, int lanes, rnnlm_sentence_score *out, double *per_word,
                                rnnlm_err *err) {
     if (!m || !offsets || (n && (!out || !ids)))
         return rnnlm_fail(err, RNNLM_E_ARG, "rnnlm_score_batch: NULL argument");
     const model_weights *w = &m->w;
-    const int V = w->lay->V, H = w->lay->H, L = w->lay->L;
     for (size_t i = 0; i < n; i++) {
         if (offsets[i + 1] < offsets[i])
             return rnnlm_fail(err, RNNLM_E_ARG, "rnnlm_score_batch: offsets decrease at sentence %zu",
                               i + 1);
-        rnnlm_status st = check_ids(ids + offsets[i], offsets[i + 1] - offsets[i], V, i + 1, err);
+        rnnlm_status st = check_ids(ids + offsets[i], offsets[i + 1] - offsets[i], w->lay->V, i + 1, err);
         if (st) return st;
     }
     if (n == 0) return RNNLM_OK;
     if (lanes <= 0) lanes = 64;
-    int B = (size_t)lanes < n ? lanes : (int)n;
-    const int lstm = w->lay->kind->has_c;
-    size_t LBH = (size_t)L * (size_t)B * (size_t)H;
-
-    /* one block: h, c, logits, ws (floats); lse (doubles); x, lane sentence
-     * and position; the sentence order */
-    size_t nf = LBH * (lstm ? 2 : 1) + (size_t)B * V + infer_workspace_f32(w, B);
-    float *fl = rnnlm_calloc(nf, sizeof(float), "scoring workspace", err);
-    double *lse = fl ? rnnlm_calloc((size_t)B, sizeof(double), "scoring workspace", err) : NULL;
-    double *acc = lse ? rnnlm_calloc((size_t)B, sizeof(double), "scoring workspace", err) : NULL;
-    int32_t *x = acc ? rnnlm_calloc((size_t)B, sizeof(int32_t), "scoring workspace", err) : NULL;
-    size_t *lane = x ? rnnlm_calloc(3 * (size_t)B, sizeof(size_t), "scoring workspace", err) : NULL;
-    len_idx *order = lane ? rnnlm_calloc(n, sizeof(len_idx), "sentence order", err) : NULL;
-    if (!order) {
-        free(fl); free(lse); free(acc); free(x); free(lane);
-        return RNNLM_E_NOMEM;
-    }
-    float *h = fl, *c = lstm ? h + LBH : NULL, *logits = h + LBH * (lstm ? 2 : 1);
-    float *ws = logits + (size_t)B * V;
-    size_t *sent = lane, *pos = lane + B, *noov = lane + 2 * B;
-    for (size_t i = 0; i < n; i++) order[i] = (len_idx){offsets[i + 1] - offsets[i], i};
-    qsort(order, n, sizeof *order, by_length_desc);
-
+    score_lanes s;
+    rnnlm_status st = lanes_alloc(&s, w, (size_t)lanes < n ? lanes : (int)n, n, err);
+    if (st) return st;
+    /* the longest sentences first, so that the lanes finish together */
+    for (size_t i = 0; i < n; i++) s.order[i] = (len_idx){offsets[i + 1] - offsets[i], i};
+    qsort(s.order, n, sizeof *s.order, by_length_desc);
     size_t next = 0;
-    for (int b = 0; b < B; b++) {
-        sent[b] = order[next++].idx;
-        pos[b] = 0;
-        x[b] = RNNLM_BOS;
+    for (int b = 0; b < s.B; b++) {
+        s.sent[b] = s.order[next++].idx;
+        s.pos[b] = 0;
+        s.x[b] = RNNLM_BOS;
     }
-    int active = B;
-    while (active > 0) {
-        infer_step_f32(w, x, B, h, c, ws, logits, lse);
-        int live = 0;
-        for (int b = 0; b < B; b++) {
-            if (sent[b] == SIZE_MAX) continue;
-            size_t si = sent[b], len = offsets[si + 1] - offsets[si], p = pos[b];
-            const int32_t *sid = ids + offsets[si];
-            int32_t y = p < len ? sid[p] : RNNLM_BOS;
-            double l = (double)logits[(size_t)b * V + y] - lse[b];
-            acc[b] += l;
-            if (per_word) per_word[offsets[si] + si + p] = l;
-            if (p < len) {
-                noov[b] += y == RNNLM_UNK;
-                x[b] = y;
-                pos[b] = p + 1;
-                live++;
-                continue;
-            }
-            finish_score(&out[si], acc[b], len, noov[b]);
-            acc[b] = 0.0;
-            noov[b] = 0;
-            x[b] = RNNLM_BOS;
-            for (int l2 = 0; l2 < L; l2++) {
-                size_t o = ((size_t)l2 * B + b) * H;
-                memset(h + o, 0, (size_t)H * sizeof(float));
-                if (c) memset(c + o, 0, (size_t)H * sizeof(float));
-            }
-            if (next < n) {
-                sent[b] = order[next++].idx;
-                pos[b] = 0;
-                live++;
-            } else {
-                sent[b] = SIZE_MAX;
-            }
-        }
-        active = live;
-        /* no sentence left to start: drop the idle lanes. Live lane b moves
-         * to nb <= b; rows move layer by layer in increasing order, so a
-         * row is never overwritten before it is read. */
-        if (next == n && live > 0 && live < B) {
-            for (int l2 = 0; l2 < L; l2++) {
-                int nb = 0;
-                for (int b = 0; b < B; b++) {
-                    if (sent[b] == SIZE_MAX) continue;
-                    size_t to = ((size_t)l2 * live + nb) * H, from = ((size_t)l2 * B + b) * H;
-                    memmove(h + to, h + from, (size_t)H * sizeof(float));
-                    if (c) memmove(c + to, c + from, (size_t)H * sizeof(float));
-                    nb++;
-                }
-            }
-            int nb = 0;
-            for (int b = 0; b < B; b++) {
-                if (sent[b] == SIZE_MAX) continue;
-                sent[nb] = sent[b];
-                pos[nb] = pos[b];
-                noov[nb] = noov[b];
-                acc[nb] = acc[b];
-                x[nb] = x[b];
-                nb++;
-            }
-            B = nb;
-        }
+    for (int active = s.B; active > 0;) {
+        infer_step_f32(w, s.x, s.B, s.h, s.c, s.ws, s.logits, s.lse);
+        active = lanes_advance(&s, ids, offsets, n, &next, out, per_word);
+        if (next == n && active > 0 && active < s.B) lanes_compact(&s, active);
     }
-    free(fl); free(lse); free(acc); free(x); free(lane); free(order);
+    lanes_free(&s);
     return RNNLM_OK;
 }
 

@@ -74,19 +74,25 @@ rnnlm_status model_create(model **out, const model_config *cfg, rnnlm_err *err) 
     m->n_params = m->lay.n_params;
     compute_init(&m->cc, cfg->threads);
     m->cfg.bf16 = 0;
+    backend_needs needs = {.cell = (int)cfg->cell, .bf16 = cfg->bf16 != 0};
+    rnnlm_status s = backend_check(m->cc.be, &needs, err);
+    if (s) {
+        model_free(m);
+        return s;
+    }
     m->params = rnnlm_calloc(m->n_params, sizeof(float), "parameters", err);
     m->grads = m->params ? rnnlm_calloc(m->n_params, sizeof(float), "gradients", err) : NULL;
     if (!m->grads) {
         model_free(m);
         return err ? err->status : RNNLM_E_NOMEM;
     }
-    rnnlm_status s = net_create_f32(&m->net, &m->lay, m->params, m->grads, &m->cc, err);
+    s = net_create_f32(&m->net, &m->lay, m->params, m->grads, &m->cc, err);
     if (!s) net_set_reg_f32(m->net, &m->cfg.reg);
+    if (!s) s = model_set_bf16(m, cfg->bf16, err);
     if (s) {
         model_free(m);
         return s;
     }
-    model_set_bf16(m, cfg->bf16);
     *out = m;
     return RNNLM_OK;
 }
@@ -115,23 +121,33 @@ const model_tensor *model_tensor_at(const model *m, int i) { return nn_layout_te
 const nn_compute *model_compute(const model *m) { return &m->cc; }
 
 rnnlm_status model_set_threads(model *m, int threads, rnnlm_err *err) {
-    compute_init(&m->cc, threads);
+    m->cc.be->init(&m->cc, threads);   /* the same backend, and the same all-reduce hook */
     m->cfg.threads = threads;
-    model_set_bf16(m, m->cfg.bf16);
+    rnnlm_status s = model_set_bf16(m, m->cfg.bf16, err);
+    if (s) return s;
     return m->B ? model_reserve(m, m->B, m->T, err) : RNNLM_OK;
 }
 
-/* The bf16 mirror of the weights (nn/compute.h): rounded once per batch
+void model_set_allreduce(model *m, rnnlm_status (*fn)(void *arg, float *g, size_t n, rnnlm_err *err),
+                         void *arg) {
+    m->cc.allreduce = fn;
+    m->cc.allreduce_arg = arg;
+    net_set_compute_f32(m->net, &m->cc);
+}
+
+/* The bf16 mirror of the weights (backend/backend.h): rounded once per batch
  * rather than in every product that reads a weight. Without memory for it
  * the products round their operands themselves (same results). */
 static void bf16_refresh(model *m) {
     if (m->cfg.bf16 && m->w16) {
-        compute_bf16_mirror(m->w16, m->params, m->n_params);
-        m->w16_gen = compute_generation();
+        m->cc.be->bf16_round(m->w16, m->params, m->n_params);
+        m->w16_gen = m->cc.be->generation();
     }
 }
 
-void model_set_bf16(model *m, int bf16) {
+rnnlm_status model_set_bf16(model *m, int bf16, rnnlm_err *err) {
+    if (bf16 && (!m->cc.be->bf16_round || !m->cc.be->generation))
+        return rnnlm_fail(err, RNNLM_E_ARG, "backend %s has no bf16 products", m->cc.be->name);
     m->cc.bf16 = m->cfg.bf16 = bf16 ? 1 : 0;
     if (bf16 && !m->w16) m->w16 = malloc(m->n_params * sizeof *m->w16);
     m->cc.mirror[0].f = bf16 && m->w16 ? m->params : NULL;
@@ -140,9 +156,12 @@ void model_set_bf16(model *m, int bf16) {
     m->cc.mirror[0].gen = bf16 && m->w16 ? &m->w16_gen : NULL;
     bf16_refresh(m);
     net_set_compute_f32(m->net, &m->cc);
+    return RNNLM_OK;
 }
 
 void model_compute_path(const model *m, char *buf, size_t size) { compute_describe(&m->cc, buf, size); }
+
+void model_weights_bind(model *m, model_weights *w) { nn_weights_bind_f32(w, &m->lay, m->params, &m->cc); }
 
 /* ------------------------------------------------------------ initialisers */
 
@@ -335,6 +354,8 @@ rnnlm_status model_train_batch_sampled(model *m, const int32_t *x, const int32_t
     if (s) return s;
     bf16_refresh(m);   /* the weights may have changed since the last batch */
     const int V = m->cfg.V;
+    backend_needs needs = {.cell = (int)m->cfg.cell, .sampled = 1};
+    if (!m->mark && (s = backend_check(m->cc.be, &needs, err))) return s;
     if (!m->mark) {
         m->mark = rnnlm_calloc((size_t)V, 1, "sampled marks", err);
         m->touch_emb = m->mark ? rnnlm_calloc((size_t)V, sizeof(int32_t), "touched rows", err) : NULL;

@@ -40,7 +40,7 @@ typedef struct {
     int threads;     /* compute threads (0: one per online core); a run setting, not
                         part of the architecture nor of checkpoints */
     int bf16;        /* single-precision products with bf16 inputs and fp32 sums
-                        (nn/compute.h); a run setting like threads */
+                        (backend/backend.h); a run setting like threads */
 } model_config;
 
 /* One tensor of the flat buffer: its Keras name ("embedding",
@@ -67,11 +67,17 @@ const model_tensor *model_tensor_at(const model *m, int i);
  * re-reserved when reserved (the carried state is kept). */
 rnnlm_status model_set_threads(model *m, int threads, rnnlm_err *err);
 /* Products in bf16 (1) or fp32 (0) from now on; like threads, before the
- * states that should use it are created. */
-void model_set_bf16(model *m, int bf16);
+ * states that should use it are created. RNNLM_E_ARG where the backend has
+ * no bf16 products. */
+rnnlm_status model_set_bf16(model *m, int bf16, rnnlm_err *err);
+/* The gradient all-reduce hook of a data-parallel step (backend/backend.h;
+ * fn NULL: one process). */
+void model_set_allreduce(model *m, rnnlm_status (*fn)(void *arg, float *g, size_t n, rnnlm_err *err),
+                         void *arg);
 /* One line naming the compute path (library, implementation, ISA,
  * precision, threads). */
 void model_compute_path(const model *m, char *buf, size_t size);
+/* The compute context: backend, threads, precision, mirrors, all-reduce hook. */
 const nn_compute *model_compute(const model *m);
 
 /* Fills params from the configured initialiser with a generator seeded by seed. */
@@ -90,11 +96,12 @@ size_t model_state_size(const model *m);
  * the initial state of the next; no gradient flows across batches). ADDS the
  * gradient of the MEAN loss over the B*T positions into grads (zero them
  * with model_zero_grads first). Dropout masks are drawn from rng when
- * cfg.dropout > 0. B must equal the reserved B; T <= the reserved T. */
+ * cfg.dropout > 0. B must equal the reserved B; T <= the reserved T.
+ * st is overwritten with this batch's figures, and may be NULL; ids outside
+ * [0, V) are refused with RNNLM_E_ARG before anything changes. */
 rnnlm_status model_train_batch(model *m, const int32_t *x, const int32_t *y, int B, int T,
                                rnnlm_rng *rng, batch_stats *st, rnnlm_err *err);
-/* (st is overwritten with this batch's figures, and may be NULL; ids outside
- * [0, V) are refused with RNNLM_E_ARG before anything changes.) */
+/* grads = 0 */
 void model_zero_grads(model *m);
 
 /* Forward only, no dropout, carrying state: loss and accuracy of the batch. */
@@ -131,9 +138,9 @@ rnnlm_status model_loss_f64(const model *m, const double *params, const double *
 
 /* ------------------------------------------------------- sampled softmax
  *
- * Training with the sampled softmax loss (the
- * candidates come from sampler.h). Evaluation, scoring and generation keep
- * the full softmax (model_eval_batch). */
+ * Training with the sampled softmax loss (the candidates come from
+ * core/sampler.h). Evaluation, scoring and generation keep the full softmax
+ * (model_eval_batch). */
 typedef struct {
     int K;                 /* candidates, 1 <= K <= V */
     const int32_t *ids;    /* (K) distinct class ids, shared by every position */
@@ -186,15 +193,13 @@ rnnlm_status model_loss_sampled_f64(const model *m, const double *params, const 
  * layout, parameter counts) into buf. */
 void model_summary(const model *m, char *buf, size_t cap);
 
-/* ==== inference (src/nn/step.c, src/model/infer.c) ============================
- * Read-only views of a model's weights for the one-step forward pass that
- * runs a trained model (infer_workspace_f32, infer_step_f32: nn/net.h). */
-
+/* Read-only views of a model's weights for the one-step forward pass that
+ * runs a trained model (infer_workspace_f32, infer_step_f32 in nn/net.h and
+ * src/nn/step.c; the public rnnlm_model and rnnlm_state in
+ * src/model/infer.c). */
 typedef nn_weights_f32 model_weights;
 
 /* Points w at m's parameters (the layout's view) with m's compute context. */
 void model_weights_bind(model *m, model_weights *w);
-
-/* ==== end of inference ==================================================== */
 
 #endif

@@ -56,8 +56,8 @@ void NN_SFX(cell_weight_backward_f32, cell_weight_backward_f64)(
     compute_gemm(cc, NN_TRANS, NN_NOTRANS, H, GH, N, 1, a->hs, H, dzh, GH, 1, g->w_hh, GH);
     /* gW_ih (in, GH) += X^T (in, N) @ dzx (N, GH) */
     compute_gemm(cc, NN_TRANS, NN_NOTRANS, in, GH, N, 1, X, in, dzx, GH, 1, g->w_ih, GH);
-    colsum_acc(g->b_ih, dzx, (size_t)N, GH);
-    if (g->b_hh) colsum_acc(g->b_hh, dzh, (size_t)N, GH);
+    nn_k(cc)->bias_grad(g->b_ih, dzx, (size_t)N, GH);
+    if (g->b_hh) nn_k(cc)->bias_grad(g->b_hh, dzh, (size_t)N, GH);
     /* dX (N, in) = dzx (N, GH) @ W_ih^T (GH, in) */
     if (dX) compute_gemm(cc, NN_NOTRANS, NN_TRANS, N, in, GH, 1, dzx, GH, w->w_ih, GH, 0, dX, in);
 }

@@ -8,18 +8,6 @@
  * forward with T = 1 (step.c). Size letters as in net.h; G = 3. */
 #include "nn/net_internal.h"
 
-/* candidate pre-activation of one row: n += bx_n + r q_n */
-static inline void gru_n(real *restrict gn, const real *restrict bn, const real *restrict gr,
-                         const real *restrict qn, long H) {
-    NN_FOR(j, 0, H, gn[j] += bn[j] + gr[j] * qn[j];);
-}
-
-/* output of one row: h = (1 - u) n + u hp */
-static inline void gru_h(real *restrict h, const real *restrict gu, const real *restrict gn,
-                         const real *restrict hp, long H) {
-    NN_FOR(j, 0, H, h[j] = (1 - gu[j]) * gn[j] + gu[j] * hp[j];);
-}
-
 static void gru_forward(const nn_layer *w, layer_acts *a, int in, const real *X, int T, int B,
                         int H, const nn_compute *cc) {
     const size_t BH = (size_t)B * H;
@@ -28,21 +16,12 @@ static void gru_forward(const nn_layer *w, layer_acts *a, int in, const real *X,
     compute_gemm(cc, NN_NOTRANS, NN_NOTRANS, T * B, GH, in, 1, X, in, w->w_ih, GH, 0, a->z, GH);
     for (int t = 0; t < T; t++) {
         real *zt = a->z + t * BH * 3, *qt = a->hp + t * BH * 3;
-        fill_rows(qt, w->b_hh, (size_t)B, GH);
+        nn_k(cc)->bias_rows(qt, w->b_hh, (size_t)B, GH);
         /* q_t (B, 3H) += h_{t-1} (B, H) @ W_hh (H, 3H) */
         compute_gemm(cc, NN_NOTRANS, NN_NOTRANS, B, GH, H, 1, a->hs + t * BH, H, w->w_hh, GH, 1,
                      qt, GH);
-        for (int b = 0; b < B; b++) {
-            size_t o = t * BH + (size_t)b * H;
-            real *g = zt + (size_t)b * GH;
-            const real *q = qt + (size_t)b * GH;
-            vadd(g, w->b_ih, 2 * H);
-            vadd(g, q, 2 * H);
-            vsigmoid(g, g, 2 * (size_t)H);   /* r, u */
-            gru_n(g + 2 * H, w->b_ih + 2 * H, g, q + 2 * H, H);
-            vtanh(g + 2 * H, g + 2 * H, (size_t)H);
-            gru_h(a->hs + BH + o, g + H, g + 2 * H, a->hs + o, H);
-        }
+        /* the gates and h_t of the B rows (the backend's kernel) */
+        nn_k(cc)->gru_forward(zt, qt, w->b_ih, a->hs + t * BH, a->hs + (t + 1) * BH, B, H);
     }
 }
 
@@ -56,27 +35,8 @@ static void gru_forward(const nn_layer *w, layer_acts *a, int in, const real *X,
  *   a_r, a_u = x W + bx + q  =>  dq_r = da_r,  dq_u = da_u.
  * The gates (r, u, n) become the input-side gradients (da_r, da_u, da_n),
  * q the recurrent-side ones (da_r, da_u, da_n r); dh becomes the direct
- * part u dh_t of the gradient into h_{t-1} (the rest, dq W_hh^T, is one
- * product per step in gru_backward). */
-static inline void gru_bwd_row(real *restrict gr, real *restrict gu, real *restrict gn,
-                               real *restrict qr, real *restrict qu, real *restrict qn,
-                               real *restrict dh, const real *restrict dy, const real *restrict hp,
-                               long H) {
-    NN_FOR(j, 0, H,
-        real r = gr[j]; real u = gu[j]; real nv = gn[j]; real hn = qn[j];
-        real dhv = dy[j] + dh[j];
-        real dnp = dhv * (1 - u) * (1 - nv * nv);
-        real drp = dnp * hn * r * (1 - r);
-        real dup = dhv * (hp[j] - nv) * u * (1 - u);
-        dh[j] = dhv * u;
-        gr[j] = drp;
-        qr[j] = drp;
-        gu[j] = dup;
-        qu[j] = dup;
-        gn[j] = dnp;
-        qn[j] = dnp * r;);
-}
-
+ * part u dh_t of the gradient into h_{t-1} (the backend's gru_backward,
+ * over the B rows); the rest, dq W_hh^T, is one product per step. */
 static void gru_backward(nn_layer *g, const nn_layer *w, layer_acts *a, int in, const real *X,
                          const real *dY, real *dX, real *dh, real *dc, real *dh0, real *dc0,
                          int T, int B, int H, const nn_compute *cc) {
@@ -87,12 +47,7 @@ static void gru_backward(nn_layer *g, const nn_layer *w, layer_acts *a, int in, 
     memset(dh, 0, BH * sizeof *dh);
     for (int t = T - 1; t >= 0; t--) {
         real *zt = a->z + t * BH * 3, *qt = a->hp + t * BH * 3;
-        for (int b = 0; b < B; b++) {
-            size_t o = t * BH + (size_t)b * H;
-            real *gt = zt + (size_t)b * GH, *q = qt + (size_t)b * GH;
-            gru_bwd_row(gt, gt + H, gt + 2 * H, q, q + H, q + 2 * H, dh + (size_t)b * H, dY + o,
-                        a->hs + o, H);
-        }
+        nn_k(cc)->gru_backward(zt, qt, dh, dY + t * BH, a->hs + t * BH, B, H);
         /* dh_{t-1} (B, H) += dq_t (B, 3H) @ W_hh^T (3H, H) */
         compute_gemm(cc, NN_NOTRANS, NN_TRANS, B, H, GH, 1, qt, GH, w->w_hh, GH, 1, dh, H);
     }

@@ -6,12 +6,6 @@
  * forward with T = 1 (step.c). Size letters as in net.h; G = 4. */
 #include "nn/net_internal.h"
 
-/* c = f cp + i g over one row (gates already activated) */
-static inline void lstm_c(real *restrict c, const real *restrict gi, const real *restrict gf,
-                          const real *restrict gg, const real *restrict cp, long H) {
-    NN_FOR(j, 0, H, c[j] = gf[j] * cp[j] + gi[j] * gg[j];);
-}
-
 static void lstm_forward(const nn_layer *w, layer_acts *a, int in, const real *X, int T, int B,
                          int H, const nn_compute *cc) {
     const size_t BH = (size_t)B * H;
@@ -23,17 +17,9 @@ static void lstm_forward(const nn_layer *w, layer_acts *a, int in, const real *X
         /* z_t (B, 4H) += h_{t-1} (B, H) @ W_hh (H, 4H) */
         compute_gemm(cc, NN_NOTRANS, NN_NOTRANS, B, GH, H, 1, a->hs + t * BH, H, w->w_hh, GH, 1,
                      zt, GH);
-        for (int b = 0; b < B; b++) {
-            size_t o = t * BH + (size_t)b * H;
-            real *g = zt + (size_t)b * GH, *c = a->cs + BH + o, *tc = a->tc + o;
-            vadd(g, w->b_ih, GH);
-            vsigmoid(g, g, 2 * (size_t)H);            /* i, f */
-            vtanh(g + 2 * H, g + 2 * H, (size_t)H);   /* g */
-            vsigmoid(g + 3 * H, g + 3 * H, (size_t)H);   /* o */
-            lstm_c(c, g, g + H, g + 2 * H, a->cs + o, H);
-            vtanh(tc, c, (size_t)H);
-            vmul(a->hs + BH + o, g + 3 * H, tc, H);
-        }
+        /* the gates, c_t, tanh(c_t) and h_t of the B rows (the backend's kernel) */
+        nn_k(cc)->lstm_forward(zt, w->b_ih, a->cs + t * BH, a->cs + (t + 1) * BH, a->tc + t * BH,
+                               a->hs + (t + 1) * BH, B, H);
     }
 }
 
@@ -46,23 +32,8 @@ static void lstm_forward(const nn_layer *w, layer_acts *a, int in, const real *X
  *   dz_i = di i (1 - i),  dz_f = df f (1 - f),  dz_g = dg (1 - g^2),
  *   dz_o = do o (1 - o).
  * The gates (i, f, g, o) are overwritten with dz; dc becomes dcp, the
- * gradient into c_{t-1}. (dh into h_{t-1} is dz W_hh^T, one product per
- * step, in lstm_backward.) */
-static inline void lstm_bwd_row(real *restrict gi, real *restrict gf, real *restrict gg,
-                                real *restrict go, real *restrict dc, const real *restrict dy,
-                                const real *restrict dh, const real *restrict tc,
-                                const real *restrict cp, long H) {
-    NN_FOR(j, 0, H,
-        real i = gi[j]; real f = gf[j]; real c = gg[j]; real o = go[j];
-        real dhv = dy[j] + dh[j];
-        real dcv = dc[j] + dhv * o * (1 - tc[j] * tc[j]);
-        gi[j] = dcv * c * i * (1 - i);
-        gf[j] = dcv * cp[j] * f * (1 - f);
-        gg[j] = dcv * i * (1 - c * c);
-        go[j] = dhv * tc[j] * o * (1 - o);
-        dc[j] = dcv * f;);
-}
-
+ * gradient into c_{t-1} (the backend's lstm_backward, over the B rows).
+ * dh into h_{t-1} is dz W_hh^T, one product per step. */
 static void lstm_backward(nn_layer *g, const nn_layer *w, layer_acts *a, int in, const real *X,
                           const real *dY, real *dX, real *dh, real *dc, real *dh0, real *dc0,
                           int T, int B, int H, const nn_compute *cc) {
@@ -72,12 +43,7 @@ static void lstm_backward(nn_layer *g, const nn_layer *w, layer_acts *a, int in,
     memset(dc, 0, BH * sizeof *dc);
     for (int t = T - 1; t >= 0; t--) {
         real *zt = a->z + t * BH * 4;
-        for (int b = 0; b < B; b++) {
-            size_t o = t * BH + (size_t)b * H, ob = (size_t)b * H;
-            real *gt = zt + (size_t)b * GH;
-            lstm_bwd_row(gt, gt + H, gt + 2 * H, gt + 3 * H, dc + ob, dY + o, dh + ob, a->tc + o,
-                         a->cs + o, H);
-        }
+        nn_k(cc)->lstm_backward(zt, dc, dY + t * BH, dh, a->tc + t * BH, a->cs + t * BH, B, H);
         /* dh_{t-1} (B, H) = dz_t (B, 4H) @ W_hh^T (4H, H) */
         compute_gemm(cc, NN_NOTRANS, NN_TRANS, B, H, GH, 1, zt, GH, w->w_hh, GH, 0, dh, H);
     }

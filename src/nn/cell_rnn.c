@@ -7,7 +7,7 @@
 static void rnn_forward(const nn_layer *w, layer_acts *a, int in, const real *X, int T, int B,
                         int H, const nn_compute *cc) {
     const size_t BH = (size_t)B * H;
-    fill_rows(a->z, w->b_ih, (size_t)T * B, H);
+    nn_k(cc)->bias_rows(a->z, w->b_ih, (size_t)T * B, H);
     /* z (T*B, H) += X (T*B, in) @ W_ih (in, H) */
     compute_gemm(cc, NN_NOTRANS, NN_NOTRANS, T * B, H, in, 1, X, in, w->w_ih, H, 1, a->z, H);
     for (int t = 0; t < T; t++) {
@@ -15,17 +15,13 @@ static void rnn_forward(const nn_layer *w, layer_acts *a, int in, const real *X,
         /* z_t (B, H) += h_{t-1} (B, H) @ W_hh (H, H) */
         compute_gemm(cc, NN_NOTRANS, NN_NOTRANS, B, H, H, 1, a->hs + t * BH, H, w->w_hh, H, 1, zt,
                      H);
-        vtanh(a->hs + (t + 1) * BH, zt, BH);
+        nn_k(cc)->rnn_forward(a->hs + (t + 1) * BH, zt, BH);
     }
 }
 
-/* dz = (dy + dh) (1 - h^2) over a block of n: the gradient reaching h_t
- * (from above and from step t+1) through tanh */
-static inline void rnn_bwd_block(real *restrict dz, const real *restrict dy,
-                                 const real *restrict dh, const real *restrict h, long n) {
-    NN_FOR(j, 0, n, dz[j] = (dy[j] + dh[j]) * (1 - h[j] * h[j]););
-}
-
+/* Backward through step t: dz = (dy + dh) (1 - h^2), the gradient reaching
+ * h_t (from above and from step t+1) through tanh (the backend's
+ * rnn_backward, over the (B, H) block). */
 static void rnn_backward(nn_layer *g, const nn_layer *w, layer_acts *a, int in, const real *X,
                          const real *dY, real *dX, real *dh, real *dc, real *dh0, real *dc0,
                          int T, int B, int H, const nn_compute *cc) {
@@ -35,7 +31,7 @@ static void rnn_backward(nn_layer *g, const nn_layer *w, layer_acts *a, int in, 
     memset(dh, 0, BH * sizeof *dh);
     for (int t = T - 1; t >= 0; t--) {
         real *dz = a->z + t * BH;
-        rnn_bwd_block(dz, dY + t * BH, dh, a->hs + (t + 1) * BH, (long)BH);
+        nn_k(cc)->rnn_backward(dz, dY + t * BH, dh, a->hs + (t + 1) * BH, BH);
         /* dh_{t-1} (B, H) = dz_t (B, H) @ W_hh^T (H, H) */
         compute_gemm(cc, NN_NOTRANS, NN_TRANS, B, H, H, 1, dz, H, w->w_hh, H, 0, dh, H);
     }

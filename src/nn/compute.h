@@ -1,7 +1,8 @@
-/* nn/compute.h: the compute seam of the network layer. Every matrix product
- * and every thread fan-out of src/nn/ goes through these calls; nothing else
- * knows which backend runs them (oneDNN's matmul for single precision,
- * OpenBLAS for double, single-threaded per call, with the fan-out below).
+/* nn/compute.h: the network layer's view of the backend (backend/backend.h):
+ * its context, and short calls that dispatch each operation to the
+ * context's backend. Every matrix product, thread fan-out and pointwise
+ * kernel of src/nn/ goes through these; nothing in src/nn/ knows which
+ * backend runs them.
  *
  * The thread count is explicit in the context: the library never reads or
  * changes a backend's process-wide thread setting while it runs. */
@@ -10,62 +11,55 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include "backend/backend.h"
 
-#define COMPUTE_MAX_THREADS 64
+typedef backend_ctx nn_compute;
 
-typedef struct {
-    int threads;   /* workers a product or a head may use, in [1, COMPUTE_MAX_THREADS] */
-    int bf16;      /* single-precision products: inputs rounded to bfloat16, sums in fp32 */
-    /* bf16: mirrors, h[i] = bf16(f[i]) for i < n (h NULL: none): an
-     * operand inside f is read from h instead of being rounded again.
-     * mirror[0]: the model's weights, refreshed by its owner whenever they
-     * change; mirror[1]: a scratch one (the softmax's gradient of a slice of
-     * logits, read by two products).
-     * gen: where set (mirror[0]), a value its owner sets from
-     * compute_generation() at every refresh; a product whose B lies in such a mirror keeps B packed in
-     * the layout its kernel prefers and packs it again only when the
-     * counter moves (weights change once per batch, products read them
-     * many times). */
-    struct {
-        const float *f;
-        const uint16_t *h;
-        size_t n;
-        const unsigned long *gen;
-    } mirror[2];
-} nn_compute;
+/* The default backend, threads <= 0: one per online core; precision fp32. */
+static inline void compute_init(nn_compute *c, int threads) {
+    const backend *be = backend_default();
+    be->init(c, threads);
+    c->be = be;
+    c->allreduce = NULL;
+    c->allreduce_arg = NULL;
+}
 
-typedef enum { NN_NOTRANS = 0, NN_TRANS = 1 } nn_op;
+/* One line naming the path the single-precision products of c take. */
+static inline void compute_describe(const nn_compute *c, char *buf, size_t size) {
+    const backend *be = backend_of(c);
+    if (be->describe) be->describe(c, buf, size);
+    else snprintf(buf, size, "backend %s, %d thread%s", be->name, c->threads, c->threads == 1 ? "" : "s");
+}
 
-/* threads <= 0: one per online core; precision fp32. The first call also
- * sets the OpenBLAS pool to one thread, once and the same for every caller,
- * so that the products run on the threads this layer starts (see compute.c). */
-void compute_init(nn_compute *c, int threads);
+/* The default backend's bf16 rounding (dst (n) = src (n) rounded to nearest
+ * even: a weights' mirror) and a value never returned before (a mirror's
+ * generation); for a model's own mirror its backend's are used (model.c). */
+static inline void compute_bf16_mirror(uint16_t *dst, const float *src, size_t n) {
+    backend_default()->bf16_round(dst, src, n);
+}
+static inline unsigned long compute_generation(void) { return backend_default()->generation(); }
 
-/* One line naming the path the single-precision products of c take:
- * library and version, the matmul implementation oneDNN picks at the
- * model's sizes, the instruction set, the precision and the threads. */
-void compute_describe(const nn_compute *c, char *buf, size_t size);
+/* The kernels of c's backend in the precision of a translation unit. */
+#define compute_k32(c) (backend_of(c)->f32)
+#define compute_k64(c) (backend_of(c)->f64)
 
-/* A value never returned before in this process (a mirror's generation). */
-unsigned long compute_generation(void);
+static inline void compute_gemm_f32(const nn_compute *c, nn_op op_a, nn_op op_b, int M, int N, int K,
+                                    float alpha, const float *A, int lda, const float *B, int ldb,
+                                    float beta, float *C, int ldc) {
+    backend_of(c)->f32->gemm(c, op_a, op_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+static inline void compute_gemm_f64(const nn_compute *c, nn_op op_a, nn_op op_b, int M, int N, int K,
+                                    double alpha, const double *A, int lda, const double *B, int ldb,
+                                    double beta, double *C, int ldc) {
+    backend_of(c)->f64->gemm(c, op_a, op_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
 
-/* dst (n) = src (n) rounded to bfloat16 (nearest even): the weights' mirror. */
-void compute_bf16_mirror(uint16_t *dst, const float *src, size_t n);
-
-/* C (M, N) = alpha op(A) (M, K) op(B) (K, N) + beta C, row-major, leading
- * dimensions lda, ldb, ldc. Large products are split over the rows (or the
- * columns) of C between c->threads workers; each element of C is computed
- * the same way whatever the split. c NULL: one thread. */
-void compute_gemm_f32(const nn_compute *c, nn_op op_a, nn_op op_b, int M, int N, int K,
-                      float alpha, const float *A, int lda, const float *B, int ldb, float beta,
-                      float *C, int ldc);
-void compute_gemm_f64(const nn_compute *c, nn_op op_a, nn_op op_b, int M, int N, int K,
-                      double alpha, const double *A, int lda, const double *B, int ldb,
-                      double beta, double *C, int ldc);
-
-/* Runs fn(arg, i) for every i in [0, n), n <= COMPUTE_MAX_THREADS, each on
- * its own thread (i = 0 on the caller's), and returns when all are done.
- * Where a thread cannot be started its task runs on the caller's thread. */
-void compute_parallel_for(const nn_compute *c, int n, void (*fn)(void *arg, int i), void *arg);
+/* Runs fn(arg, i) for every i in [0, n), n <= COMPUTE_MAX_THREADS, and
+ * returns when all are done (the backend's fan-out). */
+static inline void compute_parallel_for(const nn_compute *c, int n, void (*fn)(void *arg, int i),
+                                        void *arg) {
+    backend_of(c)->parallel_for(c, n, fn, arg);
+}
 
 #endif

@@ -24,17 +24,17 @@ void NN_SFX(dropout_mask_f32, dropout_mask_f64)(real *mask, size_t n, size_t row
 
 /* a->drop (n) = h (n) * a fresh mask; the layer's output becomes a->drop.
  * row = B * H: the values of one step. */
-void NN_SFX(dropout_forward_f32, dropout_forward_f64)(layer_acts *a, const real *h, size_t n,
+void NN_SFX(dropout_forward_f32, dropout_forward_f64)(const nn_compute *cc, layer_acts *a, const real *h, size_t n,
                                                       size_t row, int locked, float rate,
                                                       rnnlm_rng *rng) {
     dropout_mask(a->mask, n, row, locked, rate, rng);
-    vmul(a->drop, h, a->mask, (long)n);
+    nn_k(cc)->mul(a->drop, h, a->mask, n);
     a->y = a->drop;
 }
 
 /* dy (n) *= the layer's mask: the gradient back through the dropout */
-void NN_SFX(dropout_backward_f32, dropout_backward_f64)(real *dy, const layer_acts *a, size_t n) {
-    vmul_in(dy, a->mask, (long)n);
+void NN_SFX(dropout_backward_f32, dropout_backward_f64)(const nn_compute *cc, real *dy, const layer_acts *a, size_t n) {
+    nn_k(cc)->mul_in(dy, a->mask, n);
 }
 
 void NN_SFX(input_dropout_f32, input_dropout_f64)(net *n, int N, rnnlm_rng *rng) {
@@ -52,11 +52,11 @@ void NN_SFX(input_dropout_f32, input_dropout_f64)(net *n, int N, rnnlm_rng *rng)
             real s = n->wscale[n->tx[p]];
             for (size_t j = 0; j < E; j++) n->xmask[(size_t)p * E + j] *= s;
         }
-    vmul_in(n->x0, n->xmask, (long)NE);
+    nn_k(&n->cc)->mul_in(n->x0, n->xmask, NE);
 }
 
-void NN_SFX(weight_drop_f32, weight_drop_f64)(layer_acts *a, const real *w_hh, size_t n,
+void NN_SFX(weight_drop_f32, weight_drop_f64)(const nn_compute *cc, layer_acts *a, const real *w_hh, size_t n,
                                               float rate, rnnlm_rng *rng) {
     dropout_mask(a->whm, n, n, 0, rate, rng);
-    vmul(a->whd, w_hh, a->whm, (long)n);
+    nn_k(cc)->mul(a->whd, w_hh, a->whm, n);
 }

@@ -72,32 +72,32 @@ static void net_forward(net *n, const int32_t *x, const int32_t *y, int T, real 
     const int N = T * B;
     const size_t BH = (size_t)B * n->H;
     const cell_ops *ops = cell_ops_of(n->kind);
+    const backend *be = backend_of(&n->cc);
     for (int b = 0; b < B; b++)
         for (int t = 0; t < T; t++) {
             n->tx[t * B + b] = x[(size_t)b * T + t];
             n->ty[t * B + b] = y[(size_t)b * T + t];
         }
-    for (int p = 0; p < N; p++)
-        memcpy(n->x0 + (size_t)p * E, n->w.emb + (size_t)n->tx[p] * E, (size_t)E * sizeof(real));
+    nn_k(&n->cc)->gather_rows(n->x0, n->w.emb, (size_t)E, n->tx, N, E);
     if (train_reg && n->xmask) input_dropout(n, N, rng);
 
     for (int l = 0; l < L; l++) {
         layer_acts *a = &n->acts[l];
         const real *X = l == 0 ? n->x0 : n->acts[l - 1].y;
         if (train_reg && n->reg.weight > 0)
-            weight_drop(a, n->w.layer[l].w_hh, (size_t)n->H * n->G * n->H, n->reg.weight, rng);
+            weight_drop(&n->cc, a, n->w.layer[l].w_hh, (size_t)n->H * n->G * n->H, n->reg.weight, rng);
         nn_layer w = layer_weights(n, l, train_reg);
-        memcpy(a->hs, h + l * BH, BH * sizeof(real));
-        if (n->kind->has_c) memcpy(a->cs, c + l * BH, BH * sizeof(real));
+        be->copy(a->hs, h + l * BH, BH * sizeof(real));
+        if (n->kind->has_c) be->copy(a->cs, c + l * BH, BH * sizeof(real));
         ops->forward(&w, a, l == 0 ? E : n->H, X, T, B, n->H, &n->cc);
         const real *hout = a->hs + BH;
         float r = out_rate(n, l, rate);
         if (train_reg && r > 0)
-            dropout_forward(a, hout, (size_t)N * n->H, BH, n->reg.locked, r, rng);
+            dropout_forward(&n->cc, a, hout, (size_t)N * n->H, BH, n->reg.locked, r, rng);
         else
             a->y = hout;
-        memcpy(h + l * BH, a->hs + (size_t)T * BH, BH * sizeof(real));
-        if (n->kind->has_c) memcpy(c + l * BH, a->cs + (size_t)T * BH, BH * sizeof(real));
+        be->copy(h + l * BH, a->hs + (size_t)T * BH, BH * sizeof(real));
+        if (n->kind->has_c) be->copy(c + l * BH, a->cs + (size_t)T * BH, BH * sizeof(real));
     }
 }
 
@@ -112,7 +112,7 @@ static void net_backward(net *n, int T, int train_reg) {
     for (int l = L - 1; l >= 0; l--) {
         layer_acts *a = &n->acts[l];
         const real *X = l == 0 ? n->x0 : n->acts[l - 1].y;
-        if (a->y == a->drop) dropout_backward(dy, a, (size_t)N * H);
+        if (a->y == a->drop) dropout_backward(&n->cc, dy, a, (size_t)N * H);
         nn_layer w = layer_weights(n, l, train_reg), g = n->g.layer[l];
         const int wdrop = w.w_hh != n->w.layer[l].w_hh;
         /* DropConnect: the cell's gradient w.r.t. the dropped W_hh goes to
@@ -124,15 +124,15 @@ static void net_backward(net *n, int T, int train_reg) {
         }
         ops->backward(&g, &w, a, l == 0 ? E : H, X, dy, dx, n->dh, n->dc, n->dh0 + l * BH,
                       n->dc0 + l * BH, T, B, H, &n->cc);
-        if (wdrop) vfma_in(n->g.layer[l].w_hh, a->gwh, a->whm, (long)nw);
+        if (wdrop) nn_k(&n->cc)->fma_in(n->g.layer[l].w_hh, a->gwh, a->whm, nw);
         real *tmp = dy;
         dy = dx;
         dx = tmp;
     }
     /* dy now holds the gradient w.r.t. the embedded inputs (N, E), through
      * the input regularisers' scales when they ran */
-    if (train_reg && n->xmask) vmul_in(dy, n->xmask, (long)N * E);
-    for (int p = 0; p < N; p++) vadd(n->g.emb + (size_t)n->tx[p] * E, dy + (size_t)p * E, E);
+    if (train_reg && n->xmask) nn_k(&n->cc)->mul_in(dy, n->xmask, (size_t)N * E);
+    nn_k(&n->cc)->scatter_rows(n->g.emb, (size_t)E, dy, n->tx, N, E);
 }
 
 void NN_SFX(net_batch_f32, net_batch_f64)(net *n, const int32_t *x, const int32_t *y, int T,

@@ -2,7 +2,7 @@
  * and the inference code (infer.c), in both precisions: _f32, the
  * production instance (float, fast vector math), and _f64, the double twin
  * that the gradient check differentiates. The arithmetic is written once
- * (one file per layer in src/nn/, see real.h for the two instances).
+ * (one file per layer in src/nn/, see backend/real.h for the two instances).
  *
  * Size letters: V vocabulary, E embedding width, H hidden width, L layers,
  * G gates, B rows of a batch, T steps; N = T*B positions, stored time-major
@@ -24,7 +24,7 @@ typedef struct {
     int64_t count;     /* positions counted (B*T) */
 } batch_stats;
 
-/* a += b: the figures of two sets of positions summed (an epoch's, an evaluation's). */
+/* a += b: the one place batch figures are summed (workers, slices, ranks) */
 static inline void batch_stats_add(batch_stats *a, const batch_stats *b) {
     a->loss_sum += b->loss_sum;
     a->correct += b->correct;
@@ -32,7 +32,7 @@ static inline void batch_stats_add(batch_stats *a, const batch_stats *b) {
 }
 
 /* Regularisers beyond the recipe's dropout after each layer, all off at
- * zero (docs/ARCHITECTURE.md, "Regularisers"). They act in training
+ * zero (docs/RECIPE.md, section 6, "Beyond the recipe: regularisers"). They act in training
  * batches only (a generator given), their masks drawn from it in this
  * order: word rows, embedding output, then per layer its W_hh mask and its
  * output mask. Every mask is inverted: kept values are scaled by

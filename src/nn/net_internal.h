@@ -1,11 +1,12 @@
 /* nn/net_internal.h: what the files of src/nn/ share: the network struct,
  * a layer's activations, the cell ops tables, and short aliases of the
- * per-precision names (real.h). Not for use outside src/nn/. */
+ * per-precision names (backend/real.h). Not for use outside src/nn/. */
 #ifndef RNNLM_NN_NET_INTERNAL_H
 #define RNNLM_NN_NET_INTERNAL_H
 
 #include <stdint.h>
-#include "nn/real.h"
+#include "core/common.h"
+#include "backend/real.h"
 #include "nn/cell.h"
 #include "nn/compute.h"
 #include "nn/net.h"
@@ -15,6 +16,8 @@ typedef NN_SFX(nn_layer_f32, nn_layer_f64) nn_layer;
 typedef NN_SFX(nn_params_f32, nn_params_f64) nn_params;
 typedef NN_SFX(net_f32, net_f64) net;
 #define compute_gemm NN_SFX(compute_gemm_f32, compute_gemm_f64)
+/* the pointwise kernels of cc's backend in this unit's precision */
+#define nn_k(cc) NN_SFX(compute_k32, compute_k64)(cc)
 
 /* The activations of one recurrent layer kept for the backward pass, carved
  * from the workspace (workspace.c). */
@@ -97,15 +100,39 @@ struct NN_SFX(net_f32, net_f64) {
     void *smem;               /* the allocation the sampled workspace is carved from */
 };
 
+/* The one workspace carver (workspace.c, step.c): a layout function calls
+ * carve_take for each piece in order, twice: a first pass with base NULL
+ * only adds up the size (with overflow checks), the second hands out the
+ * pieces from base, each a multiple of 64 bytes from the last (64-byte
+ * aligned when base is). */
+typedef struct {
+    char *base;
+    size_t off;
+    int overflow;
+} nn_carver;
+
+static inline void *carve_take(nn_carver *cv, size_t a, size_t b, size_t c, size_t elsize) {
+    size_t bytes;
+    if (!size_mul(a, b, &bytes) || !size_mul(bytes, c, &bytes) ||
+        !size_mul(bytes, elsize, &bytes) || !size_add(bytes, 63, &bytes)) {
+        cv->overflow = 1;
+        return NULL;
+    }
+    bytes &= ~(size_t)63;
+    void *p = cv->base ? cv->base + cv->off : NULL;
+    if (!size_add(cv->off, bytes, &cv->off)) cv->overflow = 1;
+    return p;
+}
+
 #define workspace_release NN_SFX(net_release_f32, net_release_f64)
 
 /* dropout.c: draws the masks of one layer and applies them (forward), or
  * applies them to the gradient (backward), in place. locked: one mask of
  * (B, width) repeated over the n / (B * width) steps. */
-void NN_SFX(dropout_forward_f32, dropout_forward_f64)(layer_acts *a, const real *h, size_t n,
+void NN_SFX(dropout_forward_f32, dropout_forward_f64)(const nn_compute *cc, layer_acts *a, const real *h, size_t n,
                                                       size_t row, int locked, float rate,
                                                       rnnlm_rng *rng);
-void NN_SFX(dropout_backward_f32, dropout_backward_f64)(real *dy, const layer_acts *a, size_t n);
+void NN_SFX(dropout_backward_f32, dropout_backward_f64)(const nn_compute *cc, real *dy, const layer_acts *a, size_t n);
 #define dropout_forward NN_SFX(dropout_forward_f32, dropout_forward_f64)
 #define dropout_backward NN_SFX(dropout_backward_f32, dropout_backward_f64)
 
@@ -122,7 +149,7 @@ void NN_SFX(input_dropout_f32, input_dropout_f64)(net *n, int N, rnnlm_rng *rng)
 #define input_dropout NN_SFX(input_dropout_f32, input_dropout_f64)
 
 /* DropConnect on layer a's W_hh: a->whd = w_hh * a fresh mask a->whm. */
-void NN_SFX(weight_drop_f32, weight_drop_f64)(layer_acts *a, const real *w_hh, size_t n,
+void NN_SFX(weight_drop_f32, weight_drop_f64)(const nn_compute *cc, layer_acts *a, const real *w_hh, size_t n,
                                               float rate, rnnlm_rng *rng);
 #define weight_drop NN_SFX(weight_drop_f32, weight_drop_f64)
 

@@ -11,8 +11,10 @@
  * Y_i . wu[col] + uoff[col]; each candidate's gets uoff added; the candidate
  * copy of the target is masked (probability exactly 0). With train the row
  * becomes the candidates' dlogits p / N (masked: 0), dlt[i] the true logit's
- * (p_true - 1) / N, and both are added into the compact bias gradient gb. */
+ * (p_true - 1) / N, and both are added into the compact bias gradient gb.
+ * The backend's sampled_xent runs it. */
 typedef struct {
+    const nn_compute *cc;
     real *lg;              /* (rows, K) */
     const real *Y;         /* (rows, H) the slice's outputs */
     const real *wu;        /* (U, H) gathered output rows */
@@ -22,80 +24,28 @@ typedef struct {
     real *dlt;             /* (rows) */
     int K, H, i0, i1, train;
     double inv_n;
-    double loss;
-    int64_t correct;
+    batch_stats st;        /* these rows' figures */
 } sampled_job;
 
 static void sampled_rows(void *arg, int w) {
     sampled_job *jb = (sampled_job *)arg + w;
-    const int K = jb->K, H = jb->H;
-    for (int i = jb->i0; i < jb->i1; i++) {
-        real *row = jb->lg + (size_t)i * K;
-        const int c = jb->col[i];
-        const real *yi = jb->Y + (size_t)i * H, *wc = jb->wu + (size_t)c * H;
-        real zt = 0;
-        for (int h = 0; h < H; h++) zt += yi[h] * wc[h];
-        zt += jb->uoff[c];
-        real mx = vadd_max(row, jb->uoff, (size_t)K);
-        if (c < K) row[c] = -INFINITY;   /* remove the accidental hit */
-        if (zt > mx) mx = zt;            /* a bound on the unmasked max is enough */
-        double s = vexp_shift_sum(row, (size_t)K, mx);
-        if (c < K) {                     /* fast exp clamps: e^-inf is tiny, not 0 */
-            s -= (double)row[c];
-            row[c] = 0;
-        }
-        double et = exp((double)zt - (double)mx);
-        s += et;
-        jb->loss += log(s) + (double)mx - (double)zt;
-        real best = 0;
-        for (int j = 0; j < K; j++) best = row[j] > best ? row[j] : best;
-        jb->correct += et >= (double)best;
-        if (jb->train) {
-            vscale_acc(row, jb->gb, (size_t)K, (real)(jb->inv_n / s));
-            real d = (real)((et / s - 1.0) * jb->inv_n);
-            jb->dlt[i] = d;
-            jb->gb[c] += d;
-        }
-    }
+    nn_k(jb->cc)->sampled_xent(jb->lg, jb->Y, jb->wu, jb->uoff, jb->col, jb->gb, jb->dlt, jb->K, jb->H,
+                               jb->i0, jb->i1, jb->train, jb->inv_n, &jb->st.loss_sum,
+                               &jb->st.correct);
+    jb->st.count += jb->i1 - jb->i0;
 }
 
 /* Output rows of the union ids: wu[u] = column uid[u] of W_out (H, V), or
- * row uid[u] of the tied embedding. Column gathers go in blocks of 16 rows
- * of W_out, so that each id's 16 values land in one cache line of wu. */
+ * row uid[u] of the tied embedding. */
 static void gather_rows(real *wu, const net *n, const int32_t *uid, int U) {
-    const int H = n->H;
-    if (n->tied) {
-        for (int u = 0; u < U; u++)
-            memcpy(wu + (size_t)u * H, n->w.emb + (size_t)uid[u] * n->E, (size_t)H * sizeof(real));
-        return;
-    }
-    const size_t V = (size_t)n->V;
-    for (int h0 = 0; h0 < H; h0 += 16) {
-        int h1 = h0 + 16 < H ? h0 + 16 : H;
-        for (int u = 0; u < U; u++) {
-            const real *src = n->w.out_w + uid[u];
-            real *dst = wu + (size_t)u * H;
-            for (int h = h0; h < h1; h++) dst[h] = src[(size_t)h * V];
-        }
-    }
+    if (n->tied) nn_k(&n->cc)->gather_rows(wu, n->w.emb, (size_t)n->E, uid, U, n->H);
+    else nn_k(&n->cc)->gather_cols(wu, n->w.out_w, (size_t)n->V, uid, U, n->H);
 }
 
 /* The reverse: ADDS gwu[u] into the gradient of class uid[u]'s output row. */
 static void scatter_rows(net *n, const real *gwu, const int32_t *uid, int U) {
-    const int H = n->H;
-    if (n->tied) {
-        for (int u = 0; u < U; u++) vadd(n->g.emb + (size_t)uid[u] * n->E, gwu + (size_t)u * H, H);
-        return;
-    }
-    const size_t V = (size_t)n->V;
-    for (int h0 = 0; h0 < H; h0 += 16) {
-        int h1 = h0 + 16 < H ? h0 + 16 : H;
-        for (int u = 0; u < U; u++) {
-            real *dst = n->g.out_w + uid[u];
-            const real *src = gwu + (size_t)u * H;
-            for (int h = h0; h < h1; h++) dst[(size_t)h * V] += src[h];
-        }
-    }
+    if (n->tied) nn_k(&n->cc)->scatter_rows(n->g.emb, (size_t)n->E, gwu, uid, U, n->H);
+    else nn_k(&n->cc)->scatter_cols(n->g.out_w, (size_t)n->V, gwu, uid, U, n->H);
 }
 
 /* The union of candidates and targets is gathered into wu (U, H); per
@@ -132,8 +82,7 @@ void NN_SFX(sampled_head_f32, sampled_head_f64)(real *dY, net *n, const real *Y,
     }
 
     real *lg = n->logits;
-    double loss = 0.0;
-    int64_t correct = 0;
+    batch_stats sum = {0, 0, 0};
     int nt = n->cc.threads;
     nt = nt < 1 ? 1 : nt > NN_MAX_THREADS ? NN_MAX_THREADS : nt;
     for (int r0 = 0; r0 < N; r0 += n->chunk) {
@@ -145,18 +94,15 @@ void NN_SFX(sampled_head_f32, sampled_head_f64)(real *dY, net *n, const real *Y,
         sampled_job jobs[NN_MAX_THREADS] = {{0}};
         for (int w = 0; w < k; w++) {
             int i0 = nc * w / k, i1 = nc * (w + 1) / k;
-            jobs[w] = (sampled_job){lg, Yc, n->wu, n->uoff, n->ucol + r0,
+            jobs[w] = (sampled_job){&n->cc, lg, Yc, n->wu, n->uoff, n->ucol + r0,
                                     w == 0 ? n->gbu : n->gbt + (size_t)(w - 1) * V, n->dlt,
-                                    K, H, i0, i1, train, 1.0 / N, 0.0, 0};
+                                    K, H, i0, i1, train, 1.0 / N, {0, 0, 0}};
             if (w > 0 && train) memset(jobs[w].gb, 0, (size_t)U * sizeof(real));
         }
         compute_parallel_for(&n->cc, k, sampled_rows, jobs);
         for (int w = 1; w < k; w++)
-            if (train) vadd(n->gbu, jobs[w].gb, U);
-        for (int w = 0; w < k; w++) {
-            loss += jobs[w].loss;
-            correct += jobs[w].correct;
-        }
+            if (train) nn_k(&n->cc)->add(n->gbu, jobs[w].gb, (size_t)U);
+        for (int w = 0; w < k; w++) batch_stats_add(&sum, &jobs[w].st);
         if (!train) continue;
         real *dYc = dY + (size_t)r0 * H;
         /* gwu[0..K) (K, H) += dlg^T (K, nc) @ Y (nc, H) */
@@ -165,15 +111,13 @@ void NN_SFX(sampled_head_f32, sampled_head_f64)(real *dY, net *n, const real *Y,
         compute_gemm(&n->cc, NN_NOTRANS, NN_NOTRANS, nc, H, K, 1, lg, K, n->wu, H, 0, dYc, H);
         for (int i = 0; i < nc; i++) {
             int c = n->ucol[r0 + i];
-            axpy(dYc + (size_t)i * H, n->dlt[i], n->wu + (size_t)c * H, H);
-            axpy(n->gwu + (size_t)c * H, n->dlt[i], Yc + (size_t)i * H, H);
+            nn_k(&n->cc)->axpy(dYc + (size_t)i * H, n->dlt[i], n->wu + (size_t)c * H, (size_t)H);
+            nn_k(&n->cc)->axpy(n->gwu + (size_t)c * H, n->dlt[i], Yc + (size_t)i * H, (size_t)H);
         }
     }
     if (train) {
         scatter_rows(n, n->gwu, n->uid, U);
         for (int u = 0; u < U; u++) n->g.out_b[n->uid[u]] += n->gbu[u];
     }
-    st->loss_sum += loss;
-    st->correct += correct;
-    st->count += N;
+    batch_stats_add(st, &sum);
 }

@@ -5,42 +5,6 @@
 
 #include <stdlib.h>
 
-/* The softmax of rows [i0, i1) of one slice of logits: adds the output bias,
- * finds the max (and whether the target is the first arg-max), replaces the
- * row by its softmax, and with train turns it into dlogits = (p - onehot) / N
- * while adding dlogits into the bias gradient gb (V). */
-typedef struct {
-    real *lg;              /* (rows, V) the slice of logits */
-    const int32_t *tgt;    /* (rows) targets */
-    const real *bout;      /* (V) */
-    real *gb;              /* (V) bias gradient accumulator of this worker */
-    int V, i0, i1, train;
-    double inv_n;          /* 1 / N */
-    double loss;           /* out: sum of -log p(target) */
-    int64_t correct;       /* out: rows whose first arg-max is the target */
-} softmax_job;
-
-static void softmax_rows(softmax_job *jb) {
-    const int V = jb->V;
-    for (int i = jb->i0; i < jb->i1; i++) {
-        real *row = jb->lg + (size_t)i * V;
-        int tgt = jb->tgt[i];
-        real mx = vadd_max(row, jb->bout, (size_t)V), xt = row[tgt];
-        if (xt == mx) {
-            int j = 0;
-            while (row[j] != mx) j++;
-            jb->correct += j == tgt;
-        }
-        double s = vexp_shift_sum(row, (size_t)V, mx);
-        jb->loss += log(s) + (double)mx - (double)xt;
-        if (jb->train) {
-            vscale_acc(row, jb->gb, (size_t)V, (real)(jb->inv_n / s));
-            row[tgt] -= (real)jb->inv_n;
-            jb->gb[tgt] -= (real)jb->inv_n;
-        }
-    }
-}
-
 /* One worker's share of the output layer: rows [r0, r1) of Y, in slices of
  * n->chunk rows through its own logits buffer lg, with single-threaded
  * products; bias and weight gradients ADDED into gb and gw (the shared ones
@@ -52,8 +16,7 @@ typedef struct {
     real *lg, *gb, *gw;
     uint16_t *lg16;   /* bf16: (chunk, V) the rounded gradient of lg, or NULL */
     int r0, r1, N, train;
-    double loss;
-    int64_t correct;
+    batch_stats st;   /* this worker's rows' figures */
 } output_job;
 
 static void output_rows(void *arg, int w) {
@@ -70,15 +33,16 @@ static void output_rows(void *arg, int w) {
             compute_gemm(&one, NN_NOTRANS, NN_TRANS, nc, V, H, 1, Yc, H, n->w.emb, E, 0, lg, V);
         else /* lg (nc, V) = Y (nc, H) @ W_out (H, V) */
             compute_gemm(&one, NN_NOTRANS, NN_NOTRANS, nc, V, H, 1, Yc, H, n->w.out_w, V, 0, lg, V);
-        softmax_job sj = {lg, n->ty + r0, n->w.out_b, jb->gb, V, 0, nc, jb->train, 1.0 / jb->N, 0.0, 0};
-        softmax_rows(&sj);
-        jb->loss += sj.loss;
-        jb->correct += sj.correct;
+        /* the slice's softmax: its loss, its arg-max hits, with train
+         * dlogits = (p - onehot) / N, also added into the bias gradient */
+        nn_k(&n->cc)->softmax_xent(lg, n->ty + r0, n->w.out_b, jb->gb, V, nc, jb->train, 1.0 / jb->N,
+                                   &jb->st.loss_sum, &jb->st.correct);
+        jb->st.count += nc;
         if (!jb->train) continue;
         real *dYc = jb->dY + (size_t)r0 * H;
 #ifndef NN_F64
         if (jb->lg16) {   /* the two products below read the gradient of the logits rounded once */
-            compute_bf16_mirror(jb->lg16, lg, (size_t)nc * V);
+            backend_of(&one)->bf16_round(jb->lg16, lg, (size_t)nc * V);
             one.mirror[1].f = lg;
             one.mirror[1].h = jb->lg16;
             one.mirror[1].n = (size_t)nc * V;
@@ -129,23 +93,19 @@ void NN_SFX(softmax_head_f32, softmax_head_f64)(real *dY, net *n, const real *Y,
                                w == 0 ? n->g.out_b : n->gbt + (size_t)(w - 1) * V,
                                w == 0 ? (n->tied ? n->g.emb : n->g.out_w) : n->gwt + (size_t)(w - 1) * gw_size,
                                lg16 ? lg16 + (size_t)w * n->chunk * V : NULL,
-                               (int)((long)N * w / nt), (int)((long)N * (w + 1) / nt), N, train, 0.0, 0};
+                               (int)((long)N * w / nt), (int)((long)N * (w + 1) / nt), N, train, {0, 0, 0}};
         if (w > 0 && train) {
             memset(jobs[w].gb, 0, (size_t)V * sizeof(real));
             memset(jobs[w].gw, 0, gw_size * sizeof(real));
         }
     }
     compute_parallel_for(&n->cc, nt, output_rows, jobs);
-    double loss = 0.0;
-    int64_t correct = 0;
+    batch_stats sum = {0, 0, 0};
     for (int w = 0; w < nt; w++) {
-        loss += jobs[w].loss;
-        correct += jobs[w].correct;
+        batch_stats_add(&sum, &jobs[w].st);
         if (w == 0 || !train) continue;
-        vadd(n->g.out_b, jobs[w].gb, V);
-        vadd(jobs[0].gw, jobs[w].gw, (long)gw_size);
+        nn_k(&n->cc)->add(n->g.out_b, jobs[w].gb, (size_t)V);
+        nn_k(&n->cc)->add(jobs[0].gw, jobs[w].gw, gw_size);
     }
-    st->loss_sum += loss;
-    st->correct += correct;
-    st->count += N;
+    batch_stats_add(st, &sum);
 }

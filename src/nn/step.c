@@ -22,29 +22,25 @@ typedef struct {
     float *ex;   /* (V) one row of exponentials */
 } step_ws;
 
-/* Lays the pieces out from ws and returns the floats they span from ws:
- * one function sizes and carves, so the two cannot disagree. With ws NULL
- * nothing is carved and the start is taken at its worst misalignment (15
- * floats short of a 64-byte line), which bounds every real start. */
+/* Lays the pieces out from ws (the one carver, net_internal.h) and returns
+ * the floats they span from ws. With ws NULL nothing is carved and the
+ * start is taken at its worst misalignment (one float short of a 64-byte
+ * line past ws: 60 bytes), which bounds every real start. */
 static size_t step_carve(const nn_layout *lay, int B, float *ws, step_ws *out) {
-    size_t BH = (size_t)B * (size_t)lay->H, BGH = BH * (size_t)lay->G;
-    const size_t n[7] = {(size_t)B * (size_t)lay->E, BGH, 2 * BH, 2 * BH, BH, BGH, (size_t)lay->V};
-    size_t off = ws ? (size_t)((64 - (uintptr_t)ws % 64) % 64) / sizeof(float) : 15, at[7];
-    for (int i = 0; i < 7; i++) {
-        at[i] = off;
-        off += (n[i] + 15) & ~(size_t)15;
-    }
-    if (ws) {
-        memset(out, 0, sizeof *out);
-        out->x0 = ws + at[0];
-        out->a.z = ws + at[1];
-        out->a.hs = ws + at[2];
-        out->a.cs = ws + at[3];
-        out->a.tc = ws + at[4];
-        out->a.hp = ws + at[5];
-        out->ex = ws + at[6];
-    }
-    return off;
+    const size_t BH = (size_t)B * (size_t)lay->H, BGH = BH * (size_t)lay->G;
+    const size_t lead = ws ? (size_t)((64 - (uintptr_t)ws % 64) % 64) : 64 - sizeof(float);
+    nn_carver cv = {ws ? (char *)ws + lead : NULL, 0, 0};
+    step_ws p;
+    memset(&p, 0, sizeof p);
+    p.x0 = carve_take(&cv, (size_t)B, (size_t)lay->E, 1, sizeof(float));
+    p.a.z = carve_take(&cv, BGH, 1, 1, sizeof(float));
+    p.a.hs = carve_take(&cv, 2, BH, 1, sizeof(float));
+    p.a.cs = carve_take(&cv, 2, BH, 1, sizeof(float));
+    p.a.tc = carve_take(&cv, BH, 1, 1, sizeof(float));
+    p.a.hp = carve_take(&cv, BGH, 1, 1, sizeof(float));
+    p.ex = carve_take(&cv, (size_t)lay->V, 1, 1, sizeof(float));
+    if (ws) *out = p;
+    return (lead + cv.off) / sizeof(float);
 }
 
 size_t infer_workspace_f32(const nn_weights_f32 *w, int B) { return step_carve(w->lay, B, NULL, NULL); }
@@ -59,29 +55,23 @@ void infer_step_f32(const nn_weights_f32 *w, const int32_t *x, int B, float *h, 
     step_ws p;
     step_carve(lay, B, ws, &p);
 
-    for (int b = 0; b < B; b++)
-        memcpy(p.x0 + (size_t)b * E, w->p.emb + (size_t)x[b] * E, (size_t)E * sizeof(float));
+    const backend *be = backend_of(&w->cc);
+    be->f32->gather_rows(p.x0, w->p.emb, (size_t)E, x, B, E);
     const float *X = p.x0;
     for (int l = 0; l < lay->L; l++) {
         float *hl = h + l * BH;
-        memcpy(p.a.hs, hl, BH * sizeof(float));
-        if (has_c) memcpy(p.a.cs, c + l * BH, BH * sizeof(float));
+        be->copy(p.a.hs, hl, BH * sizeof(float));
+        if (has_c) be->copy(p.a.cs, c + l * BH, BH * sizeof(float));
         ops->forward(&w->p.layer[l], &p.a, l == 0 ? E : H, X, 1, B, H, &w->cc);
-        memcpy(hl, p.a.hs + BH, BH * sizeof(float));
-        if (has_c) memcpy(c + l * BH, p.a.cs + BH, BH * sizeof(float));
+        be->copy(hl, p.a.hs + BH, BH * sizeof(float));
+        if (has_c) be->copy(c + l * BH, p.a.cs + BH, BH * sizeof(float));
         X = hl;
     }
     if (lay->tied) /* logits (B, V) = h (B, H) @ emb^T (E = H, V) */
         compute_gemm(&w->cc, NN_NOTRANS, NN_TRANS, B, V, H, 1, X, H, w->p.emb, E, 0, logits, V);
     else /* logits (B, V) = h (B, H) @ W_out (H, V) */
         compute_gemm(&w->cc, NN_NOTRANS, NN_NOTRANS, B, V, H, 1, X, H, w->p.out_w, V, 0, logits, V);
-    for (int b = 0; b < B; b++) {
-        float *row = logits + (size_t)b * V;
-        float mx = vadd_max(row, w->p.out_b, (size_t)V);
-        if (!lse) continue;
-        memcpy(p.ex, row, (size_t)V * sizeof(float));
-        double s = vexp_shift_sum(p.ex, (size_t)V, mx);
-        lse[b] = (double)mx + log(s);
-    }
+    /* the output bias, and each row's log-sum-exp */
+    be->f32->logits_lse(logits, w->p.out_b, B, V, p.ex, lse);
 }
 #endif

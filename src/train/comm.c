@@ -127,6 +127,10 @@ rnnlm_status comm_sum_f32(comm *c, float *buf, size_t n, rnnlm_err *err) {
     return RNNLM_OK;
 }
 
+rnnlm_status comm_allreduce_hook(void *arg, float *g, size_t n, rnnlm_err *err) {
+    return comm_sum_f32(arg, g, n, err);
+}
+
 rnnlm_status comm_sum_f64(comm *c, double *buf, size_t n, rnnlm_err *err) {
 #ifdef RNNLM_MPI
     if (c && c->mpi && c->size > 1) return sum_op(c, buf, n, sizeof *buf, MPI_DOUBLE, MPI_SUM, err);

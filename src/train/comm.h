@@ -27,6 +27,9 @@ int comm_local_size(const comm *c);   /* the ranks on this machine, this one inc
 /* Element-wise sums over the ranks, in place. */
 rnnlm_status comm_sum_f32(comm *c, float *buf, size_t n, rnnlm_err *err);
 rnnlm_status comm_sum_f64(comm *c, double *buf, size_t n, rnnlm_err *err);
+/* comm_sum_f32 as the backend's gradient all-reduce hook (backend/backend.h:
+ * arg is the communicator), installed on the model of a run of size > 1. */
+rnnlm_status comm_allreduce_hook(void *arg, float *g, size_t n, rnnlm_err *err);
 /* Element-wise maxima over the ranks, in place (a union of 0/1 masks). */
 rnnlm_status comm_max_u8(comm *c, uint8_t *buf, size_t n, rnnlm_err *err);
 /* root's bytes into every rank's buf. */

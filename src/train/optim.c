@@ -1,11 +1,14 @@
 /* optim.c: Adam (Keras or PyTorch epsilon), Adagrad and SGD over one flat
  * parameter buffer, and global-norm clipping (see optim.h for the rules).
  *
- * The per-element loops are the hot path (millions of floats per step): each
- * is one pass with restrict pointers and no branches, so the compiler turns
- * it into SIMD code; every scalar coefficient is computed once per step in
- * double and rounded to float. */
+ * The per-element loops are the hot path (millions of floats per step): they
+ * are the backend's (backend/backend.h, opt_update), one call per range;
+ * every scalar coefficient is computed here once per step in double and
+ * rounded to float. */
 #include "train/optim.h"
+
+#include "backend/backend.h"
+#include "rnnlm.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -19,9 +22,12 @@ typedef struct {
 } state_header;
 
 _Static_assert(sizeof(state_header) == STATE_HEADER, "optimiser state header is 64 bytes");
+_Static_assert((int)OPT_ADAM == (int)BACKEND_ADAM && (int)OPT_ADAGRAD == (int)BACKEND_ADAGRAD && (int)OPT_SGD == (int)BACKEND_SGD,
+               "the backend's optimiser kinds are opt_kind's");
 
 struct optim {
     opt_config cfg;
+    const backend *be;  /* whose kernel runs the update */
     size_t n;           /* parameters */
     size_t n_slots;     /* k * n floats */
     size_t bytes;       /* STATE_HEADER + 4 * n_slots */
@@ -87,6 +93,8 @@ rnnlm_status optim_create(optim **out, const opt_config *cfg, size_t n_params, r
     *out = NULL;
     rnnlm_status s = check_config(cfg, err);
     if (s) return s;
+    const backend_needs needs = {.cell = -1, .optimiser = 1};
+    if ((s = backend_check(NULL, &needs, err))) return s;
     size_t n_slots, bytes;
     if (!size_mul(n_params, (size_t)slots_per_param(cfg->kind), &n_slots) ||
         !size_mul(n_slots, sizeof(float), &bytes) || !size_add(bytes, STATE_HEADER, &bytes) ||
@@ -102,6 +110,7 @@ rnnlm_status optim_create(optim **out, const opt_config *cfg, size_t n_params, r
         return rnnlm_fail(err, RNNLM_E_NOMEM, "optimiser state: cannot allocate %zu bytes", bytes);
     }
     o->cfg = *cfg;
+    o->be = backend_default();
     o->n = n_params;
     o->n_slots = n_slots;
     o->bytes = bytes;
@@ -176,81 +185,10 @@ float grad_clip_factor(double norm, float clip) {
     return (float)((double)clip / norm);
 }
 
-/* Each kernel runs its body over n rounded down to a multiple of 16, which
- * gcc -O2 vectorises (its cheap cost model refuses loops that would need a
- * scalar epilogue), then the remaining few elements. They stay out of line:
- * inlined into optim_step_scaled, gcc 12 loses the restrict facts and gives
- * up vectorising. */
-#define BODY(n) ((n) & ~(size_t)15)
-
-static inline void adam_keras_1(float *restrict w, const float *restrict g, float *restrict m,
-                                float *restrict v, size_t i, float gs, float omb1, float omb2,
-                                float a, float eps) {
-    float gi = g[i] * gs;
-    float mi = m[i] + (gi - m[i]) * omb1;
-    float vi = v[i] + (gi * gi - v[i]) * omb2;
-    m[i] = mi;
-    v[i] = vi;
-    w[i] -= (a * mi) / (sqrtf(vi) + eps);
-}
-
-__attribute__((noinline)) static void adam_keras(float *restrict w, const float *restrict g, float *restrict m,
-                       float *restrict v, size_t n, float gs, float omb1, float omb2, float a,
-                       float eps) {
-    size_t nb = BODY(n), i;
-    for (i = 0; i < nb; i++) adam_keras_1(w, g, m, v, i, gs, omb1, omb2, a, eps);
-    for (; i < n; i++) adam_keras_1(w, g, m, v, i, gs, omb1, omb2, a, eps);
-}
-
-static inline void adam_torch_1(float *restrict w, const float *restrict g, float *restrict m,
-                                float *restrict v, size_t i, float gs, float omb1, float omb2,
-                                float step_size, float bc2_sqrt, float eps) {
-    float gi = g[i] * gs;
-    float mi = m[i] + (gi - m[i]) * omb1;
-    float vi = v[i] + (gi * gi - v[i]) * omb2;
-    m[i] = mi;
-    v[i] = vi;
-    w[i] -= step_size * mi / (sqrtf(vi) / bc2_sqrt + eps);
-}
-
-__attribute__((noinline)) static void adam_torch(float *restrict w, const float *restrict g, float *restrict m,
-                       float *restrict v, size_t n, float gs, float omb1, float omb2,
-                       float step_size, float bc2_sqrt, float eps) {
-    size_t nb = BODY(n), i;
-    for (i = 0; i < nb; i++) adam_torch_1(w, g, m, v, i, gs, omb1, omb2, step_size, bc2_sqrt, eps);
-    for (; i < n; i++) adam_torch_1(w, g, m, v, i, gs, omb1, omb2, step_size, bc2_sqrt, eps);
-}
-
-static inline void adagrad_1(float *restrict w, const float *restrict g, float *restrict acc,
-                             size_t i, float gs, float lr, float eps) {
-    float gi = g[i] * gs;
-    float ai = acc[i] + gi * gi;
-    acc[i] = ai;
-    w[i] -= lr * gi / (sqrtf(ai) + eps);
-}
-
-__attribute__((noinline)) static void adagrad(float *restrict w, const float *restrict g, float *restrict acc, size_t n,
-                    float gs, float lr, float eps) {
-    size_t nb = BODY(n), i;
-    for (i = 0; i < nb; i++) adagrad_1(w, g, acc, i, gs, lr, eps);
-    for (; i < n; i++) adagrad_1(w, g, acc, i, gs, lr, eps);
-}
-
-__attribute__((noinline)) static void sgd(float *restrict w, const float *restrict g, size_t n, float gs, float lr) {
-    size_t nb = BODY(n), i;
-    for (i = 0; i < nb; i++) w[i] -= lr * (g[i] * gs);
-    for (; i < n; i++) w[i] -= lr * (g[i] * gs);
-}
-
 /* The scalar coefficients of one step t, computed once in double. */
-typedef struct {
-    float gs, omb1, omb2;
-    float a;                 /* Adam Keras: lr sqrt(1 - b2^t) / (1 - b1^t) */
-    float step_size, bc2;    /* Adam PyTorch: lr / (1 - b1^t), sqrt(1 - b2^t) */
-} step_coef;
-
-static step_coef coefficients(const opt_config *c, int64_t t, float gscale) {
-    step_coef k = {.gs = gscale, .omb1 = 1.0f - c->beta1, .omb2 = 1.0f - c->beta2};
+static backend_opt coefficients(const opt_config *c, int64_t t, float gscale) {
+    backend_opt k = {.kind = (int)c->kind, .eps_torch = c->eps_torch, .gs = gscale,
+                     .omb1 = 1.0f - c->beta1, .omb2 = 1.0f - c->beta2, .lr = c->lr, .eps = c->eps};
     if (c->kind == OPT_ADAM) {
         double b1t = pow((double)c->beta1, (double)t), b2t = pow((double)c->beta2, (double)t);
         k.a = (float)((double)c->lr * sqrt(1.0 - b2t) / (1.0 - b1t));
@@ -260,54 +198,25 @@ static step_coef coefficients(const opt_config *c, int64_t t, float gscale) {
     return k;
 }
 
-/* The update of the contiguous range [i0, i0 + n) of the buffers. */
+/* The update of the contiguous range [i0, i0 + n) of the buffers (the
+ * backend's kernel: one pass, vectorised). */
 static void update_range(optim *o, float *params, const float *grads, size_t i0, size_t n,
-                         const step_coef *k) {
-    const opt_config *c = &o->cfg;
+                         const backend_opt *k) {
     float *slots = optim_slots(o);
-    switch (c->kind) {
-    case OPT_ADAM:
-        if (c->eps_torch)
-            adam_torch(params + i0, grads + i0, slots + i0, slots + o->n + i0, n, k->gs, k->omb1,
-                       k->omb2, k->step_size, k->bc2, c->eps);
-        else
-            adam_keras(params + i0, grads + i0, slots + i0, slots + o->n + i0, n, k->gs, k->omb1,
-                       k->omb2, k->a, c->eps);
-        break;
-    case OPT_ADAGRAD:
-        adagrad(params + i0, grads + i0, slots + i0, n, k->gs, c->lr, c->eps);
-        break;
-    case OPT_SGD:
-        sgd(params + i0, grads + i0, n, k->gs, c->lr);
-        break;
-    }
+    o->be->opt_update(k, params + i0, grads + i0, slots + i0, slots + o->n + i0, n);
 }
 
-/* The same rule for the single element i (a column of a sparse part). */
-static void update_at(optim *o, float *params, const float *grads, size_t i, const step_coef *k) {
-    const opt_config *c = &o->cfg;
+/* The same rule for the listed elements idx (n_idx) of the row starting at
+ * element row (the columns of a sparse part). */
+static void update_cols(optim *o, float *params, const float *grads, size_t row, const int32_t *idx,
+                        size_t n_idx, const backend_opt *k) {
     float *slots = optim_slots(o);
-    switch (c->kind) {
-    case OPT_ADAM:
-        if (c->eps_torch)
-            adam_torch_1(params, grads, slots, slots + o->n, i, k->gs, k->omb1, k->omb2,
-                         k->step_size, k->bc2, c->eps);
-        else
-            adam_keras_1(params, grads, slots, slots + o->n, i, k->gs, k->omb1, k->omb2, k->a,
-                         c->eps);
-        break;
-    case OPT_ADAGRAD:
-        adagrad_1(params, grads, slots, i, k->gs, c->lr, c->eps);
-        break;
-    case OPT_SGD:
-        params[i] -= c->lr * (grads[i] * k->gs);
-        break;
-    }
+    o->be->opt_update_cols(k, params + row, grads + row, slots + row, slots + o->n + row, idx, n_idx);
 }
 
 void optim_step_scaled(optim *o, float *params, const float *grads, float gscale) {
     int64_t t = ++header(o)->step;
-    step_coef k = coefficients(&o->cfg, t, gscale);
+    backend_opt k = coefficients(&o->cfg, t, gscale);
     update_range(o, params, grads, 0, o->n, &k);
 }
 
@@ -384,7 +293,7 @@ rnnlm_status optim_clip_step_sparse(optim *o, float *params, const float *grads,
         return RNNLM_OK;
     }
     int64_t t = ++header(o)->step;
-    step_coef k = coefficients(&o->cfg, t, gs);
+    backend_opt k = coefficients(&o->cfg, t, gs);
     at = 0;
     for (int i = 0; i <= n_parts; i++) {
         size_t next = i < n_parts ? parts[i].offset : o->n;
@@ -395,11 +304,8 @@ rnnlm_status optim_clip_step_sparse(optim *o, float *params, const float *grads,
             for (size_t j = 0; j < p->n_idx; j++)
                 update_range(o, params, grads, p->offset + (size_t)p->idx[j] * p->cols, p->cols, &k);
         } else {
-            for (size_t q = 0; q < p->rows; q++) {
-                size_t row = p->offset + q * p->cols;
-                for (size_t j = 0; j < p->n_idx; j++)
-                    update_at(o, params, grads, row + (size_t)p->idx[j], &k);
-            }
+            for (size_t q = 0; q < p->rows; q++)
+                update_cols(o, params, grads, p->offset + q * p->cols, p->idx, p->n_idx, &k);
         }
         at = p->offset + p->rows * p->cols;
     }

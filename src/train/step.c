@@ -55,7 +55,9 @@ static rnnlm_status allreduce_step(step_engine *t, batch_stats *bs, int sampled,
     float w = fig[2] > 0 ? (float)((double)bs->count / fig[2]) : 0.0f;
     if (w != 1.0f)
         for (size_t i = 0; i < n; i++) g[i] *= w;
-    if ((st = comm_sum_f32(t->c, g, n, err))) return st;
+    /* the gradient's all-reduce: the backend's hook (comm_allreduce_hook, set at trainer_create) */
+    const nn_compute *cc = model_compute(t->m);
+    if (cc->allreduce && (st = cc->allreduce(cc->allreduce_arg, g, n, err))) return st;
     bs->loss_sum = fig[0];
     bs->correct = (int64_t)fig[1];
     bs->count = (int64_t)fig[2];
@@ -147,6 +149,7 @@ rnnlm_status step_create(step_engine **out, const step_config *cfg, const int32_
                         "(each takes B/N rows; choose a `batch` that N divides)", t->B,
                         t->B != cfg->B ? " (all the training data make)" : "", t->size);
     if (!st) st = model_create(&t->m, &cfg->model, err);
+    if (!st && t->size > 1) model_set_allreduce(t->m, comm_allreduce_hook, t->c);
     if (!st) st = model_reserve(t->m, t->rb, t->T, err);
     if (!st) st = optim_create(&t->o, &cfg->opt, model_n_params(t->m), err);
     if (!st && cfg->loss == LOSS_SAMPLED && cfg->model.weight_decay > 0)

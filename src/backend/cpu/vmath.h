@@ -1,4 +1,4 @@
-/* nn/nn_math.h: fast, accurate fp32 elementwise math for the hot loops of the
+/* backend/cpu/vmath.h: fast, accurate fp32 elementwise math for the hot loops of the
  * network (gate nonlinearities, softmax), written with GCC vector extensions
  * so that it vectorises at -O2 without -ffast-math or OpenMP.
  *
@@ -15,8 +15,8 @@
  * vector through a small stack buffer, and allows y == x (in place).
  * Vector width follows the target: 16 floats with AVX-512, 8 with AVX, else 4
  * (always the width of one native register, so no ABI warnings). */
-#ifndef RNNLM_NN_MATH_H
-#define RNNLM_NN_MATH_H
+#ifndef RNNLM_BACKEND_CPU_VMATH_H
+#define RNNLM_BACKEND_CPU_VMATH_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -158,5 +158,48 @@ static inline void vscale_acc_f32(float *x, float *gb, size_t n, float scale) {
         gb[i] += x[i];
     }
 }
+
+/* The vector math of a translation unit over backend/real.h's scalar: in
+ * the float instance the fast functions above (vsigmoid_f32, vtanh_f32, vadd_max_f32, vexp_shift_sum_f32,
+ * vscale_acc_f32); in the double instance plain libm loops. Each takes n
+ * elements; y may be x. */
+#ifdef NN_F64
+#include <math.h>
+static inline void vsigmoid_f64(double *y, const double *x, size_t n) {
+    for (size_t i = 0; i < n; i++) y[i] = 1.0 / (1.0 + exp(-x[i]));
+}
+
+static inline void vtanh_f64(double *y, const double *x, size_t n) {
+    for (size_t i = 0; i < n; i++) y[i] = tanh(x[i]);
+}
+
+/* x += b; returns the largest x */
+static inline double vadd_max_f64(double *x, const double *b, size_t n) {
+    double m = x[0] += b[0];
+    for (size_t i = 1; i < n; i++) {
+        x[i] += b[i];
+        m = x[i] > m ? x[i] : m;
+    }
+    return m;
+}
+
+/* x = e^(x - shift); returns the sum */
+static inline double vexp_shift_sum_f64(double *x, size_t n, double shift) {
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++) s += x[i] = exp(x[i] - shift);
+    return s;
+}
+
+/* x *= scale; gb += x */
+static inline void vscale_acc_f64(double *x, double *gb, size_t n, double scale) {
+    for (size_t i = 0; i < n; i++) gb[i] += x[i] *= scale;
+}
+#endif
+
+#define vsigmoid NN_SFX(vsigmoid_f32, vsigmoid_f64)
+#define vtanh NN_SFX(vtanh_f32, vtanh_f64)
+#define vadd_max NN_SFX(vadd_max_f32, vadd_max_f64)
+#define vexp_shift_sum NN_SFX(vexp_shift_sum_f32, vexp_shift_sum_f64)
+#define vscale_acc NN_SFX(vscale_acc_f32, vscale_acc_f64)
 
 #endif

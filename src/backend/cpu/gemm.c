@@ -1,21 +1,19 @@
-/* nn/compute.c: the compute seam (compute.h).
+/* backend/cpu/gemm.c: the CPU backend's matrix products (cpu.h).
  *
  * Single precision runs on oneDNN's matmul primitive (Debian's libdnnl,
  * 2.6), which dispatches on the CPU's instruction set at run time (AVX-512
  * with bf16, AVX-512, AVX2, ... down to SSE4.1); double precision (the
  * gradient check's reference) and any shape oneDNN refuses run on OpenBLAS.
  *
- * One thread pool does all the parallel work: this file's. Both libraries
- * have a process-wide thread setting (OpenBLAS 0.3.21's count; Debian's
- * oneDNN is built over OpenMP, whose count is per calling thread): OpenBLAS
- * is set to one thread, once (pthread_once: every caller sets the same
- * value, which keeps the library re-entrant), and every oneDNN call runs
- * with the calling thread's OpenMP count at one, restored afterwards, so
- * neither library starts threads. A large product is cut into slices of
- * rows (or columns) of C, one single-threaded product per slice on its own
- * thread; the softmax heads split their rows the same way
- * (compute_parallel_for). Slicing C leaves every element's sum over K as it
- * is.
+ * Both libraries have a process-wide thread setting (OpenBLAS 0.3.21's
+ * count; Debian's oneDNN is built over OpenMP, whose count is per calling
+ * thread): OpenBLAS is set to one thread, once (cpu.c), and every oneDNN
+ * call runs with the calling thread's OpenMP count at one, restored
+ * afterwards, so neither library starts threads. A large product is cut
+ * into slices of rows (or columns) of C, one single-threaded product per
+ * slice on a thread of the worker pool (pool.c); the softmax heads split
+ * their rows the same way. Slicing C leaves every element's sum over K as
+ * it is.
  *
  * oneDNN primitives are created once per (shape, transposes, leading
  * dimensions, alpha, beta, precision) and kept in a small cache of the
@@ -25,7 +23,7 @@
  * bf16 (c->bf16): A and B are rounded to bfloat16 (round to nearest even)
  * as they enter the product, into buffers of the calling thread; products
  * are exact in fp32 and the sums are accumulated in fp32; C stays fp32. */
-#include "nn/compute.h"
+#include "backend/cpu/cpu.h"
 
 #include <cblas.h>
 #include <pthread.h>
@@ -39,124 +37,11 @@
 #include <omp.h>
 #endif
 
-#include "nn/real.h"
+#include "backend/real.h"
 
 /* Products below this many multiply-adds run on one thread: waking a
  * worker and sharing the operands costs about what 2^22 multiply-adds take. */
 #define COMPUTE_SPLIT_MIN (1L << 22)
-
-#ifndef NN_F64
-static pthread_once_t blas_once = PTHREAD_ONCE_INIT;
-static void blas_single(void) { openblas_set_num_threads(1); }
-
-void compute_init(nn_compute *c, int threads) {
-    if (threads <= 0) {
-        long n = sysconf(_SC_NPROCESSORS_ONLN);
-        threads = n > 0 ? (int)(n < COMPUTE_MAX_THREADS ? n : COMPUTE_MAX_THREADS) : 1;
-    }
-    c->threads = threads > COMPUTE_MAX_THREADS ? COMPUTE_MAX_THREADS : threads;
-    c->bf16 = 0;
-    memset(c->mirror, 0, sizeof c->mirror);
-    pthread_once(&blas_once, blas_single);
-}
-
-/* The worker pool behind compute_parallel_for: threads started once, on
- * first need, and kept for the life of the process, so a fan-out costs a
- * wake-up (a short spin, then a condition variable), not a thread start.
- * One fan-out runs on it at a time; a caller that finds it busy (another
- * thread of the program using the library) runs its tasks on its own thread,
- * which gives the same results: the tasks write disjoint outputs. */
-typedef struct {
-    pthread_mutex_t mu;
-    pthread_cond_t wake, done;
-    pthread_mutex_t busy;           /* held by the caller of the running fan-out */
-    int workers;                    /* started */
-    unsigned long gen;              /* bumped for every fan-out */
-    void (*fn)(void *, int);
-    void *arg;
-    int n, next, unfinished;        /* tasks [1, n) are the workers' to claim */
-} compute_pool;
-
-static inline void cpu_relax(void) {
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#endif
-}
-
-static compute_pool pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER,
-                            PTHREAD_MUTEX_INITIALIZER, 0, 0, NULL, NULL, 0, 0, 0};
-
-/* Claims and runs tasks of the current fan-out until none is left; called
- * with pool.mu held, returns with it held. */
-static void pool_drain(void) {
-    while (pool.next < pool.n) {
-        int i = pool.next++;
-        pthread_mutex_unlock(&pool.mu);
-        pool.fn(pool.arg, i);
-        pthread_mutex_lock(&pool.mu);
-        if (--pool.unfinished == 0) pthread_cond_broadcast(&pool.done);
-    }
-}
-
-static void *pool_worker(void *unused) {
-    (void)unused;
-    unsigned long seen = 0;
-    pthread_mutex_lock(&pool.mu);
-    seen = pool.gen;
-    for (;;) {
-        while (pool.gen == seen) {
-            /* spin briefly: fan-outs come in bursts (every time step) */
-            pthread_mutex_unlock(&pool.mu);
-            for (int k = 0; k < 4000 && __atomic_load_n(&pool.gen, __ATOMIC_ACQUIRE) == seen; k++)
-                cpu_relax();
-            pthread_mutex_lock(&pool.mu);
-            if (pool.gen == seen) pthread_cond_wait(&pool.wake, &pool.mu);
-        }
-        seen = pool.gen;
-        pool_drain();
-    }
-    return NULL;
-}
-
-/* Starts workers until there are `want`; fewer when a thread cannot start. */
-static void pool_grow(int want) {
-    while (pool.workers < want) {
-        pthread_t t;
-        pthread_attr_t a;
-        pthread_attr_init(&a);
-        pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
-        int ok = pthread_create(&t, &a, pool_worker, NULL) == 0;
-        pthread_attr_destroy(&a);
-        if (!ok) break;
-        pool.workers++;
-    }
-}
-
-void compute_parallel_for(const nn_compute *c, int n, void (*fn)(void *arg, int i), void *arg) {
-    (void)c;
-    if (n > COMPUTE_MAX_THREADS) n = COMPUTE_MAX_THREADS;
-    if (n <= 1 || pthread_mutex_trylock(&pool.busy) != 0) {
-        for (int i = 0; i < n; i++) fn(arg, i);   /* one task, or the pool is in use */
-        return;
-    }
-    pthread_mutex_lock(&pool.mu);
-    pool_grow(n - 1);
-    pool.fn = fn;
-    pool.arg = arg;
-    pool.n = n;
-    pool.next = 1;
-    pool.unfinished = n - 1;
-    __atomic_add_fetch(&pool.gen, 1, __ATOMIC_RELEASE);
-    pthread_cond_broadcast(&pool.wake);
-    pthread_mutex_unlock(&pool.mu);
-    fn(arg, 0);
-    pthread_mutex_lock(&pool.mu);
-    pool_drain();   /* the caller helps with what no worker has claimed */
-    while (pool.unfinished > 0) pthread_cond_wait(&pool.done, &pool.mu);
-    pthread_mutex_unlock(&pool.mu);
-    pthread_mutex_unlock(&pool.busy);
-}
-#endif
 
 static void blas_gemm(nn_op ta, nn_op tb, int M, int N, int K, real alpha, const real *A, int lda,
                       const real *B, int ldb, real beta, real *C, int ldc) {
@@ -376,7 +261,7 @@ static uint16_t *bf16_copy(uint16_t **buf, size_t *cap, const float *X, int rows
  * mirror when X lies in the mirrored buffer (same layout), else a copy into
  * *buf (leading dimension cols). NULL when out of memory. */
 /* *gen: the mirror's generation when X lies in one that has it, else NULL. */
-static const uint16_t *bf16_operand(const nn_compute *c, uint16_t **buf, size_t *cap, const float *X, int rows,
+static const uint16_t *bf16_operand(const backend_ctx *c, uint16_t **buf, size_t *cap, const float *X, int rows,
                                     int cols, int *ld, const unsigned long **gen) {
     *gen = NULL;
     for (int k = 0; k < 2; k++) {
@@ -406,7 +291,7 @@ static float *bf16_widen(const uint16_t *X, int rows, int cols, int ld) {
 }
 
 /* One single-threaded product on the calling thread. */
-static void slice_gemm(const nn_compute *c, nn_op ta, nn_op tb, int M, int N, int K, float alpha, const float *A,
+static void slice_gemm(const backend_ctx *c, nn_op ta, nn_op tb, int M, int N, int K, float alpha, const float *A,
                        int lda, const float *B, int ldb, float beta, float *C, int ldc) {
     if (M <= 0 || N <= 0) return;
     mm_cache *tc = dn_cache();
@@ -452,13 +337,13 @@ static void slice_gemm(const nn_compute *c, nn_op ta, nn_op tb, int M, int N, in
     if (saved != 1) omp_set_num_threads(saved);
 }
 
-unsigned long compute_generation(void) {
+unsigned long cpu_generation(void) {
     static unsigned long next;
     return __atomic_add_fetch(&next, 1, __ATOMIC_RELAXED);
 }
 
 /* fp32 -> bf16 of n values, the mirror of a weight buffer */
-void compute_bf16_mirror(uint16_t *dst, const float *src, size_t n) {
+void cpu_bf16_round(uint16_t *dst, const float *src, size_t n) {
     to_bf16_n(dst, src, n);
 }
 
@@ -478,7 +363,7 @@ static const char *isa_name(dnnl_cpu_isa_t isa) {
     }
 }
 
-void compute_describe(const nn_compute *c, char *buf, size_t size) {
+void cpu_describe(const backend_ctx *c, char *buf, size_t size) {
     int bf16 = c ? c->bf16 : 0, threads = c ? c->threads : 1;
     const char *prec = bf16 ? "bf16 inputs, fp32 sums" : "fp32";
     if (!dn_cache()) {
@@ -505,7 +390,7 @@ void compute_describe(const nn_compute *c, char *buf, size_t size) {
 typedef struct {
     nn_op ta, tb;
     int M, N, K, lda, ldb, ldc, parts, by_cols;
-    const nn_compute *c;
+    const backend_ctx *c;
     real alpha, beta;
     const real *A, *B;
     real *C;
@@ -528,7 +413,7 @@ static void gemm_slice(void *p, int i) {
     }
 }
 
-void NN_SFX(compute_gemm_f32, compute_gemm_f64)(const nn_compute *c, nn_op op_a, nn_op op_b,
+void NN_SFX(cpu_gemm_f32, cpu_gemm_f64)(const backend_ctx *c, nn_op op_a, nn_op op_b,
                                                 int M, int N, int K, real alpha, const real *A,
                                                 int lda, const real *B, int ldb, real beta,
                                                 real *C, int ldc) {
@@ -540,5 +425,5 @@ void NN_SFX(compute_gemm_f32, compute_gemm_f64)(const nn_compute *c, nn_op op_a,
         return;
     }
     gemm_job g = {op_a, op_b, M, N, K, lda, ldb, ldc, nt, by_cols, c, alpha, beta, A, B, C};
-    compute_parallel_for(c, nt, gemm_slice, &g);
+    cpu_parallel_for(c, nt, gemm_slice, &g);
 }

@@ -1,7 +1,8 @@
-/* nn/real.h: the scalar of a translation unit of src/nn/, and the
- * elementwise helpers written over it.
+/* backend/real.h: the scalar of a translation unit of src/nn/ or of a
+ * backend's folder, and the elementwise helpers written over it.
  *
- * Every source of src/nn/ is compiled twice (Makefile): over float, the
+ * Every source of src/nn/ and of src/backend/<name>/ is compiled twice
+ * (Makefile): over float, the
  * production instance, and with -DNN_F64 over double, the reference that
  * the gradient check differentiates. A function or type that exists in both
  * instances is named at its definition with NN_SFX(name_f32, name_f64),
@@ -9,8 +10,8 @@
  * src/nn/ the short alias of net_internal.h is used at call sites.
  * Precision-free code (the cell registry, the parameter layout, the thread
  * fan-out) sits under #ifndef NN_F64, so it exists once. */
-#ifndef RNNLM_NN_REAL_H
-#define RNNLM_NN_REAL_H
+#ifndef RNNLM_BACKEND_REAL_H
+#define RNNLM_BACKEND_REAL_H
 
 #include <math.h>
 #include <stddef.h>
@@ -20,52 +21,9 @@
 typedef double real;
 #define NN_SFX(f32, f64) f64
 #else
-#include "nn/nn_math.h"
 typedef float real;
 #define NN_SFX(f32, f64) f32
 #endif
-
-/* Vector math: in the float instance the fast vectorised functions of
- * nn_math.h (vsigmoid_f32, vtanh_f32, vadd_max_f32, vexp_shift_sum_f32,
- * vscale_acc_f32); in the double instance plain libm loops. Each takes n
- * elements; y may be x. */
-#ifdef NN_F64
-static inline void vsigmoid_f64(double *y, const double *x, size_t n) {
-    for (size_t i = 0; i < n; i++) y[i] = 1.0 / (1.0 + exp(-x[i]));
-}
-
-static inline void vtanh_f64(double *y, const double *x, size_t n) {
-    for (size_t i = 0; i < n; i++) y[i] = tanh(x[i]);
-}
-
-/* x += b; returns the largest x */
-static inline double vadd_max_f64(double *x, const double *b, size_t n) {
-    double m = x[0] += b[0];
-    for (size_t i = 1; i < n; i++) {
-        x[i] += b[i];
-        m = x[i] > m ? x[i] : m;
-    }
-    return m;
-}
-
-/* x = e^(x - shift); returns the sum */
-static inline double vexp_shift_sum_f64(double *x, size_t n, double shift) {
-    double s = 0.0;
-    for (size_t i = 0; i < n; i++) s += x[i] = exp(x[i] - shift);
-    return s;
-}
-
-/* x *= scale; gb += x */
-static inline void vscale_acc_f64(double *x, double *gb, size_t n, double scale) {
-    for (size_t i = 0; i < n; i++) gb[i] += x[i] *= scale;
-}
-#endif
-
-#define vsigmoid NN_SFX(vsigmoid_f32, vsigmoid_f64)
-#define vtanh NN_SFX(vtanh_f32, vtanh_f64)
-#define vadd_max NN_SFX(vadd_max_f32, vadd_max_f64)
-#define vexp_shift_sum NN_SFX(vexp_shift_sum_f32, vexp_shift_sum_f64)
-#define vscale_acc NN_SFX(vscale_acc_f32, vscale_acc_f64)
 
 /* Runs the statement(s) for j in [start, end): in blocks of 16, which gcc
  * vectorises at -O2 (a constant trip count needs no epilogue), then the
