@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "core/common.h"
+#include "core/elapsed.h"
 #include "io/tfevents.h"
 
 struct csvlog {
@@ -28,12 +29,6 @@ struct csvlog {
 };
 
 const char *csvlog_path(const csvlog *c) { return c->path; }
-
-static double monotonic_now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 /* Appends s[0..n) whole or not at all. A row normally goes in one write();
  * when the kernel takes only part of it (a full disk, a file size limit) the
@@ -61,7 +56,7 @@ static rnnlm_status write_row(csvlog *c, const char *s, size_t n, rnnlm_err *err
 }
 
 static rnnlm_status sync_now(csvlog *c, rnnlm_err *err) {
-    c->last_sync = monotonic_now();
+    c->last_sync = elapsed_now();
     if (!c->dirty) return RNNLM_OK;
     if (fdatasync(c->fd) != 0)
         return rnnlm_fail(err, RNNLM_E_IO, "%s: fdatasync failed: %s", c->path, strerror(errno));
@@ -121,7 +116,7 @@ rnnlm_status csvlog_scalar(csvlog *c, const char *run, const char *tag, int64_t 
     if (!st) st = row_field(c, tag, err);
     if (!st) st = row_printf(c, err, ",%.9g\n", (double)value);
     if (!st) st = write_row(c, c->row, c->len, err);
-    if (!st && monotonic_now() - c->last_sync > CSVLOG_FLUSH_SECONDS) st = sync_now(c, err);
+    if (!st && elapsed_now() - c->last_sync > CSVLOG_FLUSH_SECONDS) st = sync_now(c, err);
     return st;
 }
 
@@ -218,7 +213,7 @@ rnnlm_status csvlog_open(csvlog **out, const char *path, rnnlm_err *err) {
         csvlog_close(c, NULL);
         return st;
     }
-    c->last_sync = monotonic_now();
+    c->last_sync = elapsed_now();
     *out = c;
     return RNNLM_OK;
 }

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "core/common.h"
+#include "core/elapsed.h"
 #include "core/crc32c.h"
 
 /* ---- protobuf wire format --------------------------------------------------
@@ -240,12 +241,6 @@ rnnlm_status tfevents_mkdir_p(const char *dir, rnnlm_err *err) {
     return st;
 }
 
-static double monotonic_now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 double tfevents_now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -290,7 +285,7 @@ static rnnlm_status write_record(tfevents *w, const uint8_t *rec, size_t n, rnnl
 }
 
 static rnnlm_status sync_now(tfevents *w, rnnlm_err *err) {
-    w->last_sync = monotonic_now();
+    w->last_sync = elapsed_now();
     if (!w->dirty) return RNNLM_OK;
     if (fdatasync(w->fd) != 0)
         return rnnlm_fail(err, RNNLM_E_IO, "%s: fdatasync failed: %s", w->path, strerror(errno));
@@ -317,7 +312,7 @@ static rnnlm_status put_event(tfevents *w, size_t n, encode_fn encode, const voi
     tfevents_frame_record(w->buf, total, w->buf + 12, n);
     st = write_record(w, w->buf, total, err);
     if (st) return st;
-    if (monotonic_now() - w->last_sync > TFEVENTS_FLUSH_SECONDS) return sync_now(w, err);
+    if (elapsed_now() - w->last_sync > TFEVENTS_FLUSH_SECONDS) return sync_now(w, err);
     return RNNLM_OK;
 }
 
@@ -458,7 +453,7 @@ rnnlm_status tfevents_open(tfevents **out, const char *dir, rnnlm_err *err) {
         free(w);
         return st;
     }
-    w->last_sync = monotonic_now();
+    w->last_sync = elapsed_now();
     event_args a = {wall, 0, NULL, NULL, 0.0f};
     st = put_event(w, encode_file_version_arg(NULL, 0, &a), encode_file_version_arg, &a, err);
     if (st) {

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/elapsed.h"
+
 #ifdef RNNLM_MPI
 #include <mpi.h>
 #endif
@@ -97,24 +99,18 @@ void rnnlm_comm_free(rnnlm_comm *c) {
 }
 
 #ifdef RNNLM_MPI
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* MPI counts are int: n elements of `size` bytes in pieces of at most 2^28 */
 #define PIECE ((size_t)1 << 28)
 
 static rnnlm_status sum_op(comm *c, void *buf, size_t n, size_t size, MPI_Datatype type, MPI_Op op,
                            rnnlm_err *err) {
-    double t0 = now();
+    double t0 = elapsed_now();
     for (size_t i = 0; i < n; i += PIECE) {
         int k = (int)(n - i < PIECE ? n - i : PIECE);
         if (MPI_Allreduce(MPI_IN_PLACE, (char *)buf + i * size, k, type, op, MPI_COMM_WORLD) != MPI_SUCCESS)
             return rnnlm_fail(err, RNNLM_E_IO, "MPI_Allreduce failed (rank %d of %d)", c->rank, c->size);
     }
-    c->seconds += now() - t0;
+    c->seconds += elapsed_now() - t0;
     return RNNLM_OK;
 }
 #endif
@@ -150,13 +146,13 @@ rnnlm_status comm_max_u8(comm *c, uint8_t *buf, size_t n, rnnlm_err *err) {
 rnnlm_status comm_bcast(comm *c, void *buf, size_t bytes, int root, rnnlm_err *err) {
 #ifdef RNNLM_MPI
     if (c && c->mpi && c->size > 1) {
-        double t0 = now();
+        double t0 = elapsed_now();
         for (size_t i = 0; i < bytes; i += PIECE) {
             int k = (int)(bytes - i < PIECE ? bytes - i : PIECE);
             if (MPI_Bcast((char *)buf + i, k, MPI_BYTE, root, MPI_COMM_WORLD) != MPI_SUCCESS)
                 return rnnlm_fail(err, RNNLM_E_IO, "MPI_Bcast failed (rank %d of %d)", c->rank, c->size);
         }
-        c->seconds += now() - t0;
+        c->seconds += elapsed_now() - t0;
         return RNNLM_OK;
     }
 #endif
@@ -169,10 +165,10 @@ rnnlm_status comm_gather(comm *c, const void *send, size_t bytes, void *recv, rn
     if (c && c->mpi && c->size > 1) {
         if (bytes > (size_t)0x7fffffff)
             return rnnlm_fail(err, RNNLM_E_ARG, "comm_gather: %zu bytes a rank is past MPI's int count", bytes);
-        double t0 = now();
+        double t0 = elapsed_now();
         if (MPI_Gather(send, (int)bytes, MPI_BYTE, recv, (int)bytes, MPI_BYTE, 0, MPI_COMM_WORLD) != MPI_SUCCESS)
             return rnnlm_fail(err, RNNLM_E_IO, "MPI_Gather failed (rank %d of %d)", c->rank, c->size);
-        c->seconds += now() - t0;
+        c->seconds += elapsed_now() - t0;
         return RNNLM_OK;
     }
 #endif
@@ -184,10 +180,10 @@ rnnlm_status comm_gather(comm *c, const void *send, size_t bytes, void *recv, rn
 rnnlm_status comm_allgather_u32(comm *c, uint32_t v, uint32_t *all, rnnlm_err *err) {
 #ifdef RNNLM_MPI
     if (c && c->mpi && c->size > 1) {
-        double t0 = now();
+        double t0 = elapsed_now();
         if (MPI_Allgather(&v, 1, MPI_UINT32_T, all, 1, MPI_UINT32_T, MPI_COMM_WORLD) != MPI_SUCCESS)
             return rnnlm_fail(err, RNNLM_E_IO, "MPI_Allgather failed (rank %d of %d)", c->rank, c->size);
-        c->seconds += now() - t0;
+        c->seconds += elapsed_now() - t0;
         return RNNLM_OK;
     }
 #endif
