@@ -45,7 +45,8 @@ static opt_table eval_table(eval_options *o) {
          "1: one unbroken stream)"},
         {"max-time", OPT_INT, &o->time, 0, 100000, NULL, "T, steps of a batch (0: the model's training T, else 25)"},
         {"threads", OPT_INT, &o->threads, 0, 256, NULL, "compute threads (0: one per core)"},
-        {"precision", OPT_CHOICE, &o->precision, 0, 0, "fp32|bf16", "matrix products: fp32, or bf16 inputs with fp32 sums"},
+        {"precision", OPT_CHOICE, &o->precision, 0, 0, "fp32|bf16|auto",
+         "matrix products: fp32, bf16 inputs with fp32 sums, or auto: bf16 where measured faster here"},
         {"allow-nonfinite", OPT_FLAG, &o->allow_nonfinite, 0, 0, NULL, "load a model whose weights hold NaN or Inf (refused by default), for inspection"},
         {"recipe-batching", OPT_FLAG, &o->recipe, 0, 0, NULL,
          "drop the last n mod B predictions as the recipe's B x T batching does (its figure)"},
@@ -72,7 +73,7 @@ static int eval_sentences(rnnlm_model *m, eval_options *o, const char *model_pat
         fprintf(stderr, "rnnlm eval: %s\n", err.msg);
         goto done;
     }
-    char cpath[256];
+    char cpath[512];
     rnnlm_model_compute_path(m, cpath, sizeof cpath);
     fprintf(info, "%scompute: %s\n", pre, cpath);
     rnnlm_model_info cfg;
@@ -204,7 +205,7 @@ static int eval_ids(rnnlm_model *m, eval_options *o, const char *model_path, con
         fprintf(stderr, "rnnlm eval: %s\n", err.msg);
         goto done;
     }
-    char cpath[256];
+    char cpath[512];
     rnnlm_model_compute_path(m, cpath, sizeof cpath);
     printf("compute: %s\n", cpath);
     fflush(stdout);
