@@ -202,13 +202,15 @@ rnnlm_status precision_choose(const model_config *cfg, int B, int T, int train, 
     if (B < 1 || T < 1 || !nn_cell_of(cfg->cell) || cfg->V < 1 || cfg->E < 1 || cfg->H < 1 || cfg->L < 1)
         return rnnlm_fail(err, RNNLM_E_ARG, "precision auto: no model shape to measure (B=%d T=%d V=%d E=%d H=%d)",
                           B, T, cfg->V, cfg->E, cfg->H);
-    double ratio = fixed_ratio;
+    double ratio = fixed_ratio, t0 = elapsed_now();
     rnnlm_status st = ratio > 0 ? RNNLM_OK : measure(cfg, B, T, train, &ratio, err);
     if (st) return st;
+    char took[48] = "";
+    if (!(fixed_ratio > 0)) snprintf(took, sizeof took, ", measured in %.2f s", elapsed_now() - t0);
     out->ratio = ratio;
     out->bf16 = ratio > PRECISION_MARGIN;
-    snprintf(out->why, sizeof out->why, "%s (bf16 products %.2fx as fast as fp32 at this model's %s shapes%s)",
+    snprintf(out->why, sizeof out->why, "%s (bf16 products %.2fx as fast as fp32 at this model's %s shapes%s%s)",
              out->bf16 ? "bf16" : "fp32", ratio, train ? "training" : "scoring",
-             out->bf16 ? "" : "; bf16 needs 1.05x");
+             out->bf16 ? "" : "; bf16 needs 1.05x", took);
     return RNNLM_OK;
 }
