@@ -20,7 +20,9 @@
 #include "nn/cell.h"
 #include "nn/compute.h"
 
-#define PROBE_REPS 3   /* timed passes per precision, after one untimed pass each */
+#define PROBE_REPS 3          /* timed samples per precision, after one untimed pass each */
+#define PROBE_SAMPLE_S 0.005  /* a sample's least duration (seconds), reached by repeating passes */
+#define PROBE_MAX_K 200       /* passes a sample may repeat */
 
 static double fixed_ratio;   /* precision_fix_measurement: > 0 replaces the timing */
 
@@ -177,11 +179,15 @@ static rnnlm_status measure(const model_config *cfg, int B, int T, int train, do
     rnnlm_status st = probe_init(&p, cfg, B, T, train, err);
     if (st) return st;
     double t32[PROBE_REPS], t16[PROBE_REPS];
-    pass(&p, 0);   /* the primitives of both precisions created, caches warm */
-    pass(&p, 1);
+    pass(&p, 1);   /* the primitives of both precisions created, caches warm */
+    double t = pass(&p, 0);
+    /* a small model's pass is too short to time alone: each sample is the
+     * mean of k passes, k making it about PROBE_SAMPLE_S */
+    int k = t >= PROBE_SAMPLE_S ? 1 : t * PROBE_MAX_K < PROBE_SAMPLE_S ? PROBE_MAX_K : (int)(PROBE_SAMPLE_S / t) + 1;
     for (int r = 0; r < PROBE_REPS; r++) {
-        t32[r] = pass(&p, 0);
-        t16[r] = pass(&p, 1);
+        t32[r] = t16[r] = 0;
+        for (int i = 0; i < k; i++) t32[r] += pass(&p, 0) / k;
+        for (int i = 0; i < k; i++) t16[r] += pass(&p, 1) / k;
     }
     qsort(t32, PROBE_REPS, sizeof t32[0], cmp_double);
     qsort(t16, PROBE_REPS, sizeof t16[0], cmp_double);
