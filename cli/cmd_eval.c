@@ -67,8 +67,8 @@ static int eval_sentences(rnnlm_model *m, eval_options *o, const char *model_pat
     int status = 1, srilm = o->lm.format == LM_FMT_SRILM;
     FILE *info = srilm ? stderr : stdout;   /* SRILM's text alone on stdout */
     const char *pre = srilm ? "rnnlm eval: " : "";
-    if (rnnlm_model_set_precision(m, o->precision, &err) ||
-        (o->threads > 0 && rnnlm_model_set_threads(m, (int)o->threads, &err)) ||
+    if ((o->threads > 0 && rnnlm_model_set_threads(m, (int)o->threads, &err)) ||
+        rnnlm_model_set_precision(m, o->precision, &err) ||   /* auto measures at these threads */
         lm_scorer_open(&sc, m, &o->lm, 64, &err)) {
         fprintf(stderr, "rnnlm eval: %s\n", err.msg);
         goto done;
@@ -197,11 +197,8 @@ static int eval_ids(rnnlm_model *m, eval_options *o, const char *model_path, con
     eval_stream s;
     if (eval_stream_load(&s, o, m, path)) goto done;
     rnnlm_eval_options eo = {(int)o->batch, (int)o->time, o->recipe, (int)o->threads};
-    if (rnnlm_model_set_precision(m, o->precision, &err)) {
-        fprintf(stderr, "rnnlm eval: %s\n", err.msg);
-        goto done;
-    }
-    if (o->threads > 0 && rnnlm_model_set_threads(m, (int)o->threads, &err)) {
+    if ((o->threads > 0 && rnnlm_model_set_threads(m, (int)o->threads, &err)) ||
+        rnnlm_model_set_precision(m, o->precision, &err)) {   /* auto measures at these threads */
         fprintf(stderr, "rnnlm eval: %s\n", err.msg);
         goto done;
     }
