@@ -45,7 +45,8 @@ static opt_table eval_table(eval_options *o) {
          "1: one unbroken stream)"},
         {"max-time", OPT_INT, &o->time, 0, 100000, NULL, "T, steps of a batch (0: the model's training T, else 25)"},
         {"threads", OPT_INT, &o->threads, 0, 256, NULL, "compute threads (0: one per core)"},
-        {"precision", OPT_CHOICE, &o->precision, 0, 0, "fp32|bf16", "matrix products: fp32, or bf16 inputs with fp32 sums"},
+        {"precision", OPT_CHOICE, &o->precision, 0, 0, "fp32|bf16|auto",
+         "matrix products: fp32, bf16 inputs with fp32 sums, or auto: bf16 where measured faster here"},
         {"allow-nonfinite", OPT_FLAG, &o->allow_nonfinite, 0, 0, NULL, "load a model whose weights hold NaN or Inf (refused by default), for inspection"},
         {"recipe-batching", OPT_FLAG, &o->recipe, 0, 0, NULL,
          "drop the last n mod B predictions as the recipe's B x T batching does (its figure)"},
@@ -66,13 +67,13 @@ static int eval_sentences(rnnlm_model *m, eval_options *o, const char *model_pat
     int status = 1, srilm = o->lm.format == LM_FMT_SRILM;
     FILE *info = srilm ? stderr : stdout;   /* SRILM's text alone on stdout */
     const char *pre = srilm ? "rnnlm eval: " : "";
-    if (rnnlm_model_set_precision(m, o->precision, &err) ||
-        (o->threads > 0 && rnnlm_model_set_threads(m, (int)o->threads, &err)) ||
+    if ((o->threads > 0 && rnnlm_model_set_threads(m, (int)o->threads, &err)) ||
+        rnnlm_model_set_precision(m, o->precision, &err) ||   /* auto measures at these threads */
         lm_scorer_open(&sc, m, &o->lm, 64, &err)) {
         fprintf(stderr, "rnnlm eval: %s\n", err.msg);
         goto done;
     }
-    char cpath[256];
+    char cpath[512];
     rnnlm_model_compute_path(m, cpath, sizeof cpath);
     fprintf(info, "%scompute: %s\n", pre, cpath);
     rnnlm_model_info cfg;
@@ -196,15 +197,12 @@ static int eval_ids(rnnlm_model *m, eval_options *o, const char *model_path, con
     eval_stream s;
     if (eval_stream_load(&s, o, m, path)) goto done;
     rnnlm_eval_options eo = {(int)o->batch, (int)o->time, o->recipe, (int)o->threads};
-    if (rnnlm_model_set_precision(m, o->precision, &err)) {
+    if ((o->threads > 0 && rnnlm_model_set_threads(m, (int)o->threads, &err)) ||
+        rnnlm_model_set_precision(m, o->precision, &err)) {   /* auto measures at these threads */
         fprintf(stderr, "rnnlm eval: %s\n", err.msg);
         goto done;
     }
-    if (o->threads > 0 && rnnlm_model_set_threads(m, (int)o->threads, &err)) {
-        fprintf(stderr, "rnnlm eval: %s\n", err.msg);
-        goto done;
-    }
-    char cpath[256];
+    char cpath[512];
     rnnlm_model_compute_path(m, cpath, sizeof cpath);
     printf("compute: %s\n", cpath);
     fflush(stdout);

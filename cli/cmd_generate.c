@@ -31,7 +31,8 @@ static opt_table generate_table(generate_options *o) {
         {"stop-at-eos", OPT_FLAG, &o->stop, 0, 0, NULL, "stop when the model ends the sentence (<s>)"},
         {"allow-nonfinite", OPT_FLAG, &o->allow_nonfinite, 0, 0, NULL, "load a model whose weights hold NaN or Inf (refused by default), for inspection"},
         {"raw", OPT_FLAG, &o->raw, 0, 0, NULL, "the raw token stream on one line, <s> written out"},
-        {"precision", OPT_CHOICE, &o->precision, 0, 0, "fp32|bf16", "matrix products: fp32, or bf16 inputs with fp32 sums"},
+        {"precision", OPT_CHOICE, &o->precision, 0, 0, "fp32|bf16|auto",
+         "matrix products: fp32, bf16 inputs with fp32 sums, or auto: bf16 where measured faster here"},
         OPT_TABLE_END,
     }};
 }

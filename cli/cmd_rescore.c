@@ -63,7 +63,8 @@ static opt_table rescore_table(rescore_cli_options *o) {
          "score one hypothesis at a time on one state: no sharing, no batching (for comparison)"},
         {"lanes", OPT_INT, &o->lanes, 1, 65536, NULL, "rows of a batched step"},
         {"threads", OPT_INT, &o->threads, 0, 256, NULL, "compute threads (0: one per core)"},
-        {"precision", OPT_CHOICE, &o->precision, 0, 0, "fp32|bf16", "matrix products: fp32, or bf16 inputs with fp32 sums"},
+        {"precision", OPT_CHOICE, &o->precision, 0, 0, "fp32|bf16|auto",
+         "matrix products: fp32, bf16 inputs with fp32 sums, or auto: bf16 where measured faster here"},
         {"allow-nonfinite", OPT_FLAG, &o->allow_nonfinite, 0, 0, NULL, "load a model whose weights hold NaN or Inf"},
         {"max-line-bytes", OPT_INT, &o->max_line, 1, 1 << 30, NULL, "longest accepted input line"},
         OPT_TABLE_END,
@@ -154,7 +155,7 @@ static rnnlm_status rescore_load(const rescore_cli_options *o, const char *model
             return err->status;
     }
     if (run_model) {
-        char path[256];
+        char path[512];
         rnnlm_model_compute_path(*m, path, sizeof path);
         fprintf(stderr, "rnnlm rescore: compute: %s\n", path);
     }

@@ -34,7 +34,8 @@ static opt_table score_table(score_options *o) {
          "figures (sentence, word and Kaldi cost) with 17 significant digits (a double read back is the same double)"},
         {"lanes", OPT_INT, &o->lanes, 1, 65536, NULL, "sentences scored side by side"},
         {"threads", OPT_INT, &o->threads, 0, 256, NULL, "compute threads (0: one per core)"},
-        {"precision", OPT_CHOICE, &o->precision, 0, 0, "fp32|bf16", "matrix products: fp32, or bf16 inputs with fp32 sums"},
+        {"precision", OPT_CHOICE, &o->precision, 0, 0, "fp32|bf16|auto",
+         "matrix products: fp32, bf16 inputs with fp32 sums, or auto: bf16 where measured faster here"},
         {"allow-nonfinite", OPT_FLAG, &o->allow_nonfinite, 0, 0, NULL, "load a model whose weights hold NaN or Inf (refused by default), for inspection"},
         {"max-line-bytes", OPT_INT, &o->max_line, 1, 1 << 30, NULL, "longest accepted input line"},
         OPT_TABLE_END,
@@ -79,7 +80,7 @@ int cmd_score(int argc, char **argv) {
         fprintf(stderr, "rnnlm score: %s\n", err.msg);
         goto done;
     }
-    char path[256];   /* stdout holds the scores only: the path goes to stderr */
+    char path[512];   /* stdout holds the scores only: the path goes to stderr */
     rnnlm_model_compute_path(m, path, sizeof path);
     fprintf(stderr, "rnnlm score: compute: %s\n", path);
     if (lm_score_text(&sc, &in, &res, &err)) {

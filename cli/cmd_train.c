@@ -206,7 +206,7 @@ static void print_header(const train_cli *c, const rnnlm_trainer *t, const rnnlm
     if (ranks > 1)
         printf("data parallel: %d ranks (MPI), %ld rows of each batch a rank, the gradient summed every step\n",
                ranks, c->o.batch / ranks);
-    char path[256];
+    char path[512];
     rnnlm_trainer_compute_path(t, path, sizeof path);
     printf("compute: %s\n", path);
     int tb, tt;

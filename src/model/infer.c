@@ -14,6 +14,7 @@
 
 #include "model/checkpoint.h"
 #include "model/embeddings.h"
+#include "model/precision.h"
 
 struct rnnlm_model {
     model *m;
@@ -173,9 +174,15 @@ rnnlm_status rnnlm_model_set_threads(rnnlm_model *m, int threads, rnnlm_err *err
 
 rnnlm_status rnnlm_model_set_precision(rnnlm_model *m, int precision, rnnlm_err *err) {
     if (!m) return rnnlm_fail(err, RNNLM_E_ARG, "rnnlm_model_set_precision: NULL model");
-    if (precision != RNNLM_PRECISION_FP32 && precision != RNNLM_PRECISION_BF16)
-        return rnnlm_fail(err, RNNLM_E_ARG, "precision %d: expected RNNLM_PRECISION_FP32 or _BF16", precision);
-    rnnlm_status st = model_set_bf16(m->m, precision == RNNLM_PRECISION_BF16, err);
+    if (precision != RNNLM_PRECISION_FP32 && precision != RNNLM_PRECISION_BF16 && precision != RNNLM_PRECISION_AUTO)
+        return rnnlm_fail(err, RNNLM_E_ARG, "precision %d: expected RNNLM_PRECISION_FP32, _BF16 or _AUTO", precision);
+    precision_choice pc = {.bf16 = precision == RNNLM_PRECISION_BF16};
+    rnnlm_status st = precision == RNNLM_PRECISION_AUTO
+                          ? precision_choose(model_cfg(m->m), PRECISION_SCORING_LANES, 1, 0, &pc, err)
+                          : RNNLM_OK;
+    if (st) return st;
+    model_set_precision_note(m->m, precision == RNNLM_PRECISION_AUTO ? pc.why : NULL);
+    st = model_set_bf16(m->m, pc.bf16, err);
     model_weights_bind(m->m, &m->w);
     return st;
 }

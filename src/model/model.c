@@ -30,6 +30,7 @@ struct model {
     net_f32 *net;          /* the fp32 network and its workspace */
     uint16_t *w16;         /* (n_params) bf16 mirror of params (cfg.bf16), refreshed before each batch */
     unsigned long w16_gen; /* bumped at every refresh of w16 (packed copies follow it) */
+    char precision_note[192]; /* how precision `auto` was resolved ("": not asked for) */
     /* sampled softmax bookkeeping (model_touched) */
     uint8_t *mark;         /* (V) scratch; all zero between calls */
     int32_t *touch_emb;    /* (V) embedding rows of the last sampled batch, ascending */
@@ -159,7 +160,15 @@ rnnlm_status model_set_bf16(model *m, int bf16, rnnlm_err *err) {
     return RNNLM_OK;
 }
 
-void model_compute_path(const model *m, char *buf, size_t size) { compute_describe(&m->cc, buf, size); }
+void model_compute_path(const model *m, char *buf, size_t size) {
+    compute_describe(&m->cc, buf, size);
+    size_t n = strlen(buf);
+    if (m->precision_note[0] && n + 1 < size) snprintf(buf + n, size - n, "; precision auto: %s", m->precision_note);
+}
+
+void model_set_precision_note(model *m, const char *note) {
+    snprintf(m->precision_note, sizeof m->precision_note, "%s", note ? note : "");
+}
 
 void model_weights_bind(model *m, model_weights *w) { nn_weights_bind_f32(w, &m->lay, m->params, &m->cc); }
 

@@ -75,8 +75,11 @@ rnnlm_status model_set_bf16(model *m, int bf16, rnnlm_err *err);
 void model_set_allreduce(model *m, rnnlm_status (*fn)(void *arg, float *g, size_t n, rnnlm_err *err),
                          void *arg);
 /* One line naming the compute path (library, implementation, ISA,
- * precision, threads). */
+ * precision, threads), and how precision `auto` was resolved when it was. */
 void model_compute_path(const model *m, char *buf, size_t size);
+/* What model_compute_path says of precision `auto` (model/precision.h's
+ * choice; NULL or "": it was not asked for). */
+void model_set_precision_note(model *m, const char *note);
 /* The compute context: backend, threads, precision, mirrors, all-reduce hook. */
 const nn_compute *model_compute(const model *m);
 

@@ -15,6 +15,7 @@
 #include "io/rundir.h"
 #include "io/runlog.h"
 #include "model/checkpoint.h"
+#include "model/precision.h"
 #include "train/average.h"
 #include "train/comm.h"
 #include "train/config.h"
@@ -27,6 +28,8 @@
 /* run.best_ppl, run.best_epoch, run.global_step, run.lr, run.lr_bad_epochs,
  * run.avg_start, run.avg_count: the run's history, after the data's keys */
 #define N_RUN_KEYS 7
+/* and, in a run of precision `auto` only, run.precision: what it resolved to */
+#define N_AUTO_KEYS 1
 
 struct rnnlm_trainer {
     rnnlm_train_options o;
@@ -44,7 +47,8 @@ struct rnnlm_trainer {
     char kv[CONFIG_N_KEYS][2][512];
     fingerprint_keys fp;    /* the data's fingerprints (data.* keys), after the configuration */
     char data_note[1024];   /* what the resume's data check has to say ("": nothing) */
-    const char *flat[2 * CONFIG_N_KEYS + 2 * FINGERPRINT_MAX_KEYS + 2 * N_RUN_KEYS];
+    const char *flat[2 * CONFIG_N_KEYS + 2 * FINGERPRINT_MAX_KEYS + 2 * N_RUN_KEYS + 2 * N_AUTO_KEYS];
+    precision_choice prec;  /* precision `auto`: the run's choice (kept by a resumed run) */
     char best_s[32], best_epoch_s[32], global_s[32];
     char lr_s[40], lr_bad_s[32], avg_start_s[32], avg_count_s[32];
     double best;
@@ -174,6 +178,37 @@ static rnnlm_status restore_schedule_state(rnnlm_trainer *t, const rnnlm_checkpo
 }
 
 
+/* Precision `auto` resolved into t->prec: a resumed run takes its
+ * checkpoint's choice (run.precision, or config.precision when the run that
+ * wrote it gave one), so that a run never changes precision on resume; a
+ * new run measures (model/precision.h) on rank 0, whose choice every rank
+ * takes. */
+static rnnlm_status resolve_precision(rnnlm_trainer *t, const rnnlm_checkpoint *c, rnnlm_err *err) {
+    precision_choice *pc = &t->prec;
+    memset(pc, 0, sizeof *pc);
+    if (c) {
+        const char *v = checkpoint_get_meta(c->f, "run.precision"), *key = "run.precision";
+        if (!v) v = checkpoint_config_value(c->f, "precision", "precision", NULL, 0), key = "config.precision";
+        if (v && strcmp(v, "fp32") && strcmp(v, "bf16"))
+            return rnnlm_fail(err, RNNLM_E_FORMAT, "%s: metadata %s='%s' is not fp32 or bf16", c->path, key, v);
+        pc->bf16 = v && !strcmp(v, "bf16");
+        snprintf(pc->why, sizeof pc->why, "%s (the resumed run's, %s in its checkpoint)", pc->bf16 ? "bf16" : "fp32",
+                 key);
+        return RNNLM_OK;
+    }
+    int ranks = comm_size(t->o.comm);
+    rnnlm_status st = comm_rank(t->o.comm) ? RNNLM_OK
+                                           : precision_choose(&t->cfg.model, t->cfg.B / ranks, t->cfg.T, 1, pc, err);
+    if (ranks > 1) {   /* rank 0's outcome and choice for every rank */
+        int s0 = st;
+        rnnlm_status s2 = comm_bcast(t->o.comm, &s0, sizeof s0, 0, err);
+        if (!s2) s2 = comm_bcast(t->o.comm, pc, sizeof *pc, 0, err);
+        if (s2) return s2;
+        if (s0 && !st) return rnnlm_fail(err, (rnnlm_status)s0, "rank 0 could not resolve precision auto");
+    }
+    return st;
+}
+
 /* Early stopping: `patience` epochs up to `completed` without a validation improvement. */
 static int out_of_patience(const rnnlm_trainer *t, int completed) {
     return t->o.patience && t->val && completed - t->best_epoch >= t->o.patience;
@@ -263,9 +298,14 @@ rnnlm_status rnnlm_trainer_start(rnnlm_trainer *t, const rnnlm_dataset *d, const
     t->cfg = options_step_config(&t->o, (long)rnnlm_vocab_size(d->vocab));
     t->cfg.model.threads = (int)t->threads;   /* the network's compute threads */
     t->cfg.comm = t->o.comm;
+    if (t->o.precision == RNNLM_PRECISION_AUTO) {
+        if ((st = resolve_precision(t, resume, err))) return at(t, resume ? RNNLM_AT_RESUME : RNNLM_AT_SETUP, st);
+        t->cfg.model.bf16 = t->prec.bf16;
+    }
     st = step_create(&t->t, &t->cfg, d->train.x, d->train.y, d->train.n, err);
     if (!st && resume) st = step_restore(t->t, resume->m, resume->f, err);
     if (st) return at(t, RNNLM_AT_SETUP, st);
+    if (t->o.precision == RNNLM_PRECISION_AUTO) model_set_precision_note(step_model(t->t), t->prec.why);
     if ((st = plan_run(&t->o, step_steps_per_epoch(t->t), err)) || (st = check_plan(t, resume != NULL, err)))
         return at(t, RNNLM_AT_SETUP, st);
     t->lr0 = t->lr = (double)t->cfg.opt.lr;
@@ -397,12 +437,17 @@ static rnnlm_status save_to(rnnlm_trainer *t, const char *path, int best, rnnlm_
         "run.lr", t->lr_s, "run.lr_bad_epochs", t->lr_bad_s, "run.avg_start", t->avg_start_s,
         "run.avg_count", t->avg_count_s};
     for (int i = 0; i < 2 * N_RUN_KEYS; i++) t->flat[2 * n + i] = extra[i];
+    size_t n_auto = t->o.precision == RNNLM_PRECISION_AUTO;   /* none otherwise: those files stay as they were */
+    if (n_auto) {
+        t->flat[2 * (n + N_RUN_KEYS)] = "run.precision";
+        t->flat[2 * (n + N_RUN_KEYS) + 1] = t->prec.bf16 ? "bf16" : "fp32";
+    }
     model *m = step_model(t->t);
     size_t np = model_n_params(m);
     st_tensor avg = {.name = "train.avg_weights", .ndim = 1, .shape = {np}, .data = t->avg};
     size_t n_more = !best && t->avg_count > 0;
     if (swap) average_swap(model_params(m), t->avg, np);
-    rnnlm_status st = step_save_ex(t->t, path, t->ds->vocab, t->flat, n + N_RUN_KEYS, &avg, n_more, err);
+    rnnlm_status st = step_save_ex(t->t, path, t->ds->vocab, t->flat, n + N_RUN_KEYS + n_auto, &avg, n_more, err);
     if (swap) average_swap(model_params(m), t->avg, np);
     return at(t, RNNLM_AT_SAVE, st);
 }
