@@ -1,0 +1,238 @@
+/* test_adaptive.c: the adaptive softmax head (src/nn/adaptive.c).
+ *
+ *  - the cutoffs: a list not strictly increasing, a cutoff at or beyond V,
+ *    none, too many, a malformed string, a divisor below 1 are refused with
+ *    a message naming the option; a good list lays out the tensors
+ *    contiguously with the shapes of the factorisation;
+ *  - exactness: for 400 random contexts (fp32, the production instance), the
+ *    probabilities of all V words sum to 1 within 1e-5; the target-only
+ *    log-probability equals the whole distribution's entry, and the
+ *    training loss equals minus the sum of those log-probabilities;
+ *  - the gradient check: in double, every parameter of the head (head
+ *    kernel and bias, each cluster's projection, kernel and bias) and the
+ *    hidden input Y against central finite differences of the mean loss,
+ *    with targets in every class and slices smaller than the batch (the
+ *    error per tensor max |a - n| / max(|a|, |n|, 1e-7) <= 1e-6);
+ *  - fp32 against fp64: the same loss and gradients to fp32 accuracy. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/rng.h"
+#include "nn/adaptive.h"
+
+static double uni(rnnlm_rng *r) { return rnnlm_rng_double(r); }
+
+static void refused(int V, const int *cut, int n, int div, const char *needle) {
+    ada_layout a;
+    rnnlm_err err = {0};
+    assert_int_equal(ada_layout_init(&a, V, 8, cut, n, div, &err), RNNLM_E_ARG);
+    if (!strstr(err.msg, needle)) fail_msg("message \"%s\" lacks \"%s\"", err.msg, needle);
+}
+
+static void test_cutoffs(void **state) {
+    (void)state;
+    refused(100, (int[]){20, 20}, 2, 4, "adaptive_cutoffs");
+    refused(100, (int[]){30, 20}, 2, 4, "strictly increasing");
+    refused(100, (int[]){20, 100}, 2, 4, "vocabulary's size 100");
+    refused(100, (int[]){0}, 1, 4, "adaptive_cutoffs");
+    refused(100, (int[]){20}, 0, 4, "adaptive_cutoffs");
+    refused(100, (int[]){10}, 1, 0, "adaptive_div");
+    refused(100, (int[]){1, 2, 3, 4, 5, 6, 7, 8, 9}, 9, 4, "adaptive_cutoffs");
+    int cut[ADA_MAX_CLUSTERS], n = 0;
+    rnnlm_err err = {0};
+    const char *bad[] = {"", "2000,", "a,3", "2000;10000", "-5", "12x", ",3"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        assert_int_equal(ada_parse_cutoffs(bad[i], cut, &n, &err), RNNLM_E_ARG);
+        assert_non_null(strstr(err.msg, "adaptive_cutoffs"));
+    }
+    assert_int_equal(ada_parse_cutoffs("2000,10000", cut, &n, &err), RNNLM_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(cut[0], 2000);
+    assert_int_equal(cut[1], 10000);
+    ada_layout a;
+    assert_int_equal(ada_layout_init(&a, 20000, 64, cut, n, 4, &err), RNNLM_OK);
+    assert_int_equal(a.hs, 2002);
+    assert_int_equal(a.d[1], 16);
+    assert_int_equal(a.d[2], 4);
+    size_t at = 0;
+    for (int i = 0; i < 2 + 3 * a.n; i++) {
+        char name[64];
+        int ndim, shape[2];
+        size_t off, count;
+        ada_tensor(&a, i, name, sizeof name, &ndim, shape, &off, &count);
+        assert_int_equal(off, at);
+        at += count;
+    }
+    assert_int_equal(at, a.n_params);
+    assert_int_equal(a.n_params, (size_t)64 * 2002 + 2002 + 64 * 16 + 16 * 8000 + 8000 +
+                                     64 * 4 + 4 * 10000 + 10000);
+}
+
+/* V = 50 words: a head of 10, clusters [10, 25), [25, 50), H = 16, div 2 */
+static void small_layout(ada_layout *a, int V, int H) {
+    rnnlm_err err = {0};
+    int cut[2] = {V / 5, V / 2};
+    assert_int_equal(ada_layout_init(a, V, H, cut, 2, 2, &err), RNNLM_OK);
+}
+
+static void test_sums_to_one(void **state) {
+    (void)state;
+    ada_layout a;
+    const int V = 50, H = 16, B = 8;
+    small_layout(&a, V, H);
+    nn_compute cc;
+    compute_init(&cc, 1);
+    rnnlm_rng r;
+    rnnlm_rng_seed(&r, 7);
+    float *w = malloc(a.n_params * sizeof *w), *h = malloc((size_t)B * H * sizeof *h);
+    float *logp = malloc((size_t)B * V * sizeof *logp);
+    void *ws = aligned_alloc(64, ada_infer_bytes(&a, B));
+    for (size_t i = 0; i < a.n_params; i++) w[i] = (float)(2 * uni(&r) - 1);
+    int32_t tgt[B];
+    double lp[B], worst = 0;
+    for (int ctx = 0; ctx < 50; ctx++) {
+        for (int i = 0; i < B * H; i++) h[i] = (float)(4 * uni(&r) - 2);
+        for (int b = 0; b < B; b++) tgt[b] = (int32_t)(rnnlm_rng_next(&r) % V);
+        ada_logprob_all_f32(&a, w, &cc, h, B, ws, logp);
+        ada_logprob_f32(&a, w, &cc, h, B, tgt, ws, lp);
+        for (int b = 0; b < B; b++) {
+            double s = 0;
+            for (int j = 0; j < V; j++) s += exp((double)logp[b * V + j]);
+            worst = fmax(worst, fabs(s - 1));
+            assert_true(fabs(lp[b] - logp[b * V + tgt[b]]) < 1e-5);
+        }
+        /* the training loss is minus the sum of the same log-probabilities */
+        ada_ws_f32 *tw;
+        rnnlm_err err = {0};
+        assert_int_equal(ada_reserve_f32(&tw, &a, B, 3, &cc, &err), RNNLM_OK);
+        double loss = 0, want = 0;
+        int64_t cor = 0, cnt = 0;
+        ada_head_f32(tw, &a, w, NULL, &cc, h, tgt, B, 0, 1.0, &loss, &cor, &cnt, NULL);
+        for (int b = 0; b < B; b++) want -= lp[b];
+        assert_int_equal(cnt, B);
+        assert_true(fabs(loss - want) < 1e-4 * fmax(1, fabs(want)));
+        ada_free_f32(tw, &cc);
+    }
+    printf("400 contexts: worst |sum p - 1| = %.2e\n", worst);
+    assert_true(worst <= 1e-5);
+    free(w);
+    free(h);
+    free(logp);
+    free(ws);
+}
+
+typedef struct {
+    ada_layout a;
+    nn_compute cc;
+    ada_ws_f64 *ws;
+    int N;
+    int32_t tgt[12];
+    double *w, *Y;
+} problem;
+
+static double loss_at(problem *p) {
+    double loss = 0;
+    int64_t cor = 0, cnt = 0;
+    ada_head_f64(p->ws, &p->a, p->w, NULL, &p->cc, p->Y, p->tgt, p->N, 0, 0, &loss, &cor, &cnt, NULL);
+    return loss / p->N;
+}
+
+static double numeric(problem *p, double *v) {
+    const double eps = 1e-5, keep = *v;
+    *v = keep + eps;
+    double lp = loss_at(p);
+    *v = keep - eps;
+    double lm = loss_at(p);
+    *v = keep;
+    return (lp - lm) / (2 * eps);
+}
+
+static double error_of(problem *p, const double *an, double *v, size_t n) {
+    double diff = 0, mag = 1e-7;
+    for (size_t i = 0; i < n; i++) {
+        double nu = numeric(p, &v[i]);
+        diff = fmax(diff, fabs(an[i] - nu));
+        mag = fmax(mag, fmax(fabs(an[i]), fabs(nu)));
+    }
+    return diff / mag;
+}
+
+static void test_gradcheck(void **state) {
+    (void)state;
+    problem p;
+    const int V = 20, H = 6;
+    rnnlm_err err = {0};
+    assert_int_equal(ada_layout_init(&p.a, V, H, (int[]){5, 9, 14}, 3, 2, &err), RNNLM_OK);
+    compute_init(&p.cc, 1);
+    p.N = 12;
+    /* every class: head words, each cluster, the edges of the ranges */
+    const int32_t t[12] = {0, 4, 5, 8, 9, 13, 14, 19, 2, 11, 17, 6};
+    memcpy(p.tgt, t, sizeof t);
+    assert_int_equal(ada_reserve_f64(&p.ws, &p.a, p.N, 5, &p.cc, &err), RNNLM_OK);
+    rnnlm_rng r;
+    rnnlm_rng_seed(&r, 3);
+    p.w = malloc(p.a.n_params * sizeof *p.w);
+    p.Y = malloc((size_t)p.N * H * sizeof *p.Y);
+    double *g = calloc(p.a.n_params, sizeof *g), *dY = malloc((size_t)p.N * H * sizeof *dY);
+    for (size_t i = 0; i < p.a.n_params; i++) p.w[i] = uni(&r) - 0.5;
+    for (int i = 0; i < p.N * H; i++) p.Y[i] = 2 * uni(&r) - 1;
+    double loss = 0;
+    int64_t cor = 0, cnt = 0;
+    ada_head_f64(p.ws, &p.a, p.w, g, &p.cc, p.Y, p.tgt, p.N, 1, 1.0 / p.N, &loss, &cor, &cnt, dY);
+    double worst = 0;
+    for (int i = 0; i < 2 + 3 * p.a.n; i++) {
+        char name[64];
+        int ndim, shape[2];
+        size_t off, count;
+        ada_tensor(&p.a, i, name, sizeof name, &ndim, shape, &off, &count);
+        double e = error_of(&p, g + off, p.w + off, count);
+        printf("%-24s error %.2e\n", name, e);
+        worst = fmax(worst, e);
+    }
+    double e = error_of(&p, dY, p.Y, (size_t)p.N * H);
+    printf("%-24s error %.2e\n", "hidden input Y", e);
+    worst = fmax(worst, e);
+    assert_true(worst <= 1e-6);
+
+    /* fp32 against fp64 */
+    float *w32 = malloc(p.a.n_params * sizeof *w32), *Y32 = malloc((size_t)p.N * H * sizeof *Y32);
+    float *g32 = calloc(p.a.n_params, sizeof *g32), *dY32 = malloc((size_t)p.N * H * sizeof *dY32);
+    for (size_t i = 0; i < p.a.n_params; i++) w32[i] = (float)p.w[i];
+    for (int i = 0; i < p.N * H; i++) Y32[i] = (float)p.Y[i];
+    ada_ws_f32 *ws32;
+    assert_int_equal(ada_reserve_f32(&ws32, &p.a, p.N, 5, &p.cc, &err), RNNLM_OK);
+    double l32 = 0;
+    int64_t c32 = 0, n32 = 0;
+    ada_head_f32(ws32, &p.a, w32, g32, &p.cc, Y32, p.tgt, p.N, 1, 1.0 / p.N, &l32, &c32, &n32, dY32);
+    assert_true(fabs(l32 - loss) < 1e-5 * fabs(loss));
+    assert_int_equal(c32, cor);
+    for (size_t i = 0; i < p.a.n_params; i++) assert_true(fabs(g32[i] - g[i]) < 1e-6);
+    for (int i = 0; i < p.N * H; i++) assert_true(fabs(dY32[i] - dY[i]) < 1e-6);
+    ada_free_f32(ws32, &p.cc);
+    ada_free_f64(p.ws, &p.cc);
+    free(w32);
+    free(Y32);
+    free(g32);
+    free(dY32);
+    free(p.w);
+    free(p.Y);
+    free(g);
+    free(dY);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_cutoffs),
+        cmocka_unit_test(test_sums_to_one),
+        cmocka_unit_test(test_gradcheck),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
