@@ -13,7 +13,12 @@
  *    hidden input Y against central finite differences of the mean loss,
  *    with targets in every class and slices smaller than the batch (the
  *    error per tensor max |a - n| / max(|a|, |n|, 1e-7) <= 1e-6);
- *  - fp32 against fp64: the same loss and gradients to fp32 accuracy. */
+ *  - fp32 against fp64: the same loss and gradients to fp32 accuracy;
+ *  - in a whole model (an LSTM and a GRU under the head, B = 2, T = 3): the
+ *    double-precision gradient check of every tensor and of the initial
+ *    state through model_loss_f64;
+ *  - the checkpoint: an adaptive model saved and loaded has the same head
+ *    (cutoffs, divisor) and bit-identical parameters. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,10 +27,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "core/rng.h"
+#include "model/checkpoint.h"
+#include "model/model.h"
 #include "nn/adaptive.h"
 
 static double uni(rnnlm_rng *r) { return rnnlm_rng_double(r); }
@@ -228,11 +236,122 @@ static void test_gradcheck(void **state) {
     free(dY);
 }
 
+static model *adaptive_model(cell_kind cell, int V) {
+    model_config c = {.cell = cell, .V = V, .E = 5, .H = 6, .L = 1, .init = INIT_UNIFORM,
+                      .adaptive = 1, .ada_n = 2, .ada_cut = {4, 8}, .ada_div = 2};
+    model *m = NULL;
+    rnnlm_err err = {0};
+    if (model_create(&m, &c, &err)) fail_msg("model_create: %s", err.msg);
+    model_init_params(m, 5);
+    return m;
+}
+
+static double model_loss_at(const model *m, const double *p, const double *s0, const int32_t *x,
+                            const int32_t *y) {
+    double loss = 0;
+    rnnlm_err err = {0};
+    assert_int_equal(model_loss_f64(m, p, s0, x, y, 2, 3, NULL, &loss, NULL, NULL, &err), RNNLM_OK);
+    return loss;
+}
+
+/* worst relative error of the analytic gradient a (n) over the values v (n) */
+static double model_error(const model *m, double *p, double *s0, const int32_t *x, const int32_t *y,
+                          const double *a, double *v, size_t n) {
+    double diff = 0, mag = 1e-7;
+    for (size_t i = 0; i < n; i++) {
+        double keep = v[i];
+        v[i] = keep + 1e-5;
+        double lp = model_loss_at(m, p, s0, x, y);
+        v[i] = keep - 1e-5;
+        double lm = model_loss_at(m, p, s0, x, y);
+        v[i] = keep;
+        double nu = (lp - lm) / 2e-5;
+        diff = fmax(diff, fabs(a[i] - nu));
+        mag = fmax(mag, fmax(fabs(a[i]), fabs(nu)));
+    }
+    return diff / mag;
+}
+
+static void test_model_gradcheck(void **state) {
+    (void)state;
+    const cell_kind cells[2] = {CELL_LSTM, CELL_GRU};
+    const int32_t x[6] = {1, 5, 9, 2, 11, 7}, y[6] = {5, 9, 3, 11, 0, 8};   /* every class */
+    for (int c = 0; c < 2; c++) {
+        model *m = adaptive_model(cells[c], 12);
+        size_t np = model_n_params(m), ns = (size_t)2 * 1 * 6 * (cells[c] == CELL_LSTM ? 2 : 1);
+        double *p = malloc(np * sizeof *p), *g = calloc(np, sizeof *g);
+        double *s0 = malloc(ns * sizeof *s0), *gs = calloc(ns, sizeof *gs);
+        rnnlm_rng r;
+        rnnlm_rng_seed(&r, 11);
+        for (size_t i = 0; i < np; i++) p[i] = rnnlm_rng_double(&r) - 0.5;
+        for (size_t i = 0; i < ns; i++) s0[i] = rnnlm_rng_double(&r) - 0.5;
+        double loss = 0;
+        rnnlm_err err = {0};
+        assert_int_equal(model_loss_f64(m, p, s0, x, y, 2, 3, NULL, &loss, g, gs, &err), RNNLM_OK);
+        double worst = 0;
+        for (int k = 0; k < model_n_tensors(m); k++) {
+            const model_tensor *t = model_tensor_at(m, k);
+            worst = fmax(worst, model_error(m, p, s0, x, y, g + t->offset, p + t->offset, t->count));
+        }
+        worst = fmax(worst, model_error(m, p, s0, x, y, gs, s0, ns));
+        printf("%s under the adaptive head: %d tensors, worst gradient error %.2e\n",
+               cells[c] == CELL_LSTM ? "LSTM" : "GRU", model_n_tensors(m), worst);
+        assert_int_equal(model_n_tensors(m), 3 + 1 + 2 + 3 * 2);
+        assert_true(worst <= 1e-6);
+        free(p);
+        free(g);
+        free(s0);
+        free(gs);
+        model_free(m);
+    }
+}
+
+static void test_checkpoint_roundtrip(void **state) {
+    (void)state;
+    const int V = 12;
+    static char store[12][8];
+    const char *words[12];
+    uint64_t counts[12];
+    for (int i = 0; i < V; i++) {
+        snprintf(store[i], sizeof store[i], i == 0 ? "<s>" : i == 1 ? "</s>" : i == 2 ? "<unk>" : "w%d", i);
+        words[i] = store[i];
+        counts[i] = i < 3 ? 0 : (uint64_t)(100 - i);
+    }
+    rnnlm_vocab *v = NULL;
+    rnnlm_err err = {0};
+    assert_int_equal(rnnlm_vocab_from_words(&v, words, counts, (size_t)V, RNNLM_CANON_NONE, 12, &err), RNNLM_OK);
+    model *m = adaptive_model(CELL_LSTM, V);
+    char path[] = "/tmp/test_adaptive_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    unlink(path);
+    assert_int_equal(checkpoint_save(path, m, v, NULL, 0, NULL, 0, &err), RNNLM_OK);
+    model *m2 = NULL;
+    rnnlm_vocab *v2 = NULL;
+    if (checkpoint_load(path, &m2, &v2, NULL, &err)) fail_msg("checkpoint_load: %s", err.msg);
+    const model_config *c = model_cfg(m2);
+    assert_int_equal(c->adaptive, 1);
+    assert_int_equal(c->ada_n, 2);
+    assert_int_equal(c->ada_cut[0], 4);
+    assert_int_equal(c->ada_cut[1], 8);
+    assert_int_equal(c->ada_div, 2);
+    assert_int_equal(model_n_params(m2), model_n_params(m));
+    assert_memory_equal(model_params(m2), model_params(m), model_n_params(m) * sizeof(float));
+    unlink(path);
+    model_free(m);
+    model_free(m2);
+    rnnlm_vocab_free(v);
+    rnnlm_vocab_free(v2);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cutoffs),
         cmocka_unit_test(test_sums_to_one),
         cmocka_unit_test(test_gradcheck),
+        cmocka_unit_test(test_model_gradcheck),
+        cmocka_unit_test(test_checkpoint_roundtrip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
