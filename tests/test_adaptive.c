@@ -18,7 +18,12 @@
  *    double-precision gradient check of every tensor and of the initial
  *    state through model_loss_f64;
  *  - the checkpoint: an adaptive model saved and loaded has the same head
- *    (cutoffs, divisor) and bit-identical parameters. */
+ *    (cutoffs, divisor) and bit-identical parameters;
+ *  - inference through the library: rnnlm_feed's distribution sums to 1 at
+ *    every step; rnnlm_score_batch (the cheap path: the head and one
+ *    cluster per target) agrees with rnnlm_score_ids (the whole
+ *    distribution) word by word, and both with the training forward pass
+ *    (model_eval_batch) over the same sentence. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -33,6 +38,7 @@
 
 #include "core/rng.h"
 #include "model/checkpoint.h"
+#include "model/infer.h"
 #include "model/model.h"
 #include "nn/adaptive.h"
 
@@ -306,9 +312,7 @@ static void test_model_gradcheck(void **state) {
     }
 }
 
-static void test_checkpoint_roundtrip(void **state) {
-    (void)state;
-    const int V = 12;
+static rnnlm_vocab *small_vocab(int V) {
     static char store[12][8];
     const char *words[12];
     uint64_t counts[12];
@@ -320,6 +324,14 @@ static void test_checkpoint_roundtrip(void **state) {
     rnnlm_vocab *v = NULL;
     rnnlm_err err = {0};
     assert_int_equal(rnnlm_vocab_from_words(&v, words, counts, (size_t)V, RNNLM_CANON_NONE, 12, &err), RNNLM_OK);
+    return v;
+}
+
+static void test_checkpoint_roundtrip(void **state) {
+    (void)state;
+    const int V = 12;
+    rnnlm_err err = {0};
+    rnnlm_vocab *v = small_vocab(V);
     model *m = adaptive_model(CELL_LSTM, V);
     char path[] = "/tmp/test_adaptive_XXXXXX";
     int fd = mkstemp(path);
@@ -345,6 +357,52 @@ static void test_checkpoint_roundtrip(void **state) {
     rnnlm_vocab_free(v2);
 }
 
+static void test_inference(void **state) {
+    (void)state;
+    const int V = 12;
+    rnnlm_err err = {0};
+    model *m = adaptive_model(CELL_LSTM, V);
+    /* weights large enough that the distributions are far from uniform */
+    rnnlm_rng r;
+    rnnlm_rng_seed(&r, 9);
+    for (size_t i = 0; i < model_n_params(m); i++) model_params(m)[i] = (float)(2 * rnnlm_rng_double(&r) - 1);
+    rnnlm_model *rm = NULL;
+    assert_int_equal(infer_model_wrap(&rm, m, small_vocab(V), &err), RNNLM_OK);
+    const int32_t ids[9] = {3, 9, 11, 4, 7, 2, 10, 5, 8};   /* two sentences: 5 and 4 words */
+    const size_t offsets[3] = {0, 5, 9};
+    rnnlm_sentence_score out[2], one;
+    double pw_batch[11], pw_one[6];
+    assert_int_equal(rnnlm_score_batch(rm, ids, offsets, 2, 2, out, pw_batch, &err), RNNLM_OK);
+    rnnlm_state *st = NULL;
+    assert_int_equal(rnnlm_state_create(&st, rm, &err), RNNLM_OK);
+    for (int s = 0; s < 2; s++) {
+        size_t n = offsets[s + 1] - offsets[s];
+        assert_int_equal(rnnlm_score_ids(st, ids + offsets[s], n, &one, pw_one, &err), RNNLM_OK);
+        for (size_t i = 0; i <= n; i++) assert_true(fabs(pw_one[i] - pw_batch[offsets[s] + s + i]) < 1e-5);
+        assert_true(fabs(one.logprob - out[s].logprob) < 1e-4);
+    }
+    /* the training forward pass over sentence 1: <s> w... -> w... </s> (id 0 ends it) */
+    int32_t x[6] = {0, 3, 9, 11, 4, 7}, y[6] = {3, 9, 11, 4, 7, 0};
+    model *mm = (model *)infer_model(rm);
+    assert_int_equal(model_reserve(mm, 1, 6, &err), RNNLM_OK);
+    model_reset_state(mm);
+    batch_stats bs = {0, 0, 0};
+    assert_int_equal(model_eval_batch(mm, x, y, 1, 6, &bs, &err), RNNLM_OK);
+    assert_true(fabs(-bs.loss_sum - out[0].logprob) < 1e-4);
+    /* rnnlm_feed: the whole distribution, summing to 1 */
+    float lp[12];
+    rnnlm_state_reset(st);
+    for (int t = 0; t < 6; t++) {
+        assert_int_equal(rnnlm_feed(st, x[t], lp, &err), RNNLM_OK);
+        double sum = 0;
+        for (int j = 0; j < V; j++) sum += exp((double)lp[j]);
+        assert_true(fabs(sum - 1) < 1e-5);
+        assert_true(fabs(lp[y[t]] - pw_batch[t]) < 1e-5);
+    }
+    rnnlm_state_free(st);
+    rnnlm_model_free(rm);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cutoffs),
@@ -352,6 +410,7 @@ int main(void) {
         cmocka_unit_test(test_gradcheck),
         cmocka_unit_test(test_model_gradcheck),
         cmocka_unit_test(test_checkpoint_roundtrip),
+        cmocka_unit_test(test_inference),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -37,6 +37,35 @@ eval_ppl=$(sed -n 's/^perplexity \([0-9.]*\).*/\1/p' "$dir/eval.log")
 awk -v a="$eval_ppl" -v b="$ppl" 'BEGIN { exit !(a > 0 && b > 0 && (a - b) / b < 2e-3 && (b - a) / b < 2e-3) }' ||
   fail "eval perplexity '$eval_ppl', the run's $ppl"
 
+# score and generate on the loaded model; the Python module over the library:
+# its batched scores (the head and one cluster per word) equal those of a
+# state fed word by word (the whole distribution, which sums to 1)
+head -n 20 "$dir/corpus.txt" > "$dir/some.txt"
+"$R" score "$dir/straight/best.safetensors" "$dir/some.txt" > "$dir/score.txt" 2>/dev/null || fail "score"
+[ "$(grep -c . "$dir/score.txt")" -ge 20 ] || fail "score printed $(grep -c . "$dir/score.txt") lines"
+"$R" generate "$dir/straight/best.safetensors" --words 5 > "$dir/gen.txt" 2>&1 || fail "generate"
+if [ -x /usr/bin/python3 ]; then
+  RNNLM_LIB="${BUILD:-build}/librnnlm.so" PYTHONPATH=python /usr/bin/python3 - "$dir/straight/best.safetensors" \
+      "$dir/some.txt" > "$dir/py.txt" <<'PY' || fail "python: $(tail -n 3 "$dir/py.txt")"
+import math, sys, rnnlm
+m = rnnlm.Model(sys.argv[1])
+lines = [l.split() for l in open(sys.argv[2])]
+got = m.scores([" ".join(l) for l in lines])
+for l, s in zip(lines, got):   # the batched scorer against a state fed word by word
+    st = m.state()
+    lp, tot = st.feed(0), 0.0
+    assert abs(sum(math.exp(x) for x in lp) - 1) < 1e-5
+    for w in l + [None]:
+        i = 0 if w is None else m.id(w)
+        tot += lp[i]
+        if w is not None:
+            lp = st.feed(i)
+    assert abs(tot - s.logprob) < 1e-3, (tot, s.logprob)
+print("python ok", len(got))
+PY
+  grep -q "python ok 20" "$dir/py.txt" || fail "python: $(cat "$dir/py.txt")"
+fi
+
 # a full-softmax checkpoint holds no head keys; an adaptive one refuses --tied and --loss sampled
 "$R" train "${args[@]:0:14}" --epochs 1 --save-dir "$dir/full" > /dev/null || fail "full run"
 grep -a -q '"adaptive_cutoffs"' "$dir/full/last.safetensors" && fail "full checkpoint names adaptive_cutoffs"
