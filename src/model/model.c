@@ -236,13 +236,15 @@ void model_init_params(model *m, uint64_t seed) {
     for (int l = 0; l < lay->L; l++) init_layer(p, &lay->layer[l], lay->kind, lay->H, &r);
     if (!lay->tied) fill_uniform(p + lay->out_w.offset, lay->out_w.count, 1.0f, &r);
     memset(p + lay->out_b.offset, 0, lay->out_b.count * sizeof *p);
-    /* the adaptive head: Glorot-uniform kernels and projections, zero biases */
+    /* the adaptive head: its kernels as the recipe's output layer (uniform
+     * [-1, 1]), each projection uniform with variance 1 / H (it keeps the
+     * hidden state's scale, so a cluster's logits start as the full layer's
+     * would), zero biases */
     for (int i = 0; lay->adaptive && i < 2 + 3 * lay->ada.n; i++) {
         const nn_tensor *t = &lay->ada_t[i];
-        if (t->ndim == 2)
-            fill_uniform(p + t->offset, t->count, sqrtf(6.0f / (float)(t->shape[0] + t->shape[1])), &r);
-        else
-            memset(p + t->offset, 0, t->count * sizeof *p);
+        int proj = i >= 2 && (i - 2) % 3 == 0;
+        if (t->ndim == 2) fill_uniform(p + t->offset, t->count, proj ? sqrtf(3.0f / (float)lay->H) : 1.0f, &r);
+        else memset(p + t->offset, 0, t->count * sizeof *p);
     }
 }
 
