@@ -15,7 +15,7 @@
 #include <string.h>
 
 /* What a checkpoint tensor holds. */
-typedef enum { PT_EMB, PT_WIH, PT_WHH, PT_BIH, PT_BHH, PT_OUTW, PT_OUTB } pt_kind;
+typedef enum { PT_EMB, PT_WIH, PT_WHH, PT_BIH, PT_BHH, PT_OUTW, PT_OUTB, PT_ADA } pt_kind;
 
 typedef struct {
     char name[48];
@@ -25,7 +25,7 @@ typedef struct {
     size_t shape[2];
 } pt_tensor;
 
-#define PT_MAX (3 + 4 * MODEL_MAX_LAYERS)
+#define PT_MAX (3 + 4 * MODEL_MAX_LAYERS + 2 + 3 * ADA_MAX_CLUSTERS)
 
 static int gates_of(cell_kind c) { return nn_cell_of(c)->gates; }
 static const char *cell_key(cell_kind c) { return nn_cell_of(c)->key; }
@@ -39,6 +39,20 @@ static void pt_add(pt_tensor *t, int *n, pt_kind kind, int layer, const char *na
     p->ndim = ndim;
     p->shape[0] = d0;
     p->shape[1] = d1;
+}
+
+/* The adaptive head's tensors (nn/adaptive.h), stored as the model holds
+ * them (no transpose), layer = their index; c's head was checked by the caller. */
+static void pt_adaptive(const model_config *c, pt_tensor *t, int *n) {
+    ada_layout a;
+    if (ada_layout_init(&a, c->V, c->H, c->ada_cut, c->ada_n, c->ada_div, NULL)) return;
+    for (int i = 0; i < 2 + 3 * a.n; i++) {
+        char name[48];
+        int ndim, shape[2];
+        size_t off, count;
+        ada_tensor(&a, i, name, sizeof name, &ndim, shape, &off, &count);
+        pt_add(t, n, PT_ADA, i, name, ndim, (size_t)shape[0], (size_t)(ndim > 1 ? shape[1] : 0));
+    }
 }
 
 /* The tensors a configuration calls for, in file order. cfg's sizes are
@@ -59,6 +73,10 @@ static int pt_list(const model_config *c, pt_tensor *t) {
         snprintf(name, sizeof name, "rnn.bias_hh_l%d", l);
         pt_add(t, &n, PT_BHH, l, name, 1, GH, 0);
     }
+    if (c->adaptive) {
+        pt_adaptive(c, t, &n);
+        return n;
+    }
     if (!c->tied) pt_add(t, &n, PT_OUTW, 0, "output.weight", 2, V, H);
     pt_add(t, &n, PT_OUTB, 0, "output.bias", 1, V, 0);
     return n;
@@ -75,6 +93,7 @@ static const nn_tensor *keras_tensor(const model *m, pt_kind kind, int layer) {
     case PT_BIH: case PT_BHH: return &lay->layer[layer].bias;
     case PT_OUTW: return lay->tied ? NULL : &lay->out_w;
     case PT_OUTB: return &lay->out_b;
+    case PT_ADA: return lay->adaptive && layer < 2 + 3 * lay->ada.n ? &lay->ada_t[layer] : NULL;
     }
     return NULL;
 }
@@ -89,6 +108,7 @@ static void transpose(float *dst, const float *src, size_t rows, size_t cols) {
 static const char *const OWN_KEYS[] = {
     "format", "format_version", "cell", "vocab_size", "embedding_dim", "hidden_size", "num_layers",
     "dropout", "tied", "init", "vocab", "vocab_counts", "canon", "vocab_distinct",
+    "softmax", "adaptive_cutoffs", "adaptive_div",
 };
 #define N_OWN (sizeof OWN_KEYS / sizeof OWN_KEYS[0])
 
@@ -165,7 +185,7 @@ static rnnlm_status model_tensors(const char *path, const model *m, const pt_ten
         s->shape[1] = p->shape[1];
         const float *src = params + k->offset;
         switch (p->kind) {
-        case PT_EMB: case PT_OUTB:
+        case PT_EMB: case PT_OUTB: case PT_ADA:
             s->data = src;
             break;
         case PT_WIH: case PT_WHH: case PT_OUTW:
@@ -188,7 +208,7 @@ static rnnlm_status model_tensors(const char *path, const model *m, const pt_ten
 /* The checkpoint's own metadata pairs into kv (the numbers formatted into
  * num); returns the count of strings written (twice the pairs). */
 static size_t own_metadata(const model_config *c, const rnnlm_vocab *v, const char *vwords, const char *vcounts,
-                           char num[8][32], const char **kv) {
+                           char num[8][32], char *cuts, size_t cuts_cap, const char **kv) {
     size_t q = 0;
 #define KV(k, val) (kv[q++] = (k), kv[q++] = (val))
     snprintf(num[0], sizeof num[0], "%d", c->V);
@@ -211,6 +231,16 @@ static size_t own_metadata(const model_config *c, const rnnlm_vocab *v, const ch
     KV("vocab_counts", vcounts);
     KV("canon", rnnlm_vocab_canon(v) == RNNLM_CANON_RECIPE ? "recipe" : "none");
     KV("vocab_distinct", num[5]);
+    if (c->adaptive) {   /* only adaptive models carry these: full-softmax files stay as they were */
+        size_t k = 0;
+        cuts[0] = '\0';
+        for (int i = 0; i < c->ada_n && k < cuts_cap; i++)
+            k += (size_t)snprintf(cuts + k, cuts_cap - k, i ? ",%d" : "%d", c->ada_cut[i]);
+        snprintf(num[6], sizeof num[6], "%d", c->ada_div);
+        KV("softmax", "adaptive");
+        KV("adaptive_cutoffs", cuts);
+        KV("adaptive_div", num[6]);
+    }
 #undef KV
     return q;
 }
@@ -236,9 +266,9 @@ rnnlm_status checkpoint_save(const char *path, const model *m, const rnnlm_vocab
     st = kv ? vocab_strings(v, &vwords, &vcounts, err) : RNNLM_E_NOMEM;
     if (!st) st = model_tensors(path, m, pt, n_pt, t, scratch, zeros, err);
     for (size_t i = 0; !st && i < n_extra_tensors; i++) t[n_pt + i] = extra_tensors[i];
-    char num[8][32];
+    char num[8][32], cuts[16 * ADA_MAX_CLUSTERS];
     if (!st) {
-        size_t q = own_metadata(c, v, vwords, vcounts, num, kv);
+        size_t q = own_metadata(c, v, vwords, vcounts, num, cuts, sizeof cuts, kv);
         for (size_t i = 0; i < 2 * n_extra; i++) kv[q++] = extra_kv[i];
         st = st_write(path, t, n_tensors, kv, q / 2, err);
     }
@@ -314,6 +344,29 @@ static rnnlm_status meta_enum(const st_file *f, const char *key, const char *con
                       key, s);
 }
 
+/* The output head: "softmax" absent or "full", or "adaptive" with its
+ * cutoffs and divisor, checked against V and H. */
+static rnnlm_status read_adaptive(const st_file *f, model_config *c, const char *path, rnnlm_err *err) {
+    static const char *const heads[] = {"full", "adaptive"};
+    int head = 0;
+    rnnlm_status st;
+    if (!st_meta(f, "softmax")) return RNNLM_OK;
+    if ((st = meta_enum(f, "softmax", heads, 2, &head, path, err)) || !head) return st;
+    const char *cuts;
+    long long div = 0;
+    if ((st = need_meta(f, "adaptive_cutoffs", &cuts, path, err)) ||
+        (st = checkpoint_meta_int(f, "adaptive_div", 1, 1 << 20, &div, path, err)))
+        return st;
+    rnnlm_err e2 = {0};
+    ada_layout a;
+    c->adaptive = 1;
+    c->ada_div = (int)div;
+    if (ada_parse_cutoffs(cuts, c->ada_cut, &c->ada_n, &e2) ||
+        ada_layout_init(&a, c->V, c->H, c->ada_cut, c->ada_n, c->ada_div, &e2))
+        return rnnlm_fail(err, RNNLM_E_FORMAT, "%s: adaptive softmax: %s", path, e2.msg);
+    return RNNLM_OK;
+}
+
 static rnnlm_status read_config(const st_file *f, model_config *c, const char *path, rnnlm_err *err) {
     static const char *const inits[] = {"recipe", "uniform"};         /* init_kind order */
     static const char *const tied[] = {"0", "1"};
@@ -338,7 +391,7 @@ static rnnlm_status read_config(const st_file *f, model_config *c, const char *p
     c->dropout = (float)d;
     c->tied = t;
     c->init = (init_kind)init;
-    return RNNLM_OK;
+    return read_adaptive(f, c, path, err);
 }
 
 /* Rebuilds the vocabulary from "vocab", "vocab_counts", "canon", "vocab_distinct". */
@@ -440,7 +493,7 @@ static rnnlm_status fill_model(model *m, const st_file *f, const pt_tensor *pt, 
         if (!k) return rnnlm_fail(err, RNNLM_E_STATE, "%s: the model has no tensor matching '%s'", path, p->name);
         float *dst = params + k->offset;
         switch (p->kind) {
-        case PT_EMB: case PT_OUTB:
+        case PT_EMB: case PT_OUTB: case PT_ADA:
             memcpy(dst, src, k->count * sizeof *dst);
             break;
         case PT_WIH: case PT_WHH: case PT_OUTW:

@@ -455,6 +455,27 @@ static void lanes_compact(score_lanes *s, int live) {
     s->B = nb;
 }
 
+/* The step of a model with the adaptive softmax: only each live lane's
+ * target log P(y) (the head and one cluster, infer_step_target_f32), left
+ * where lanes_advance reads it: logits[y] = 0, lse = -log P(y). y (B) scratch. */
+static void lanes_step_targets(score_lanes *s, const model_weights *w, const int32_t *ids,
+                               const size_t *offsets, int32_t *y) {
+    for (int b = 0; b < s->B; b++) {
+        size_t si = s->sent[b];
+        if (si == SIZE_MAX) {
+            y[b] = RNNLM_BOS;
+            continue;
+        }
+        size_t len = offsets[si + 1] - offsets[si], p = s->pos[b];
+        y[b] = p < len ? ids[offsets[si] + p] : RNNLM_BOS;
+    }
+    infer_step_target_f32(w, s->x, s->B, s->h, s->c, s->ws, y, s->lse);
+    for (int b = 0; b < s->B; b++) {
+        s->lse[b] = -s->lse[b];
+        s->logits[(size_t)b * s->V + y[b]] = 0;
+    }
+}
+
 rnnlm_status rnnlm_score_batch(const rnnlm_model *m, const int32_t *ids, const size_t *offsets,
                                size_t n, int lanes, rnnlm_sentence_score *out, double *per_word,
                                rnnlm_err *err) {
@@ -482,11 +503,18 @@ rnnlm_status rnnlm_score_batch(const rnnlm_model *m, const int32_t *ids, const s
         s.pos[b] = 0;
         s.x[b] = RNNLM_BOS;
     }
+    int32_t *y = w->lay->adaptive ? rnnlm_calloc((size_t)s.B, sizeof *y, "targets", err) : NULL;
+    if (w->lay->adaptive && !y) {
+        lanes_free(&s);
+        return RNNLM_E_NOMEM;
+    }
     for (int active = s.B; active > 0;) {
-        infer_step_f32(w, s.x, s.B, s.h, s.c, s.ws, s.logits, s.lse);
+        if (y) lanes_step_targets(&s, w, ids, offsets, y);
+        else infer_step_f32(w, s.x, s.B, s.h, s.c, s.ws, s.logits, s.lse);
         active = lanes_advance(&s, ids, offsets, n, &next, out, per_word);
         if (next == n && active > 0 && active < s.B) lanes_compact(&s, active);
     }
+    free(y);
     lanes_free(&s);
     return RNNLM_OK;
 }

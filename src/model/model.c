@@ -66,12 +66,22 @@ rnnlm_status model_create(model **out, const model_config *cfg, rnnlm_err *err) 
     if (cfg->init != INIT_RECIPE && cfg->init != INIT_UNIFORM)
         return rnnlm_fail(err, RNNLM_E_ARG, "initialiser %d: expected recipe or uniform",
                           (int)cfg->init);
+    ada_layout ada;
+    if (cfg->adaptive && cfg->tied)
+        return rnnlm_fail(err, RNNLM_E_ARG, "the adaptive softmax has no dense output layer to tie "
+                          "to the embedding (`softmax` adaptive with `tied`)");
+    if (cfg->adaptive) {
+        rnnlm_status s = ada_layout_init(&ada, cfg->V, cfg->H, cfg->ada_cut, cfg->ada_n, cfg->ada_div, err);
+        if (s) return s;
+    }
     model *m = rnnlm_calloc(1, sizeof *m, "model", err);
     if (!m) return err ? err->status : RNNLM_E_NOMEM;
     m->cfg = *cfg;
     m->cfg.tied = cfg->tied ? 1 : 0;
+    m->cfg.adaptive = cfg->adaptive ? 1 : 0;
     m->chunk = MODEL_DEFAULT_CHUNK;
     nn_layout_init(&m->lay, cfg->cell, cfg->V, cfg->E, cfg->H, cfg->L, m->cfg.tied);
+    if (m->cfg.adaptive) nn_layout_set_adaptive(&m->lay, &ada);
     m->n_params = m->lay.n_params;
     compute_init(&m->cc, cfg->threads);
     m->cfg.bf16 = 0;
@@ -235,6 +245,16 @@ void model_init_params(model *m, uint64_t seed) {
     for (int l = 0; l < lay->L; l++) init_layer(p, &lay->layer[l], lay->kind, lay->H, &r);
     if (!lay->tied) fill_uniform(p + lay->out_w.offset, lay->out_w.count, 1.0f, &r);
     memset(p + lay->out_b.offset, 0, lay->out_b.count * sizeof *p);
+    /* the adaptive head: its kernels as the recipe's output layer (uniform
+     * [-1, 1]), each projection uniform with variance 1 / H (it keeps the
+     * hidden state's scale, so a cluster's logits start as the full layer's
+     * would), zero biases */
+    for (int i = 0; lay->adaptive && i < 2 + 3 * lay->ada.n; i++) {
+        const nn_tensor *t = &lay->ada_t[i];
+        int proj = i >= 2 && (i - 2) % 3 == 0;
+        if (t->ndim == 2) fill_uniform(p + t->offset, t->count, proj ? sqrtf(3.0f / (float)lay->H) : 1.0f, &r);
+        else memset(p + t->offset, 0, t->count * sizeof *p);
+    }
 }
 
 /* ------------------------------------------------------------------- state */
@@ -363,6 +383,9 @@ rnnlm_status model_train_batch_sampled(model *m, const int32_t *x, const int32_t
     if (s) return s;
     bf16_refresh(m);   /* the weights may have changed since the last batch */
     const int V = m->cfg.V;
+    if (m->cfg.adaptive)
+        return rnnlm_fail(err, RNNLM_E_ARG, "the sampled softmax loss needs the full output layer, "
+                          "not the adaptive softmax");
     backend_needs needs = {.cell = (int)m->cfg.cell, .sampled = 1};
     if (!m->mark && (s = backend_check(m->cc.be, &needs, err))) return s;
     if (!m->mark) {
@@ -518,6 +541,8 @@ rnnlm_status model_loss_sampled_f64(const model *m, const double *params, const 
                                     const model_candidates *cand, double *loss, double *grads,
                                     double *state_grad, rnnlm_err *err) {
     if (!cand) return rnnlm_fail(err, RNNLM_E_ARG, "sampled softmax: no candidates");
+    if (m->cfg.adaptive)
+        return rnnlm_fail(err, RNNLM_E_ARG, "the sampled softmax loss needs the full output layer");
     return loss_f64(m, params, state0, x, y, B, T, NULL, cand, loss, grads, state_grad, err);
 }
 
@@ -562,7 +587,14 @@ void model_summary(const model *m, char *buf, size_t cap) {
         APPEND("Dropout %g%s\n", (double)rate, rate > 0 ? lk : "");
     }
     shape_str(b, sizeof b, &lay->out_b);
-    if (c->tied) {
+    if (c->adaptive) {
+        const ada_layout *a = &lay->ada;
+        APPEND("Adaptive softmax: head of %d words + %d cluster%s, weights (%d, %d)\n", a->cut[0], a->n,
+               a->n == 1 ? "" : "s", a->H, a->hs);
+        for (int k = 1; k <= a->n; k++)
+            APPEND("Tail cluster %d: words [%d, %d), projection (%d, %d), weights (%d, %d)\n", k,
+                   a->cut[k - 1], a->cut[k], a->H, a->d[k], a->d[k], a->cut[k] - a->cut[k - 1]);
+    } else if (c->tied) {
         APPEND("Output layer weights (%d, %d) tied to the embedding (transposed), biases %s\n",
                c->H, c->V, b);
     } else {

@@ -41,6 +41,12 @@ typedef struct {
                         part of the architecture nor of checkpoints */
     int bf16;        /* single-precision products with bf16 inputs and fp32 sums
                         (backend/backend.h); a run setting like threads */
+    int adaptive;    /* 1: the adaptive softmax head (nn/adaptive.h) instead of the
+                        dense output layer; not with tied */
+    int ada_n;       /* its cutoffs ada_cut[0..ada_n): the head's size, then each
+                        tail cluster's end, strictly increasing, below V */
+    int ada_cut[ADA_MAX_CLUSTERS];
+    int ada_div;     /* cluster k's projection width: H / ada_div^k (at least 1) */
 } model_config;
 
 /* One tensor of the flat buffer: its Keras name ("embedding",

@@ -141,5 +141,11 @@ size_t infer_workspace_f32(const nn_weights_f32 *w, int B);
  * separate states may run concurrently. */
 void infer_step_f32(const nn_weights_f32 *w, const int32_t *x, int B, float *h, float *c,
                     float *ws, float *logits, double *lse);
+/* With the adaptive softmax, infer_step_f32 writes the log-probabilities
+ * themselves into logits (B, V) and 0 into lse. infer_step_target_f32 is
+ * the cheap step of scoring for such a model: the same state update, and
+ * lp (B) = log P(y[b]) from the head and the one cluster y[b] needs. */
+void infer_step_target_f32(const nn_weights_f32 *w, const int32_t *x, int B, float *h, float *c,
+                           float *ws, const int32_t *y, double *lp);
 
 #endif

@@ -98,6 +98,7 @@ struct NN_SFX(net_f32, net_f64) {
     real *gbu;                /* (Umax) output bias gradient per union id */
     real *dlt;                /* (chunk) gradient of each row's true-class logit */
     void *smem;               /* the allocation the sampled workspace is carved from */
+    NN_SFX(ada_ws_f32, ada_ws_f64) *ada;   /* the adaptive head's workspace (lay->adaptive); else NULL */
 };
 
 /* The one workspace carver (workspace.c, step.c): a layout function calls
@@ -164,5 +165,6 @@ void NN_SFX(sampled_head_f32, sampled_head_f64)(real *dY, net *n, const real *Y,
                                                 const int32_t *cand, int K, int64_t tries,
                                                 int train, batch_stats *st);
 #define sampled_head NN_SFX(sampled_head_f32, sampled_head_f64)
+#define ada_head NN_SFX(ada_head_f32, ada_head_f64)
 
 #endif

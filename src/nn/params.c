@@ -48,9 +48,27 @@ void nn_layout_init(nn_layout *lay, cell_kind cell, int V, int E, int H, int L, 
     lay->n_params = at;
 }
 
+void nn_layout_set_adaptive(nn_layout *lay, const ada_layout *a) {
+    size_t at = lay->out_w.count ? lay->out_w.offset : lay->out_b.offset;
+    memset(&lay->out_w, 0, sizeof lay->out_w);
+    memset(&lay->out_b, 0, sizeof lay->out_b);
+    lay->adaptive = 1;
+    lay->ada = *a;
+    lay->ada_base = at;
+    int n = 2 + 3 * a->n;
+    for (int i = 0; i < n; i++) {
+        nn_tensor *t = &lay->ada_t[i];
+        ada_tensor(a, i, t->name, sizeof t->name, &t->ndim, t->shape, &t->offset, &t->count);
+        t->offset += at;
+    }
+    lay->n_tensors = 3 * lay->L + 1 + n;
+    lay->n_params = at + a->n_params;
+}
+
 const nn_tensor *nn_layout_tensor(const nn_layout *lay, int i) {
     if (i < 0 || i >= lay->n_tensors) return NULL;
     if (i == 0) return &lay->emb;
+    if (lay->adaptive && i > 3 * lay->L) return &lay->ada_t[i - 3 * lay->L - 1];
     if (i <= 3 * lay->L) {
         const nn_layer_tensors *t = &lay->layer[(i - 1) / 3];
         return (i - 1) % 3 == 0 ? &t->w_ih : (i - 1) % 3 == 1 ? &t->w_hh : &t->bias;
@@ -72,6 +90,7 @@ void NN_SFX(nn_params_view_f32, nn_params_view_f64)(nn_params *v, const nn_layou
         w->b_ih = base + t->bias.offset;
         w->b_hh = lay->kind->bias_rows > 1 ? base + t->bias.offset + GH : NULL;
     }
-    v->out_w = lay->tied ? NULL : base + lay->out_w.offset;
-    v->out_b = base + lay->out_b.offset;
+    v->out_w = lay->tied || lay->adaptive ? NULL : base + lay->out_w.offset;
+    v->out_b = lay->adaptive ? NULL : base + lay->out_b.offset;
+    v->ada = lay->adaptive ? base + lay->ada_base : NULL;
 }

@@ -11,12 +11,14 @@
  * w_ih (in, G*H) with in = E for layer 0 and H above, w_hh (H, G*H), bias
  * (G*H) or, for kinds with two bias rows (GRU), (2, G*H) = b_ih then b_hh;
  * output weight (H, V) unless tied (then the transposed embedding serves),
- * output bias (V). Gate blocks: LSTM i, f, g, o; GRU r, z, n. */
+ * output bias (V); with the adaptive softmax (nn/adaptive.h) its tensors
+ * take the output layer's place, after the layers. Gate blocks: LSTM i, f, g, o; GRU r, z, n. */
 #ifndef RNNLM_NN_PARAMS_H
 #define RNNLM_NN_PARAMS_H
 
 #include <stddef.h>
 #include "rnnlm.h"
+#include "nn/adaptive.h"
 #include "nn/cell.h"
 
 #define NN_MAX_LAYERS RNNLM_MAX_LAYERS   /* rnnlm.h: the one bound */
@@ -41,7 +43,11 @@ typedef struct {
     nn_layer_tensors layer[NN_MAX_LAYERS];   /* the first L */
     nn_tensor out_w;       /* count 0 when tied */
     nn_tensor out_b;
-    int n_tensors;         /* tensors present: 3 L + 2, or 3 L + 3 untied */
+    int adaptive;          /* 1: the adaptive softmax head replaces out_w and out_b (count 0) */
+    ada_layout ada;        /* its layout, offsets relative to ada_base */
+    size_t ada_base;       /* where its region starts in the flat buffer */
+    nn_tensor ada_t[2 + 3 * ADA_MAX_CLUSTERS];   /* its tensors, offsets into the flat buffer */
+    int n_tensors;         /* tensors present: 3 L + 2, or 3 L + 3 untied, or 3 L + 3 + 3 n adaptive */
     size_t n_params;
 } nn_layout;
 
@@ -50,6 +56,10 @@ typedef struct {
  * (a registered cell, 1 <= L <= NN_MAX_LAYERS, widths bounded so that no
  * count overflows). */
 void nn_layout_init(nn_layout *lay, cell_kind cell, int V, int E, int H, int L, int tied);
+
+/* Replaces the output layer of an untied layout from nn_layout_init by the
+ * adaptive softmax head a (same V and H). */
+void nn_layout_set_adaptive(nn_layout *lay, const ada_layout *a);
 
 /* The i-th present tensor in file order; NULL outside [0, n_tensors). */
 const nn_tensor *nn_layout_tensor(const nn_layout *lay, int i);
@@ -65,7 +75,8 @@ typedef struct {
     float *emb;                          /* (V, E) */
     nn_layer_f32 layer[NN_MAX_LAYERS];   /* the first L */
     float *out_w;                        /* (H, V); NULL when tied */
-    float *out_b;                        /* (V) */
+    float *out_b;                        /* (V); NULL when adaptive */
+    float *ada;                          /* the adaptive head's region (nn/adaptive.h); else NULL */
 } nn_params_f32;
 
 typedef struct {
@@ -76,6 +87,7 @@ typedef struct {
     double *emb;
     nn_layer_f64 layer[NN_MAX_LAYERS];
     double *out_w, *out_b;
+    double *ada;
 } nn_params_f64;
 
 /* Points v's tensors into base (n_params elements in lay's layout). */

@@ -2,8 +2,9 @@
  * (src/model/infer.c): B lanes advance by one token each. Each layer runs its
  * cell's training forward pass with T = 1 (the same ops, product for
  * product), so a step computes what training computes; then
- * logits = h_{L-1} W_out + b_out (tied: h emb^T + b_out). No dropout. Float
- * only: the double instance is empty. */
+ * logits = h_{L-1} W_out + b_out (tied: h emb^T + b_out), or with the
+ * adaptive softmax the log-probabilities themselves (nn/adaptive.h). No
+ * dropout. Float only: the double instance is empty. */
 #include "nn/net_internal.h"
 
 #ifndef NN_F64
@@ -20,6 +21,7 @@ typedef struct {
     float *x0;   /* (B, E) embedded inputs */
     layer_acts a;   /* z (B, G*H), hs and cs (2, B, H), tc (B, H), hp (B, G*H) */
     float *ex;   /* (V) one row of exponentials */
+    void *ada;   /* the adaptive head's scratch (ada_infer_bytes); else NULL */
 } step_ws;
 
 /* Lays the pieces out from ws (the one carver, net_internal.h) and returns
@@ -39,22 +41,23 @@ static size_t step_carve(const nn_layout *lay, int B, float *ws, step_ws *out) {
     p.a.tc = carve_take(&cv, BH, 1, 1, sizeof(float));
     p.a.hp = carve_take(&cv, BGH, 1, 1, sizeof(float));
     p.ex = carve_take(&cv, (size_t)lay->V, 1, 1, sizeof(float));
+    p.ada = lay->adaptive ? carve_take(&cv, ada_infer_bytes(&lay->ada, B), 1, 1, 1) : NULL;
     if (ws) *out = p;
     return (lead + cv.off) / sizeof(float);
 }
 
 size_t infer_workspace_f32(const nn_weights_f32 *w, int B) { return step_carve(w->lay, B, NULL, NULL); }
 
-void infer_step_f32(const nn_weights_f32 *w, const int32_t *x, int B, float *h, float *c,
-                    float *ws, float *logits, double *lse) {
+/* The embedding and the layers of one step (p carved from the caller's
+ * workspace); returns the last layer's output h (B, H), in h's storage. */
+static const float *step_layers(const nn_weights_f32 *w, const int32_t *x, int B, float *h,
+                                float *c, step_ws *pp) {
     const nn_layout *lay = w->lay;
-    const int H = lay->H, E = lay->E, V = lay->V;
+    const int H = lay->H, E = lay->E;
     const size_t BH = (size_t)B * H;
     const int has_c = lay->kind->has_c;
     const cell_ops *ops = cell_ops_of(lay->kind);
-    step_ws p;
-    step_carve(lay, B, ws, &p);
-
+    step_ws p = *pp;
     const backend *be = backend_of(&w->cc);
     be->f32->gather_rows(p.x0, w->p.emb, (size_t)E, x, B, E);
     const float *X = p.x0;
@@ -67,11 +70,35 @@ void infer_step_f32(const nn_weights_f32 *w, const int32_t *x, int B, float *h, 
         if (has_c) be->copy(c + l * BH, p.a.cs + BH, BH * sizeof(float));
         X = hl;
     }
+    return X;
+}
+
+void infer_step_f32(const nn_weights_f32 *w, const int32_t *x, int B, float *h, float *c,
+                    float *ws, float *logits, double *lse) {
+    const nn_layout *lay = w->lay;
+    const int H = lay->H, E = lay->E, V = lay->V;
+    step_ws p;
+    step_carve(lay, B, ws, &p);
+    const float *X = step_layers(w, x, B, h, c, &p);
+    const backend *be = backend_of(&w->cc);
+    if (lay->adaptive) {   /* the log-probabilities through the head: lse 0 */
+        ada_logprob_all_f32(&lay->ada, w->p.ada, &w->cc, X, B, p.ada, logits);
+        for (int b = 0; lse && b < B; b++) lse[b] = 0;
+        return;
+    }
     if (lay->tied) /* logits (B, V) = h (B, H) @ emb^T (E = H, V) */
         compute_gemm(&w->cc, NN_NOTRANS, NN_TRANS, B, V, H, 1, X, H, w->p.emb, E, 0, logits, V);
     else /* logits (B, V) = h (B, H) @ W_out (H, V) */
         compute_gemm(&w->cc, NN_NOTRANS, NN_NOTRANS, B, V, H, 1, X, H, w->p.out_w, V, 0, logits, V);
     /* the output bias, and each row's log-sum-exp */
     be->f32->logits_lse(logits, w->p.out_b, B, V, p.ex, lse);
+}
+
+void infer_step_target_f32(const nn_weights_f32 *w, const int32_t *x, int B, float *h, float *c,
+                           float *ws, const int32_t *y, double *lp) {
+    step_ws p;
+    step_carve(w->lay, B, ws, &p);
+    const float *X = step_layers(w, x, B, h, c, &p);
+    ada_logprob_f32(&w->lay->ada, w->p.ada, &w->cc, X, B, y, p.ada, lp);
 }
 #endif

@@ -45,6 +45,8 @@ void NN_SFX(net_release_f32, net_release_f64)(net *n) {
     const backend *be = backend_of(&n->cc);
     if (n->mem) be->release(n->mem);
     if (n->smem) be->release(n->smem);
+    NN_SFX(ada_free_f32, ada_free_f64)(n->ada, &n->cc);
+    n->ada = NULL;
     n->mem = n->smem = NULL;
     n->B = n->T = n->chunk = 0;
     n->kmax = n->n_union = 0;
@@ -69,6 +71,14 @@ rnnlm_status NN_SFX(net_reserve_f32, net_reserve_f64)(net *n, int B, int T, int 
     cv = (nn_carver){mem, 0, 0};
     carve(n, &cv, (size_t)B, (size_t)T, (size_t)chunk);
     n->mem = mem;
+    if (n->lay->adaptive) {   /* the adaptive head's own workspace */
+        rnnlm_status s = NN_SFX(ada_reserve_f32, ada_reserve_f64)(&n->ada, &n->lay->ada, B * T, chunk,
+                                                                  &n->cc, err);
+        if (s) {
+            workspace_release(n);
+            return s;
+        }
+    }
     n->B = B;
     n->T = T;
     n->chunk = chunk;

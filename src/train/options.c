@@ -26,6 +26,17 @@ void rnnlm_train_options_default(rnnlm_train_options *o) {
     /* schedules, early stopping, averaged weights: all off */
     o->lr_decay = 0.5;
     o->lr_step = 1;
+    o->adaptive_div = 4;
+}
+
+rnnlm_status options_adaptive_cutoffs(const rnnlm_train_options *o, long V, int *cut, int *n,
+                                      rnnlm_err *err) {
+    if (o->adaptive_cutoffs) return ada_parse_cutoffs(o->adaptive_cutoffs, cut, n, err);
+    *n = 0;   /* the default: those of 2000, 10000 below V, else one cluster from V / 2 */
+    if (V > 2000) cut[(*n)++] = 2000;
+    if (V > 10000) cut[(*n)++] = 10000;
+    if (!*n) cut[(*n)++] = (int)(V / 2 > 0 ? V / 2 : 1);
+    return RNNLM_OK;
 }
 
 step_config options_step_config(const rnnlm_train_options *o, long V) {
@@ -43,6 +54,9 @@ step_config options_step_config(const rnnlm_train_options *o, long V) {
     c.model.weight_decay = (float)o->weight_decay;
     c.model.init = (init_kind)o->init;
     c.model.bf16 = o->precision == RNNLM_PRECISION_BF16;
+    c.model.adaptive = o->softmax == 1;
+    c.model.ada_div = (int)o->adaptive_div;
+    if (c.model.adaptive) options_adaptive_cutoffs(o, V, c.model.ada_cut, &c.model.ada_n, NULL);
     c.opt = opt_config_default((opt_kind)o->optimizer);
     if (o->lr > 0) c.opt.lr = (float)o->lr;
     c.opt.clip = (float)o->clip;
@@ -108,6 +122,14 @@ rnnlm_status rnnlm_train_options_check(const rnnlm_train_options *o, rnnlm_err *
     if (o->weight_decay > 0 && o->loss == 1)
         return rnnlm_fail(err, RNNLM_E_ARG, "`weight_decay` is not available with `loss` sampled (its sparse "
                           "updates leave untouched rows as they are)");
+    int cut[ADA_MAX_CLUSTERS], n;
+    if (o->softmax == 1 && o->loss == 1)
+        return rnnlm_fail(err, RNNLM_E_ARG, "`softmax` adaptive needs `loss` full (the sampled loss "
+                          "samples the dense output layer)");
+    if (o->softmax == 1 && o->tied)
+        return rnnlm_fail(err, RNNLM_E_ARG, "`softmax` adaptive has no dense output layer to tie (`tied`)");
+    if (o->softmax == 1 && o->adaptive_cutoffs && ada_parse_cutoffs(o->adaptive_cutoffs, cut, &n, err))
+        return err ? err->status : RNNLM_E_ARG;
     if (o->dirs_mode < RNNLM_DIRS_NEW || o->dirs_mode > RNNLM_DIRS_RESUME)
         return rnnlm_fail(err, RNNLM_E_ARG, "dirs_mode %d is not an rnnlm_dirs_mode", o->dirs_mode);
     return RNNLM_OK;

@@ -1,0 +1,104 @@
+/* nn/adaptive.h: the adaptive softmax output head (Grave et al. 2017), an
+ * exact factorisation of the distribution over the whole vocabulary that
+ * spends less arithmetic on rare words (docs/ADAPTIVE.md).
+ *
+ * Vocabulary ids are ordered by frequency (data/vocab.c), so a cluster is a
+ * range of ids. With cutoffs c_0 < c_1 < ... < c_{n-1} < V and c_n = V:
+ *   the head: a softmax over hs = c_0 + n classes, the c_0 most frequent
+ *     words and one token per tail cluster, from the full width H:
+ *     logits = h W_head + b_head, W_head (H, hs);
+ *   tail cluster k (1..n): the words [c_{k-1}, c_k), size s_k, from a
+ *     projection of width d_k = max(1, H / div^k):
+ *     logits = (h P_k) W_k + b_k, P_k (H, d_k), W_k (d_k, s_k);
+ *   log p(w | h) = log p_head(w)                               w < c_0,
+ *                = log p_head(c_0 + k - 1) + log p_k(w | h)    w in cluster k.
+ * Each factor is a proper softmax, so the probabilities of all V words sum
+ * to one for every h.
+ *
+ * The head's parameters sit in one region of the flat parameter buffer
+ * (offsets relative to its start, ada_layout); the functions take the
+ * region's base in the parameters and in the gradients. */
+#ifndef RNNLM_NN_ADAPTIVE_H
+#define RNNLM_NN_ADAPTIVE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "core/common.h"
+#include "nn/compute.h"
+
+#define ADA_MAX_CLUSTERS 8
+
+typedef struct {
+    int V, H, div;
+    int n;                                /* tail clusters */
+    int cut[ADA_MAX_CLUSTERS + 1];        /* cut[0] head words; cluster k: [cut[k-1], cut[k]); cut[n] = V */
+    int hs;                               /* head classes: cut[0] + n */
+    int d[ADA_MAX_CLUSTERS + 1];          /* d[k] (k >= 1): the projection width of cluster k */
+    int maxw;                             /* the widest softmax row: max(hs, s_k) */
+    int maxd;                             /* the widest projection */
+    size_t head_w, head_b;                /* (H, hs), (hs) */
+    size_t proj[ADA_MAX_CLUSTERS + 1];    /* (H, d_k) */
+    size_t w[ADA_MAX_CLUSTERS + 1];       /* (d_k, s_k) */
+    size_t b[ADA_MAX_CLUSTERS + 1];       /* (s_k) */
+    size_t n_params;                      /* elements of the region */
+} ada_layout;
+
+/* Lays the head out for V words, width H, the n cutoffs (the head's size
+ * first) and the width divisor div. RNNLM_E_ARG naming `adaptive_cutoffs`
+ * or `adaptive_div` when the cutoffs are not strictly increasing within
+ * (0, V), there are none or more than ADA_MAX_CLUSTERS, or div < 1. */
+rnnlm_status ada_layout_init(ada_layout *a, int V, int H, const int *cutoffs, int n, int div,
+                             rnnlm_err *err);
+
+/* Parses "2000,10000" (decimal integers separated by commas) into cut (at
+ * most ADA_MAX_CLUSTERS); *n their count. Ordering is ada_layout_init's
+ * check; a malformed list is RNNLM_E_ARG naming `adaptive_cutoffs`. */
+rnnlm_status ada_parse_cutoffs(const char *s, int *cut, int *n, rnnlm_err *err);
+
+/* Shapes and checkpoint names of the head's tensors, i in [0, 2 + 3 n):
+ * "adaptive.head.kernel", "adaptive.head.bias", then per cluster
+ * "adaptive.tail.K.proj", ".kernel", ".bias". */
+void ada_tensor(const ada_layout *a, int i, char *name, size_t size, int *ndim, int shape[2],
+                size_t *offset, size_t *count);
+
+/* The training workspace of one precision: N positions, slices of chunk
+ * rows (ada_reserve). */
+typedef struct ada_ws_f32 ada_ws_f32;
+typedef struct ada_ws_f64 ada_ws_f64;
+
+rnnlm_status ada_reserve_f32(ada_ws_f32 **ws, const ada_layout *a, int N, int chunk,
+                             const nn_compute *cc, rnnlm_err *err);
+rnnlm_status ada_reserve_f64(ada_ws_f64 **ws, const ada_layout *a, int N, int chunk,
+                             const nn_compute *cc, rnnlm_err *err);
+void ada_free_f32(ada_ws_f32 *ws, const nn_compute *cc);
+void ada_free_f64(ada_ws_f64 *ws, const nn_compute *cc);
+
+/* Cross-entropy of Y (N, H) against tgt (N) ids in [0, V), N <= reserved:
+ * adds to *loss the sum of -log p(tgt | y), to *correct the positions whose
+ * head arg-max is the target (or its cluster's token, and the cluster's
+ * arg-max the target: the greedy decision, not the arg-max over V), to
+ * *count N. train: the gradient of inv_n times that sum ADDED into g (the
+ * head's region of the gradient buffer) and written into dY (N, H). */
+void ada_head_f32(ada_ws_f32 *ws, const ada_layout *a, const float *w, float *g,
+                  const nn_compute *cc, const float *Y, const int32_t *tgt, int N, int train,
+                  double inv_n, double *loss, int64_t *correct, int64_t *count, float *dY);
+void ada_head_f64(ada_ws_f64 *ws, const ada_layout *a, const double *w, double *g,
+                  const nn_compute *cc, const double *Y, const int32_t *tgt, int N, int train,
+                  double inv_n, double *loss, int64_t *correct, int64_t *count, double *dY);
+
+/* Inference over B rows h (B, H) (no training workspace needed), with
+ * scratch ws of ada_infer_bytes(a, B) bytes, 64-byte aligned:
+ * ada_logprob: out (B) = log p(tgt[b] | h_b), from the head and the one
+ *   cluster each target needs;
+ * ada_logprob_all: logp (B, V) = log p(. | h_b), the whole distribution. */
+size_t ada_infer_bytes(const ada_layout *a, int B);
+void ada_logprob_f32(const ada_layout *a, const float *w, const nn_compute *cc, const float *h,
+                     int B, const int32_t *tgt, void *ws, double *out);
+void ada_logprob_f64(const ada_layout *a, const double *w, const nn_compute *cc, const double *h,
+                     int B, const int32_t *tgt, void *ws, double *out);
+void ada_logprob_all_f32(const ada_layout *a, const float *w, const nn_compute *cc,
+                         const float *h, int B, void *ws, float *logp);
+void ada_logprob_all_f64(const ada_layout *a, const double *w, const nn_compute *cc,
+                         const double *h, int B, void *ws, double *logp);
+
+#endif
