@@ -45,10 +45,9 @@ static size_t step_carve(const nn_layout *lay, int B, float *ws, step_ws *out) {
 
 size_t infer_workspace_f32(const nn_weights_f32 *w, int B) { return step_carve(w->lay, B, NULL, NULL); }
 
-void infer_step_f32(const nn_weights_f32 *w, const int32_t *x, int B, float *h, float *c,
-                    float *ws, float *logits, double *lse) {
+void infer_recur_f32(const nn_weights_f32 *w, const int32_t *x, int B, float *h, float *c, float *ws) {
     const nn_layout *lay = w->lay;
-    const int H = lay->H, E = lay->E, V = lay->V;
+    const int H = lay->H, E = lay->E;
     const size_t BH = (size_t)B * H;
     const int has_c = lay->kind->has_c;
     const cell_ops *ops = cell_ops_of(lay->kind);
@@ -67,11 +66,24 @@ void infer_step_f32(const nn_weights_f32 *w, const int32_t *x, int B, float *h, 
         if (has_c) be->copy(c + l * BH, p.a.cs + BH, BH * sizeof(float));
         X = hl;
     }
-    if (lay->tied) /* logits (B, V) = h (B, H) @ emb^T (E = H, V) */
-        compute_gemm(&w->cc, NN_NOTRANS, NN_TRANS, B, V, H, 1, X, H, w->p.emb, E, 0, logits, V);
-    else /* logits (B, V) = h (B, H) @ W_out (H, V) */
-        compute_gemm(&w->cc, NN_NOTRANS, NN_NOTRANS, B, V, H, 1, X, H, w->p.out_w, V, 0, logits, V);
+}
+
+void infer_output_f32(const nn_weights_f32 *w, const float *X, int R, float *logits, double *lse,
+                      float *ex) {
+    const int H = w->lay->H, E = w->lay->E, V = w->lay->V;
+    if (w->lay->tied) /* logits (R, V) = X (R, H) @ emb^T (E = H, V) */
+        compute_gemm(&w->cc, NN_NOTRANS, NN_TRANS, R, V, H, 1, X, H, w->p.emb, E, 0, logits, V);
+    else /* logits (R, V) = X (R, H) @ W_out (H, V) */
+        compute_gemm(&w->cc, NN_NOTRANS, NN_NOTRANS, R, V, H, 1, X, H, w->p.out_w, V, 0, logits, V);
     /* the output bias, and each row's log-sum-exp */
-    be->f32->logits_lse(logits, w->p.out_b, B, V, p.ex, lse);
+    backend_of(&w->cc)->f32->logits_lse(logits, w->p.out_b, R, V, ex, lse);
+}
+
+void infer_step_f32(const nn_weights_f32 *w, const int32_t *x, int B, float *h, float *c,
+                    float *ws, float *logits, double *lse) {
+    step_ws p;
+    step_carve(w->lay, B, ws, &p);
+    infer_recur_f32(w, x, B, h, c, ws);
+    infer_output_f32(w, h + (size_t)(w->lay->L - 1) * (size_t)B * (size_t)w->lay->H, B, logits, lse, p.ex);
 }
 #endif
