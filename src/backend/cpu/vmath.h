@@ -102,17 +102,28 @@ VF_MAP(vsigmoid_f32, vf_sigmoid)
 VF_MAP(vtanh_f32, vf_tanh)
 #undef VF_MAP
 
-/* x[i] += b[i] for i < n (n >= 1); returns the largest x[i]. */
+/* x[i] += b[i] for i < n (n >= 1); returns the largest x[i]. Four running
+ * maxima, so that no step waits on the one before (the largest of a set
+ * does not depend on the order it is taken in). */
 static inline float vadd_max_f32(float *x, const float *b, size_t n) {
     size_t i = 0;
     float m = x[0] + b[0];
-    if (n >= VF_N) {
-        vf vm = vf_load(x) + vf_load(b);
-        for (; i + VF_N <= n; i += VF_N) {
-            vf v = vf_load(x + i) + vf_load(b + i);
-            vf_store(x + i, v);
-            vm = vf_max(vm, v);
+    if (n >= 4 * VF_N) {
+        vf m0 = vf_load(x) + vf_load(b), m1 = m0, m2 = m0, m3 = m0;
+        for (; i + 4 * VF_N <= n; i += 4 * VF_N) {
+            vf v0 = vf_load(x + i) + vf_load(b + i), v1 = vf_load(x + i + VF_N) + vf_load(b + i + VF_N);
+            vf v2 = vf_load(x + i + 2 * VF_N) + vf_load(b + i + 2 * VF_N);
+            vf v3 = vf_load(x + i + 3 * VF_N) + vf_load(b + i + 3 * VF_N);
+            vf_store(x + i, v0);
+            vf_store(x + i + VF_N, v1);
+            vf_store(x + i + 2 * VF_N, v2);
+            vf_store(x + i + 3 * VF_N, v3);
+            m0 = vf_max(m0, v0);
+            m1 = vf_max(m1, v1);
+            m2 = vf_max(m2, v2);
+            m3 = vf_max(m3, v3);
         }
+        vf vm = vf_max(vf_max(m0, m1), vf_max(m2, m3));
         for (int k = 0; k < VF_N; k++) m = vm[k] > m ? vm[k] : m;
     }
     for (; i < n; i++) {
