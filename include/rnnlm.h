@@ -320,9 +320,10 @@ RNNLM_API rnnlm_status rnnlm_score_ids(rnnlm_state *s, const int32_t *ids, size_
  * is ids[offsets[i] .. offsets[i+1]) (word ids, no markers; offsets has
  * n + 1 entries); out (n) receives what rnnlm_score_ids would give, and
  * per_word, when non-NULL, offsets[n] + n values: sentence i's n_i + 1
- * log-probabilities start at offsets[i] + i. lanes <= 0: 64. Results agree
- * with rnnlm_score_ids to fp32 rounding (not bit for bit: the products'
- * shapes differ). */
+ * log-probabilities start at offsets[i] + i. lanes <= 0: 64, shared out
+ * among the model's threads (rnnlm_model_set_threads), each scoring its own
+ * sentences. Results agree with rnnlm_score_ids to fp32 rounding (not bit
+ * for bit: the products' shapes differ). */
 RNNLM_API rnnlm_status rnnlm_score_batch(const rnnlm_model *m, const int32_t *ids,
                                          const size_t *offsets, size_t n, int lanes,
                                          rnnlm_sentence_score *out, double *per_word,

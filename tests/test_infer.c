@@ -281,6 +281,57 @@ static void check_batch(cell_kind cell, int lanes) {
     unlink(path);
 }
 
+/* The batched scorer over several threads (the lanes shared out into one
+ * group per thread, sentences claimed from a shared counter, the output
+ * layer run over several steps' rows) gives each sentence what one thread
+ * gives, to fp32 rounding, whatever the split: more threads than lanes,
+ * uneven groups, a group per lane, more lanes than sentences. */
+static void check_batch_threads(cell_kind cell, int lanes, int threads) {
+    char path[64];
+    model *m = make_model(cell, 6, 8, 2, 0, 9, path);
+    rnnlm_model *rm = load(path);
+    rnnlm_err err;
+    enum { NS = 37 };
+    size_t off[NS + 1];
+    int32_t ids[NS * 16];
+    off[0] = 0;
+    rnnlm_rng r;
+    rnnlm_rng_seed(&r, 11);
+    for (int i = 0; i < NS; i++) {
+        size_t len = (size_t)rnnlm_rng_below(&r, 16);   /* 0 .. 15 words */
+        util_random_ids(ids + off[i], len, V_TEST, 300 + (uint64_t)i);
+        off[i + 1] = off[i] + len;
+    }
+    size_t nper = off[NS] + NS;
+    rnnlm_sentence_score one[NS], many[NS];
+    double *p1 = malloc(nper * sizeof *p1), *pn = malloc(nper * sizeof *pn);
+    assert_int_equal(rnnlm_model_set_threads(rm, 1, &err), RNNLM_OK);
+    assert_int_equal(rnnlm_score_batch(rm, ids, off, NS, lanes, one, p1, &err), RNNLM_OK);
+    assert_int_equal(rnnlm_model_set_threads(rm, threads, &err), RNNLM_OK);
+    assert_int_equal(rnnlm_score_batch(rm, ids, off, NS, lanes, many, pn, &err), RNNLM_OK);
+    for (int i = 0; i < NS; i++) {
+        assert_int_equal(many[i].words, one[i].words);
+        assert_int_equal(many[i].oovs, one[i].oovs);
+        if (fabs(many[i].logprob - one[i].logprob) > 1e-5 * fmax(1.0, fabs(one[i].logprob)))
+            fail_msg("lanes %d threads %d sentence %d: %.9g vs one thread %.9g", lanes, threads, i,
+                     many[i].logprob, one[i].logprob);
+    }
+    for (size_t k = 0; k < nper; k++) assert_true(fabs(pn[k] - p1[k]) < 1e-5);
+    free(p1);
+    free(pn);
+    rnnlm_model_free(rm);
+    model_free(m);
+    unlink(path);
+}
+
+static void test_batch_threads(void **u) {
+    (void)u;
+    check_batch_threads(CELL_LSTM, 64, 2);
+    check_batch_threads(CELL_LSTM, 5, 3);
+    check_batch_threads(CELL_GRU, 2, 4);
+    check_batch_threads(CELL_RNN, 1, 2);
+}
+
 static void test_batch_lstm(void **u) { (void)u; check_batch(CELL_LSTM, 4); check_batch(CELL_LSTM, 64); }
 static void test_batch_gru_rnn(void **u) { (void)u; check_batch(CELL_GRU, 5); check_batch(CELL_RNN, 1); }
 
@@ -584,6 +635,7 @@ int main(void) {
         cmocka_unit_test(test_score_sentence_manual),
         cmocka_unit_test(test_batch_lstm),
         cmocka_unit_test(test_batch_gru_rnn),
+        cmocka_unit_test(test_batch_threads),
         cmocka_unit_test(test_threads),
         cmocka_unit_test(test_sample),
         cmocka_unit_test(test_errors),

@@ -340,91 +340,151 @@ static int by_length_desc(const void *a, const void *b) {
     return p->idx < q->idx ? -1 : p->idx > q->idx;
 }
 
-/* The lanes of rnnlm_score_batch: B sentences in flight, their states and
- * running figures. One block of floats holds h, c (L, B, H) each, logits
- * (B, V) and the step's workspace; B shrinks when idle lanes are dropped
- * (the arrays keep their first size). */
+/* Rows the output layer takes at once in rnnlm_score_batch: the states of
+ * as many steps of a group's lanes as fit (at least one step). The output
+ * product is the bulk of the work, and one of about this many rows runs
+ * faster per row than one of a step's 32 or 64. */
+#define SCORE_OUT_ROWS 128
+
+/* The lanes of one group of rnnlm_score_batch: B sentences in flight and
+ * their states. The recurrent layers run T steps ahead of the output layer
+ * (their inputs are the sentences' words, never the outputs); each step
+ * appends its live lanes' top-layer states to the rows, and the output
+ * layer scores all rows at once. One block of floats holds h, c (L, B, H)
+ * each, the rows (T B, H), their logits (T B, V) and the step's workspace;
+ * B shrinks when idle lanes are dropped (the arrays keep their first size). */
 typedef struct {
-    int B, L, H, V;
+    int B, L, H, V, T;
     float *fl;                     /* the block */
-    float *h, *c, *logits, *ws;    /* in fl; c NULL for kinds without a cell state */
-    double *lse, *acc;             /* (B) each: the rows' log-sum-exp, the sentences' sums */
+    float *h, *c, *rows, *logits, *ws;   /* in fl; c NULL for kinds without a cell state */
+    double *lse;                   /* (T B) the rows' log-sum-exp */
     int32_t *x;                    /* (B) the next input of each lane */
-    size_t *lane;                  /* (3, B): sent, pos and noov below */
-    size_t *sent, *pos, *noov;     /* each lane's sentence (SIZE_MAX: idle), position, OOVs */
-    len_idx *order;                /* (n) the sentences, longest first */
+    size_t *lane;                  /* (2 B + 2 T B): sent, pos, rsent, rpos below */
+    size_t *sent, *pos;            /* (B) each lane's sentence (SIZE_MAX: idle) and position */
+    size_t *rsent, *rpos;          /* (T B) each row's sentence and position */
+    int R;                         /* rows waiting for the output layer */
+    int B0;                        /* B at the start: the rows the workspace was carved for */
+    int32_t *y;                    /* (T B) the rows' targets (the adaptive softmax's scoring) */
 } score_lanes;
 
+/* What the groups of one rnnlm_score_batch share. The sentences are started
+ * in one order (longest first), whichever group's lane frees first taking
+ * the next: `next` is claimed atomically. Each sentence is written by the
+ * one group that scores it. */
+typedef struct {
+    const int32_t *ids;
+    const size_t *offsets;
+    size_t n;
+    len_idx *order;                /* (n) the sentences, longest first */
+    size_t next;                   /* the next entry of order to start (may run past n) */
+    rnnlm_sentence_score *out;
+    double *per_word;
+    model_weights w;               /* the model's, with the threads of one group */
+    int groups;
+    score_lanes *g;                /* (groups) */
+} score_job;
+
 static void lanes_free(score_lanes *s) {
-    free(s->fl); free(s->lse); free(s->acc); free(s->x); free(s->lane); free(s->order);
+    free(s->fl); free(s->lse); free(s->x); free(s->lane); free(s->y);
 }
 
-static rnnlm_status lanes_alloc(score_lanes *s, const model_weights *w, int B, size_t n, rnnlm_err *err) {
+static rnnlm_status lanes_alloc(score_lanes *s, const model_weights *w, int B, rnnlm_err *err) {
     const int lstm = w->lay->kind->has_c;
-    *s = (score_lanes){.B = B, .L = w->lay->L, .H = w->lay->H, .V = w->lay->V};
-    size_t LBH = (size_t)s->L * (size_t)B * (size_t)s->H;
-    size_t nf = LBH * (lstm ? 2 : 1) + (size_t)B * s->V + infer_workspace_f32(w, B);
+    *s = (score_lanes){.B = B, .B0 = B, .L = w->lay->L, .H = w->lay->H, .V = w->lay->V};
+    s->T = B < SCORE_OUT_ROWS ? SCORE_OUT_ROWS / B : 1;
+    size_t LBH = (size_t)s->L * (size_t)B * (size_t)s->H, TB = (size_t)s->T * (size_t)B;
+    size_t nf = LBH * (lstm ? 2 : 1) + TB * (size_t)(s->H + s->V) + infer_workspace_f32(w, B);
     s->fl = rnnlm_calloc(nf, sizeof(float), "scoring workspace", err);
-    s->lse = s->fl ? rnnlm_calloc((size_t)B, sizeof(double), "scoring workspace", err) : NULL;
-    s->acc = s->lse ? rnnlm_calloc((size_t)B, sizeof(double), "scoring workspace", err) : NULL;
-    s->x = s->acc ? rnnlm_calloc((size_t)B, sizeof(int32_t), "scoring workspace", err) : NULL;
-    s->lane = s->x ? rnnlm_calloc(3 * (size_t)B, sizeof(size_t), "scoring workspace", err) : NULL;
-    s->order = s->lane ? rnnlm_calloc(n, sizeof(len_idx), "sentence order", err) : NULL;
-    if (!s->order) {
+    s->lse = s->fl ? rnnlm_calloc(TB, sizeof(double), "scoring workspace", err) : NULL;
+    s->x = s->lse ? rnnlm_calloc((size_t)B, sizeof(int32_t), "scoring workspace", err) : NULL;
+    s->lane = s->x ? rnnlm_calloc(2 * ((size_t)B + TB), sizeof(size_t), "scoring workspace", err) : NULL;
+    s->y = s->lane ? rnnlm_calloc(TB, sizeof(int32_t), "scoring workspace", err) : NULL;
+    if (!s->y) {
         lanes_free(s);
         return RNNLM_E_NOMEM;
     }
     s->h = s->fl;
     s->c = lstm ? s->h + LBH : NULL;
-    s->logits = s->h + LBH * (lstm ? 2 : 1);
-    s->ws = s->logits + (size_t)B * s->V;
+    s->rows = s->h + LBH * (lstm ? 2 : 1);
+    s->logits = s->rows + TB * (size_t)s->H;
+    s->ws = s->logits + TB * (size_t)s->V;
     s->sent = s->lane;
     s->pos = s->lane + B;
-    s->noov = s->lane + 2 * B;
+    s->rsent = s->lane + 2 * (size_t)B;
+    s->rpos = s->rsent + TB;
     return RNNLM_OK;
 }
 
-/* After a step: each live lane adds its target's log-probability; a lane
- * whose sentence has ended finishes its score, clears its state and takes
- * the next sentence of the order (*next), or goes idle. Returns the lanes
- * still live. */
-static int lanes_advance(score_lanes *s, const int32_t *ids, const size_t *offsets, size_t n,
-                         size_t *next, rnnlm_sentence_score *out, double *per_word) {
-    const int B = s->B, H = s->H, V = s->V;
+/* The next sentence to start, SIZE_MAX when all have been started. */
+static size_t claim_sentence(score_job *j) {
+    size_t k = __atomic_fetch_add(&j->next, 1, __ATOMIC_RELAXED);
+    return k < j->n ? j->order[k].idx : SIZE_MAX;
+}
+
+static int all_started(score_job *j) { return __atomic_load_n(&j->next, __ATOMIC_RELAXED) >= j->n; }
+
+/* After a recurrent step: each live lane's top-layer state becomes a row
+ * (its sentence, its position); a lane whose sentence has ended clears its
+ * state and takes the next sentence (claim_sentence), or goes idle; the
+ * others take their next word. Returns the lanes still live. */
+static int lanes_advance(score_lanes *s, score_job *j) {
+    const int B = s->B, H = s->H;
+    const float *top = s->h + (size_t)(s->L - 1) * (size_t)B * (size_t)H;
     int live = 0;
     for (int b = 0; b < B; b++) {
         if (s->sent[b] == SIZE_MAX) continue;
-        size_t si = s->sent[b], len = offsets[si + 1] - offsets[si], p = s->pos[b];
-        const int32_t *sid = ids + offsets[si];
-        int32_t y = p < len ? sid[p] : RNNLM_BOS;
-        double l = (double)s->logits[(size_t)b * V + y] - s->lse[b];
-        s->acc[b] += l;
-        if (per_word) per_word[offsets[si] + si + p] = l;
+        size_t si = s->sent[b], len = j->offsets[si + 1] - j->offsets[si], p = s->pos[b];
+        memcpy(s->rows + (size_t)s->R * H, top + (size_t)b * H, (size_t)H * sizeof(float));
+        s->rsent[s->R] = si;
+        s->rpos[s->R++] = p;
         if (p < len) {
-            s->noov[b] += y == RNNLM_UNK;
-            s->x[b] = y;
+            s->x[b] = j->ids[j->offsets[si] + p];
             s->pos[b] = p + 1;
             live++;
             continue;
         }
-        finish_score(&out[si], s->acc[b], len, s->noov[b]);
-        s->acc[b] = 0.0;
-        s->noov[b] = 0;
         s->x[b] = RNNLM_BOS;
         for (int l2 = 0; l2 < s->L; l2++) {
             size_t o = ((size_t)l2 * B + b) * H;
             memset(s->h + o, 0, (size_t)H * sizeof(float));
             if (s->c) memset(s->c + o, 0, (size_t)H * sizeof(float));
         }
-        if (*next < n) {
-            s->sent[b] = s->order[(*next)++].idx;
-            s->pos[b] = 0;
-            live++;
-        } else {
-            s->sent[b] = SIZE_MAX;
-        }
+        s->sent[b] = claim_sentence(j);
+        s->pos[b] = 0;
+        live += s->sent[b] != SIZE_MAX;
     }
     return live;
+}
+
+/* The output layer over the rows waiting: each adds its target's
+ * log-probability to its sentence's sum (kept in out[].logprob, the rows of
+ * a sentence coming in order); a sentence's last row finishes its score. */
+static void lanes_output(score_lanes *s, score_job *j) {
+    if (s->R == 0) return;
+    const int adaptive = j->w.lay->adaptive;
+    if (adaptive) {   /* only the targets' log-probabilities: the head and one cluster each */
+        for (int r = 0; r < s->R; r++) {
+            size_t si = s->rsent[r], p = s->rpos[r], len = j->offsets[si + 1] - j->offsets[si];
+            s->y[r] = p < len ? j->ids[j->offsets[si] + p] : RNNLM_BOS;
+        }
+        infer_output_target_f32(&j->w, s->rows, s->R, s->B0, s->y, s->lse, s->ws);
+    } else {
+        infer_output_f32(&j->w, s->rows, s->R, s->logits, s->lse, s->ws);
+    }
+    for (int r = 0; r < s->R; r++) {
+        size_t si = s->rsent[r], p = s->rpos[r], len = j->offsets[si + 1] - j->offsets[si];
+        const int32_t *sid = j->ids + j->offsets[si];
+        int32_t y = p < len ? sid[p] : RNNLM_BOS;
+        double l = adaptive ? s->lse[r] : (double)s->logits[(size_t)r * s->V + y] - s->lse[r];
+        double acc = (p ? j->out[si].logprob : 0.0) + l;
+        j->out[si].logprob = acc;
+        if (j->per_word) j->per_word[j->offsets[si] + si + p] = l;
+        if (p < len) continue;
+        size_t noov = 0;
+        for (size_t k = 0; k < len; k++) noov += sid[k] == RNNLM_UNK;
+        finish_score(&j->out[si], acc, len, noov);
+    }
+    s->R = 0;
 }
 
 /* No sentence left to start: drops the idle lanes, B becomes live. Live
@@ -447,33 +507,64 @@ static void lanes_compact(score_lanes *s, int live) {
         if (s->sent[b] == SIZE_MAX) continue;
         s->sent[nb] = s->sent[b];
         s->pos[nb] = s->pos[b];
-        s->noov[nb] = s->noov[b];
-        s->acc[nb] = s->acc[b];
         s->x[nb] = s->x[b];
         nb++;
     }
     s->B = nb;
 }
 
-/* The step of a model with the adaptive softmax: only each live lane's
- * target log P(y) (the head and one cluster, infer_step_target_f32), left
- * where lanes_advance reads it: logits[y] = 0, lse = -log P(y). y (B) scratch. */
-static void lanes_step_targets(score_lanes *s, const model_weights *w, const int32_t *ids,
-                               const size_t *offsets, int32_t *y) {
-    for (int b = 0; b < s->B; b++) {
-        size_t si = s->sent[b];
-        if (si == SIZE_MAX) {
-            y[b] = RNNLM_BOS;
-            continue;
+/* Group gi scores sentences until none is left to start and its lanes
+ * have finished: its lanes take the first sentences they can claim (a lane
+ * that gets none is dropped), then one step after another. */
+static void score_group(void *arg, int gi) {
+    score_job *j = arg;
+    score_lanes *s = &j->g[gi];
+    int B = 0;
+    while (B < s->B && (s->sent[B] = claim_sentence(j)) != SIZE_MAX) {
+        s->pos[B] = 0;
+        s->x[B++] = RNNLM_BOS;
+    }
+    s->B = B;   /* the state rows are laid out with B lanes: nothing is in them yet */
+    const int rows_max = s->T * s->B;   /* B only shrinks */
+    for (int active = s->B; active > 0;) {
+        infer_recur_f32(&j->w, s->x, s->B, s->h, s->c, s->ws);
+        active = lanes_advance(s, j);
+        if (all_started(j) && active > 0 && active < s->B) lanes_compact(s, active);
+        if (active == 0 || s->R + s->B > rows_max) lanes_output(s, j);
+    }
+}
+
+static void job_free(score_job *j) {
+    for (int g = 0; g < j->groups; g++) lanes_free(&j->g[g]);
+    free(j->g);
+    free(j->order);
+}
+
+/* The groups: one per thread (at most one per lane or sentence), the lanes
+ * shared out evenly, each group's products on threads / groups threads.
+ * One group (one thread) is the plain batched scorer. */
+static rnnlm_status job_alloc(score_job *j, const model_weights *w, int lanes, size_t n, rnnlm_err *err) {
+    int threads = w->cc.threads > 1 ? w->cc.threads : 1;
+    size_t B = (size_t)lanes < n ? (size_t)lanes : n;
+    int G = (size_t)threads < B ? threads : (int)B;
+    j->w = *w;
+    j->w.cc.threads = threads / G;
+    j->order = rnnlm_calloc(n, sizeof *j->order, "sentence order", err);
+    j->g = j->order ? rnnlm_calloc((size_t)G, sizeof *j->g, "scoring lanes", err) : NULL;
+    if (!j->g) {
+        job_free(j);
+        return RNNLM_E_NOMEM;
+    }
+    for (int g = 0; g < G; g++) {
+        int Bg = (int)(B * (size_t)(g + 1) / (size_t)G - B * (size_t)g / (size_t)G);
+        rnnlm_status st = lanes_alloc(&j->g[g], w, Bg, err);
+        if (st) {
+            job_free(j);
+            return st;
         }
-        size_t len = offsets[si + 1] - offsets[si], p = s->pos[b];
-        y[b] = p < len ? ids[offsets[si] + p] : RNNLM_BOS;
+        j->groups = g + 1;
     }
-    infer_step_target_f32(w, s->x, s->B, s->h, s->c, s->ws, y, s->lse);
-    for (int b = 0; b < s->B; b++) {
-        s->lse[b] = -s->lse[b];
-        s->logits[(size_t)b * s->V + y[b]] = 0;
-    }
+    return RNNLM_OK;
 }
 
 rnnlm_status rnnlm_score_batch(const rnnlm_model *m, const int32_t *ids, const size_t *offsets,
@@ -491,31 +582,14 @@ rnnlm_status rnnlm_score_batch(const rnnlm_model *m, const int32_t *ids, const s
     }
     if (n == 0) return RNNLM_OK;
     if (lanes <= 0) lanes = 64;
-    score_lanes s;
-    rnnlm_status st = lanes_alloc(&s, w, (size_t)lanes < n ? lanes : (int)n, n, err);
+    score_job j = {.ids = ids, .offsets = offsets, .n = n, .out = out, .per_word = per_word};
+    rnnlm_status st = job_alloc(&j, w, lanes, n, err);
     if (st) return st;
     /* the longest sentences first, so that the lanes finish together */
-    for (size_t i = 0; i < n; i++) s.order[i] = (len_idx){offsets[i + 1] - offsets[i], i};
-    qsort(s.order, n, sizeof *s.order, by_length_desc);
-    size_t next = 0;
-    for (int b = 0; b < s.B; b++) {
-        s.sent[b] = s.order[next++].idx;
-        s.pos[b] = 0;
-        s.x[b] = RNNLM_BOS;
-    }
-    int32_t *y = w->lay->adaptive ? rnnlm_calloc((size_t)s.B, sizeof *y, "targets", err) : NULL;
-    if (w->lay->adaptive && !y) {
-        lanes_free(&s);
-        return RNNLM_E_NOMEM;
-    }
-    for (int active = s.B; active > 0;) {
-        if (y) lanes_step_targets(&s, w, ids, offsets, y);
-        else infer_step_f32(w, s.x, s.B, s.h, s.c, s.ws, s.logits, s.lse);
-        active = lanes_advance(&s, ids, offsets, n, &next, out, per_word);
-        if (next == n && active > 0 && active < s.B) lanes_compact(&s, active);
-    }
-    free(y);
-    lanes_free(&s);
+    for (size_t i = 0; i < n; i++) j.order[i] = (len_idx){offsets[i + 1] - offsets[i], i};
+    qsort(j.order, n, sizeof *j.order, by_length_desc);
+    backend_of(&w->cc)->parallel_for(&w->cc, j.groups, score_group, &j);
+    job_free(&j);
     return RNNLM_OK;
 }
 

@@ -148,4 +148,18 @@ void infer_step_f32(const nn_weights_f32 *w, const int32_t *x, int B, float *h, 
 void infer_step_target_f32(const nn_weights_f32 *w, const int32_t *x, int B, float *h, float *c,
                            float *ws, const int32_t *y, double *lp);
 
+/* infer_step_f32 in two halves. infer_recur_f32: the layers only, the new
+ * state in h, c (the top layer's h rows at h + (L-1) B H). infer_output_f32:
+ * logits (R, V) and lse (R) of R rows X (R, H) of top-layer states (any
+ * rows: the output layer does not feed back, so the rows of several steps
+ * can go through it at once); ex (V) scratch. Each row of logits and lse is
+ * computed as infer_step_f32 computes it. */
+void infer_recur_f32(const nn_weights_f32 *w, const int32_t *x, int B, float *h, float *c, float *ws);
+void infer_output_f32(const nn_weights_f32 *w, const float *X, int R, float *logits, double *lse,
+                      float *ex);
+/* The adaptive softmax's infer_output_f32 for scoring: lp (R) = log P(y[r])
+ * of R rows X (R, H), in pieces of B rows (ws: infer_workspace_f32's for B). */
+void infer_output_target_f32(const nn_weights_f32 *w, const float *X, int R, int B, const int32_t *y,
+                             double *lp, float *ws);
+
 #endif

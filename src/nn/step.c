@@ -73,25 +73,46 @@ static const float *step_layers(const nn_weights_f32 *w, const int32_t *x, int B
     return X;
 }
 
+void infer_recur_f32(const nn_weights_f32 *w, const int32_t *x, int B, float *h, float *c, float *ws) {
+    step_ws p;
+    step_carve(w->lay, B, ws, &p);
+    step_layers(w, x, B, h, c, &p);
+}
+
+void infer_output_f32(const nn_weights_f32 *w, const float *X, int R, float *logits, double *lse,
+                      float *ex) {
+    const int H = w->lay->H, E = w->lay->E, V = w->lay->V;
+    if (w->lay->tied) /* logits (R, V) = X (R, H) @ emb^T (E = H, V) */
+        compute_gemm(&w->cc, NN_NOTRANS, NN_TRANS, R, V, H, 1, X, H, w->p.emb, E, 0, logits, V);
+    else /* logits (R, V) = X (R, H) @ W_out (H, V) */
+        compute_gemm(&w->cc, NN_NOTRANS, NN_NOTRANS, R, V, H, 1, X, H, w->p.out_w, V, 0, logits, V);
+    /* the output bias, and each row's log-sum-exp */
+    backend_of(&w->cc)->f32->logits_lse(logits, w->p.out_b, R, V, ex, lse);
+}
+
+void infer_output_target_f32(const nn_weights_f32 *w, const float *X, int R, int B, const int32_t *y,
+                             double *lp, float *ws) {
+    step_ws p;
+    step_carve(w->lay, B, ws, &p);
+    for (int r = 0; r < R; r += B) {   /* the head's scratch holds B rows */
+        int n = R - r < B ? R - r : B;
+        ada_logprob_f32(&w->lay->ada, w->p.ada, &w->cc, X + (size_t)r * (size_t)w->lay->H, n, y + r, p.ada,
+                        lp + r);
+    }
+}
+
 void infer_step_f32(const nn_weights_f32 *w, const int32_t *x, int B, float *h, float *c,
                     float *ws, float *logits, double *lse) {
     const nn_layout *lay = w->lay;
-    const int H = lay->H, E = lay->E, V = lay->V;
     step_ws p;
     step_carve(lay, B, ws, &p);
     const float *X = step_layers(w, x, B, h, c, &p);
-    const backend *be = backend_of(&w->cc);
     if (lay->adaptive) {   /* the log-probabilities through the head: lse 0 */
         ada_logprob_all_f32(&lay->ada, w->p.ada, &w->cc, X, B, p.ada, logits);
         for (int b = 0; lse && b < B; b++) lse[b] = 0;
         return;
     }
-    if (lay->tied) /* logits (B, V) = h (B, H) @ emb^T (E = H, V) */
-        compute_gemm(&w->cc, NN_NOTRANS, NN_TRANS, B, V, H, 1, X, H, w->p.emb, E, 0, logits, V);
-    else /* logits (B, V) = h (B, H) @ W_out (H, V) */
-        compute_gemm(&w->cc, NN_NOTRANS, NN_NOTRANS, B, V, H, 1, X, H, w->p.out_w, V, 0, logits, V);
-    /* the output bias, and each row's log-sum-exp */
-    be->f32->logits_lse(logits, w->p.out_b, B, V, p.ex, lse);
+    infer_output_f32(w, X, B, logits, lse, p.ex);
 }
 
 void infer_step_target_f32(const nn_weights_f32 *w, const int32_t *x, int B, float *h, float *c,

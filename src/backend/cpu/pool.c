@@ -18,6 +18,8 @@ typedef struct {
     pthread_mutex_t busy;           /* held by the caller of the running fan-out */
     int workers;                    /* started */
     unsigned long gen;              /* bumped for every fan-out */
+    unsigned long born;             /* gen when the last workers were started (before the
+                                       fan-out that needed them was published) */
     void (*fn)(void *, int);
     void *arg;
     int n, next, unfinished;        /* tasks [1, n) are the workers' to claim */
@@ -30,7 +32,7 @@ static inline void cpu_relax(void) {
 }
 
 static compute_pool pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER,
-                            PTHREAD_MUTEX_INITIALIZER, 0, 0, NULL, NULL, 0, 0, 0};
+                            PTHREAD_MUTEX_INITIALIZER, 0, 0, 0, NULL, NULL, 0, 0, 0};
 
 /* Claims and runs tasks of the current fan-out until none is left; called
  * with pool.mu held, returns with it held. */
@@ -48,7 +50,9 @@ static void *pool_worker(void *unused) {
     (void)unused;
     unsigned long seen = 0;
     pthread_mutex_lock(&pool.mu);
-    seen = pool.gen;
+    /* the fan-out that started this worker may already be published: a
+     * worker that took gen as seen would leave it to the caller alone */
+    seen = pool.born;
     for (;;) {
         while (pool.gen == seen) {
             /* spin briefly: fan-outs come in bursts (every time step) */
@@ -66,6 +70,7 @@ static void *pool_worker(void *unused) {
 
 /* Starts workers until there are `want`; fewer when a thread cannot start. */
 static void pool_grow(int want) {
+    pool.born = pool.gen;
     while (pool.workers < want) {
         pthread_t t;
         pthread_attr_t a;

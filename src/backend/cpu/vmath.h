@@ -102,17 +102,28 @@ VF_MAP(vsigmoid_f32, vf_sigmoid)
 VF_MAP(vtanh_f32, vf_tanh)
 #undef VF_MAP
 
-/* x[i] += b[i] for i < n (n >= 1); returns the largest x[i]. */
+/* x[i] += b[i] for i < n (n >= 1); returns the largest x[i]. Four running
+ * maxima, so that no step waits on the one before (the largest of a set
+ * does not depend on the order it is taken in). */
 static inline float vadd_max_f32(float *x, const float *b, size_t n) {
     size_t i = 0;
     float m = x[0] + b[0];
-    if (n >= VF_N) {
-        vf vm = vf_load(x) + vf_load(b);
-        for (; i + VF_N <= n; i += VF_N) {
-            vf v = vf_load(x + i) + vf_load(b + i);
-            vf_store(x + i, v);
-            vm = vf_max(vm, v);
+    if (n >= 4 * VF_N) {
+        vf m0 = vf_load(x) + vf_load(b), m1 = m0, m2 = m0, m3 = m0;
+        for (; i + 4 * VF_N <= n; i += 4 * VF_N) {
+            vf v0 = vf_load(x + i) + vf_load(b + i), v1 = vf_load(x + i + VF_N) + vf_load(b + i + VF_N);
+            vf v2 = vf_load(x + i + 2 * VF_N) + vf_load(b + i + 2 * VF_N);
+            vf v3 = vf_load(x + i + 3 * VF_N) + vf_load(b + i + 3 * VF_N);
+            vf_store(x + i, v0);
+            vf_store(x + i + VF_N, v1);
+            vf_store(x + i + 2 * VF_N, v2);
+            vf_store(x + i + 3 * VF_N, v3);
+            m0 = vf_max(m0, v0);
+            m1 = vf_max(m1, v1);
+            m2 = vf_max(m2, v2);
+            m3 = vf_max(m3, v3);
         }
+        vf vm = vf_max(vf_max(m0, m1), vf_max(m2, m3));
         for (int k = 0; k < VF_N; k++) m = vm[k] > m ? vm[k] : m;
     }
     for (; i < n; i++) {
@@ -144,6 +155,23 @@ static inline double vexp_shift_sum_f32(float *x, size_t n, float shift) {
     return s;
 }
 
+/* The sum of e^(x[i] - shift) for i < n, x left as it is: vexp_shift_sum's
+ * sum (the same terms added in the same order, so the same double) without
+ * the stores, for a log-sum-exp that does not need the exponentials. */
+static inline double vexp_shift_total_f32(const float *x, size_t n, float shift) {
+    size_t i = 0;
+    vf acc = vf_splat(0.0f);
+    for (; i + VF_N <= n; i += VF_N) acc += vf_exp(vf_load(x + i) - shift);
+    double s = 0.0;
+    for (int k = 0; k < VF_N; k++) s += acc[k];
+    for (; i < n; i++) {
+        float buf[VF_N] = {0};
+        buf[0] = x[i] - shift;
+        s += vf_exp(vf_load(buf))[0];
+    }
+    return s;
+}
+
 /* Softmax gradient of one row, fused with the bias gradient:
  * x[i] = x[i] * scale; gb[i] += x[i]. */
 static inline void vscale_acc_f32(float *x, float *gb, size_t n, float scale) {
@@ -161,7 +189,7 @@ static inline void vscale_acc_f32(float *x, float *gb, size_t n, float scale) {
 
 /* The vector math of a translation unit over backend/real.h's scalar: in
  * the float instance the fast functions above (vsigmoid_f32, vtanh_f32, vadd_max_f32, vexp_shift_sum_f32,
- * vscale_acc_f32); in the double instance plain libm loops. Each takes n
+ * vexp_shift_total_f32, vscale_acc_f32); in the double instance plain libm loops. Each takes n
  * elements; y may be x. */
 #ifdef NN_F64
 #include <math.h>
@@ -190,6 +218,13 @@ static inline double vexp_shift_sum_f64(double *x, size_t n, double shift) {
     return s;
 }
 
+/* the sum of e^(x - shift), x unchanged */
+static inline double vexp_shift_total_f64(const double *x, size_t n, double shift) {
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++) s += exp(x[i] - shift);
+    return s;
+}
+
 /* x *= scale; gb += x */
 static inline void vscale_acc_f64(double *x, double *gb, size_t n, double scale) {
     for (size_t i = 0; i < n; i++) gb[i] += x[i] *= scale;
@@ -200,6 +235,7 @@ static inline void vscale_acc_f64(double *x, double *gb, size_t n, double scale)
 #define vtanh NN_SFX(vtanh_f32, vtanh_f64)
 #define vadd_max NN_SFX(vadd_max_f32, vadd_max_f64)
 #define vexp_shift_sum NN_SFX(vexp_shift_sum_f32, vexp_shift_sum_f64)
+#define vexp_shift_total NN_SFX(vexp_shift_total_f32, vexp_shift_total_f64)
 #define vscale_acc NN_SFX(vscale_acc_f32, vscale_acc_f64)
 
 #endif
