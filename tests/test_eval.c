@@ -13,26 +13,10 @@
 #include "model/infer.h"
 #include "model/model.h"
 #include "rnnlm.h"
+#include "util.h"
 
 #define V_TEST 17
 #define N_PAIRS 203   /* not a multiple of the rows: a tail is scored too */
-
-static rnnlm_vocab *make_vocab(int V) {
-    static char store[64][16];
-    const char *words[64];
-    words[0] = "<s>";
-    words[1] = "</s>";
-    words[2] = "<unk>";
-    for (int i = 3; i < V; i++) {
-        snprintf(store[i], sizeof store[i], "w%d", i);
-        words[i] = store[i];
-    }
-    rnnlm_vocab *v = NULL;
-    rnnlm_err err;
-    assert_int_equal(rnnlm_vocab_from_words(&v, words, NULL, (size_t)V, RNNLM_CANON_RECIPE, (size_t)V, &err),
-                     RNNLM_OK);
-    return v;
-}
 
 /* The logprobs after feeding ids[0..n) to a fresh state of m. */
 static void score(const rnnlm_model *m, const int32_t *ids, size_t n, float *lp) {
@@ -59,7 +43,7 @@ static void test_eval_stream_leaves_model(void **state) {
     float *st0 = malloc(ns * sizeof *st0);
     for (size_t i = 0; i < ns; i++) model_state(m)[i] = st0[i] = (float)((double)i / (double)ns - 0.5);
     rnnlm_model *rm = NULL;
-    assert_int_equal(infer_model_wrap(&rm, m, make_vocab(V_TEST), &err), RNNLM_OK);
+    assert_int_equal(infer_model_wrap(&rm, m, util_make_vocab(V_TEST), &err), RNNLM_OK);
 
     int32_t ids[N_PAIRS + 1];
     for (int i = 0; i <= N_PAIRS; i++) ids[i] = (int32_t)(3 + (i * 7 + i / 5) % (V_TEST - 3));

@@ -27,23 +27,6 @@
 
 #define V_TEST 23
 
-static rnnlm_vocab *make_vocab(int V) {
-    static char store[64][16];
-    const char *words[64];
-    words[0] = "<s>";
-    words[1] = "</s>";
-    words[2] = "<unk>";
-    for (int i = 3; i < V; i++) {
-        snprintf(store[i], sizeof store[i], "w%d", i);
-        words[i] = store[i];
-    }
-    rnnlm_vocab *v = NULL;
-    rnnlm_err err;
-    assert_int_equal(rnnlm_vocab_from_words(&v, words, NULL, (size_t)V, RNNLM_CANON_RECIPE, (size_t)V, &err),
-                     RNNLM_OK);
-    return v;
-}
-
 /* A random model saved to a temporary checkpoint; *path receives its name. */
 static model *make_model(cell_kind cell, int E, int H, int L, int tied, uint64_t seed, char *path) {
     model_config cfg = {.cell = cell, .V = V_TEST, .E = E, .H = H, .L = L, .dropout = 0.3f,
@@ -55,7 +38,7 @@ static model *make_model(cell_kind cell, int E, int H, int L, int tied, uint64_t
     /* uniform [-0.1, 0.1] is too tame for a test: spread the weights */
     float *p = model_params(m);
     for (size_t i = 0; i < model_n_params(m); i++) p[i] *= 8.0f;
-    rnnlm_vocab *v = make_vocab(V_TEST);
+    rnnlm_vocab *v = util_make_vocab(V_TEST);
     snprintf(path, 64, "/tmp/test_infer_%d_XXXXXX", (int)getpid());
     int fd = mkstemp(path);
     assert_true(fd >= 0);
@@ -525,7 +508,7 @@ static void check_small_model(cell_kind cell, int V, int E, int H) {
     }
 
     rnnlm_model *rm = NULL;
-    assert_int_equal(infer_model_wrap(&rm, m, make_vocab(V), &err), RNNLM_OK);
+    assert_int_equal(infer_model_wrap(&rm, m, util_make_vocab(V), &err), RNNLM_OK);
     rnnlm_state *s = NULL, *t = NULL;
     assert_int_equal(rnnlm_state_create(&s, rm, &err), RNNLM_OK);
     float lp[64];
@@ -598,7 +581,7 @@ static void test_nonfinite_load(void **u) {
     model *m = make_model(CELL_LSTM, 6, 8, 1, 0, 21, path);
     const model_tensor *emb = model_tensor_at(m, 0);
     for (size_t i = 0; i < emb->count; i++) model_params(m)[emb->offset + i] = NAN;
-    rnnlm_vocab *v = make_vocab(V_TEST);
+    rnnlm_vocab *v = util_make_vocab(V_TEST);
     rnnlm_err err;
     assert_int_equal(checkpoint_save(path, m, v, NULL, 0, NULL, 0, &err), RNNLM_OK);
     rnnlm_vocab_free(v);

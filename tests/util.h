@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "core/rng.h"
+#include "rnnlm.h"
 
 /* The whole file, NUL-terminated (malloc'ed); its length in *n (may be
  * NULL). Fails the test when it cannot be read. */
@@ -25,6 +26,26 @@ static inline char *util_read_file(const char *path, size_t *n) {
     fclose(f);
     if (n) *n = (size_t)len;
     return s;
+}
+
+/* A vocabulary of V <= 64 words: the three specials, then w3, w4, ...
+ * (no counts, the recipe's canonicalisation, capped at V). */
+static inline rnnlm_vocab *util_make_vocab(int V) {
+    static char store[64][16];
+    const char *words[64];
+    assert_true(V >= 3 && V <= 64);
+    words[0] = "<s>";
+    words[1] = "</s>";
+    words[2] = "<unk>";
+    for (int i = 3; i < V; i++) {
+        snprintf(store[i], sizeof store[i], "w%d", i);
+        words[i] = store[i];
+    }
+    rnnlm_vocab *v = NULL;
+    rnnlm_err err;
+    assert_int_equal(rnnlm_vocab_from_words(&v, words, NULL, (size_t)V, RNNLM_CANON_RECIPE, (size_t)V, &err),
+                     RNNLM_OK);
+    return v;
 }
 
 /* A fresh directory under $TMPDIR (else /tmp) named rnnlm-<what>-XXXXXX,
