@@ -14,8 +14,6 @@ need_python
 [ -x "$BUILD/rnnlm" ] || { echo "no $BUILD/rnnlm (run make first)"; exit 1; }
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/rnnlm_kn.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
-failures=0
-fail() { failures=$((failures + 1)); echo "FAIL $*"; }
 
 awk 'BEGIN { s = 11; for (i = 0; i < 240; i++) { n = 2 + i % 7; line = "";
   for (j = 0; j < n; j++) { s = (s * 1103515245 + 12345) % 2147483648; r = int(s / 65536) % 1000;

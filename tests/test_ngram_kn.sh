@@ -17,8 +17,6 @@ case "$BUILD" in *asan*) skip "$BUILD's librnnlm.so needs the sanitizer runtime"
 [ -x "$BUILD/rnnlm" ] && [ -f "$BUILD/librnnlm.so" ] || { echo "no $BUILD/rnnlm or librnnlm.so (run make first)"; exit 1; }
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/rnnlm_ngram_kn.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
-failures=0
-fail() { failures=$((failures + 1)); echo "FAIL $*"; }
 
 awk 'BEGIN { s = 7; for (i = 0; i < 400; i++) { n = 2 + i % 9; line = "";
   for (j = 0; j < n; j++) { s = (s * 1103515245 + 12345) % 2147483648; r = int(s / 65536) % 1000;

@@ -24,8 +24,6 @@ M=tests/data/tiny.safetensors
 [ -x "$R" ] || { echo "no $R (run make first)"; exit 1; }
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/rnnlm_rescore.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
-failures=0
-fail() { failures=$((failures + 1)); echo "FAIL $*"; }
 rs() { "$R" rescore "$M" --threads 1 "$@"; }
 
 # --- the chosen hypotheses against an independent computation --------------------------
