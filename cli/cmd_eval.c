@@ -248,12 +248,8 @@ int cmd_eval(int argc, char **argv) {
     int by_sentence = o.lm.ngram || o.lm.format != LM_FMT_DEFAULT || o.lm.utt_ids || o.lm.independent || o.lm.carry;
     if (eval_check(&o, n_pos, by_sentence)) return 2;
     rnnlm_err err;
-    rnnlm_model *m = NULL;
-    if (rnnlm_model_load_ex(&m, pos[0], o.allow_nonfinite ? RNNLM_LOAD_ALLOW_NONFINITE : 0, &err)) {
-        fprintf(stderr, "rnnlm eval: %s\n", err.msg);
-        return 1;
-    }
-    warn_nonfinite("eval", pos[0], m);
+    rnnlm_model *m = load_model("eval", pos[0], o.allow_nonfinite);
+    if (!m) return 1;
     /* by default the batch shape of the model's training run (its
      * validation figures are then reproduced exactly) */
     long mb, mt;

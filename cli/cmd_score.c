@@ -56,12 +56,8 @@ int cmd_score(int argc, char **argv) {
         return 2;
     }
     rnnlm_err err;
-    rnnlm_model *m = NULL;
-    if (rnnlm_model_load_ex(&m, pos[0], o.allow_nonfinite ? RNNLM_LOAD_ALLOW_NONFINITE : 0, &err)) {
-        fprintf(stderr, "rnnlm score: %s\n", err.msg);
-        return 1;
-    }
-    warn_nonfinite("score", pos[0], m);
+    rnnlm_model *m = load_model("score", pos[0], o.allow_nonfinite);
+    if (!m) return 1;
     if (rnnlm_model_set_threads(m, (int)o.threads, &err) || rnnlm_model_set_precision(m, o.precision, &err)) {
         fprintf(stderr, "rnnlm score: %s\n", err.msg);
         rnnlm_model_free(m);

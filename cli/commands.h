@@ -43,4 +43,17 @@ static inline void warn_nonfinite(const char *cmd, const char *path, const rnnlm
                 "not meaningful, even where they are finite\n", cmd, path, n, n == 1 ? "" : "s", where);
 }
 
+/* The model at path for command cmd (non-finite weights refused unless
+ * allow_nonfinite, then warned about); NULL after printing why. */
+static inline rnnlm_model *load_model(const char *cmd, const char *path, int allow_nonfinite) {
+    rnnlm_err err;
+    rnnlm_model *m = NULL;
+    if (rnnlm_model_load_ex(&m, path, allow_nonfinite ? RNNLM_LOAD_ALLOW_NONFINITE : 0, &err)) {
+        fprintf(stderr, "rnnlm %s: %s\n", cmd, err.msg);
+        return NULL;
+    }
+    warn_nonfinite(cmd, path, m);
+    return m;
+}
+
 #endif
