@@ -185,6 +185,7 @@ static int read_options(train_cli *c, int argc, char **argv, rnnlm_checkpoint **
     } else if (c->quick) {
         c->o.epochs = 1;
         c->o.budget_steps = 0;
+        c->o.budget_minutes = 0;
         if (!c->o.max_steps) c->o.max_steps = 150;
     }
     return train_opts_check(c, "train", argc, argv) ? 2 : 0;
@@ -209,6 +210,7 @@ static void print_header(const train_cli *c, const rnnlm_trainer *t, const rnnlm
     char path[512];
     rnnlm_trainer_compute_path(t, path, sizeof path);
     printf("compute: %s\n", path);
+    if (*rnnlm_trainer_plan_note(t)) printf("plan: %s\n", rnnlm_trainer_plan_note(t));
     int tb, tt;
     rnnlm_trainer_batch_shape(t, &tb, &tt);
     if (tb != c->o.batch || tt != c->o.max_time)

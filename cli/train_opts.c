@@ -130,15 +130,22 @@ static int read_average(train_cli *c, const char *cmd) {
 /* Options that give the same thing twice; -1 after a message. */
 static int check_conflicts(train_cli *c, const char *cmd, int argc, char **argv) {
     /* An explicit --epochs or --average replaces a preset's budget or fraction; both at once is a conflict. */
-    if (opts_given(argc, argv, "epochs") && opts_given(argc, argv, "budget-steps")) {
-        fprintf(stderr, "rnnlm %s: --epochs and --budget-steps both give the run's length: give one\n", cmd);
-        return -1;
-    }
     if (opts_given(argc, argv, "average") && opts_given(argc, argv, "average-from")) {
         fprintf(stderr, "rnnlm %s: --average and --average-from both say when averaging starts: give one\n", cmd);
         return -1;
     }
-    if (opts_given(argc, argv, "epochs")) c->o.budget_steps = 0;
+    /* --budget-minutes is planned into --budget-steps: the three give the length, one at a time */
+    const char *len[] = {"epochs", "budget-steps", "budget-minutes"};
+    for (int i = 0; i < 3; i++)
+        for (int j = i + 1; j < 3; j++)
+            if (opts_given(argc, argv, len[i]) && opts_given(argc, argv, len[j])) {
+                fprintf(stderr, "rnnlm %s: --%s and --%s both give the run's length: give one\n", cmd, len[i],
+                        len[j]);
+                return -1;
+            }
+    if (opts_given(argc, argv, "epochs")) c->o.budget_steps = 0, c->o.budget_minutes = 0;
+    if (opts_given(argc, argv, "budget-steps")) c->o.budget_minutes = 0;
+    if (opts_given(argc, argv, "budget-minutes")) c->o.budget_steps = 0;
     if (opts_given(argc, argv, "average") && read_average(c, cmd)) return -1;
     if (opts_given(argc, argv, "valid-split") && c->d.valid) {
         fprintf(stderr, "rnnlm %s: --valid-split and --valid both give a validation split: give one\n", cmd);

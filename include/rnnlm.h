@@ -928,6 +928,10 @@ RNNLM_API int64_t rnnlm_trainer_global_step(const rnnlm_trainer *t);
 RNNLM_API const char *rnnlm_trainer_data_note(const rnnlm_trainer *t);
 /* The validation split (the test split when there is none; NULL: neither). */
 RNNLM_API const rnnlm_split_data *rnnlm_trainer_valid(const rnnlm_trainer *t);
+/* After rnnlm_trainer_start of a fresh run with budget_minutes: how the
+ * time budget was planned (the timed step and validation, the epochs that
+ * fit); "" otherwise. */
+RNNLM_API const char *rnnlm_trainer_plan_note(const rnnlm_trainer *t);
 
 typedef struct {
     int epoch;                 /* from 1 */

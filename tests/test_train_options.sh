@@ -94,6 +94,36 @@ expect 2 "--budget-steps 10 plans 3 epochs" --resume "$tmp/plan/last.safetensors
 expect 0 "" --resume "$tmp/plan/last.safetensors" --epochs 4
 grep -q '^epoch 4/4 .*(averaged over 12 steps)' "$tmp/out" || fail "resume --epochs 4: $(grep '^epoch 4/' "$tmp/out")"
 
+# --- a run planned in wall time: --budget-minutes ------------------------------------------
+expect 2 "--budget-minutes" "${short[@]}" --budget-minutes 1                 # with --epochs
+expect 2 "--budget-minutes" "${plan[@]}" --budget-steps 10 --budget-minutes 1
+expect 2 "--budget-minutes" "${plan[@]}" --budget-minutes -1
+# the plan: whole epochs, at least one, stored as budget_steps beside budget_minutes
+expect 0 "" "${plan[@]}" --budget-minutes 0.002 --save-dir "$tmp/tplan"
+line=$(grep '^plan: time budget 0.002 min: ' "$tmp/out") || fail "--budget-minutes: no plan line: $(head -20 "$tmp/out")"
+ep=$(sed -n 's/^training: .*, \([0-9]*\) epochs* of 4 steps,.*/\1/p' "$tmp/out")
+[ -n "$ep" ] && [ "$ep" -ge 1 ] || fail "--budget-minutes: $(grep '^training:' "$tmp/out")"
+case "$line" in *": $ep epoch"*) ;; *) fail "plan line and training line disagree: $line / $ep";; esac
+# the checkpoint's metadata (its JSON header)
+meta() {
+  python3 - "$1" "$2" <<'PY'
+import json, struct, sys
+with open(sys.argv[1], "rb") as f:
+    n = struct.unpack("<Q", f.read(8))[0]
+    print(json.loads(f.read(n)).get("__metadata__", {}).get(sys.argv[2], ""))
+PY
+}
+m=$(meta "$tmp/tplan/last.safetensors" config.budget_minutes)
+[ "$m" = 0.002 ] || fail "config.budget_minutes is '$m', not 0.002"
+m=$(meta "$tmp/tplan/last.safetensors" config.budget_steps)
+[ "$m" = $((ep * 4)) ] || fail "config.budget_steps is '$m', not the plan's $((ep * 4))"
+# a resume follows the stored plan without timing again; --epochs replaces it
+expect 2 "--budget-steps $((ep * 4)) plans $ep epoch" --resume "$tmp/tplan/last.safetensors"
+expect 0 "" --resume "$tmp/tplan/last.safetensors" --epochs $((ep + 1))
+grep -q '^plan:' "$tmp/out" && fail "a resumed run timed its steps again"
+# the preset plans by time and still takes an explicit length
+expect 2 "--budget-steps" --config hour --budget-steps 5 --epochs 1
+
 # --- presets and regularisers ---------------------------------------------------------------
 expect 2 "--config" --config nope --epochs 1
 expect 2 "--dropout-emb" "${short[@]}" --dropout-emb 1

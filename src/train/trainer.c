@@ -24,6 +24,7 @@
 #include "train/resume.h"
 #include "train/schedule.h"
 #include "train/step.h"
+#include "train/timeplan.h"
 
 /* run.best_ppl, run.best_epoch, run.global_step, run.lr, run.lr_bad_epochs,
  * run.avg_start, run.avg_count: the run's history, after the data's keys */
@@ -49,6 +50,7 @@ struct rnnlm_trainer {
     char data_note[1024];   /* what the resume's data check has to say ("": nothing) */
     const char *flat[2 * CONFIG_N_KEYS + 2 * FINGERPRINT_MAX_KEYS + 2 * N_RUN_KEYS + 2 * N_AUTO_KEYS];
     precision_choice prec;  /* precision `auto`: the run's choice (kept by a resumed run) */
+    char plan_note[256];    /* budget_minutes: how the plan was made ("": no plan made here) */
     char best_s[32], best_epoch_s[32], global_s[32];
     char lr_s[40], lr_bad_s[32], avg_start_s[32], avg_count_s[32];
     double best;
@@ -257,6 +259,24 @@ static rnnlm_status plan_run(rnnlm_train_options *o, size_t steps_per_epoch, rnn
     return RNNLM_OK;
 }
 
+/* A fresh run with a time budget and no step budget yet: time steps and a
+ * validation on a scratch engine (every rank, since steps are collectives),
+ * take rank 0's figures and plan whole epochs into budget_steps, which the
+ * checkpoints store and a resumed run follows. */
+static rnnlm_status plan_time(rnnlm_trainer *t, rnnlm_err *err) {
+    const rnnlm_dataset *d = t->ds;
+    timeplan p;
+    rnnlm_status st = timeplan_measure(&t->cfg, d->train.x, d->train.y, d->train.n, t->val ? t->val->x : NULL,
+                                       t->val ? t->val->y : NULL, t->val ? t->val->n : 0, &p, err);
+    if (!st && comm_size(t->o.comm) > 1) st = comm_bcast(t->o.comm, &p, sizeof p, 0, err);
+    if (st) return st;
+    int capped;
+    long epochs = timeplan_epochs(&p, t->o.budget_minutes, RUN_MAX_EPOCHS, &capped);
+    t->o.budget_steps = epochs * (long)p.steps_per_epoch;
+    timeplan_describe(&p, t->o.budget_minutes, epochs, capped, t->plan_note, sizeof t->plan_note);
+    return RNNLM_OK;
+}
+
 /* Options that would do nothing in this run are refused rather than
  * ignored: what needs a validation split without one, averaging from an
  * epoch the run never reaches (a fresh run; a resumed one may be given
@@ -306,6 +326,8 @@ rnnlm_status rnnlm_trainer_start(rnnlm_trainer *t, const rnnlm_dataset *d, const
     if (!st && resume) st = step_restore(t->t, resume->m, resume->f, err);
     if (st) return at(t, RNNLM_AT_SETUP, st);
     if (t->o.precision == RNNLM_PRECISION_AUTO) model_set_precision_note(step_model(t->t), t->prec.why);
+    if (!resume && t->o.budget_minutes > 0 && t->o.budget_steps == 0 && (st = plan_time(t, err)))
+        return at(t, RNNLM_AT_SETUP, st);
     if ((st = plan_run(&t->o, step_steps_per_epoch(t->t), err)) || (st = check_plan(t, resume != NULL, err)))
         return at(t, RNNLM_AT_SETUP, st);
     t->lr0 = t->lr = (double)t->cfg.opt.lr;
@@ -364,6 +386,7 @@ size_t rnnlm_trainer_resumed_step(const rnnlm_trainer *t) { return t->resumed_st
 int64_t rnnlm_trainer_global_step(const rnnlm_trainer *t) { return t->global_step; }
 const char *rnnlm_trainer_data_note(const rnnlm_trainer *t) { return t->data_note; }
 const rnnlm_split_data *rnnlm_trainer_valid(const rnnlm_trainer *t) { return t->val; }
+const char *rnnlm_trainer_plan_note(const rnnlm_trainer *t) { return t->plan_note; }
 
 static rnnlm_eval_result result_of(const batch_stats *s) {
     rnnlm_eval_result r = {s->loss_sum, s->correct, s->count};
