@@ -7,7 +7,7 @@
 
 #include "core/common.h"
 
-#define HOUR_HIDDEN 512
+#define HOUR_HIDDEN 400
 
 /* The recipe's industrial configuration: the defaults themselves. */
 static void industrial(rnnlm_train_options *t, rnnlm_data_options *d) {
