@@ -12,8 +12,8 @@
 /* The grids of `auto`: small, since each point is a pass over the
  * held-out text (docs/ADAPTATION.md, "Choosing the values"). */
 static const double LR_GRID[] = {0.01, 0.03, 0.1, 0.3, 1.0};
-static const double THETA_GRID[] = {0.1, 0.3, 1.0};
-static const double LAMBDA_GRID[] = {0.05, 0.1, 0.2};
+static const double THETA_GRID[] = {0.3, 1.0, 3.0};
+static const double LAMBDA_GRID[] = {0.01, 0.03, 0.1, 0.2};
 
 void adapt_cli_defaults(adapt_cli *a) {
     memset(a, 0, sizeof *a);

@@ -59,7 +59,7 @@ paste "$tmp/sd" "$tmp/carried" | tail -n 2 | awk -F'\t' '{ d = $1 - $6; if (d * 
 "$R" eval "$M" "$tmp/t.txt" --threads 1 --dynamic-lr auto --cache-size 10 --cache-lambda auto --adapt-dev "$tmp/dev.txt" \
   > "$tmp/auto" 2> "$tmp/err" || fail "eval auto exited $?: $(cat "$tmp/err")"
 [ "$(grep -c '^adapt-dev: dynamic evaluation' "$tmp/auto")" -eq 5 ] || fail "eval auto: not 5 rates: $(cat "$tmp/auto")"
-[ "$(grep -c '^adapt-dev: continuous cache' "$tmp/auto")" -eq 3 ] || fail "eval auto: not 3 lambdas"
+[ "$(grep -c '^adapt-dev: continuous cache' "$tmp/auto")" -eq 4 ] || fail "eval auto: not 4 lambdas"
 grep -q '^adapt-dev: chose --dynamic-lr ' "$tmp/auto" || fail "eval auto: no rate chosen"
 grep -q '^adapt-dev: chosen: ' "$tmp/auto" || fail "eval auto: no choice line"
 "$R" score "$M" "$tmp/t.txt" --cache-size 10 --cache-theta auto --adapt-dev "$tmp/dev.txt" > /dev/null 2> "$tmp/err" ||
