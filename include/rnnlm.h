@@ -754,7 +754,8 @@ RNNLM_API rnnlm_status rnnlm_eval_stream(const rnnlm_model *m, const int32_t *x,
  * Both on: the cache mixes the dynamically adapted model's probabilities
  * and states; the gradient steps follow the model's loss only. Both off:
  * the plain scores of that single row, equal to feeding the pairs to one
- * state (rnnlm_feed) to the bit. */
+ * state (rnnlm_feed): to the bit with the full softmax, to fp32 rounding
+ * with the adaptive one (which scores the target's class alone). */
 typedef struct {
     double dynamic_lr;      /* SGD rate on each segment's mean loss; 0: no dynamic evaluation */
     double dynamic_decay;   /* the pull toward the trained weights per step, in [0, 1]; 0: none */
