@@ -141,7 +141,7 @@ $(FUZZ_BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz_input.h $(FUZZ_BUILD)/librnnl
 
 # the option parser and the tables of train, score and data are the command
 # line's (fuzz/fuzz_opts.c compiles cmd_score.c and cmd_data.c into itself)
-FUZZ_OPTS_CLI = cli/opts.c cli/train_opts.c cli/data_opts.c cli/lmscore.c cli/textin.c
+FUZZ_OPTS_CLI = cli/opts.c cli/train_opts.c cli/data_opts.c cli/lmscore.c cli/textin.c cli/adapt_opts.c
 $(FUZZ_BUILD)/fuzz/fuzz_opts: fuzz/fuzz_opts.c cli/cmd_score.c cli/cmd_data.c $(FUZZ_OPTS_CLI) $(HEADERS) $(FUZZ_BUILD)/librnnlm.a
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -Icli -fsanitize=fuzzer -o $@ $< $(FUZZ_OPTS_CLI) $(FUZZ_BUILD)/librnnlm.a $(LDLIBS)

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "adapt_opts.h"
 #include "commands.h"
 #include "data_opts.h"
 #include "lmscore.h"
@@ -30,6 +31,7 @@ typedef struct {
     long batch, time, threads;
     int part, allow_nonfinite, recipe, precision;
     lm_options lm;             /* the sentence path's flags (lmscore.h) */
+    adapt_cli adapt;           /* evaluation-time adaptation (adapt_opts.h) */
 } eval_options;
 
 static opt_table eval_table(eval_options *o) {
@@ -50,6 +52,7 @@ static opt_table eval_table(eval_options *o) {
         {"allow-nonfinite", OPT_FLAG, &o->allow_nonfinite, 0, 0, NULL, "load a model whose weights hold NaN or Inf (refused by default), for inspection"},
         {"recipe-batching", OPT_FLAG, &o->recipe, 0, 0, NULL,
          "drop the last n mod B predictions as the recipe's B x T batching does (its figure)"},
+        ADAPT_OPT_ROWS(&o->adapt),
         OPT_TABLE_END,
     }};
 }
@@ -190,6 +193,34 @@ static void print_stream_figures(const rnnlm_model *m, const char *model_path, c
            (long long)tot.count);
 }
 
+/* The adapted figures (docs/ADAPTATION.md), after the plain ones: the
+ * stream as one row without adaptation, then each adaptation asked for,
+ * then both together when both are: one line each. 0, or -1 after a
+ * message. */
+static int print_adapted(const rnnlm_model *m, const adapt_cli *a, const char *data_name, const eval_stream *s) {
+    rnnlm_adapt_options runs[4] = {a->o, a->o, a->o, a->o};
+    int n = 0;
+    runs[n].dynamic_lr = 0, runs[n++].cache_size = 0;
+    if (a->o.dynamic_lr > 0) runs[n++].cache_size = 0;
+    if (a->o.cache_size > 0) runs[n++].dynamic_lr = 0;
+    if (a->o.dynamic_lr > 0 && a->o.cache_size > 0) n++;
+    for (int i = 0; i < n; i++) {
+        rnnlm_adapt_result r;
+        rnnlm_err err;
+        if (rnnlm_eval_adapt(m, s->x, s->y, s->n, &runs[i], &r, NULL, &err)) {
+            fprintf(stderr, "rnnlm eval: %s: %s\n", data_name, err.msg);
+            return -1;
+        }
+        char what[300], ppl[32], skipped[96] = "";
+        if (r.skipped)
+            snprintf(skipped, sizeof skipped, " (%zu of %zu steps skipped: not finite)", r.skipped, r.steps + r.skipped);
+        printf("%s%s: ppl %s%s\n", i ? "" : "one stream (B 1), ", adapt_describe(what, sizeof what, &runs[i]),
+               fmt_ppl(ppl, sizeof ppl, exp(r.loss_sum / (double)r.count), 4), skipped);
+        fflush(stdout);
+    }
+    return 0;
+}
+
 /* The id path: the stream cut into B rows of T steps (rnnlm_eval_stream). */
 static int eval_ids(rnnlm_model *m, eval_options *o, const char *model_path, const char *path) {
     int status = 1;
@@ -213,6 +244,14 @@ static int eval_ids(rnnlm_model *m, eval_options *o, const char *model_path, con
         goto done;
     }
     print_stream_figures(m, model_path, data_name, &s, &res, o->recipe);
+    fflush(stdout);
+    if (adapt_active(&o->adapt)) {
+        if (adapt_tune(&o->adapt, m, (size_t)o->data.max_line, stdout, "", &err)) {
+            fprintf(stderr, "rnnlm eval: %s\n", err.msg);
+            goto done;
+        }
+        if (print_adapted(m, &o->adapt, data_name, &s)) goto done;
+    }
     status = 0;
 done:
     eval_stream_free(&s);
@@ -239,13 +278,20 @@ int cmd_eval(int argc, char **argv) {
     data_opts_defaults(&o.data);
     o.data.corpus = NULL;
     lm_opts_defaults(&o.lm);
+    adapt_cli_defaults(&o.adapt);
     opt_table t = eval_table(&o), lt = lm_opt_table(&o.lm);
     const char *pos[2];
     int n_pos, rc = opts_parse("eval", argc, argv, t.opt, lt.opt, pos, 2, &n_pos,
                                "MODEL FILE | MODEL --corpus brown|toy [options]");
     if (rc) return rc > 0 ? 0 : 2;
-    if (lm_opts_check("eval", &o.lm, 0)) return 2;
+    if (lm_opts_check("eval", &o.lm, 0) || adapt_opts_check("eval", &o.adapt)) return 2;
     int by_sentence = o.lm.ngram || o.lm.format != LM_FMT_DEFAULT || o.lm.utt_ids || o.lm.independent || o.lm.carry;
+    if (by_sentence && adapt_active(&o.adapt)) {
+        fprintf(stderr, "rnnlm eval: the adaptations (--dynamic-lr, --cache-size) evaluate the id stream, not "
+                        "the sentence path of --ngram, --format, --utt-ids, --independent, --carry-state "
+                        "(rnnlm score scores lines adapted)\n");
+        return 2;
+    }
     if (eval_check(&o, n_pos, by_sentence)) return 2;
     rnnlm_err err;
     rnnlm_model *m = load_model("eval", pos[0], o.allow_nonfinite);

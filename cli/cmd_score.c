@@ -4,13 +4,17 @@
  * closing <s>), through the batched scorer (rnnlm_score_batch), or with the
  * state carried across lines; interpolated with an ARPA n-gram (--ngram),
  * written as rnnlm's columns, SRILM's `ngram -ppl` text or Kaldi's scores
- * (lmscore.h). */
+ * (lmscore.h). With an adaptation (--dynamic-lr, --cache-size;
+ * docs/ADAPTATION.md) the text is scored in order as one stream, the state
+ * carried across lines, each line's words and end adapted to what came
+ * before. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "adapt_opts.h"
 #include "commands.h"
 #include "lmscore.h"
 #include "opts.h"
@@ -21,6 +25,7 @@
 typedef struct {
     int per_word, ids, exact, allow_nonfinite, precision;
     long lanes, threads, max_line;
+    adapt_cli adapt;
 } score_options;
 
 static const score_options SCORE_DEFAULTS = {.lanes = 64, .max_line = RNNLM_MAX_LINE_DEFAULT};
@@ -38,19 +43,27 @@ static opt_table score_table(score_options *o) {
          "matrix products: fp32, bf16 inputs with fp32 sums, or auto: bf16 where measured faster here"},
         {"allow-nonfinite", OPT_FLAG, &o->allow_nonfinite, 0, 0, NULL, "load a model whose weights hold NaN or Inf (refused by default), for inspection"},
         {"max-line-bytes", OPT_INT, &o->max_line, 1, 1 << 30, NULL, "longest accepted input line"},
+        ADAPT_OPT_ROWS(&o->adapt),
         OPT_TABLE_END,
     }};
 }
 
 int cmd_score(int argc, char **argv) {
     score_options o = SCORE_DEFAULTS;
+    adapt_cli_defaults(&o.adapt);
     lm_options lm;
     lm_opts_defaults(&lm);
     opt_table t = score_table(&o), lt = lm_opt_table(&lm);
     const char *pos[2];
     int n_pos, rc = opts_parse("score", argc, argv, t.opt, lt.opt, pos, 2, &n_pos, "MODEL FILE|- [options]");
     if (rc) return rc > 0 ? 0 : 2;
-    if (lm_opts_check("score", &lm, 1)) return 2;
+    if (lm_opts_check("score", &lm, 1) || adapt_opts_check("score", &o.adapt)) return 2;
+    int adapted = adapt_active(&o.adapt);
+    if (adapted && lm.independent) {
+        fprintf(stderr, "rnnlm score: --independent scores each line from <s> alone; the adaptations "
+                        "(--dynamic-lr, --cache-size) score the text as one stream\n");
+        return 2;
+    }
     if (n_pos != 2) {
         fprintf(stderr, "rnnlm score: needs a model and a text file (or - for stdin): rnnlm score MODEL FILE|-\n");
         return 2;
@@ -72,9 +85,16 @@ int cmd_score(int argc, char **argv) {
     int status = 1;
     if (lm_scorer_open(&sc, m, &lm, (int)o.lanes, &err) ||
         (lm.lambda_auto && lm_estimate_lambda(&sc, (size_t)o.max_line, stderr, "rnnlm score: ", &err)) ||
-        text_input_read(&in, pos[1], lm.utt_ids, (size_t)o.max_line, &err)) {
+        text_input_read(&in, pos[1], lm.utt_ids, (size_t)o.max_line, &err) ||
+        (adapted && adapt_tune(&o.adapt, m, (size_t)o.max_line, stderr, "rnnlm score: ", &err))) {
         fprintf(stderr, "rnnlm score: %s\n", err.msg);
         goto done;
+    }
+    if (adapted) {
+        char what[300];
+        sc.adapt = &o.adapt.o;
+        fprintf(stderr, "rnnlm score: adapted: %s, the text scored in order as one stream (the state carried "
+                        "across lines)\n", adapt_describe(what, sizeof what, &o.adapt.o));
     }
     char path[512];   /* stdout holds the scores only: the path goes to stderr */
     rnnlm_model_compute_path(m, path, sizeof path);

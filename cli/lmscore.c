@@ -151,6 +151,39 @@ out:
     return rc;
 }
 
+/* An adaptation (sc->adapt): the text as one stream, <s> before every
+ * sentence and after the last (as --carry-state feeds it), scored in order
+ * by rnnlm_eval_adapt, whose pairs are the words and ends in per's layout. */
+static int score_adapted(const lm_scorer *sc, const text_input *in, lm_scores *o, rnnlm_err *err) {
+    size_t n = in->n_tok + in->n_sent;   /* pairs: every word and every end */
+    if (!n) return 0;
+    int32_t *ids = rnnlm_calloc(n + 1, sizeof *ids, "stream", err);
+    if (!ids) return -1;
+    size_t k = 0;
+    ids[k++] = RNNLM_BOS;
+    for (size_t i = 0; i < in->n_sent; i++) {
+        for (size_t w = in->sent[i]; w < in->sent[i + 1]; w++) ids[k++] = o->ids[w];
+        ids[k++] = RNNLM_BOS;
+    }
+    rnnlm_adapt_result r;
+    rnnlm_status st = rnnlm_eval_adapt(sc->m, ids, ids + 1, n, sc->adapt, &r, o->per, err);
+    free(ids);
+    if (st) return -1;
+    for (size_t i = 0; i < in->n_sent; i++) {
+        size_t len = in->sent[i + 1] - in->sent[i], oov = 0;
+        double sum = 0.0;
+        for (size_t p = 0; p <= len; p++) sum += o->per[in->sent[i] + i + p];
+        for (size_t w = in->sent[i]; w < in->sent[i + 1]; w++) oov += o->ids[w] == RNNLM_UNK;
+        rnnlm_sentence_score *s = &o->s[i];
+        s->logprob = sum;
+        s->log10prob = sum / log(10.0);
+        s->words = len;
+        s->oovs = oov;
+        s->ppl = exp(-sum / (double)(len + 1));
+    }
+    return 0;
+}
+
 int lm_score_text(const lm_scorer *sc, const text_input *in, lm_scores *o, rnnlm_err *err) {
     memset(o, 0, sizeof *o);
     size_t n_per = in->n_tok + in->n_sent;
@@ -163,8 +196,9 @@ int lm_score_text(const lm_scorer *sc, const text_input *in, lm_scores *o, rnnlm
         const char *w = text_word(in, k);
         o->ids[k] = rnnlm_vocab_lookup(v, w, strlen(w));
     }
-    if (sc->opt->carry ? score_carried(sc->m, in, o, err)
-                   : rnnlm_score_batch(sc->m, o->ids, in->sent, in->n_sent, sc->lanes, o->s, o->per, err) != RNNLM_OK)
+    if (sc->adapt ? score_adapted(sc, in, o, err)
+        : sc->opt->carry ? score_carried(sc->m, in, o, err)
+                         : rnnlm_score_batch(sc->m, o->ids, in->sent, in->n_sent, sc->lanes, o->s, o->per, err) != RNNLM_OK)
         goto fail;
     if (!sc->mx) return 0;
     const char **words = rnnlm_calloc(in->n_tok ? in->n_tok : 1, sizeof *words, "words", err);

@@ -49,6 +49,8 @@ typedef struct {
     rnnlm_mix *mx;
     lm_options *opt;   /* the command's (lm_estimate_lambda sets its lambda) */
     int lanes;
+    const rnnlm_adapt_options *adapt;   /* NULL, or the text scored as one stream with this
+                                           adaptation (rnnlm_eval_adapt; the state carried) */
 } lm_scorer;
 
 /* Loads the n-gram and builds the mixture (nothing without opt->ngram). */

@@ -731,6 +731,63 @@ RNNLM_API rnnlm_status rnnlm_eval_stream(const rnnlm_model *m, const int32_t *x,
                                          const rnnlm_eval_options *o, rnnlm_eval_stream_result *out,
                                          rnnlm_err *err);
 
+/* ---- adapting at evaluation (docs/ADAPTATION.md) --------------------------------
+ * A stream scored in order as one row (B = 1, the state carried from the
+ * first pair to the last), with two adaptations to the text seen so far:
+ *
+ *  - dynamic evaluation (Krause et al. 2018): the stream is cut into
+ *    segments of dynamic_segment pairs; each segment is first scored with
+ *    the current weights (those scores are the result), then the weights
+ *    take one SGD step on the segment's mean loss, no dropout, its gradient
+ *    clipped to the global norm dynamic_clip as training clips:
+ *        theta <- theta - lr g + decay (theta0 - theta)
+ *    (theta0 the trained weights). A pair's score never depends on a later
+ *    pair: every pair is scored before any gradient that saw it is applied.
+ *  - the continuous cache (Grave et al. 2017): with h_t the last recurrent
+ *    layer's output where pair t is predicted,
+ *        P(w) = (1 - lambda) P_model(w) + lambda P_cache(w),
+ *        P_cache(w) proportional to the sum over the last cache_size pairs
+ *        i < t whose target is w of exp(theta h_t . h_i),
+ *    a distribution over the vocabulary; a pair with nothing yet in the
+ *    cache (the first) is scored by the model alone.
+ *
+ * Both on: the cache mixes the dynamically adapted model's probabilities
+ * and states; the gradient steps follow the model's loss only. Both off:
+ * the plain scores of that single row, equal to feeding the pairs to one
+ * state (rnnlm_feed): to the bit with the full softmax, to fp32 rounding
+ * with the adaptive one (which scores the target's class alone). */
+typedef struct {
+    double dynamic_lr;      /* SGD rate on each segment's mean loss; 0: no dynamic evaluation */
+    double dynamic_decay;   /* the pull toward the trained weights per step, in [0, 1]; 0: none */
+    int dynamic_segment;    /* pairs per segment, in [1, 10000] (default 20) */
+    double dynamic_clip;    /* global-norm clip of each step's gradient (default 5, training's); 0: none */
+    int cache_size;         /* N, pairs the cache holds, in [0, 100000]; 0: no cache */
+    double cache_theta;     /* theta >= 0, the sharpness of the match (default 0.3) */
+    double cache_lambda;    /* lambda in [0, 1), the cache's weight (default 0.1) */
+    int threads;            /* compute threads (0: the model's) */
+} rnnlm_adapt_options;
+
+typedef struct {
+    double loss_sum;        /* sum of -log P(target), natural log, adapted */
+    int64_t count;          /* pairs scored */
+    size_t unk;             /* targets that are <unk> */
+    size_t steps, skipped;  /* dynamic evaluation: gradient steps taken; steps skipped because
+                               the loss or gradient norm was not finite (weights untouched) */
+} rnnlm_adapt_result;
+
+/* Both adaptations off, and the defaults of their other fields. */
+RNNLM_API void rnnlm_adapt_options_default(rnnlm_adapt_options *o);
+/* RNNLM_E_ARG naming the first field out of range, and its range. */
+RNNLM_API rnnlm_status rnnlm_adapt_options_check(const rnnlm_adapt_options *o, rnnlm_err *err);
+/* Scores the pairs x[i] -> y[i], i < n (ids in [0, V)), in order as one
+ * row, adapted as o says; logprob (n) or NULL receives each pair's natural
+ * log-probability. Runs on a copy of m's weights (m, its threads and its
+ * states are left as they were). RNNLM_E_ARG when n is 0, for an id outside
+ * the vocabulary, or for options rnnlm_adapt_options_check refuses. */
+RNNLM_API rnnlm_status rnnlm_eval_adapt(const rnnlm_model *m, const int32_t *x, const int32_t *y, size_t n,
+                                        const rnnlm_adapt_options *o, rnnlm_adapt_result *out,
+                                        double *logprob, rnnlm_err *err);
+
 /* ---- training ------------------------------------------------------------------
  * A training run as `rnnlm train` does it: the recipe's model and optimiser
  * over a data set's training split, epochs of steps, validation after every

@@ -76,6 +76,18 @@ class _SentenceScore(ctypes.Structure):
                 ("words", ctypes.c_size_t), ("oovs", ctypes.c_size_t), ("ppl", ctypes.c_double)]
 
 
+class _AdaptOptions(ctypes.Structure):   # rnnlm_adapt_options
+    _fields_ = [("dynamic_lr", ctypes.c_double), ("dynamic_decay", ctypes.c_double),
+                ("dynamic_segment", ctypes.c_int), ("dynamic_clip", ctypes.c_double),
+                ("cache_size", ctypes.c_int), ("cache_theta", ctypes.c_double),
+                ("cache_lambda", ctypes.c_double), ("threads", ctypes.c_int)]
+
+
+class _AdaptResult(ctypes.Structure):   # rnnlm_adapt_result
+    _fields_ = [("loss_sum", ctypes.c_double), ("count", ctypes.c_int64), ("unk", ctypes.c_size_t),
+                ("steps", ctypes.c_size_t), ("skipped", ctypes.c_size_t)]
+
+
 _STATUS = ["RNNLM_OK", "RNNLM_E_IO", "RNNLM_E_FORMAT", "RNNLM_E_ARG", "RNNLM_E_NOMEM",
            "RNNLM_E_NUMERIC", "RNNLM_E_STATE"]
 
@@ -138,6 +150,9 @@ _feed = _fn("rnnlm_feed", ctypes.c_int, _P, ctypes.c_int32, ctypes.POINTER(ctype
 _score_batch = _fn("rnnlm_score_batch", ctypes.c_int, _P, ctypes.POINTER(ctypes.c_int32),
                    ctypes.POINTER(ctypes.c_size_t), ctypes.c_size_t, ctypes.c_int,
                    ctypes.POINTER(_SentenceScore), ctypes.POINTER(ctypes.c_double), _ERR)
+_eval_adapt = _fn("rnnlm_eval_adapt", ctypes.c_int, _P, ctypes.POINTER(ctypes.c_int32),
+                  ctypes.POINTER(ctypes.c_int32), ctypes.c_size_t, ctypes.POINTER(_AdaptOptions),
+                  ctypes.POINTER(_AdaptResult), ctypes.POINTER(ctypes.c_double), _ERR)
 _check_line = _fn("rnnlm_text_check_line", ctypes.c_int, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p,
                   ctypes.c_size_t, ctypes.c_size_t, _ERR)
 _sample = _fn("rnnlm_sample", ctypes.c_int32, ctypes.POINTER(ctypes.c_float), ctypes.c_size_t,
@@ -152,6 +167,7 @@ def _check(status, err):
 
 _MAX_LINE = 1 << 30      # the largest --max-line-bytes the program takes
 _SPACE = b" \t\r\n\v\f"  # the white space that separates words (as the readers split)
+_BOS, _UNK = 0, 2        # the ids of <s> and <unk> (RNNLM_BOS, RNNLM_UNK)
 
 
 def _int(value, name, lo, hi):
@@ -352,6 +368,50 @@ class Model:
         err = _Err()
         _check(_score_batch(self._handle(), c_ids, c_off, n, lanes, out, None, ctypes.byref(err)), err)
         return [Score(o.logprob, o.log10prob, o.words, o.oovs, o.ppl) for o in out]
+
+    def adapted_scores(self, sentences, dynamic_lr=0.0, dynamic_decay=0.0, dynamic_segment=20, dynamic_clip=5.0,
+                       cache_size=0, cache_theta=0.3, cache_lambda=0.1, max_line_bytes=0):
+        """Score of each sentence with evaluation-time adaptation (docs/ADAPTATION.md):
+        the sentences read in order as one stream (<s> before each and after the
+        last), dynamic evaluation (dynamic_lr > 0) and the continuous cache
+        (cache_size > 0) adapting to what came before; the figures `rnnlm score
+        --dynamic-lr ... --cache-size ...` prints. A value the library refuses
+        raises rnnlm.Error with its message."""
+        self._handle()
+        if isinstance(sentences, (str, bytes, bytearray)):
+            raise TypeError("rnnlm: adapted_scores() takes a list of sentences, not one %s"
+                            % type(sentences).__name__)
+        o = _AdaptOptions()
+        o.dynamic_lr = _real(dynamic_lr, "dynamic_lr", 0, math.inf)
+        o.dynamic_decay = _real(dynamic_decay, "dynamic_decay", 0, 1)
+        o.dynamic_segment = _int(dynamic_segment, "dynamic_segment", 1, 10000)
+        o.dynamic_clip = _real(dynamic_clip, "dynamic_clip", 0, math.inf)
+        o.cache_size = _int(cache_size, "cache_size", 0, 100000)
+        o.cache_theta = _real(cache_theta, "cache_theta", 0, math.inf)
+        o.cache_lambda = _real(cache_lambda, "cache_lambda", 0, 1)
+        max_line_bytes = _int(max_line_bytes, "max_line_bytes", 0, _MAX_LINE)
+        stream, lens, unk = [_BOS], [], []
+        for k, s in enumerate(sentences):
+            ids = [_vocab_lookup(self._vocab, w, len(w)) for w in _tokens(s, k + 1, max_line_bytes)]
+            stream += ids + [_BOS]
+            lens.append(len(ids))
+            unk.append(sum(i == _UNK for i in ids))
+        n = len(stream) - 1
+        if not lens:
+            return []
+        c_ids = (ctypes.c_int32 * len(stream))(*stream)
+        per = (ctypes.c_double * n)()
+        res, err = _AdaptResult(), _Err()
+        _check(_eval_adapt(self._handle(), c_ids, ctypes.cast(ctypes.byref(c_ids, 4), ctypes.POINTER(ctypes.c_int32)),
+                           n, ctypes.byref(o), ctypes.byref(res), per, ctypes.byref(err)), err)
+        out, at = [], 0
+        for n_i, u in zip(lens, unk):   # each sentence's words and end, summed in order as the program sums
+            lp = 0.0
+            for v in per[at:at + n_i + 1]:
+                lp += v
+            at += n_i + 1
+            out.append(Score(lp, lp / math.log(10.0), n_i, u, math.exp(-lp / (n_i + 1))))
+        return out
 
     def score(self, sentence):
         """Natural log of P(sentence, end | <s>): the first column of `rnnlm score`

@@ -77,6 +77,13 @@ for M in MODELS:
           "%s: scores(lanes=3) differs from rnnlm score --lanes 3" % M)
     check(m.scores([s.split() for s in sents]) == py, "%s: lists of words score differently from lines" % M)
 
+    # adapted scores: the program's `score` with the same adaptation, to the bit
+    adapt = ["--dynamic-lr", "0.3", "--dynamic-segment", "7", "--cache-size", "10", "--cache-lambda", "0.2"]
+    py_ad = m.adapted_scores(sents, dynamic_lr=0.3, dynamic_segment=7, cache_size=10, cache_lambda=0.2)
+    check([tuple(s) for s in py_ad] == cli_scores(M, text, *adapt),
+          "%s: adapted_scores differs from rnnlm score %s" % (M, " ".join(adapt)))
+    check(py_ad != py, "%s: adapted_scores changed nothing" % M)
+
     # one sentence: the program's figure for a file of that one line
     for k in (0, 5, 9, 17):
         one = write("one.txt", sents[k] + "\n")
