@@ -21,6 +21,7 @@
 #include "train/optim.h"
 #include "rnnlm.h"
 #include "util.h"
+#include "sharp_model.h"
 
 #define V_TEST 17
 #define N_PAIRS 61
@@ -36,12 +37,8 @@ static rnnlm_model *tiny(cell_kind cell, int adaptive) {
         cfg.ada_cut[1] = 11;
         cfg.ada_div = 2;
     }
-    model *m = NULL;
+    model *m = sharp_model(&cfg, 11);
     rnnlm_err err;
-    assert_int_equal(model_create(&m, &cfg, &err), RNNLM_OK);
-    model_init_params(m, 11);
-    float *p = model_params(m);
-    for (size_t i = 0; i < model_n_params(m); i++) p[i] *= 8.0f;
     rnnlm_model *rm = NULL;
     assert_int_equal(infer_model_wrap(&rm, m, util_make_vocab(V_TEST), &err), RNNLM_OK);
     return rm;
