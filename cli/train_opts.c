@@ -146,6 +146,15 @@ static int check_conflicts(train_cli *c, const char *cmd, int argc, char **argv)
     if (opts_given(argc, argv, "epochs")) c->o.budget_steps = 0, c->o.budget_minutes = 0;
     if (opts_given(argc, argv, "budget-steps")) c->o.budget_minutes = 0;
     if (opts_given(argc, argv, "budget-minutes")) c->o.budget_steps = 0;
+    /* the cap of a time plan goes with it (a preset's included) */
+    if (c->o.budget_minutes == 0) {
+        if (opts_given(argc, argv, "plan-max-epochs")) {
+            fprintf(stderr, "rnnlm %s: --plan-max-epochs caps a run planned by --budget-minutes, and this run "
+                    "has none\n", cmd);
+            return -1;
+        }
+        c->o.plan_max_epochs = 0;
+    }
     if (opts_given(argc, argv, "average") && read_average(c, cmd)) return -1;
     if (opts_given(argc, argv, "valid-split") && c->d.valid) {
         fprintf(stderr, "rnnlm %s: --valid-split and --valid both give a validation split: give one\n", cmd);

@@ -72,7 +72,8 @@ static double tensor_error(problem *pr, const double *a, double *v, size_t n) {
 
 /* Any mask drawn: the generator is reseeded for each evaluation. */
 static int draws_masks(const model_config *c) {
-    return c->dropout > 0 || c->reg.out > 0 || c->reg.emb > 0 || c->reg.word > 0 || c->reg.weight > 0;
+    return c->dropout > 0 || c->reg.out > 0 || c->reg.emb > 0 || c->reg.word > 0 || c->reg.weight > 0 ||
+           c->reg.ar > 0 || c->reg.tar > 0;
 }
 
 /* The worst relative error over every tensor and the initial state of the
@@ -183,7 +184,11 @@ static void test_regularisers(void **s) {
         {"word dropout 0.4", 0, {.word = 0.4f}, 0},
         {"weight drop 0.5", 0, {.weight = 0.5f}, 0},
         {"weight decay 0.05", 0, {.out = 0}, 0.05f},
-        {"all of them", 0.2f, {.out = 0.4f, .emb = 0.3f, .word = 0.2f, .weight = 0.4f, .locked = 1}, 0.01f},
+        {"AR 2", 0, {.ar = 2}, 0},
+        {"TAR 3", 0, {.tar = 3}, 0},
+        {"AR 2 and TAR 1 beside locked dropout 0.4", 0.2f, {.out = 0.4f, .locked = 1, .ar = 2, .tar = 1}, 0},
+        {"all of them", 0.2f,
+         {.out = 0.4f, .emb = 0.3f, .word = 0.2f, .weight = 0.4f, .locked = 1, .ar = 1, .tar = 2}, 0.01f},
     };
     double worst = 0;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)

@@ -77,7 +77,7 @@ grep -q '^early stopping: 2 epochs' "$d/straight.log" || { echo "FAIL: no early 
 # 900 steps of this corpus's 302-step epochs are 3 epochs, averaged from epoch ceil(0.5 * 3) = 2
 kill_and_resume cosine 2 - 7 "${base[@]}" --hidden 160 --layers 1 --budget-steps 900 --lr-schedule cosine \
   --lr-min 0.001 --average-from 0.5 --tied --locked --dropout-out 0.3 --dropout-emb 0.2 --dropout-word 0.1 --weight-drop 0.2 \
-  --weight-decay 0.001
+  --weight-decay 0.001 --ar 2 --tar 1
 grep -q '^epoch 3/3.*(averaged over [0-9]* steps) - lr 0.001' "$dir/cosine/straight.log" ||
   { echo "FAIL: cosine: $(grep '^epoch 3/3' "$dir/cosine/straight.log")"; exit 1; }
 grep -q '^epoch 2/3.*(averaged over 302 steps)' "$dir/cosine/straight.log" && ! grep -q '^epoch 1/3.*averaged' \

@@ -101,6 +101,8 @@ static void test_timeplan(void **state) {
     char buf[256];
     timeplan_describe(&p, 60, 39, 0, buf, sizeof buf);
     assert_non_null(strstr(buf, "time budget 60 min: 39 epochs of 412 steps (0.2 s a step, 4.1 s a validation"));
+    timeplan_describe(&p, 60, 30, 2, buf, sizeof buf);
+    assert_non_null(strstr(buf, "time budget 60 min: 30 epochs of 412 steps, the cap of `plan_max_epochs` ("));
 }
 
 static void test_plan(void **state) {

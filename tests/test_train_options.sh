@@ -121,6 +121,14 @@ m=$(meta "$tmp/tplan/last.safetensors" config.budget_steps)
 expect 2 "--budget-steps $((ep * 4)) plans $ep epoch" --resume "$tmp/tplan/last.safetensors"
 expect 0 "" --resume "$tmp/tplan/last.safetensors" --epochs $((ep + 1))
 grep -q '^plan:' "$tmp/out" && fail "a resumed run timed its steps again"
+# --plan-max-epochs caps the plan (a minute of 4-step epochs is many more than 2), and
+# goes only with a time plan
+expect 0 "" "${plan[@]}" --budget-minutes 1 --plan-max-epochs 2
+grep -q '^plan: time budget 1 min: 2 epochs of 4 steps, the cap of `plan_max_epochs` (' "$tmp/out" ||
+  fail "--plan-max-epochs 2: $(grep '^plan:' "$tmp/out")"
+grep -q '^epoch 2/2 ' "$tmp/out" || fail "--plan-max-epochs 2: $(grep '^training:' "$tmp/out")"
+expect 2 "--plan-max-epochs" "${plan[@]}" --budget-steps 10 --plan-max-epochs 2
+expect 2 "--plan-max-epochs" "${plan[@]}" --budget-minutes 1 --plan-max-epochs -1
 # the preset plans by time and still takes an explicit length
 expect 2 "--budget-steps" --config hour --budget-steps 5 --epochs 1
 
@@ -129,6 +137,8 @@ expect 2 "--config" --config nope --epochs 1
 expect 2 "--dropout-emb" "${short[@]}" --dropout-emb 1
 expect 2 "--weight-drop" "${short[@]}" --weight-drop -0.1
 expect 2 "--dropout-word" "${short[@]}" --dropout-word 1e-300
+expect 2 "--ar" "${short[@]}" --ar -1
+expect 2 "--tar" "${short[@]}" --tar 1001
 expect 2 "--keep-epochs" "${short[@]}" --keep-epochs
 expect 2 "--weight-decay" "${short[@]}" --loss sampled --samples 5 --weight-decay 0.01
 expect 2 "--valid-split" --config medium --train "$tmp/t.txt" --valid "$tmp/t.txt" --valid-split 0.1

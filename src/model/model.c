@@ -57,6 +57,9 @@ rnnlm_status model_create(model **out, const model_config *cfg, rnnlm_err *err) 
     for (int i = 0; i < 4; i++)
         if (!(rates[i] >= 0.0f && rates[i] < 1.0f))
             return rnnlm_fail(err, RNNLM_E_ARG, "%s %g: must be in [0, 1)", rname[i], (double)rates[i]);
+    if (!(cfg->reg.ar >= 0.0f && cfg->reg.ar <= 1000.0f) || !(cfg->reg.tar >= 0.0f && cfg->reg.tar <= 1000.0f))
+        return rnnlm_fail(err, RNNLM_E_ARG, "activation regularisation ar %g, tar %g: each must be in [0, 1000]",
+                          (double)cfg->reg.ar, (double)cfg->reg.tar);
     if (!(cfg->weight_decay >= 0.0f && cfg->weight_decay < 1.0f))
         return rnnlm_fail(err, RNNLM_E_ARG, "weight decay %g: must be in [0, 1)",
                           (double)cfg->weight_decay);
@@ -510,8 +513,9 @@ static rnnlm_status loss_f64(const model *m, const double *params, const double 
         else
             net_batch_f64(n, x, y, T, state, lstm ? state + LBH : NULL, grads != NULL,
                           dropout_rng ? m->cfg.dropout : 0.0f, dropout_rng, &st);
-        *loss = st.loss_sum / (double)st.count;
-        /* the objective training minimises: the penalty of weight decay too */
+        *loss = st.loss_sum / (double)st.count + net_penalty_f64(n);
+        /* the objective training minimises: the penalties of the activation
+         * regularisers and of weight decay too */
         if (!cand)
             *loss += nn_weight_decay_f64(&m->lay, params, grads ? grads : scratch,
                                          m->cfg.weight_decay);
@@ -586,6 +590,8 @@ void model_summary(const model *m, char *buf, size_t cap) {
         float rate = l == c->L - 1 && r->out > 0 ? r->out : c->dropout;
         APPEND("Dropout %g%s\n", (double)rate, rate > 0 ? lk : "");
     }
+    if (r->ar > 0 || r->tar > 0)
+        APPEND("Activation regularisation of the last layer: ar %g, tar %g\n", (double)r->ar, (double)r->tar);
     shape_str(b, sizeof b, &lay->out_b);
     if (c->adaptive) {
         const ada_layout *a = &lay->ada;

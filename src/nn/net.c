@@ -43,6 +43,8 @@ void NN_SFX(net_state_grad_f32, net_state_grad_f64)(const net *n, const real **d
     *dc0 = n->dc0;
 }
 
+double NN_SFX(net_penalty_f32, net_penalty_f64)(const net *n) { return n->penalty; }
+
 const int32_t *NN_SFX(net_sampled_union_f32, net_sampled_union_f64)(const net *n, int *U) {
     *U = n->n_union;
     return n->uid;
@@ -113,6 +115,7 @@ static void net_backward(net *n, int T, int train_reg) {
         layer_acts *a = &n->acts[l];
         const real *X = l == 0 ? n->x0 : n->acts[l - 1].y;
         if (a->y == a->drop) dropout_backward(&n->cc, dy, a, (size_t)N * H);
+        if (l == L - 1 && train_reg) actreg_backward(n, dy, T);
         nn_layer w = layer_weights(n, l, train_reg), g = n->g.layer[l];
         const int wdrop = w.w_hh != n->w.layer[l].w_hh;
         /* DropConnect: the cell's gradient w.r.t. the dropped W_hh goes to
@@ -146,6 +149,7 @@ void NN_SFX(net_batch_f32, net_batch_f64)(net *n, const int32_t *x, const int32_
                  1.0 / N, &st->loss_sum, &st->correct, &st->count, n->dya);
     else
         softmax_head(n->dya, n, n->acts[n->L - 1].y, N, train, st);
+    n->penalty = train_reg ? actreg_forward(n, T, train) : 0;
     if (train) net_backward(n, T, train_reg);
 }
 
@@ -157,5 +161,6 @@ void NN_SFX(net_batch_sampled_f32, net_batch_sampled_f64)(net *n, const int32_t 
     const int train_reg = rng != NULL;
     net_forward(n, x, y, T, h, c, train_reg, rate, rng);
     sampled_head(n->dya, n, n->acts[n->L - 1].y, T * n->B, cand, K, tries, train, st);
+    n->penalty = train_reg ? actreg_forward(n, T, train) : 0;
     if (train) net_backward(n, T, train_reg);
 }

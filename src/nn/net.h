@@ -44,6 +44,10 @@ typedef struct {
     float weight;   /* DropConnect on every W_hh (H, G*H), one mask per batch */
     int locked;     /* variational: the embedding and output masks are drawn per row b
                        (B, width) and shared by the T steps of the batch */
+    float ar;       /* activation regularisation (Merity et al. 2018): the objective gains
+                       ar * mean(y^2) over the last layer's output y after its dropout */
+    float tar;      /* temporal activation regularisation: tar * mean((h_t - h_{t-1})^2)
+                       over the last layer's output h before dropout, t within the batch */
 } nn_reg;
 
 typedef struct net_f32 net_f32;   /* the network over one parameter buffer and its workspace */
@@ -107,6 +111,11 @@ void net_batch_sampled_f64(net_f64 *n, const int32_t *x, const int32_t *y, int T
 void net_state_grad_f32(const net_f32 *n, const float **dh0, const float **dc0);
 void net_state_grad_f64(const net_f64 *n, const double **dh0, const double **dc0);
 
+/* The activation regularisers' penalty (nn_reg.ar, .tar) of the last batch,
+ * beside its mean loss: 0 unless it was a training batch with them. */
+double net_penalty_f32(const net_f32 *n);
+double net_penalty_f64(const net_f64 *n);
+
 /* The union of candidates and targets of the last sampled batch: ids (U). */
 const int32_t *net_sampled_union_f32(const net_f32 *n, int *U);
 
@@ -157,9 +166,15 @@ void infer_step_target_f32(const nn_weights_f32 *w, const int32_t *x, int B, flo
 void infer_recur_f32(const nn_weights_f32 *w, const int32_t *x, int B, float *h, float *c, float *ws);
 void infer_output_f32(const nn_weights_f32 *w, const float *X, int R, float *logits, double *lse,
                       float *ex);
-/* The adaptive softmax's infer_output_f32 for scoring: lp (R) = log P(y[r])
- * of R rows X (R, H), in pieces of B rows (ws: infer_workspace_f32's for B). */
+/* The output layer of scoring: lp (R) = log P(y[r]) of R rows X (R, H),
+ * without the whole distribution. The adaptive softmax takes the head and
+ * the one cluster y[r] needs, in pieces of B rows (ws: infer_workspace_f32's
+ * for B). The full softmax runs by tiles of columns, each row's log-sum-exp
+ * gathered across them, in scratch (infer_output_scratch_f32 floats for R
+ * rows); log P(y[r]) agrees with infer_output_f32's logits[y] - lse to
+ * rounding (the sum is taken in another order). */
+size_t infer_output_scratch_f32(const nn_weights_f32 *w, int R);
 void infer_output_target_f32(const nn_weights_f32 *w, const float *X, int R, int B, const int32_t *y,
-                             double *lp, float *ws);
+                             double *lp, float *ws, float *scratch);
 
 #endif

@@ -72,6 +72,7 @@ struct NN_SFX(net_f32, net_f64) {
     int chunk;                /* rows of logits per softmax slice */
     layer_acts acts[NN_MAX_LAYERS];   /* the first L */
     nn_reg reg;               /* regularisers (net_set_reg) */
+    double penalty;           /* AR + TAR of the last batch (actreg.c); 0 without them */
     real *x0;                 /* (T, B, E) embedded inputs, after the input regularisers */
     real *xmask;              /* (T, B, E) per-position scale of x0: word and embedding dropout */
     real *wscale;             /* (V) word dropout's scale of each vocabulary row this batch */
@@ -153,6 +154,16 @@ void NN_SFX(input_dropout_f32, input_dropout_f64)(net *n, int N, rnnlm_rng *rng)
 void NN_SFX(weight_drop_f32, weight_drop_f64)(const nn_compute *cc, layer_acts *a, const real *w_hh, size_t n,
                                               float rate, rnnlm_rng *rng);
 #define weight_drop NN_SFX(weight_drop_f32, weight_drop_f64)
+
+/* actreg.c: AR and TAR of the last layer in a training batch (nn_reg.ar,
+ * .tar). forward, after the head wrote dya: returns the penalty and, with
+ * train, adds AR's gradient into n->dya. backward: adds TAR's gradient into
+ * dh (T, B, H), the gradient w.r.t. the last layer's output before its
+ * dropout. */
+double NN_SFX(actreg_forward_f32, actreg_forward_f64)(net *n, int T, int train);
+void NN_SFX(actreg_backward_f32, actreg_backward_f64)(net *n, real *dh, int T);
+#define actreg_forward NN_SFX(actreg_forward_f32, actreg_forward_f64)
+#define actreg_backward NN_SFX(actreg_backward_f32, actreg_backward_f64)
 
 /* softmax.c: logits, full softmax and cross-entropy of Y (N, H); with train
  * the output-layer gradients (ADDED) and dY (N, H) (written). */

@@ -49,8 +49,9 @@ step_config options_step_config(const rnnlm_train_options *o, long V) {
     c.model.L = (int)o->layers;
     c.model.dropout = (float)o->dropout;
     c.model.tied = o->tied;
-    c.model.reg = (nn_reg){(float)o->dropout_out, (float)o->dropout_emb, (float)o->dropout_word,
-                           (float)o->weight_drop, o->locked != 0};
+    c.model.reg = (nn_reg){.out = (float)o->dropout_out, .emb = (float)o->dropout_emb,
+                           .word = (float)o->dropout_word, .weight = (float)o->weight_drop,
+                           .locked = o->locked != 0, .ar = (float)o->ar, .tar = (float)o->tar};
     c.model.weight_decay = (float)o->weight_decay;
     c.model.init = (init_kind)o->init;
     c.model.bf16 = o->precision == RNNLM_PRECISION_BF16;

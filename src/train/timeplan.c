@@ -80,8 +80,9 @@ long timeplan_epochs(const timeplan *p, double minutes, long max_epochs, int *ca
 }
 
 void timeplan_describe(const timeplan *p, double minutes, long epochs, int capped, char *buf, size_t size) {
+    const char *cap = capped == 2 ? ", the cap of `plan_max_epochs`" : capped ? ", the most a run may have" : "";
     snprintf(buf, size, "time budget %g min: %ld epoch%s of %zu steps%s (%.3g s a step, %.3g s a validation, "
              "timed on %d steps in %.1f s; the plan fills %.0f%% of the budget)", minutes, epochs,
-             epochs == 1 ? "" : "s", p->steps_per_epoch, capped ? ", the most a run may have" : "", p->step_s,
-             p->valid_s, p->steps_timed, p->measured_s, 100 * TIMEPLAN_FILL);
+             epochs == 1 ? "" : "s", p->steps_per_epoch, cap, p->step_s, p->valid_s, p->steps_timed, p->measured_s,
+             100 * TIMEPLAN_FILL);
 }

@@ -38,7 +38,9 @@ rnnlm_status timeplan_measure(const step_config *cfg, const int32_t *x, const in
 long timeplan_epochs(const timeplan *p, double minutes, long max_epochs, int *capped);
 
 /* A line for the run's header: "time budget 60 min: 23 epochs of 412 steps
- * (0.381 s a step, 2.9 s a validation, timed on 8 steps in 5.1 s)". */
+ * (0.381 s a step, 2.9 s a validation, timed on 8 steps in 5.1 s)".
+ * capped: 0 the budget decided; 1 the most epochs a run may have; 2 the
+ * run's own cap (`plan_max_epochs`). */
 void timeplan_describe(const timeplan *p, double minutes, long epochs, int capped, char *buf, size_t size);
 
 #endif

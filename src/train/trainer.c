@@ -271,9 +271,11 @@ static rnnlm_status plan_time(rnnlm_trainer *t, rnnlm_err *err) {
     if (!st && comm_size(t->o.comm) > 1) st = comm_bcast(t->o.comm, &p, sizeof p, 0, err);
     if (st) return st;
     int capped;
-    long epochs = timeplan_epochs(&p, t->o.budget_minutes, RUN_MAX_EPOCHS, &capped);
+    const long cap = t->o.plan_max_epochs > 0 ? t->o.plan_max_epochs : RUN_MAX_EPOCHS;
+    long epochs = timeplan_epochs(&p, t->o.budget_minutes, cap, &capped);
     t->o.budget_steps = epochs * (long)p.steps_per_epoch;
-    timeplan_describe(&p, t->o.budget_minutes, epochs, capped, t->plan_note, sizeof t->plan_note);
+    timeplan_describe(&p, t->o.budget_minutes, epochs, capped ? (t->o.plan_max_epochs > 0 ? 2 : 1) : 0, t->plan_note,
+                      sizeof t->plan_note);
     return RNNLM_OK;
 }
 
