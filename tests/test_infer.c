@@ -28,13 +28,14 @@
 
 #define V_TEST 23
 
-/* A random model saved to a temporary checkpoint; *path receives its name. */
-static model *make_model(cell_kind cell, int E, int H, int L, int tied, uint64_t seed, char *path) {
-    model_config cfg = {.cell = cell, .V = V_TEST, .E = E, .H = H, .L = L, .dropout = 0.3f,
+/* A random model of V words saved to a temporary checkpoint; *path
+ * receives its name. */
+static model *make_model_v(cell_kind cell, int V, int E, int H, int L, int tied, uint64_t seed, char *path) {
+    model_config cfg = {.cell = cell, .V = V, .E = E, .H = H, .L = L, .dropout = 0.3f,
                         .tied = tied, .init = INIT_UNIFORM};
     model *m = sharp_model(&cfg, seed);
     rnnlm_err err;
-    rnnlm_vocab *v = util_make_vocab(V_TEST);
+    rnnlm_vocab *v = util_make_vocab(V);
     snprintf(path, 64, "/tmp/test_infer_%d_XXXXXX", (int)getpid());
     int fd = mkstemp(path);
     assert_true(fd >= 0);
@@ -42,6 +43,10 @@ static model *make_model(cell_kind cell, int E, int H, int L, int tied, uint64_t
     assert_int_equal(checkpoint_save(path, m, v, NULL, 0, NULL, 0, &err), RNNLM_OK);
     rnnlm_vocab_free(v);
     return m;
+}
+
+static model *make_model(cell_kind cell, int E, int H, int L, int tied, uint64_t seed, char *path) {
+    return make_model_v(cell, V_TEST, E, H, L, tied, seed, path);
 }
 
 static rnnlm_model *load(const char *path) {
@@ -258,6 +263,57 @@ static void check_batch(cell_kind cell, int lanes) {
     rnnlm_model_free(rm);
     model_free(m);
     unlink(path);
+}
+
+/* The batched scorer's output layer runs by tiles of 512 columns, each
+ * row's log-sum-exp gathered across them (nn/step.c): with V = 1100 (two
+ * whole tiles and a part, targets in each), untied and tied, on one and two
+ * threads, every word's log-probability is what rnnlm_feed's whole-row
+ * softmax gives, to fp32 rounding. */
+static void test_batch_tiles(void **st) {
+    (void)st;
+    enum { V = 1100, NS = 19 };
+    for (int tied = 0; tied <= 1; tied++)
+        for (int threads = 1; threads <= 2; threads++) {
+            char path[64];
+            model *m = make_model_v(CELL_LSTM, V, 8, 8, 2, tied, 40 + (uint64_t)tied, path);
+            rnnlm_model *rm = load(path);
+            rnnlm_err err;
+            assert_int_equal(rnnlm_model_set_threads(rm, threads, &err), RNNLM_OK);
+            size_t off[NS + 1];
+            int32_t ids[NS * 20];
+            off[0] = 0;
+            for (int i = 0; i < NS; i++) {
+                size_t len = 1 + (size_t)(i * 7) % 20;
+                util_random_ids(ids + off[i], len, V, 500 + (uint64_t)i);
+                off[i + 1] = off[i] + len;
+            }
+            rnnlm_sentence_score out[NS];
+            double *per = malloc((off[NS] + NS) * sizeof *per);
+            assert_int_equal(rnnlm_score_batch(rm, ids, off, NS, 4, out, per, &err), RNNLM_OK);
+            rnnlm_state *s;
+            assert_int_equal(rnnlm_state_create(&s, rm, &err), RNNLM_OK);
+            int beyond = 0;   /* targets past the first tile */
+            for (int i = 0; i < NS; i++) {
+                rnnlm_sentence_score one;
+                double p1[21];
+                size_t len = off[i + 1] - off[i];
+                assert_int_equal(rnnlm_score_ids(s, ids + off[i], len, &one, p1, &err), RNNLM_OK);
+                if (fabs(out[i].logprob - one.logprob) > 1e-5 * fmax(1.0, fabs(one.logprob)))
+                    fail_msg("tied %d threads %d sentence %d: batch %.9g vs one %.9g", tied, threads, i,
+                             out[i].logprob, one.logprob);
+                for (size_t k = 0; k <= len; k++) {
+                    assert_true(fabs(per[off[i] + (size_t)i + k] - p1[k]) < 1e-5);
+                    beyond += k < len && ids[off[i] + k] >= 512;
+                }
+            }
+            assert_true(beyond > 0);
+            free(per);
+            rnnlm_state_free(s);
+            rnnlm_model_free(rm);
+            model_free(m);
+            unlink(path);
+        }
 }
 
 /* The batched scorer over several threads (the lanes shared out into one
@@ -615,6 +671,7 @@ int main(void) {
         cmocka_unit_test(test_batch_lstm),
         cmocka_unit_test(test_batch_gru_rnn),
         cmocka_unit_test(test_batch_threads),
+        cmocka_unit_test(test_batch_tiles),
         cmocka_unit_test(test_threads),
         cmocka_unit_test(test_sample),
         cmocka_unit_test(test_errors),

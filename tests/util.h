@@ -28,12 +28,14 @@ static inline char *util_read_file(const char *path, size_t *n) {
     return s;
 }
 
-/* A vocabulary of V <= 64 words: the three specials, then w3, w4, ...
+/* A vocabulary of V <= 4096 words: the three specials, then w3, w4, ...
  * (no counts, the recipe's canonicalisation, capped at V). */
 static inline rnnlm_vocab *util_make_vocab(int V) {
-    static char store[64][16];
-    const char *words[64];
-    assert_true(V >= 3 && V <= 64);
+    assert_true(V >= 3 && V <= 4096);
+    char (*store)[16] = calloc((size_t)V, sizeof *store);
+    const char **words = calloc((size_t)V, sizeof *words);
+    assert_non_null(store);
+    assert_non_null(words);
     words[0] = "<s>";
     words[1] = "</s>";
     words[2] = "<unk>";
@@ -45,6 +47,8 @@ static inline rnnlm_vocab *util_make_vocab(int V) {
     rnnlm_err err;
     assert_int_equal(rnnlm_vocab_from_words(&v, words, NULL, (size_t)V, RNNLM_CANON_RECIPE, (size_t)V, &err),
                      RNNLM_OK);
+    free(words);
+    free(store);
     return v;
 }
 

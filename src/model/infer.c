@@ -364,7 +364,7 @@ typedef struct {
     size_t *rsent, *rpos;          /* (T B) each row's sentence and position */
     int R;                         /* rows waiting for the output layer */
     int B0;                        /* B at the start: the rows the workspace was carved for */
-    int32_t *y;                    /* (T B) the rows' targets (the adaptive softmax's scoring) */
+    int32_t *y;                    /* (T B) the rows' targets */
 } score_lanes;
 
 /* What the groups of one rnnlm_score_batch share. The sentences are started
@@ -393,7 +393,9 @@ static rnnlm_status lanes_alloc(score_lanes *s, const model_weights *w, int B, r
     *s = (score_lanes){.B = B, .B0 = B, .L = w->lay->L, .H = w->lay->H, .V = w->lay->V};
     s->T = B < SCORE_OUT_ROWS ? SCORE_OUT_ROWS / B : 1;
     size_t LBH = (size_t)s->L * (size_t)B * (size_t)s->H, TB = (size_t)s->T * (size_t)B;
-    size_t nf = LBH * (lstm ? 2 : 1) + TB * (size_t)(s->H + s->V) + infer_workspace_f32(w, B);
+    size_t out = infer_output_scratch_f32(w, (int)TB);   /* the output layer's scratch: the logits' place */
+    if (out < TB * (size_t)s->V) out = TB * (size_t)s->V;
+    size_t nf = LBH * (lstm ? 2 : 1) + TB * (size_t)s->H + out + infer_workspace_f32(w, B);
     s->fl = rnnlm_calloc(nf, sizeof(float), "scoring workspace", err);
     s->lse = s->fl ? rnnlm_calloc(TB, sizeof(double), "scoring workspace", err) : NULL;
     s->x = s->lse ? rnnlm_calloc((size_t)B, sizeof(int32_t), "scoring workspace", err) : NULL;
@@ -407,7 +409,7 @@ static rnnlm_status lanes_alloc(score_lanes *s, const model_weights *w, int B, r
     s->c = lstm ? s->h + LBH : NULL;
     s->rows = s->h + LBH * (lstm ? 2 : 1);
     s->logits = s->rows + TB * (size_t)s->H;
-    s->ws = s->logits + TB * (size_t)s->V;
+    s->ws = s->logits + out;
     s->sent = s->lane;
     s->pos = s->lane + B;
     s->rsent = s->lane + 2 * (size_t)B;
@@ -461,21 +463,16 @@ static int lanes_advance(score_lanes *s, score_job *j) {
  * a sentence coming in order); a sentence's last row finishes its score. */
 static void lanes_output(score_lanes *s, score_job *j) {
     if (s->R == 0) return;
-    const int adaptive = j->w.lay->adaptive;
-    if (adaptive) {   /* only the targets' log-probabilities: the head and one cluster each */
-        for (int r = 0; r < s->R; r++) {
-            size_t si = s->rsent[r], p = s->rpos[r], len = j->offsets[si + 1] - j->offsets[si];
-            s->y[r] = p < len ? j->ids[j->offsets[si] + p] : RNNLM_BOS;
-        }
-        infer_output_target_f32(&j->w, s->rows, s->R, s->B0, s->y, s->lse, s->ws);
-    } else {
-        infer_output_f32(&j->w, s->rows, s->R, s->logits, s->lse, s->ws);
+    /* only the targets' log-probabilities (nn/net.h infer_output_target_f32) */
+    for (int r = 0; r < s->R; r++) {
+        size_t si = s->rsent[r], p = s->rpos[r], len = j->offsets[si + 1] - j->offsets[si];
+        s->y[r] = p < len ? j->ids[j->offsets[si] + p] : RNNLM_BOS;
     }
+    infer_output_target_f32(&j->w, s->rows, s->R, s->B0, s->y, s->lse, s->ws, s->logits);
     for (int r = 0; r < s->R; r++) {
         size_t si = s->rsent[r], p = s->rpos[r], len = j->offsets[si + 1] - j->offsets[si];
         const int32_t *sid = j->ids + j->offsets[si];
-        int32_t y = p < len ? sid[p] : RNNLM_BOS;
-        double l = adaptive ? s->lse[r] : (double)s->logits[(size_t)r * s->V + y] - s->lse[r];
+        double l = s->lse[r];
         double acc = (p ? j->out[si].logprob : 0.0) + l;
         j->out[si].logprob = acc;
         if (j->per_word) j->per_word[j->offsets[si] + si + p] = l;

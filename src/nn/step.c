@@ -90,8 +90,62 @@ void infer_output_f32(const nn_weights_f32 *w, const float *X, int R, float *log
     backend_of(&w->cc)->f32->logits_lse(logits, w->p.out_b, R, V, ex, lse);
 }
 
+/* Columns of the full softmax that infer_output_target_f32 takes at once:
+ * with H = 200 the tile of W_out (H, 512) and the rows' logits (128, 512)
+ * are 656 KB together, so the log-sum-exp reads what the product has just
+ * written from the core's L2 rather than a (128, V) block from memory. */
+#define OUT_TILE 512
+
+/* log(e^a + e^b) in double */
+static double log_add(double a, double b) {
+    double hi = a > b ? a : b, lo = a > b ? b : a;
+    return hi + log1p(exp(lo - hi));
+}
+
+/* The full softmax's lp (R) = log P(y[r]) by column tiles: each tile's
+ * logits (R, nc) in scratch, each row's log-sum-exp over the tile by the
+ * backend's logits_lse, added into lp[r] (log_add) across tiles; the
+ * target's logit is picked up from its tile. */
+static void output_target_full(const nn_weights_f32 *w, const float *X, int R, const int32_t *y, double *lp,
+                               float *scratch) {
+    const int H = w->lay->H, E = w->lay->E, V = w->lay->V;
+    const int tile = V < OUT_TILE ? V : OUT_TILE;
+    float *tl = scratch + (size_t)R * (size_t)tile;   /* (R) the targets' logits */
+    const backend *be = backend_of(&w->cc);
+    enum { CH = 64 };   /* rows per logits_lse call: its lse on the stack */
+    double part[CH];
+    for (int c0 = 0; c0 < V; c0 += OUT_TILE) {
+        const int nc = V - c0 < OUT_TILE ? V - c0 : OUT_TILE;
+        if (w->lay->tied) /* (R, nc) = X (R, H) @ emb[c0 .. c0 + nc)^T */
+            compute_gemm(&w->cc, NN_NOTRANS, NN_TRANS, R, nc, H, 1, X, H, w->p.emb + (size_t)c0 * E, E, 0,
+                         scratch, nc);
+        else /* (R, nc) = X (R, H) @ W_out[:, c0 .. c0 + nc) */
+            compute_gemm(&w->cc, NN_NOTRANS, NN_NOTRANS, R, nc, H, 1, X, H, w->p.out_w + c0, V, 0, scratch, nc);
+        for (int r0 = 0; r0 < R; r0 += CH) {
+            const int n = R - r0 < CH ? R - r0 : CH;
+            float *blk = scratch + (size_t)r0 * nc;
+            be->f32->logits_lse(blk, w->p.out_b + c0, n, nc, NULL, part);
+            for (int i = 0; i < n; i++) {
+                const int r = r0 + i;
+                if (y[r] >= c0 && y[r] < c0 + nc) tl[r] = blk[(size_t)i * nc + (y[r] - c0)];
+                lp[r] = c0 ? log_add(lp[r], part[i]) : part[i];
+            }
+        }
+    }
+    for (int r = 0; r < R; r++) lp[r] = (double)tl[r] - lp[r];
+}
+
+size_t infer_output_scratch_f32(const nn_weights_f32 *w, int R) {
+    const size_t tile = (size_t)(w->lay->V < OUT_TILE ? w->lay->V : OUT_TILE);
+    return w->lay->adaptive ? 0 : (size_t)R * (tile + 1);
+}
+
 void infer_output_target_f32(const nn_weights_f32 *w, const float *X, int R, int B, const int32_t *y,
-                             double *lp, float *ws) {
+                             double *lp, float *ws, float *scratch) {
+    if (!w->lay->adaptive) {
+        output_target_full(w, X, R, y, lp, scratch);
+        return;
+    }
     step_ws p;
     step_carve(w->lay, B, ws, &p);
     for (int r = 0; r < R; r += B) {   /* the head's scratch holds B rows */

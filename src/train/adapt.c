@@ -183,7 +183,7 @@ static void segment_output(adapt_run *r, const int32_t *y, int w) {
         int k = w - r0 < ADAPT_OUT_ROWS ? w - r0 : ADAPT_OUT_ROWS;
         const float *X = r->rows + (size_t)r0 * (size_t)r->H;
         if (r->adaptive) {
-            infer_output_target_f32(&r->w, X, k, ADAPT_OUT_ROWS, y + r0, r->lp + r0, r->wsB);
+            infer_output_target_f32(&r->w, X, k, ADAPT_OUT_ROWS, y + r0, r->lp + r0, r->wsB, NULL);
             continue;
         }
         infer_output_f32(&r->w, X, k, r->logits, r->lse + r0, r->ex);
