@@ -37,7 +37,8 @@ static void TOY(lstm_forward)(R *z, const R *b, const R *cp, R *c, R *tc, R *h, 
 }
 
 static void TOY(lstm_backward)(R *z, R *dc, const R *dy, const R *dh, const R *tc, const R *cp, int B,
-                               int H) {
+                               int H, uint16_t *z16) {
+    (void)z16;   /* no bf16 products: never set */
     for (int r = 0; r < B; r++) {
         R *g = z + (size_t)r * 4 * H;
         size_t o = (size_t)r * H;
@@ -125,7 +126,8 @@ static void TOY(scatter_cols)(R *gW, size_t ld, const R *dx, const int32_t *ids,
 }
 
 static void TOY(softmax_xent)(R *lg, const int32_t *tgt, const R *b, R *gb, int V, int rows, int train,
-                              double inv_n, double *loss, int64_t *correct) {
+                              double inv_n, double *loss, int64_t *correct, uint16_t *lg16) {
+    (void)lg16;   /* no bf16 products: never set */
     for (int i = 0; i < rows; i++) {
         R *row = lg + (size_t)i * V;
         int best = 0;

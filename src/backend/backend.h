@@ -30,6 +30,8 @@ typedef struct backend backend;
 
 typedef enum { NN_NOTRANS = 0, NN_TRANS = 1 } nn_op;
 
+#define BACKEND_MIRRORS 3   /* bf16 mirrors a context carries (backend_ctx) */
+
 /* The context every operation receives: the backend, its thread count and
  * precision, the bf16 mirrors, and the gradient all-reduce hook. A model
  * owns one (model.c); a zeroed one means the default backend, one thread,
@@ -41,19 +43,22 @@ typedef struct backend_ctx {
     /* bf16: mirrors, h[i] = bf16(f[i]) for i < n (h NULL: none): an
      * operand inside f is read from h instead of being rounded again.
      * mirror[0]: the model's weights, refreshed by its owner whenever they
-     * change; mirror[1]: a scratch one (the softmax's gradient of a slice of
-     * logits, read by two products).
-     * gen: where set (mirror[0]), a value its owner sets from the backend's
-     * generation() at every refresh; a product whose B lies in such a mirror
-     * may keep B in the layout its kernel prefers and redo it only when the
-     * counter moves (weights change once per batch, products read them
-     * many times). */
+     * change; mirror[1]: a scratch one, written where the values are
+     * computed (the softmax's gradient of a slice of logits, read by two
+     * products; an LSTM layer's gate gradients, read by four); mirror[2]:
+     * the batch's recurrent weights after DropConnect, every layer's, one
+     * buffer, rounded where the mask is applied.
+     * gen: where set (mirror[0], mirror[2]), a value its owner sets from the
+     * backend's generation() at every refresh; a product whose B lies in
+     * such a mirror may keep B in the layout its kernel prefers and redo it
+     * only when the counter moves or B moves (weights change once per batch,
+     * products read them many times). */
     struct {
         const float *f;
         const uint16_t *h;
         size_t n;
         const unsigned long *gen;
-    } mirror[2];
+    } mirror[BACKEND_MIRRORS];
     /* The gradient all-reduce of a data-parallel step: sums g (n) over the
      * processes in place. NULL for one process; src/train/comm.c provides
      * the MPI one (comm_allreduce_hook), installed by the trainer. */
@@ -87,9 +92,11 @@ typedef struct {
         /* LSTM, one step: z (B, 4H) pre-activations without b (i, f, g, o) become the gates;       \
          * c = f cp + i g, tc = tanh c, h = o tc (cell_lstm.c) */                                   \
         void (*lstm_forward)(R *z, const R *b, const R *cp, R *c, R *tc, R *h, int B, int H);       \
-        /* the gates become dz; dc (B, H) the carried cell gradient, in and out; dh from t+1 */     \
+        /* the gates become dz; dc (B, H) the carried cell gradient, in and out; dh from t+1;       \
+         * z16 (B, 4H), where not NULL (a bf16 context only), receives dz rounded as bf16_round     \
+         * would, each row while it is in cache */                                                  \
         void (*lstm_backward)(R *z, R *dc, const R *dy, const R *dh, const R *tc, const R *cp,      \
-                              int B, int H);                                                        \
+                              int B, int H, uint16_t *z16);                                         \
         /* GRU, one step: z (B, 3H) = x W_ih, q (B, 3H) = hp W_hh + b_hh; h the new state */        \
         void (*gru_forward)(R *z, const R *q, const R *b, const R *hp, R *h, int B, int H);         \
         /* z, q become the input- and recurrent-side gradients; dh the direct part into hp */       \
@@ -108,9 +115,12 @@ typedef struct {
         void (*scatter_cols)(R *gW, size_t ld, const R *dx, const int32_t *ids, int U, int H);      \
         /* Softmax with cross-entropy of rows (rows, V) of logits lg (bias not yet added):          \
          * adds *loss the sum of -log p(target), *correct the rows whose first arg-max is the       \
-         * target; train: the row becomes (p - onehot) inv_n, added into gb (V). */                 \
+         * target; train: the row becomes (p - onehot) inv_n, added into gb (V), and where lg16     \
+         * is not NULL (train in a bf16 context only) also rounded into lg16 (rows, V) as           \
+         * bf16_round would, while the row is still in cache. */                                     \
         void (*softmax_xent)(R *lg, const int32_t *tgt, const R *b, R *gb, int V, int rows,         \
-                             int train, double inv_n, double *loss, int64_t *correct);              \
+                             int train, double inv_n, double *loss, int64_t *correct,               \
+                             uint16_t *lg16);                                                       \
         /* The sampled softmax of rows [i0, i1) of lg (rows, K) (sampled.c has the rules). */       \
         void (*sampled_xent)(R *lg, const R *Y, const R *wu, const R *uoff, const int32_t *col,     \
                              R *gb, R *dlt, int K, int H, int i0, int i1, int train, double inv_n,  \

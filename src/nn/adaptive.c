@@ -215,11 +215,11 @@ static void head_pass(ada_ws *ws, const ada_layout *a, const real *w, real *g,
         int e0 = r1 < ws->start[1] ? r1 : ws->start[1];
         if (e0 > r0)
             nn_k(cc)->softmax_xent(ws->lg, ws->ht + r0, bh, gb, hs, e0 - r0, train, inv_n, loss,
-                                   correct);
+                                   correct, NULL);
         for (int i = e0 > r0 ? e0 : r0; i < r1; i++) {
             int64_t hit = 0;
             nn_k(cc)->softmax_xent(ws->lg + (size_t)(i - r0) * hs, ws->ht + i, bh, gb, hs, 1,
-                                   train, inv_n, loss, &hit);
+                                   train, inv_n, loss, &hit, NULL);
             ws->hc[i] = (int32_t)hit;
         }
         if (!train) continue;
@@ -248,7 +248,7 @@ static void cluster_pass(ada_ws *ws, const ada_layout *a, int k, const real *w, 
         for (int i = r0; i < r1; i++) {
             int64_t hit = 0;
             nn_k(cc)->softmax_xent(ws->lg + (size_t)(i - r0) * s, ws->ct + i, bk, gb, s, 1, train,
-                                   inv_n, loss, &hit);
+                                   inv_n, loss, &hit, NULL);
             *correct += hit && ws->hc[i];
         }
         if (!train) continue;

@@ -31,6 +31,7 @@ typedef struct {
     int has_c;          /* carries a cell state c beside h (its own (L, B, H) block) */
     int keeps_hproj;    /* keeps h W_hh + b_hh per step for the backward pass */
     int forget_block;   /* gate block whose bias the recipe sets to 1; -1: none */
+    int rounds_dz;      /* bf16 training: its backward writes layer_acts.z16 where it computes dz */
     const struct cell_ops_f32 *f32;
     const struct cell_ops_f64 *f64;
 } nn_cell;

@@ -60,5 +60,5 @@ const cell_ops NN_SFX(gru_ops_f32, gru_ops_f64) = {gru_forward, gru_backward};
 
 #ifndef NN_F64
 extern const struct cell_ops_f64 gru_ops_f64;
-const nn_cell nn_cell_gru = {"GRU", "gru", 3, 2, 0, 1, -1, &gru_ops_f32, &gru_ops_f64};
+const nn_cell nn_cell_gru = {"GRU", "gru", 3, 2, 0, 1, -1, 0, &gru_ops_f32, &gru_ops_f64};
 #endif

@@ -33,29 +33,42 @@ static void lstm_forward(const nn_layer *w, layer_acts *a, int in, const real *X
  *   dz_o = do o (1 - o).
  * The gates (i, f, g, o) are overwritten with dz; dc becomes dcp, the
  * gradient into c_{t-1} (the backend's lstm_backward, over the B rows).
- * dh into h_{t-1} is dz W_hh^T, one product per step. */
+ * dh into h_{t-1} is dz W_hh^T, one product per step. With bf16 products
+ * the kernel also rounds dz into a->z16 as it computes it, and the four
+ * products that read dz (this step's and the three weight products) read
+ * that copy (the context's mirror[1]) instead of each rounding dz again. */
 static void lstm_backward(nn_layer *g, const nn_layer *w, layer_acts *a, int in, const real *X,
                           const real *dY, real *dX, real *dh, real *dc, real *dh0, real *dc0,
                           int T, int B, int H, const nn_compute *cc) {
     const size_t BH = (size_t)B * H;
     const int GH = 4 * H;
+    nn_compute lc = *cc;
+#ifndef NN_F64
+    if (a->z16) {
+        lc.mirror[1].f = a->z;
+        lc.mirror[1].h = a->z16;
+        lc.mirror[1].n = (size_t)T * BH * 4;
+        lc.mirror[1].gen = NULL;
+    }
+#endif
     memset(dh, 0, BH * sizeof *dh);
     memset(dc, 0, BH * sizeof *dc);
     for (int t = T - 1; t >= 0; t--) {
         real *zt = a->z + t * BH * 4;
-        nn_k(cc)->lstm_backward(zt, dc, dY + t * BH, dh, a->tc + t * BH, a->cs + t * BH, B, H);
+        nn_k(cc)->lstm_backward(zt, dc, dY + t * BH, dh, a->tc + t * BH, a->cs + t * BH, B, H,
+                                a->z16 ? a->z16 + t * BH * 4 : NULL);
         /* dh_{t-1} (B, H) = dz_t (B, 4H) @ W_hh^T (4H, H) */
-        compute_gemm(cc, NN_NOTRANS, NN_TRANS, B, H, GH, 1, zt, GH, w->w_hh, GH, 0, dh, H);
+        compute_gemm(&lc, NN_NOTRANS, NN_TRANS, B, H, GH, 1, zt, GH, w->w_hh, GH, 0, dh, H);
     }
     memcpy(dh0, dh, BH * sizeof *dh);
     memcpy(dc0, dc, BH * sizeof *dc);
     /* z = x W_ih + h W_hh + b: the same dz feeds W_ih, W_hh, b and x */
-    cell_weight_backward(g, w, a, in, X, dX, a->z, a->z, T * B, H, GH, cc);
+    cell_weight_backward(g, w, a, in, X, dX, a->z, a->z, T * B, H, GH, &lc);
 }
 
 const cell_ops NN_SFX(lstm_ops_f32, lstm_ops_f64) = {lstm_forward, lstm_backward};
 
 #ifndef NN_F64
 extern const struct cell_ops_f64 lstm_ops_f64;
-const nn_cell nn_cell_lstm = {"LSTM", "lstm", 4, 1, 1, 0, 1, &lstm_ops_f32, &lstm_ops_f64};
+const nn_cell nn_cell_lstm = {"LSTM", "lstm", 4, 1, 1, 0, 1, 1, &lstm_ops_f32, &lstm_ops_f64};
 #endif

@@ -43,5 +43,5 @@ const cell_ops NN_SFX(rnn_ops_f32, rnn_ops_f64) = {rnn_forward, rnn_backward};
 
 #ifndef NN_F64
 extern const struct cell_ops_f64 rnn_ops_f64;
-const nn_cell nn_cell_rnn = {"RNN", "rnn", 1, 1, 0, 0, -1, &rnn_ops_f32, &rnn_ops_f64};
+const nn_cell nn_cell_rnn = {"RNN", "rnn", 1, 1, 0, 0, -1, 0, &rnn_ops_f32, &rnn_ops_f64};
 #endif

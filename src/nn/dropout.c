@@ -56,7 +56,13 @@ void NN_SFX(input_dropout_f32, input_dropout_f64)(net *n, int N, rnnlm_rng *rng)
 }
 
 void NN_SFX(weight_drop_f32, weight_drop_f64)(const nn_compute *cc, layer_acts *a, const real *w_hh, size_t n,
-                                              float rate, rnnlm_rng *rng) {
+                                              float rate, rnnlm_rng *rng, uint16_t *h16) {
     dropout_mask(a->whm, n, n, 0, rate, rng);
     nn_k(cc)->mul(a->whd, w_hh, a->whm, n);
+#ifndef NN_F64
+    /* rounded once here rather than by each of the batch's 2T recurrent products */
+    if (h16) backend_of(cc)->bf16_round(h16, a->whd, n);
+#else
+    (void)h16;
+#endif
 }

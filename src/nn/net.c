@@ -30,6 +30,8 @@ void NN_SFX(net_free_f32, net_free_f64)(net *n) {
     if (!n) return;
     workspace_release(n);
     free(n->lg16);
+    free(n->z16);
+    free(n->whd16);
     free(n);
 }
 
@@ -57,6 +59,19 @@ static float out_rate(const net *n, int l, float rate) {
     return l == n->L - 1 && n->reg.out > 0 ? n->reg.out : rate;
 }
 
+#ifndef NN_F64
+/* A bf16 buffer of at least need values in *buf (capacity *cap), grown on
+ * need; NULL when it cannot be (the products then round for themselves). */
+static uint16_t *grow16(uint16_t **buf, size_t *cap, size_t need) {
+    if (*cap < need) {
+        free(*buf);
+        *buf = malloc(need * sizeof **buf);
+        *cap = *buf ? need : 0;
+    }
+    return *buf;
+}
+#endif
+
 /* The layer's weights as the batch sees them: W_hh after DropConnect
  * (a->whd) in a training batch with weight drop, else the parameters. */
 static nn_layer layer_weights(const net *n, int l, int train_reg) {
@@ -83,11 +98,30 @@ static void net_forward(net *n, const int32_t *x, const int32_t *y, int T, real 
     nn_k(&n->cc)->gather_rows(n->x0, n->w.emb, (size_t)E, n->tx, N, E);
     if (train_reg && n->xmask) input_dropout(n, N, rng);
 
+    /* bf16 with DropConnect: the dropped W_hh of every layer rounded once
+     * per batch into the context's mirror[2], so that the 2T recurrent
+     * products of a layer read one rounded (and, by the generation, packed
+     * once) copy */
+    const size_t nw = (size_t)n->H * n->G * n->H;
+    uint16_t *wh16 = NULL;
+    memset(&n->cc.mirror[2], 0, sizeof n->cc.mirror[2]);
+#ifndef NN_F64
+    if (train_reg && n->reg.weight > 0 && n->cc.bf16 && be->bf16_round && be->generation)
+        wh16 = grow16(&n->whd16, &n->whd16_n, (size_t)L * nw);
+    if (wh16) {
+        n->cc.mirror[2].f = n->acts[0].whd;
+        n->cc.mirror[2].h = wh16;
+        n->cc.mirror[2].n = (size_t)L * nw;
+        n->cc.mirror[2].gen = &n->whd_gen;
+    }
+#endif
     for (int l = 0; l < L; l++) {
         layer_acts *a = &n->acts[l];
         const real *X = l == 0 ? n->x0 : n->acts[l - 1].y;
-        if (train_reg && n->reg.weight > 0)
-            weight_drop(&n->cc, a, n->w.layer[l].w_hh, (size_t)n->H * n->G * n->H, n->reg.weight, rng);
+        if (train_reg && n->reg.weight > 0) {
+            weight_drop(&n->cc, a, n->w.layer[l].w_hh, nw, n->reg.weight, rng, wh16 ? wh16 + (size_t)l * nw : NULL);
+            if (wh16) n->whd_gen = be->generation();
+        }
         nn_layer w = layer_weights(n, l, train_reg);
         be->copy(a->hs, h + l * BH, BH * sizeof(real));
         if (n->kind->has_c) be->copy(a->cs, c + l * BH, BH * sizeof(real));
@@ -111,8 +145,14 @@ static void net_backward(net *n, int T, int train_reg) {
     const size_t BH = (size_t)B * H;
     const cell_ops *ops = cell_ops_of(n->kind);
     real *dy = n->dya, *dx = n->dyb;
+    uint16_t *z16 = NULL;   /* bf16: dz rounded where the cell computes it, one layer at a time */
+#ifndef NN_F64
+    if (n->cc.bf16 && n->kind->rounds_dz)
+        z16 = grow16(&n->z16, &n->z16_n, (size_t)N * (size_t)n->G * (size_t)H);
+#endif
     for (int l = L - 1; l >= 0; l--) {
         layer_acts *a = &n->acts[l];
+        a->z16 = z16;
         const real *X = l == 0 ? n->x0 : n->acts[l - 1].y;
         if (a->y == a->drop) dropout_backward(&n->cc, dy, a, (size_t)N * H);
         if (l == L - 1 && train_reg) actreg_backward(n, dy, T);

@@ -29,11 +29,14 @@ typedef struct {
     real *tc;        /* (T, B, H) tanh(c) (has_c); else NULL */
     real *hp;        /* (T, B, G*H) h W_hh + b_hh, then its gradient (keeps_hproj); else NULL */
     real *mask;      /* (T, B, H) dropout scales, 0 or 1/(1-rate) */
-    real *whd;       /* (H, G*H) W_hh after DropConnect (reg.weight > 0); else NULL */
+    real *whd;       /* (H, G*H) W_hh after DropConnect (reg.weight > 0); else NULL; the
+                        layers' are consecutive, one buffer (n->whd16 mirrors it in bf16) */
     real *whm;       /* (H, G*H) its mask */
     real *gwh;       /* (H, G*H) the gradient w.r.t. the dropped W_hh */
     real *drop;      /* (T, B, H) output after dropout */
     const real *y;   /* (T, B, H) the layer's output: drop, or hs + B*H */
+    uint16_t *z16;   /* bf16 training: (T, B, G*H) the cell's backward rounds dz into it where it
+                        computes dz, and its products read it (mirror[1]); else NULL */
 } layer_acts;
 
 /* One cell kind's arithmetic over one precision (cell_*.c).
@@ -81,6 +84,12 @@ struct NN_SFX(net_f32, net_f64) {
     real *logits;             /* (nth, chunk, V) one slice of logits / their gradient per worker */
     uint16_t *lg16;           /* bf16 training: (lg16_n) the gradients of logits rounded once, per worker */
     size_t lg16_n;
+    uint16_t *z16;            /* bf16 training: (z16_n) a layer's dz rounded once (layer_acts.z16) */
+    size_t z16_n;
+    uint16_t *whd16;          /* bf16 training with DropConnect: (whd16_n) every layer's dropped W_hh
+                                 rounded once per batch, the context's mirror[2] */
+    size_t whd16_n;
+    unsigned long whd_gen;    /* mirror[2]'s generation, new at every layer's mask */
     real *gbt;                /* (NN_MAX_THREADS-1, V) output bias gradients of helper workers */
     real *gwt;                /* (nth-1, H*V) output weight (tied: embedding) gradients of helpers */
     real *dh, *dc;            /* (B, H) gradient carried from step t to t-1 */
@@ -150,9 +159,10 @@ void NN_SFX(dropout_mask_f32, dropout_mask_f64)(real *mask, size_t n, size_t row
 void NN_SFX(input_dropout_f32, input_dropout_f64)(net *n, int N, rnnlm_rng *rng);
 #define input_dropout NN_SFX(input_dropout_f32, input_dropout_f64)
 
-/* DropConnect on layer a's W_hh: a->whd = w_hh * a fresh mask a->whm. */
+/* DropConnect on layer a's W_hh: a->whd = w_hh * a fresh mask a->whm;
+ * where h16 is not NULL (bf16), also rounded into h16 (n). */
 void NN_SFX(weight_drop_f32, weight_drop_f64)(const nn_compute *cc, layer_acts *a, const real *w_hh, size_t n,
-                                              float rate, rnnlm_rng *rng);
+                                              float rate, rnnlm_rng *rng, uint16_t *h16);
 #define weight_drop NN_SFX(weight_drop_f32, weight_drop_f64)
 
 /* actreg.c: AR and TAR of the last layer in a training batch (nn_reg.ar,

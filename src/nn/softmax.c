@@ -36,13 +36,12 @@ static void output_rows(void *arg, int w) {
         /* the slice's softmax: its loss, its arg-max hits, with train
          * dlogits = (p - onehot) / N, also added into the bias gradient */
         nn_k(&n->cc)->softmax_xent(lg, n->ty + r0, n->w.out_b, jb->gb, V, nc, jb->train, 1.0 / jb->N,
-                                   &jb->st.loss_sum, &jb->st.correct);
+                                   &jb->st.loss_sum, &jb->st.correct, jb->train ? jb->lg16 : NULL);
         jb->st.count += nc;
         if (!jb->train) continue;
         real *dYc = jb->dY + (size_t)r0 * H;
 #ifndef NN_F64
-        if (jb->lg16) {   /* the two products below read the gradient of the logits rounded once */
-            backend_of(&one)->bf16_round(jb->lg16, lg, (size_t)nc * V);
+        if (jb->lg16) {   /* the two products below read the gradient of the logits rounded once, by the softmax */
             one.mirror[1].f = lg;
             one.mirror[1].h = jb->lg16;
             one.mirror[1].n = (size_t)nc * V;

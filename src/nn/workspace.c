@@ -9,6 +9,8 @@
 static void carve(net *n, nn_carver *cv, size_t B, size_t T, size_t chunk) {
     size_t H = (size_t)n->H, E = (size_t)n->E, GH = (size_t)n->G * H, V = (size_t)n->V;
     size_t W = E > H ? E : H;
+    size_t wd = n->reg.weight > 0 ? H * GH : 0;   /* DropConnect's dropped W_hh, the layers' consecutive */
+    real *whd = wd ? carve_take(cv, (size_t)n->L, wd, 1, sizeof(real)) : NULL;
     for (int l = 0; l < n->L; l++) {
         layer_acts *a = &n->acts[l];
         a->z = carve_take(cv, T, B, GH, sizeof(real));
@@ -18,8 +20,7 @@ static void carve(net *n, nn_carver *cv, size_t B, size_t T, size_t chunk) {
         a->hp = n->kind->keeps_hproj ? carve_take(cv, T, B, GH, sizeof(real)) : NULL;
         a->mask = carve_take(cv, T, B, H, sizeof(real));
         a->drop = carve_take(cv, T, B, H, sizeof(real));
-        size_t wd = n->reg.weight > 0 ? H * GH : 0;   /* DropConnect's pieces */
-        a->whd = wd ? carve_take(cv, wd, 1, 1, sizeof(real)) : NULL;
+        a->whd = whd ? whd + (size_t)l * wd : NULL;   /* DropConnect's pieces (sizing pass: NULL) */
         a->whm = wd ? carve_take(cv, wd, 1, 1, sizeof(real)) : NULL;
         a->gwh = wd ? carve_take(cv, wd, 1, 1, sizeof(real)) : NULL;
         a->y = NULL;

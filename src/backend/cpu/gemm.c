@@ -284,7 +284,7 @@ static uint16_t *bf16_copy(uint16_t **buf, size_t *cap, const float *X, int rows
 static const uint16_t *bf16_operand(const backend_ctx *c, uint16_t **buf, size_t *cap, const float *X, int rows,
                                     int cols, int *ld, const unsigned long **gen) {
     *gen = NULL;
-    for (int k = 0; k < 2; k++) {
+    for (int k = 0; k < BACKEND_MIRRORS; k++) {
         const float *f = c->mirror[k].f;
         if (!c->mirror[k].h || X < f || X >= f + c->mirror[k].n) continue;
         size_t off = (size_t)(X - f);

@@ -52,13 +52,20 @@ static inline void lstm_bwd_row(real *restrict gi, real *restrict gf, real *rest
 }
 
 static void lstm_backward(real *z, real *dc, const real *dy, const real *dh, const real *tc,
-                          const real *cp, int B, int H) {
+                          const real *cp, int B, int H, uint16_t *z16) {
     const int GH = 4 * H;
     for (int b = 0; b < B; b++) {
         size_t o = (size_t)b * H;
         real *gt = z + (size_t)b * GH;
         lstm_bwd_row(gt, gt + H, gt + 2 * H, gt + 3 * H, dc + o, dy + o, dh + o, tc + o, cp + o, H);
+#ifndef NN_F64
+        /* the bf16 copy the layer's products read, rounded while the row is in cache */
+        if (z16) cpu_bf16_round(z16 + (size_t)b * GH, gt, (size_t)GH);
+#endif
     }
+#ifdef NN_F64
+    (void)z16;   /* double precision has no bf16 products */
+#endif
 }
 
 /* ------------------------------------------------------------------- GRU */
@@ -173,7 +180,7 @@ static void scatter_cols(real *gW, size_t ld, const real *dx, const int32_t *ids
 /* --------------------------------------------------------------- softmax */
 
 static void softmax_xent(real *lg, const int32_t *tgt_, const real *bout, real *gb, int V, int rows,
-                         int train, double inv_n, double *loss, int64_t *correct) {
+                         int train, double inv_n, double *loss, int64_t *correct, uint16_t *lg16) {
     double ls = 0.0;
     int64_t cor = 0;
     for (int i = 0; i < rows; i++) {
@@ -191,8 +198,16 @@ static void softmax_xent(real *lg, const int32_t *tgt_, const real *bout, real *
             vscale_acc(row, gb, (size_t)V, (real)(inv_n / s));
             row[tgt] -= (real)inv_n;
             gb[tgt] -= (real)inv_n;
+#ifndef NN_F64
+            /* the bf16 copy the two products of the gradient read, rounded from the row
+             * while it is in cache rather than in a later pass over the whole slice */
+            if (lg16) cpu_bf16_round(lg16 + (size_t)i * V, row, (size_t)V);
+#endif
         }
     }
+#ifdef NN_F64
+    (void)lg16;   /* double precision has no bf16 products */
+#endif
     *loss += ls;
     *correct += cor;
 }
