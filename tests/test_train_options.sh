@@ -131,6 +131,23 @@ expect 2 "--plan-max-epochs" "${plan[@]}" --budget-steps 10 --plan-max-epochs 2
 expect 2 "--plan-max-epochs" "${plan[@]}" --budget-minutes 1 --plan-max-epochs -1
 # the preset plans by time and still takes an explicit length
 expect 2 "--budget-steps" --config hour --budget-steps 5 --epochs 1
+# --plan-max-hidden widens H while the plan keeps its epochs: a minute of toy steps gets the
+# cap's 2 epochs at every width, so the widest, 16, stored as the run's hidden and kept by a resume
+expect 0 "" "${plan[@]}" --budget-minutes 1 --plan-max-epochs 2 --plan-max-hidden 16 --save-dir "$tmp/wide"
+grep -q '^plan: width H = 16, the widest of 10..16 whose plan gets 2 epochs (epochs that fit: 10: [0-9]*, 13: [0-9]*, 16: [0-9]*); time budget 1 min: 2 epochs of 4 steps, the cap' "$tmp/out" ||
+  fail "--plan-max-hidden 16: $(grep '^plan:' "$tmp/out")"
+grep -q '^Hidden (LSTM) layer 1: input weights (16, 64)' "$tmp/out" || fail "--plan-max-hidden 16: $(grep '^Hidden' "$tmp/out")"
+m=$(meta "$tmp/wide/last.safetensors" config.hidden)
+[ "$m" = 16 ] || fail "config.hidden is '$m', not the plan's 16"
+expect 0 "" --resume "$tmp/wide/last.safetensors" --epochs 3
+grep -q '^epoch 3/3 ' "$tmp/out" || fail "resume of the widened run: $(tail -3 "$tmp/out")"
+# no wider width gets the epochs asked: the given one is kept, and the line says why
+expect 0 "" "${plan[@]}" --budget-minutes 0.002 --plan-max-epochs 2 --plan-max-hidden 16 --plan-min-epochs 100000
+grep -q '^plan: width H = 10, the widest of 10..16 whose plan gets 100000 epochs (epochs that fit: 10: [0-9]*); time budget' "$tmp/out" ||
+  fail "--plan-min-epochs 100000: $(grep '^plan:' "$tmp/out")"
+expect 2 "--plan-max-hidden" "${plan[@]}" --budget-steps 10 --plan-max-hidden 16
+expect 2 "--plan-max-hidden" "${plan[@]}" --budget-minutes 1 --plan-max-hidden 16
+expect 2 "--plan-min-epochs" "${plan[@]}" --budget-minutes 1 --plan-max-epochs 2 --plan-min-epochs 3
 
 # --- presets and regularisers ---------------------------------------------------------------
 expect 2 "--config" --config nope --epochs 1

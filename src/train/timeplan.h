@@ -26,7 +26,7 @@ typedef struct {
 } timeplan;
 
 /* Times training steps of a scratch engine built from cfg over the training
- * pairs (2 warm-up steps, then steps until about 2 s or 40 steps) and one
+ * pairs (4 warm-up steps, then steps until about 6 s or 40 steps) and one
  * evaluation of up to 8 batches' worth of the validation pairs (vx, vy, vn;
  * vn == 0: none), scaled to the whole split. Under data parallelism every
  * rank calls it (the steps are collectives); the figures are rank 0's. */

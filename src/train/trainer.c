@@ -50,7 +50,7 @@ struct rnnlm_trainer {
     char data_note[1024];   /* what the resume's data check has to say ("": nothing) */
     const char *flat[2 * CONFIG_N_KEYS + 2 * FINGERPRINT_MAX_KEYS + 2 * N_RUN_KEYS + 2 * N_AUTO_KEYS];
     precision_choice prec;  /* precision `auto`: the run's choice (kept by a resumed run) */
-    char plan_note[256];    /* budget_minutes: how the plan was made ("": no plan made here) */
+    char plan_note[640];    /* budget_minutes: how the plan was made ("": no plan made here) */
     char best_s[32], best_epoch_s[32], global_s[32];
     char lr_s[40], lr_bad_s[32], avg_start_s[32], avg_count_s[32];
     double best;
@@ -263,20 +263,93 @@ static rnnlm_status plan_run(rnnlm_train_options *o, size_t steps_per_epoch, rnn
  * validation on a scratch engine (every rank, since steps are collectives),
  * take rank 0's figures and plan whole epochs into budget_steps, which the
  * checkpoints store and a resumed run follows. */
-static rnnlm_status plan_time(rnnlm_trainer *t, rnnlm_err *err) {
+static rnnlm_status measure(const rnnlm_trainer *t, const step_config *cfg, timeplan *p, rnnlm_err *err) {
     const rnnlm_dataset *d = t->ds;
+    rnnlm_status st = timeplan_measure(cfg, d->train.x, d->train.y, d->train.n, t->val ? t->val->x : NULL,
+                                       t->val ? t->val->y : NULL, t->val ? t->val->n : 0, p, err);
+    if (!st && comm_size(t->o.comm) > 1) st = comm_bcast(t->o.comm, p, sizeof *p, 0, err);
+    return st;
+}
+
+/* measured: the plan's figures when plan_width already timed the run's
+ * width, else NULL (timed here). */
+static rnnlm_status plan_time(rnnlm_trainer *t, const timeplan *measured, rnnlm_err *err) {
     timeplan p;
-    rnnlm_status st = timeplan_measure(&t->cfg, d->train.x, d->train.y, d->train.n, t->val ? t->val->x : NULL,
-                                       t->val ? t->val->y : NULL, t->val ? t->val->n : 0, &p, err);
-    if (!st && comm_size(t->o.comm) > 1) st = comm_bcast(t->o.comm, &p, sizeof p, 0, err);
-    if (st) return st;
+    if (measured) {
+        p = *measured;
+    } else {
+        rnnlm_status st = measure(t, &t->cfg, &p, err);
+        if (st) return st;
+    }
     int capped;
     const long cap = t->o.plan_max_epochs > 0 ? t->o.plan_max_epochs : RUN_MAX_EPOCHS;
     long epochs = timeplan_epochs(&p, t->o.budget_minutes, cap, &capped);
     t->o.budget_steps = epochs * (long)p.steps_per_epoch;
-    timeplan_describe(&p, t->o.budget_minutes, epochs, capped ? (t->o.plan_max_epochs > 0 ? 2 : 1) : 0, t->plan_note,
-                      sizeof t->plan_note);
+    size_t used = strlen(t->plan_note);   /* after plan_width's part, if any */
+    timeplan_describe(&p, t->o.budget_minutes, epochs, capped ? (t->o.plan_max_epochs > 0 ? 2 : 1) : 0,
+                      t->plan_note + used, sizeof t->plan_note - used);
     return RNNLM_OK;
+}
+
+/* The step configuration of the options o, on the run's threads, ranks and
+ * precision. */
+static step_config run_config(const rnnlm_trainer *t, const rnnlm_train_options *o) {
+    step_config c = options_step_config(o, (long)rnnlm_vocab_size(t->ds->vocab));
+    c.model.threads = (int)t->threads;
+    c.comm = o->comm;
+    c.model.bf16 = t->cfg.model.bf16;
+    return c;
+}
+
+/* A fresh time-planned run with room to widen (`plan_max_hidden` above
+ * `hidden`) takes the widest H that still gets `plan_min_epochs` epochs in
+ * the budget (0: the cap's, `plan_max_epochs`): widths on a geometric ladder
+ * from `hidden` to `plan_max_hidden` (steps of at most 1.28x, multiples of
+ * 8, the last exactly `plan_max_hidden`: 400, 512, 650) are timed in turn,
+ * and the first that falls short ends the search (the given width is kept
+ * even when it falls short).
+ * The width becomes the run's `hidden` (and a tied `embed`), stored in its
+ * checkpoints like any other option, so a resumed run keeps it; precision
+ * `auto` is resolved again for it. *p receives the chosen width's timing,
+ * which plan_time then uses. */
+static rnnlm_status plan_width(rnnlm_trainer *t, timeplan *p, rnnlm_err *err) {
+    const long h0 = t->o.hidden, hmax = t->o.plan_max_hidden;
+    const long need = t->o.plan_min_epochs > 0 ? t->o.plan_min_epochs : t->o.plan_max_epochs;
+    const int steps = (int)ceil(log((double)hmax / (double)h0) / log(1.28) - 1e-9);
+    char fits[256] = "";
+    size_t used = 0;
+    long best = h0, last = 0;
+    for (int k = 0; k <= steps; k++) {
+        double r = (double)h0 * pow((double)hmax / (double)h0, (double)k / steps);
+        long h = k == 0 ? h0 : k == steps ? hmax : r >= 64 ? lround(r / 8) * 8 : lround(r);
+        if (h <= last) continue;   /* narrow widths round to the same value */
+        last = h;
+        rnnlm_train_options o = t->o;
+        o.hidden = h;
+        if (o.tied && o.embed) o.embed = h;
+        step_config c = run_config(t, &o);
+        timeplan q;
+        rnnlm_status st = measure(t, &c, &q, err);
+        if (st) return st;
+        int capped;
+        long fit = timeplan_epochs(&q, t->o.budget_minutes, RUN_MAX_EPOCHS, &capped);
+        used += (size_t)snprintf(fits + used, sizeof fits - used, "%s%ld: %ld", k ? ", " : "", h, fit);
+        if (used >= sizeof fits) used = sizeof fits - 1;
+        if (k > 0 && fit < need) break;
+        best = h;
+        *p = q;
+        if (fit < need) break;
+    }
+    snprintf(t->plan_note, sizeof t->plan_note, "width H = %ld, the widest of %ld..%ld whose plan gets %ld epochs "
+             "(epochs that fit: %s); ", best, h0, hmax, need, fits);
+    if (best == h0) return RNNLM_OK;
+    t->o.hidden = best;
+    if (t->o.tied && t->o.embed) t->o.embed = best;
+    t->cfg = run_config(t, &t->o);
+    if (t->o.precision != RNNLM_PRECISION_AUTO) return RNNLM_OK;
+    rnnlm_status st = resolve_precision(t, NULL, err);
+    t->cfg.model.bf16 = t->prec.bf16;
+    return st;
 }
 
 /* Options that would do nothing in this run are refused rather than
@@ -324,11 +397,17 @@ rnnlm_status rnnlm_trainer_start(rnnlm_trainer *t, const rnnlm_dataset *d, const
         if ((st = resolve_precision(t, resume, err))) return at(t, resume ? RNNLM_AT_RESUME : RNNLM_AT_SETUP, st);
         t->cfg.model.bf16 = t->prec.bf16;
     }
+    timeplan widened, *measured = NULL;   /* the width planner's timing of the chosen width */
+    if (!resume && t->o.budget_minutes > 0 && t->o.budget_steps == 0 && t->o.plan_max_epochs > 0 &&
+        t->o.plan_max_hidden > t->o.hidden) {
+        if ((st = plan_width(t, &widened, err))) return at(t, RNNLM_AT_SETUP, st);
+        measured = &widened;
+    }
     st = step_create(&t->t, &t->cfg, d->train.x, d->train.y, d->train.n, err);
     if (!st && resume) st = step_restore(t->t, resume->m, resume->f, err);
     if (st) return at(t, RNNLM_AT_SETUP, st);
     if (t->o.precision == RNNLM_PRECISION_AUTO) model_set_precision_note(step_model(t->t), t->prec.why);
-    if (!resume && t->o.budget_minutes > 0 && t->o.budget_steps == 0 && (st = plan_time(t, err)))
+    if (!resume && t->o.budget_minutes > 0 && t->o.budget_steps == 0 && (st = plan_time(t, measured, err)))
         return at(t, RNNLM_AT_SETUP, st);
     if ((st = plan_run(&t->o, step_steps_per_epoch(t->t), err)) || (st = check_plan(t, resume != NULL, err)))
         return at(t, RNNLM_AT_SETUP, st);
