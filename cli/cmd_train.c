@@ -197,25 +197,26 @@ static void print_header(const train_cli *c, const rnnlm_trainer *t, const rnnlm
     const rnnlm_split_data *val = rnnlm_trainer_valid(t);
     int ranks = rnnlm_comm_size(c->o.comm);
     char pipeline[32], optimizer[32];
+    const long B = rnnlm_trainer_batch(t);   /* the time plan may have chosen a smaller one */
     printf("data: %s, %zu training ids, %zu %s ids, V = %zu\n%s", d->source, d->train.n_ids, val ? val->n_ids : 0,
            val ? val->name : "validation", rnnlm_vocab_size(d->vocab), rnnlm_trainer_summary(t));
     printf("training: %s pipeline, B = %ld, T = %ld, %s lr %g, clip %g, %ld epochs of %zu steps, %ld threads\n",
-           train_opts_choice("pipeline", c->o.pipeline, pipeline, sizeof pipeline), c->o.batch, c->o.max_time,
+           train_opts_choice("pipeline", c->o.pipeline, pipeline, sizeof pipeline), B, c->o.max_time,
            train_opts_choice("optimizer", c->o.optimizer, optimizer, sizeof optimizer), rnnlm_trainer_lr(t),
            (double)(float)c->o.clip, rnnlm_trainer_epochs(t), rnnlm_trainer_steps_per_epoch(t),
            rnnlm_trainer_threads(t));
     if (ranks > 1)
         printf("data parallel: %d ranks (MPI), %ld rows of each batch a rank, the gradient summed every step\n",
-               ranks, c->o.batch / ranks);
+               ranks, B / ranks);
     char path[512];
     rnnlm_trainer_compute_path(t, path, sizeof path);
     printf("compute: %s\n", path);
     if (*rnnlm_trainer_plan_note(t)) printf("plan: %s\n", rnnlm_trainer_plan_note(t));
     int tb, tt;
     rnnlm_trainer_batch_shape(t, &tb, &tt);
-    if (tb != c->o.batch || tt != c->o.max_time)
-        printf("note: the training data are too short for a batch of %ld x %ld: batches of %d x %d\n",
-               c->o.batch, c->o.max_time, tb, tt);
+    if (tb != B || tt != c->o.max_time)
+        printf("note: the training data are too short for a batch of %ld x %ld: batches of %d x %d\n", B,
+               c->o.max_time, tb, tt);
     if (ck)
         printf("resumed from %s at epoch %d, step %zu\n", c->resume,
                rnnlm_trainer_epoch(t) - (rnnlm_trainer_resumed_step(t) >= rnnlm_trainer_steps_per_epoch(t)),

@@ -155,25 +155,18 @@ static int check_conflicts(train_cli *c, const char *cmd, int argc, char **argv)
         }
         c->o.plan_max_epochs = 0;
     }
-    /* so does its widening, which also needs the cap, and gives way to a width given by hand */
-    if (c->o.plan_max_hidden && (c->o.budget_minutes == 0 || c->o.plan_max_epochs == 0)) {
-        if (opts_given(argc, argv, "plan-max-hidden")) {
-            fprintf(stderr, "rnnlm %s: --plan-max-hidden widens a run planned by --budget-minutes up to "
-                    "--plan-max-epochs, and this run has %s\n", cmd,
+    /* so does its spending of spare time on smaller batches, which also needs the cap and gives way
+     * to a batch given by hand */
+    if (c->o.plan_min_batch && (c->o.budget_minutes == 0 || c->o.plan_max_epochs == 0)) {
+        if (opts_given(argc, argv, "plan-min-batch")) {
+            fprintf(stderr, "rnnlm %s: --plan-min-batch spends the time a run planned by --budget-minutes has "
+                    "beyond --plan-max-epochs, and this run has %s\n", cmd,
                     c->o.budget_minutes == 0 ? "no time plan" : "no cap on its epochs");
             return -1;
         }
-        c->o.plan_max_hidden = 0;
+        c->o.plan_min_batch = 0;
     }
-    if (opts_given(argc, argv, "hidden") && !opts_given(argc, argv, "plan-max-hidden")) c->o.plan_max_hidden = 0;
-    if (c->o.plan_min_epochs && !c->o.plan_max_hidden) {
-        if (opts_given(argc, argv, "plan-min-epochs")) {
-            fprintf(stderr, "rnnlm %s: --plan-min-epochs is what --plan-max-hidden's widening keeps, and this run "
-                    "does not widen\n", cmd);
-            return -1;
-        }
-        c->o.plan_min_epochs = 0;
-    }
+    if (opts_given(argc, argv, "batch-size") && !opts_given(argc, argv, "plan-min-batch")) c->o.plan_min_batch = 0;
     if (opts_given(argc, argv, "average") && read_average(c, cmd)) return -1;
     if (opts_given(argc, argv, "valid-split") && c->d.valid) {
         fprintf(stderr, "rnnlm %s: --valid-split and --valid both give a validation split: give one\n", cmd);

@@ -964,6 +964,9 @@ RNNLM_API rnnlm_trainer_site rnnlm_trainer_failed_at(const rnnlm_trainer *t);
  * the step of it a resumed run starts after, and the global step. */
 RNNLM_API const char *rnnlm_trainer_summary(const rnnlm_trainer *t);
 RNNLM_API void rnnlm_trainer_batch_shape(const rnnlm_trainer *t, int *B, int *T);
+/* The run's batch B: the options' `batch`, or the one the time plan chose
+ * (`plan_min_batch`); the shape's B is smaller only on data too short. */
+RNNLM_API long rnnlm_trainer_batch(const rnnlm_trainer *t);
 RNNLM_API size_t rnnlm_trainer_steps_per_epoch(const rnnlm_trainer *t);
 RNNLM_API double rnnlm_trainer_lr(const rnnlm_trainer *t);
 /* The threads the run uses (the options' count, or one per core). */

@@ -131,23 +131,23 @@ expect 2 "--plan-max-epochs" "${plan[@]}" --budget-steps 10 --plan-max-epochs 2
 expect 2 "--plan-max-epochs" "${plan[@]}" --budget-minutes 1 --plan-max-epochs -1
 # the preset plans by time and still takes an explicit length
 expect 2 "--budget-steps" --config hour --budget-steps 5 --epochs 1
-# --plan-max-hidden widens H while the plan keeps its epochs: a minute of toy steps gets the
-# cap's 2 epochs at every width, so the widest, 16, stored as the run's hidden and kept by a resume
-expect 0 "" "${plan[@]}" --budget-minutes 1 --plan-max-epochs 2 --plan-max-hidden 16 --save-dir "$tmp/wide"
-grep -q '^plan: width H = 16, the widest of 10..16 whose plan gets 2 epochs (epochs that fit: 10: [0-9]*, 13: [0-9]*, 16: [0-9]*); time budget 1 min: 2 epochs of 4 steps, the cap' "$tmp/out" ||
-  fail "--plan-max-hidden 16: $(grep '^plan:' "$tmp/out")"
-grep -q '^Hidden (LSTM) layer 1: input weights (16, 64)' "$tmp/out" || fail "--plan-max-hidden 16: $(grep '^Hidden' "$tmp/out")"
-m=$(meta "$tmp/wide/last.safetensors" config.hidden)
-[ "$m" = 16 ] || fail "config.hidden is '$m', not the plan's 16"
-expect 0 "" --resume "$tmp/wide/last.safetensors" --epochs 3
-grep -q '^epoch 3/3 ' "$tmp/out" || fail "resume of the widened run: $(tail -3 "$tmp/out")"
-# no wider width gets the epochs asked: the given one is kept, and the line says why
-expect 0 "" "${plan[@]}" --budget-minutes 0.002 --plan-max-epochs 2 --plan-max-hidden 16 --plan-min-epochs 100000
-grep -q '^plan: width H = 10, the widest of 10..16 whose plan gets 100000 epochs (epochs that fit: 10: [0-9]*); time budget' "$tmp/out" ||
-  fail "--plan-min-epochs 100000: $(grep '^plan:' "$tmp/out")"
-expect 2 "--plan-max-hidden" "${plan[@]}" --budget-steps 10 --plan-max-hidden 16
-expect 2 "--plan-max-hidden" "${plan[@]}" --budget-minutes 1 --plan-max-hidden 16
-expect 2 "--plan-min-epochs" "${plan[@]}" --budget-minutes 1 --plan-max-epochs 2 --plan-min-epochs 3
+# --plan-min-batch spends the time beyond the cap on smaller batches: a minute of toy steps gets
+# the cap's 2 epochs at B = 2 and at B = 1, so 1, stored as the run's batch and kept by a resume
+expect 0 "" "${plan[@]}" --budget-minutes 1 --plan-max-epochs 2 --plan-min-batch 1 --save-dir "$tmp/small"
+grep -q '^plan: batch B = 1, the smallest of 2..1 whose plan still gets the cap'"'"'s 2 epochs (epochs that fit: B 2: [0-9]*, B 1: [0-9]*); time budget 1 min: 2 epochs of 4 steps, the cap' "$tmp/out" ||
+  fail "--plan-min-batch 1: $(grep '^plan:' "$tmp/out")"
+grep -q '^training: stateful pipeline, B = 1, ' "$tmp/out" || fail "--plan-min-batch 1: $(grep '^training:' "$tmp/out")"
+m=$(meta "$tmp/small/last.safetensors" config.batch)
+[ "$m" = 1 ] || fail "config.batch is '$m', not the plan's 1"
+expect 0 "" --resume "$tmp/small/last.safetensors" --epochs 3
+grep -q '^training: stateful pipeline, B = 1, ' "$tmp/out" || fail "resume of the planned batch: $(grep '^training:' "$tmp/out")"
+grep -q '^epoch 3/3 ' "$tmp/out" || fail "resume of the planned batch: $(tail -3 "$tmp/out")"
+# a budget with no time to spare keeps the batch, and the line says why
+expect 0 "" "${plan[@]}" --budget-minutes 0.002 --plan-max-epochs 100000 --plan-min-batch 1
+grep -q '^plan: batch B = 2, the smallest of 2..1 whose plan still gets the cap'"'"'s 100000 epochs (epochs that fit: B 2: [0-9]*); time budget' "$tmp/out" ||
+  fail "--plan-min-batch with no time to spare: $(grep '^plan:' "$tmp/out")"
+expect 2 "--plan-min-batch" "${plan[@]}" --budget-steps 10 --plan-min-batch 1
+expect 2 "--plan-min-batch" "${plan[@]}" --budget-minutes 1 --plan-min-batch 1
 
 # --- presets and regularisers ---------------------------------------------------------------
 expect 2 "--config" --config nope --epochs 1

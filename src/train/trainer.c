@@ -301,50 +301,43 @@ static step_config run_config(const rnnlm_trainer *t, const rnnlm_train_options 
     return c;
 }
 
-/* A fresh time-planned run with room to widen (`plan_max_hidden` above
- * `hidden`) takes the widest H that still gets `plan_min_epochs` epochs in
- * the budget (0: the cap's, `plan_max_epochs`): widths on a geometric ladder
- * from `hidden` to `plan_max_hidden` (steps of at most 1.28x, multiples of
- * 8, the last exactly `plan_max_hidden`: 400, 512, 650) are timed in turn,
- * and the first that falls short ends the search (the given width is kept
- * even when it falls short).
- * The width becomes the run's `hidden` (and a tied `embed`), stored in its
- * checkpoints like any other option, so a resumed run keeps it; precision
- * `auto` is resolved again for it. *p receives the chosen width's timing,
- * which plan_time then uses. */
-static rnnlm_status plan_width(rnnlm_trainer *t, timeplan *p, rnnlm_err *err) {
-    const long h0 = t->o.hidden, hmax = t->o.plan_max_hidden;
-    const long need = t->o.plan_min_epochs > 0 ? t->o.plan_min_epochs : t->o.plan_max_epochs;
-    const int steps = (int)ceil(log((double)hmax / (double)h0) / log(1.28) - 1e-9);
+/* A fresh time-planned run whose plan has time to spare beyond its cap on
+ * epochs spends it on smaller batches (`plan_min_batch` below `batch`): B
+ * is halved, down to `plan_min_batch`, while the halved batch's timed plan
+ * still gets the cap's epochs, `plan_max_epochs` (more optimiser steps per
+ * epoch; each step costs more per token). The first halving that falls
+ * short ends the search. The batch becomes the run's `batch`, stored in
+ * its checkpoints like any other option, so a resumed run keeps it;
+ * precision `auto` is resolved again for it. *p receives the chosen batch's
+ * timing when one was timed (*timed = 1), which plan_time then uses. */
+static rnnlm_status plan_batch(rnnlm_trainer *t, timeplan *p, int *timed, rnnlm_err *err) {
+    const long b0 = t->o.batch, bmin = t->o.plan_min_batch, cap = t->o.plan_max_epochs;
+    const int ranks = comm_size(t->o.comm);
     char fits[256] = "";
     size_t used = 0;
-    long best = h0, last = 0;
-    for (int k = 0; k <= steps; k++) {
-        double r = (double)h0 * pow((double)hmax / (double)h0, (double)k / steps);
-        long h = k == 0 ? h0 : k == steps ? hmax : r >= 64 ? lround(r / 8) * 8 : lround(r);
-        if (h <= last) continue;   /* narrow widths round to the same value */
-        last = h;
+    long best = b0;
+    *timed = 0;
+    for (long b = b0; b >= bmin && b >= 1 && b % ranks == 0; b /= 2) {
         rnnlm_train_options o = t->o;
-        o.hidden = h;
-        if (o.tied && o.embed) o.embed = h;
+        o.batch = b;
         step_config c = run_config(t, &o);
         timeplan q;
         rnnlm_status st = measure(t, &c, &q, err);
         if (st) return st;
         int capped;
         long fit = timeplan_epochs(&q, t->o.budget_minutes, RUN_MAX_EPOCHS, &capped);
-        used += (size_t)snprintf(fits + used, sizeof fits - used, "%s%ld: %ld", k ? ", " : "", h, fit);
+        used += (size_t)snprintf(fits + used, sizeof fits - used, "%sB %ld: %ld", b == b0 ? "" : ", ", b, fit);
         if (used >= sizeof fits) used = sizeof fits - 1;
-        if (k > 0 && fit < need) break;
-        best = h;
+        if (b != b0 && fit < cap) break;
+        best = b;
         *p = q;
-        if (fit < need) break;
+        *timed = 1;
+        if (fit < cap || b % 2) break;
     }
-    snprintf(t->plan_note, sizeof t->plan_note, "width H = %ld, the widest of %ld..%ld whose plan gets %ld epochs "
-             "(epochs that fit: %s); ", best, h0, hmax, need, fits);
-    if (best == h0) return RNNLM_OK;
-    t->o.hidden = best;
-    if (t->o.tied && t->o.embed) t->o.embed = best;
+    snprintf(t->plan_note, sizeof t->plan_note, "batch B = %ld, the smallest of %ld..%ld whose plan still gets the "
+             "cap's %ld epochs (epochs that fit: %s); ", best, b0, bmin, cap, fits);
+    if (best == b0) return RNNLM_OK;
+    t->o.batch = best;
     t->cfg = run_config(t, &t->o);
     if (t->o.precision != RNNLM_PRECISION_AUTO) return RNNLM_OK;
     rnnlm_status st = resolve_precision(t, NULL, err);
@@ -397,11 +390,12 @@ rnnlm_status rnnlm_trainer_start(rnnlm_trainer *t, const rnnlm_dataset *d, const
         if ((st = resolve_precision(t, resume, err))) return at(t, resume ? RNNLM_AT_RESUME : RNNLM_AT_SETUP, st);
         t->cfg.model.bf16 = t->prec.bf16;
     }
-    timeplan widened, *measured = NULL;   /* the width planner's timing of the chosen width */
+    timeplan batched, *measured = NULL;   /* the batch planner's timing of the chosen batch */
     if (!resume && t->o.budget_minutes > 0 && t->o.budget_steps == 0 && t->o.plan_max_epochs > 0 &&
-        t->o.plan_max_hidden > t->o.hidden) {
-        if ((st = plan_width(t, &widened, err))) return at(t, RNNLM_AT_SETUP, st);
-        measured = &widened;
+        t->o.plan_min_batch > 0 && t->o.plan_min_batch < t->o.batch) {
+        int timed;
+        if ((st = plan_batch(t, &batched, &timed, err))) return at(t, RNNLM_AT_SETUP, st);
+        if (timed) measured = &batched;
     }
     st = step_create(&t->t, &t->cfg, d->train.x, d->train.y, d->train.n, err);
     if (!st && resume) st = step_restore(t->t, resume->m, resume->f, err);
@@ -447,6 +441,7 @@ rnnlm_status rnnlm_trainer_start(rnnlm_trainer *t, const rnnlm_dataset *d, const
 rnnlm_trainer_site rnnlm_trainer_failed_at(const rnnlm_trainer *t) { return t ? t->site : RNNLM_AT_NONE; }
 const char *rnnlm_trainer_summary(const rnnlm_trainer *t) { return t->summary; }
 void rnnlm_trainer_batch_shape(const rnnlm_trainer *t, int *B, int *T) { step_batch_shape(t->t, B, T); }
+long rnnlm_trainer_batch(const rnnlm_trainer *t) { return t->o.batch; }
 size_t rnnlm_trainer_steps_per_epoch(const rnnlm_trainer *t) { return step_steps_per_epoch(t->t); }
 double rnnlm_trainer_lr(const rnnlm_trainer *t) { return t->lr; }
 rnnlm_stop_reason rnnlm_trainer_stop_reason(const rnnlm_trainer *t) { return t->stop; }
