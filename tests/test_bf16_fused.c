@@ -28,6 +28,7 @@
 #include "core/rng.h"
 #include "train/step.h"
 #include "util.h"
+#include "util_train.h"
 
 #define STEPS 6
 
@@ -104,25 +105,8 @@ static void train_steps(double *loss, float **params, size_t *n_params) {
     cfg.T = 9;
     cfg.seed = 7;
     cfg.max_bad_steps = 10;
-    size_t n = (size_t)(STEPS + 1) * cfg.B * cfg.T + 1;
-    int32_t *ids = malloc(n * sizeof *ids);
-    util_random_ids(ids, n, 300, 3);
     rnnlm_err err;
-    step_engine *t;
-    assert_int_equal(step_create(&t, &cfg, ids, ids + 1, n - 1, &err), RNNLM_OK);
-    step_begin_epoch(t);
-    for (int k = 0; k < STEPS; k++) {
-        step_progress p;
-        int done;
-        assert_int_equal(step_run(t, &p, &done, &err), RNNLM_OK);
-        loss[k] = p.batch.loss_sum / (double)p.batch.count;
-    }
-    model *m = step_model(t);
-    *n_params = model_n_params(m);
-    *params = malloc(*n_params * sizeof(float));
-    memcpy(*params, model_params(m), *n_params * sizeof(float));
-    step_free(t);
-    free(ids);
+    if (util_train_steps(&cfg, STEPS, loss, params, n_params, &err)) fail_msg("training: %s", err.msg);
 }
 
 static void test_training_same_without_copies(void **state) {

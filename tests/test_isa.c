@@ -34,6 +34,7 @@
 #include "core/rng.h"
 #include "train/step.h"
 #include "util.h"
+#include "util_train.h"
 
 #define STEPS 8
 #define N_GEMM 5
@@ -86,28 +87,20 @@ static int train_steps(int bf16, double *loss, results *out) {
     cfg.T = 10;
     cfg.seed = 5;
     cfg.max_bad_steps = 10;
-    size_t n = (size_t)(STEPS + 1) * cfg.B * cfg.T + 1;
-    int32_t *ids = malloc(n * sizeof *ids);
-    util_random_ids(ids, n, 300, 3);
     rnnlm_err err;
-    step_engine *t;
-    if (step_create(&t, &cfg, ids, ids + 1, n - 1, &err)) return -1;
-    step_begin_epoch(t);
-    for (int k = 0; k < STEPS; k++) {
-        step_progress p;
-        int done;
-        if (step_run(t, &p, &done, &err)) return -1;
-        loss[k] = p.batch.loss_sum / (double)p.batch.count;
-    }
-    model *m = step_model(t);
-    if (out) {
+    float *params;
+    size_t n_params;
+    if (util_train_steps(&cfg, STEPS, loss, &params, &n_params, &err)) return -1;
+    if (out) {   /* the path the products took: a model of the same configuration names it */
+        model *m;
+        if (model_create(&m, &cfg.model, &err)) return -1;
         model_compute_path(m, out->path, sizeof out->path);
-        out->n_params = model_n_params(m);
-        out->params = malloc(out->n_params * sizeof(float));
-        memcpy(out->params, model_params(m), out->n_params * sizeof(float));
+        model_free(m);
+        out->n_params = n_params;
+        out->params = params;
+    } else {
+        free(params);
     }
-    step_free(t);
-    free(ids);
     return 0;
 }
 

@@ -12,6 +12,17 @@
 #include "backend/real.h"
 #include "backend/cpu/vmath.h"
 
+/* The bf16 copy of n values that products will read, made where they were
+ * computed (backend.h's lstm_backward and softmax_xent); only the float
+ * instance has bf16 products, so the double one is never given a copy. */
+static inline void bf16_copy(uint16_t *dst, const real *src, size_t n) {
+#ifndef NN_F64
+    cpu_bf16_round(dst, src, n);
+#else
+    (void)dst, (void)src, (void)n;
+#endif
+}
+
 /* ------------------------------------------------------------------ LSTM */
 
 /* c = f cp + i g over one row (gates already activated) */
@@ -58,14 +69,8 @@ static void lstm_backward(real *z, real *dc, const real *dy, const real *dh, con
         size_t o = (size_t)b * H;
         real *gt = z + (size_t)b * GH;
         lstm_bwd_row(gt, gt + H, gt + 2 * H, gt + 3 * H, dc + o, dy + o, dh + o, tc + o, cp + o, H);
-#ifndef NN_F64
-        /* the bf16 copy the layer's products read, rounded while the row is in cache */
-        if (z16) cpu_bf16_round(z16 + (size_t)b * GH, gt, (size_t)GH);
-#endif
+        if (z16) bf16_copy(z16 + (size_t)b * GH, gt, (size_t)GH);   /* while the row is in cache */
     }
-#ifdef NN_F64
-    (void)z16;   /* double precision has no bf16 products */
-#endif
 }
 
 /* ------------------------------------------------------------------- GRU */
@@ -198,16 +203,10 @@ static void softmax_xent(real *lg, const int32_t *tgt_, const real *bout, real *
             vscale_acc(row, gb, (size_t)V, (real)(inv_n / s));
             row[tgt] -= (real)inv_n;
             gb[tgt] -= (real)inv_n;
-#ifndef NN_F64
-            /* the bf16 copy the two products of the gradient read, rounded from the row
-             * while it is in cache rather than in a later pass over the whole slice */
-            if (lg16) cpu_bf16_round(lg16 + (size_t)i * V, row, (size_t)V);
-#endif
+            /* rounded while the row is in cache rather than in a later pass over the slice */
+            if (lg16) bf16_copy(lg16 + (size_t)i * V, row, (size_t)V);
         }
     }
-#ifdef NN_F64
-    (void)lg16;   /* double precision has no bf16 products */
-#endif
     *loss += ls;
     *correct += cor;
 }

@@ -1,0 +1,44 @@
+/* util_train.h: a few optimiser steps of a fresh step engine over random
+ * ids, for the tests that compare two ways of running the same steps
+ * (tests/test_isa.c, tests/test_bf16_fused.c). */
+#ifndef RNNLM_TESTS_UTIL_TRAIN_H
+#define RNNLM_TESTS_UTIL_TRAIN_H
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/model.h"
+#include "train/step.h"
+#include "util.h"
+
+/* steps steps of an engine of cfg over random ids below cfg->model.V (seed
+ * 3) from the start of an epoch, each step's mean loss into loss[k]; the
+ * final parameters into a new buffer *params (n_params floats). 0, or -1
+ * on a failure (err says which). */
+static inline int util_train_steps(const step_config *cfg, int steps, double *loss, float **params,
+                                   size_t *n_params, rnnlm_err *err) {
+    size_t n = (size_t)(steps + 1) * (size_t)cfg->B * (size_t)cfg->T + 1;
+    int32_t *ids = malloc(n * sizeof *ids);
+    step_engine *t = NULL;
+    int rc = -1;
+    if (!ids) return -1;
+    util_random_ids(ids, n, cfg->model.V, 3);
+    if (step_create(&t, cfg, ids, ids + 1, n - 1, err)) goto out;
+    step_begin_epoch(t);
+    for (int k = 0; k < steps; k++) {
+        step_progress p;
+        int done;
+        if (step_run(t, &p, &done, err)) goto out;
+        loss[k] = p.batch.loss_sum / (double)p.batch.count;
+    }
+    *n_params = model_n_params(step_model(t));
+    if (!(*params = malloc(*n_params * sizeof(float)))) goto out;
+    memcpy(*params, model_params(step_model(t)), *n_params * sizeof(float));
+    rc = 0;
+out:
+    step_free(t);
+    free(ids);
+    return rc;
+}
+
+#endif
