@@ -262,7 +262,8 @@ static rnnlm_status plan_run(rnnlm_train_options *o, size_t steps_per_epoch, rnn
 /* A fresh run with a time budget and no step budget yet: time steps and a
  * validation on a scratch engine (every rank, since steps are collectives),
  * take rank 0's figures and plan whole epochs into budget_steps, which the
- * checkpoints store and a resumed run follows. */
+ * checkpoints store and a resumed run follows. measure() times one
+ * configuration that way. */
 static rnnlm_status measure(const rnnlm_trainer *t, const step_config *cfg, timeplan *p, rnnlm_err *err) {
     const rnnlm_dataset *d = t->ds;
     rnnlm_status st = timeplan_measure(cfg, d->train.x, d->train.y, d->train.n, t->val ? t->val->x : NULL,
@@ -271,8 +272,8 @@ static rnnlm_status measure(const rnnlm_trainer *t, const step_config *cfg, time
     return st;
 }
 
-/* measured: the plan's figures when plan_width already timed the run's
- * width, else NULL (timed here). */
+/* measured: the figures of the run's configuration when plan_batch has
+ * timed it already, else NULL (timed here). */
 static rnnlm_status plan_time(rnnlm_trainer *t, const timeplan *measured, rnnlm_err *err) {
     timeplan p;
     if (measured) {
@@ -285,7 +286,7 @@ static rnnlm_status plan_time(rnnlm_trainer *t, const timeplan *measured, rnnlm_
     const long cap = t->o.plan_max_epochs > 0 ? t->o.plan_max_epochs : RUN_MAX_EPOCHS;
     long epochs = timeplan_epochs(&p, t->o.budget_minutes, cap, &capped);
     t->o.budget_steps = epochs * (long)p.steps_per_epoch;
-    size_t used = strlen(t->plan_note);   /* after plan_width's part, if any */
+    size_t used = strlen(t->plan_note);   /* after plan_batch's part, if any */
     timeplan_describe(&p, t->o.budget_minutes, epochs, capped ? (t->o.plan_max_epochs > 0 ? 2 : 1) : 0,
                       t->plan_note + used, sizeof t->plan_note - used);
     return RNNLM_OK;
