@@ -310,15 +310,16 @@ static step_config run_config(const rnnlm_trainer *t, const rnnlm_train_options 
  * short ends the search. The batch becomes the run's `batch`, stored in
  * its checkpoints like any other option, so a resumed run keeps it;
  * precision `auto` is resolved again for it. *p receives the chosen batch's
- * timing when one was timed (*timed = 1), which plan_time then uses. */
-static rnnlm_status plan_batch(rnnlm_trainer *t, timeplan *p, int *timed, rnnlm_err *err) {
+ * timing, which plan_time then uses. The caller has checked that `batch`
+ * exceeds `plan_min_batch`, and the trainer that it divides among the ranks,
+ * so the given batch is always timed. */
+static rnnlm_status plan_batch(rnnlm_trainer *t, timeplan *p, rnnlm_err *err) {
     const long b0 = t->o.batch, bmin = t->o.plan_min_batch, cap = t->o.plan_max_epochs;
     const int ranks = comm_size(t->o.comm);
     char fits[256] = "";
     size_t used = 0;
     long best = b0;
-    *timed = 0;
-    for (long b = b0; b >= bmin && b >= 1 && b % ranks == 0; b /= 2) {
+    for (long b = b0; b >= bmin && b % ranks == 0; b /= 2) {
         rnnlm_train_options o = t->o;
         o.batch = b;
         step_config c = run_config(t, &o);
@@ -332,7 +333,6 @@ static rnnlm_status plan_batch(rnnlm_trainer *t, timeplan *p, int *timed, rnnlm_
         if (b != b0 && fit < cap) break;
         best = b;
         *p = q;
-        *timed = 1;
         if (fit < cap || b % 2) break;
     }
     snprintf(t->plan_note, sizeof t->plan_note, "batch B = %ld, the smallest of %ld..%ld whose plan still gets the "
@@ -394,9 +394,8 @@ rnnlm_status rnnlm_trainer_start(rnnlm_trainer *t, const rnnlm_dataset *d, const
     timeplan batched, *measured = NULL;   /* the batch planner's timing of the chosen batch */
     if (!resume && t->o.budget_minutes > 0 && t->o.budget_steps == 0 && t->o.plan_max_epochs > 0 &&
         t->o.plan_min_batch > 0 && t->o.plan_min_batch < t->o.batch) {
-        int timed;
-        if ((st = plan_batch(t, &batched, &timed, err))) return at(t, RNNLM_AT_SETUP, st);
-        if (timed) measured = &batched;
+        if ((st = plan_batch(t, &batched, err))) return at(t, RNNLM_AT_SETUP, st);
+        measured = &batched;
     }
     st = step_create(&t->t, &t->cfg, d->train.x, d->train.y, d->train.n, err);
     if (!st && resume) st = step_restore(t->t, resume->m, resume->f, err);
