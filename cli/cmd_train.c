@@ -115,6 +115,7 @@ static int run_epochs(const train_cli *c, rnnlm_trainer *t, rnnlm_epoch_result *
         }
         if (epoch_line(c, t, e, &pr)) return 1;
         if (rnnlm_trainer_end_epoch(t, e, &err)) return failed(c, t, &err);
+        if (*rnnlm_trainer_replan_note(t)) printf("plan: %s\n", rnnlm_trainer_replan_note(t));
     }
     return 0;
 }

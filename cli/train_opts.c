@@ -154,6 +154,12 @@ static int check_conflicts(train_cli *c, const char *cmd, int argc, char **argv)
             return -1;
         }
         c->o.plan_max_epochs = 0;
+        if (opts_given(argc, argv, "plan-fixed")) {
+            fprintf(stderr, "rnnlm %s: --plan-fixed keeps the plan of a run planned by --budget-minutes, and this "
+                    "run has none\n", cmd);
+            return -1;
+        }
+        c->o.plan_fixed = 0;
     }
     /* so does its spending of spare time on smaller batches, which also needs the cap and gives way
      * to a batch given by hand */

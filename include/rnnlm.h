@@ -992,6 +992,17 @@ RNNLM_API const rnnlm_split_data *rnnlm_trainer_valid(const rnnlm_trainer *t);
  * time budget was planned (the timed step and validation, the epochs that
  * fit); "" otherwise. */
 RNNLM_API const char *rnnlm_trainer_plan_note(const rnnlm_trainer *t);
+/* After rnnlm_trainer_end_epoch of a run planned by budget_minutes (unless
+ * plan_fixed): what the plan made again from the epochs' own durations
+ * changed, e.g. "after epoch 3, 16 epochs in place of 18 (an epoch took
+ * 205 s, ...)"; "" when it changed nothing. rnnlm_trainer_epochs then gives
+ * the new length. Only the invocation that timed the plan re-makes it; a
+ * resumed run follows the last plan its checkpoint stores. */
+RNNLM_API const char *rnnlm_trainer_replan_note(const rnnlm_trainer *t);
+/* The clock a run's time limit (max_minutes) and re-plans read: seconds
+ * from any origin, by now(user); NULL: the monotonic clock (the default).
+ * Before rnnlm_trainer_start. */
+RNNLM_API void rnnlm_trainer_set_clock(rnnlm_trainer *t, double (*now)(void *user), void *user);
 
 typedef struct {
     int epoch;                 /* from 1 */

@@ -12,6 +12,12 @@
  * the step about to run (from 0); step is clamped to [0, total]; total < 1
  * gives lr0. */
 double sched_cosine(double lr0, double lr_min, int64_t step, int64_t total);
+/* The run's progress in [0, 1] at step, for the cosine of a run whose plan
+ * was re-made (trainer.c): from the anchor (step0, from0), where the last
+ * re-plan found it, linearly to 1 at the new total; total <= step0 gives 1. */
+double sched_progress(int64_t step, int64_t total, int64_t step0, double from0);
+/* Cosine at a progress p in [0, 1]: lr_min + (lr0 - lr_min) * 0.5 * (1 + cos(pi * p)). */
+double sched_cosine_at(double lr0, double lr_min, double p);
 /* Step: lr0 * decay^floor((epoch - 1) / every) for epoch (from 1), not
  * below lr_min; every < 1 counts as 1. */
 double sched_step(double lr0, double decay, double lr_min, long every, int epoch);
@@ -27,4 +33,9 @@ long sched_plan_epochs(long epochs, long budget, size_t steps_per_epoch, long ma
  * least 1), whose start is at or past that fraction of the epochs; average
  * itself when from is 0. */
 long sched_plan_average(long average, double from, long epochs);
+/* The averaging epoch of a plan re-made after epoch done, at progress p0,
+ * for epochs in all: done + ceil((from - p0) / (1 - p0) * (epochs - done)),
+ * at least done + 1, so that the remaining epochs split as a fresh plan's
+ * do (done 0, p0 0: sched_plan_average's epoch). */
+long sched_replan_average(double from, double p0, long done, long epochs);
 #endif

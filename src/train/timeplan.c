@@ -79,6 +79,17 @@ long timeplan_epochs(const timeplan *p, double minutes, long max_epochs, int *ca
     return fit < 1 ? 1 : *capped ? max_epochs : (long)fit;
 }
 
+long timeplan_replan(double minutes, double elapsed_s, double epoch_s, long done, long epochs, long cap) {
+    if (!(epoch_s > 0) || done >= epochs) return epochs;
+    double budget = 60.0 * minutes;
+    double fit = floor((TIMEPLAN_FILL * budget - elapsed_s) / epoch_s);
+    if ((double)done + fit < (double)epochs) return fit < 0 ? done : done + (long)fit;
+    double more = floor(((TIMEPLAN_FILL - TIMEPLAN_REGROW) * budget - elapsed_s) / epoch_s);
+    if ((double)done + more > (double)epochs) return (double)done + more > (double)cap ? (cap > epochs ? cap : epochs)
+                                                                                       : done + (long)more;
+    return epochs;
+}
+
 void timeplan_describe(const timeplan *p, double minutes, long epochs, int capped, char *buf, size_t size) {
     const char *cap = capped == 2 ? ", the cap of `plan_max_epochs`" : capped ? ", the most a run may have" : "";
     snprintf(buf, size, "time budget %g min: %ld epoch%s of %zu steps%s (%.3g s a step, %.3g s a validation, "

@@ -3,7 +3,8 @@
  * validation timed before training on a scratch copy of the run's engine.
  * The plan becomes `budget_steps` (stored in the checkpoints), so a resumed
  * run follows it without measuring again, and `--budget-steps` with the
- * stored figure replays the run exactly anywhere. */
+ * stored figure replays the run exactly anywhere. After each epoch the
+ * trainer plans again from the epochs' own durations (timeplan_replan). */
 #ifndef RNNLM_TIMEPLAN_H
 #define RNNLM_TIMEPLAN_H
 
@@ -36,6 +37,19 @@ rnnlm_status timeplan_measure(const step_config *cfg, const int32_t *x, const in
 /* The whole number of epochs (one validation each) that fits TIMEPLAN_FILL
  * of `minutes`, in [1, max_epochs]; *capped = 1 when max_epochs cut it. */
 long timeplan_epochs(const timeplan *p, double minutes, long max_epochs, int *capped);
+
+/* Re-planning after each epoch (trainer.c, unless `plan_fixed`): a plan
+ * shrinks when its epochs, at epoch_s seconds each (the last few epochs'
+ * mean), would pass TIMEPLAN_FILL of the budget, and grows (up to cap) only
+ * when one more epoch still fits TIMEPLAN_FILL - TIMEPLAN_REGROW, so that a
+ * machine's noise does not move it back and forth. */
+#define TIMEPLAN_REGROW 0.03
+
+/* The epochs of a plan of `epochs` re-made after epoch `done` of it, elapsed_s
+ * seconds into a budget of `minutes`: `epochs` when it still fits; fewer
+ * (not below done: the run ends there) when it does not; more, up to cap,
+ * when the machine turned out faster. done >= epochs leaves it. */
+long timeplan_replan(double minutes, double elapsed_s, double epoch_s, long done, long epochs, long cap);
 
 /* A line for the run's header: "time budget 60 min: 23 epochs of 412 steps
  * (0.381 s a step, 2.9 s a validation, timed on 8 steps in 5.1 s)".

@@ -31,6 +31,10 @@
 #define N_RUN_KEYS 7
 /* and, in a run of precision `auto` only, run.precision: what it resolved to */
 #define N_AUTO_KEYS 1
+/* and, once a re-plan moved the schedule's anchor, run.plan_step and run.plan_progress */
+#define N_PLAN_KEYS 2
+/* the epochs whose mean duration a re-plan assumes for those to come */
+#define REPLAN_EPOCHS 3
 
 struct rnnlm_trainer {
     rnnlm_train_options o;
@@ -48,11 +52,12 @@ struct rnnlm_trainer {
     char kv[CONFIG_N_KEYS][2][512];
     fingerprint_keys fp;    /* the data's fingerprints (data.* keys), after the configuration */
     char data_note[1024];   /* what the resume's data check has to say ("": nothing) */
-    const char *flat[2 * CONFIG_N_KEYS + 2 * FINGERPRINT_MAX_KEYS + 2 * N_RUN_KEYS + 2 * N_AUTO_KEYS];
+    const char *flat[2 * CONFIG_N_KEYS + 2 * FINGERPRINT_MAX_KEYS + 2 * N_RUN_KEYS + 2 * N_AUTO_KEYS +
+                     2 * N_PLAN_KEYS];
     precision_choice prec;  /* precision `auto`: the run's choice (kept by a resumed run) */
     char plan_note[640];    /* budget_minutes: how the plan was made ("": no plan made here) */
     char best_s[32], best_epoch_s[32], global_s[32];
-    char lr_s[40], lr_bad_s[32], avg_start_s[32], avg_count_s[32];
+    char lr_s[40], lr_bad_s[32], avg_start_s[32], avg_count_s[32], plan_step_s[32], plan_from_s[40];
     double best;
     int best_epoch;
     int64_t global_step;
@@ -72,8 +77,34 @@ struct rnnlm_trainer {
     int64_t avg_count;      /* optimiser steps averaged */
     rnnlm_stop_reason stop;
     int cut;                /* the current epoch was cut between two steps (max_minutes, stop_at_step) */
-    struct timespec t0;     /* rnnlm_trainer_start: max_minutes counts from here */
+    double (*clock)(void *);   /* seconds from any origin (rnnlm_trainer_set_clock; default: monotonic) */
+    void *clock_user;
+    double t0;              /* rnnlm_trainer_start: max_minutes and the plan's budget count from here */
+    /* re-planning (timeplan_replan): only the invocation that timed the plan
+     * re-makes it; the cosine then runs from the anchor (plan_step,
+     * plan_from), the step and progress where the last re-plan found it
+     * (run.plan_step, run.plan_progress; plan_step 0: never moved) */
+    int replans;
+    int64_t plan_step;
+    double plan_from;
+    double epoch_end;                  /* run_seconds when the last epoch ended (0: the run's start) */
+    double epoch_s[REPLAN_EPOCHS];     /* the last epochs' durations, validation and checkpoints included */
+    int n_epoch_s;
+    char replan_note[320];  /* what the last epoch's re-plan changed ("": nothing) */
 };
+
+static double monotonic_clock(void *user) {
+    (void)user;
+    return elapsed_now();
+}
+
+/* Seconds since rnnlm_trainer_start by rank 0's clock, which decides for
+ * every rank (their clocks may disagree by a step). */
+static double run_seconds(const rnnlm_trainer *t) {
+    double s = t->clock(t->clock_user) - t->t0;
+    if (comm_size(t->o.comm) > 1) comm_bcast(t->o.comm, &s, sizeof s, 0, NULL);   /* errors are fatal */
+    return s;
+}
 
 static rnnlm_status at(rnnlm_trainer *t, rnnlm_trainer_site site, rnnlm_status st) {
     if (st) t->site = site;
@@ -118,6 +149,7 @@ rnnlm_status rnnlm_trainer_create(rnnlm_trainer **out, const rnnlm_train_options
     long cores = sysconf(_SC_NPROCESSORS_ONLN), local = comm_local_size(o->comm);
     t->threads = o->threads ? o->threads : cores / local > 1 ? cores / local : 1;
     t->best = INFINITY;
+    t->clock = monotonic_clock;
     *out = t;
     return RNNLM_OK;
 }
@@ -171,7 +203,17 @@ static rnnlm_status restore_schedule_state(rnnlm_trainer *t, const rnnlm_checkpo
     if ((ac > 0) != (a != NULL) || (ac > 0 && !as) || (a && a->count != n))
         return rnnlm_fail(err, RNNLM_E_FORMAT, "%s: run.avg_count=%lld, run.avg_start=%lld and train.avg_weights "
                           "(%zu floats, the model has %zu) disagree", c->path, ac, as, a ? a->count : 0, n);
+    long long ps = 0;
+    double pf = 0;
+    int has_ps = checkpoint_get_meta(ck, "run.plan_step") != NULL, has_pf = checkpoint_get_meta(ck, "run.plan_progress") != NULL;
+    if ((has_ps && (st = checkpoint_meta_int(ck, "run.plan_step", 1, t->global_step, &ps, c->path, err))) ||
+        (has_pf && (st = checkpoint_meta_real(ck, "run.plan_progress", 0.0, 1.0, &pf, c->path, err))))
+        return st;
+    if (has_ps != has_pf)
+        return rnnlm_fail(err, RNNLM_E_FORMAT, "%s: run.plan_step and run.plan_progress come together", c->path);
     if (a) memcpy(t->avg, a->data, n * sizeof *t->avg);
+    t->plan_step = ps;
+    t->plan_from = pf;
     t->lr = lr;
     t->lr_bad = (long)bad;
     t->avg_start = (int)as;
@@ -216,12 +258,8 @@ static int out_of_patience(const rnnlm_trainer *t, int completed) {
     return t->o.patience && t->val && completed - t->best_epoch >= t->o.patience;
 }
 
-/* Rank 0's clock decides for every rank (their clocks may disagree by a step). */
 static int time_up(const rnnlm_trainer *t) {
-    if (!(t->o.max_minutes > 0)) return 0;
-    int up = elapsed_seconds(&t->t0) >= 60.0 * t->o.max_minutes;
-    if (comm_size(t->o.comm) > 1) comm_bcast(t->o.comm, &up, sizeof up, 0, NULL);   /* errors are fatal */
-    return up;
+    return t->o.max_minutes > 0 && run_seconds(t) >= 60.0 * t->o.max_minutes;
 }
 
 /* Whether this invocation's limits cut the run now: RNNLM_STOP_STEPS,
@@ -235,9 +273,13 @@ static rnnlm_stop_reason cut_due(const rnnlm_trainer *t) {
 static double scheduled_lr(const rnnlm_trainer *t) {
     switch (t->o.lr_schedule) {
     case RNNLM_LR_STEP: return sched_step(t->lr0, t->o.lr_decay, t->o.lr_min, t->o.lr_step, t->epoch);
-    case RNNLM_LR_COSINE:
-        return sched_cosine(t->lr0, t->o.lr_min, t->global_step,
-                            (int64_t)t->o.epochs * (int64_t)step_steps_per_epoch(t->t));
+    case RNNLM_LR_COSINE: {
+        int64_t total = (int64_t)t->o.epochs * (int64_t)step_steps_per_epoch(t->t);
+        if (t->plan_step > 0)   /* re-planned: from the anchor to the new end */
+            return sched_cosine_at(t->lr0, t->o.lr_min, sched_progress(t->global_step, total, t->plan_step,
+                                                                       t->plan_from));
+        return sched_cosine(t->lr0, t->o.lr_min, t->global_step, total);
+    }
     default: return t->lr;   /* constant; plateau: changed at epoch ends */
     }
 }
@@ -245,9 +287,10 @@ static double scheduled_lr(const rnnlm_trainer *t) {
 /* The run's length and the start of its averaging, once the steps of an
  * epoch are known (schedule.h). The resolved values go into the checkpoints'
  * config.epochs and config.average beside the budget and the fraction, and a
- * resumed run resolves them again to the same. */
+ * resumed run resolves them again to the same; a re-planned run's stored
+ * average is the re-plan's (replanned: keep it). */
 #define RUN_MAX_EPOCHS 100000   /* as --epochs' range */
-static rnnlm_status plan_run(rnnlm_train_options *o, size_t steps_per_epoch, rnnlm_err *err) {
+static rnnlm_status plan_run(rnnlm_train_options *o, size_t steps_per_epoch, int replanned, rnnlm_err *err) {
     /* a budget planning more epochs than --epochs allows is refused, not cut */
     if (o->budget_steps > 0 && steps_per_epoch &&
         floor((double)o->budget_steps / (double)steps_per_epoch + 0.5) > RUN_MAX_EPOCHS)
@@ -255,7 +298,7 @@ static rnnlm_status plan_run(rnnlm_train_options *o, size_t steps_per_epoch, rnn
                           "run may have", o->budget_steps, floor((double)o->budget_steps / (double)steps_per_epoch + 0.5),
                           steps_per_epoch, RUN_MAX_EPOCHS);
     o->epochs = sched_plan_epochs(o->epochs, o->budget_steps, steps_per_epoch, RUN_MAX_EPOCHS);
-    o->average = sched_plan_average(o->average, o->average_from, o->epochs);
+    if (!replanned) o->average = sched_plan_average(o->average, o->average_from, o->epochs);
     return RNNLM_OK;
 }
 
@@ -289,6 +332,7 @@ static rnnlm_status plan_time(rnnlm_trainer *t, const timeplan *measured, rnnlm_
     size_t used = strlen(t->plan_note);   /* after plan_batch's part, if any */
     timeplan_describe(&p, t->o.budget_minutes, epochs, capped ? (t->o.plan_max_epochs > 0 ? 2 : 1) : 0,
                       t->plan_note + used, sizeof t->plan_note - used);
+    t->replans = !t->o.plan_fixed;
     return RNNLM_OK;
 }
 
@@ -366,6 +410,21 @@ static rnnlm_status check_plan(const rnnlm_trainer *t, int resumed, rnnlm_err *e
     return RNNLM_OK;
 }
 
+/* The checkpoints' config.* keys, from the options as they are now. */
+static void format_config(rnnlm_trainer *t) {
+    for (size_t i = 0; i < CONFIG_N_KEYS; i++) {
+        snprintf(t->kv[i][0], sizeof t->kv[i][0], CHECKPOINT_CONFIG_PREFIX "%s", config_key_name(i));
+        config_format(i, &t->o, &t->d, t->kv[i][1], sizeof t->kv[i][1]);
+        t->flat[2 * i] = t->kv[i][0];
+        t->flat[2 * i + 1] = t->kv[i][1];
+    }
+}
+
+void rnnlm_trainer_set_clock(rnnlm_trainer *t, double (*now)(void *user), void *user) {
+    t->clock = now ? now : monotonic_clock;
+    t->clock_user = now ? user : NULL;
+}
+
 rnnlm_status rnnlm_trainer_start(rnnlm_trainer *t, const rnnlm_dataset *d, const rnnlm_checkpoint *resume,
                                  rnnlm_err *err) {
     if (t->t) return at(t, RNNLM_AT_SETUP, rnnlm_fail(err, RNNLM_E_STATE, "the trainer has already started"));
@@ -403,23 +462,21 @@ rnnlm_status rnnlm_trainer_start(rnnlm_trainer *t, const rnnlm_dataset *d, const
     if (t->o.precision == RNNLM_PRECISION_AUTO) model_set_precision_note(step_model(t->t), t->prec.why);
     if (!resume && t->o.budget_minutes > 0 && t->o.budget_steps == 0 && (st = plan_time(t, measured, err)))
         return at(t, RNNLM_AT_SETUP, st);
-    if ((st = plan_run(&t->o, step_steps_per_epoch(t->t), err)) || (st = check_plan(t, resume != NULL, err)))
+    /* a re-planned run's averaging epoch is the re-plan's (config.average), not the fraction's */
+    int replanned = resume && checkpoint_get_meta(resume->f, "run.plan_step");
+    if ((st = plan_run(&t->o, step_steps_per_epoch(t->t), replanned, err)) ||
+        (st = check_plan(t, resume != NULL, err)))
         return at(t, RNNLM_AT_SETUP, st);
     t->lr0 = t->lr = (double)t->cfg.opt.lr;
     if (t->o.average && !(t->avg = rnnlm_calloc(model_n_params(step_model(t->t)), sizeof *t->avg,
                                                 "averaged weights", err)))
         return at(t, RNNLM_AT_SETUP, RNNLM_E_NOMEM);
-    elapsed_start(&t->t0);
+    t->t0 = t->clock(t->clock_user);
     model_summary(step_model(t->t), t->summary, sizeof t->summary);
     if (t->o.logdir && !comm_rank(t->o.comm) && ((st = runlog_open(&t->rl, t->o.logdir, err)) ||
                         (st = runlog_text(t->rl, "config", 0, t->summary, err))))
         return at(t, RNNLM_AT_LOG, st);
-    for (size_t i = 0; i < CONFIG_N_KEYS; i++) {
-        snprintf(t->kv[i][0], sizeof t->kv[i][0], CHECKPOINT_CONFIG_PREFIX "%s", config_key_name(i));
-        config_format(i, &t->o, &t->d, t->kv[i][1], sizeof t->kv[i][1]);
-        t->flat[2 * i] = t->kv[i][0];
-        t->flat[2 * i + 1] = t->kv[i][1];
-    }
+    format_config(t);
     t->keep = d->valid.n && d->test.n && !t->o.save_dir;
     t->epoch = 1;
     if (resume) {   /* position and history of the resumed run */
@@ -463,6 +520,7 @@ int64_t rnnlm_trainer_global_step(const rnnlm_trainer *t) { return t->global_ste
 const char *rnnlm_trainer_data_note(const rnnlm_trainer *t) { return t->data_note; }
 const rnnlm_split_data *rnnlm_trainer_valid(const rnnlm_trainer *t) { return t->val; }
 const char *rnnlm_trainer_plan_note(const rnnlm_trainer *t) { return t->plan_note; }
+const char *rnnlm_trainer_replan_note(const rnnlm_trainer *t) { return t->replan_note; }
 
 static rnnlm_eval_result result_of(const batch_stats *s) {
     rnnlm_eval_result r = {s->loss_sum, s->correct, s->count};
@@ -541,12 +599,20 @@ static rnnlm_status save_to(rnnlm_trainer *t, const char *path, int best, rnnlm_
         t->flat[2 * (n + N_RUN_KEYS)] = "run.precision";
         t->flat[2 * (n + N_RUN_KEYS) + 1] = t->prec.bf16 ? "bf16" : "fp32";
     }
+    size_t n_plan = t->plan_step > 0 ? N_PLAN_KEYS : 0;   /* likewise: only a re-planned run has them */
+    if (n_plan) {
+        snprintf(t->plan_step_s, sizeof t->plan_step_s, "%lld", (long long)t->plan_step);
+        snprintf(t->plan_from_s, sizeof t->plan_from_s, "%a", t->plan_from);
+        const char **f = &t->flat[2 * (n + N_RUN_KEYS + n_auto)];
+        f[0] = "run.plan_step", f[1] = t->plan_step_s, f[2] = "run.plan_progress", f[3] = t->plan_from_s;
+    }
     model *m = step_model(t->t);
     size_t np = model_n_params(m);
     st_tensor avg = {.name = "train.avg_weights", .ndim = 1, .shape = {np}, .data = t->avg};
     size_t n_more = !best && t->avg_count > 0;
     if (swap) average_swap(model_params(m), t->avg, np);
-    rnnlm_status st = step_save_ex(t->t, path, t->ds->vocab, t->flat, n + N_RUN_KEYS + n_auto, &avg, n_more, err);
+    rnnlm_status st = step_save_ex(t->t, path, t->ds->vocab, t->flat, n + N_RUN_KEYS + n_auto + n_plan, &avg, n_more,
+                                   err);
     if (swap) average_swap(model_params(m), t->avg, np);
     return at(t, RNNLM_AT_SAVE, st);
 }
@@ -674,6 +740,49 @@ rnnlm_status rnnlm_trainer_validate(rnnlm_trainer *t, rnnlm_epoch_result *e, rnn
     return RNNLM_OK;
 }
 
+/* After a whole epoch of a run whose time plan this invocation made: the
+ * plan again, from the epochs' own durations (timeplan_replan). A new
+ * length moves the cosine's anchor to this step, at the progress the old
+ * plan had reached, so that the learning rate runs on without a jump to
+ * its floor at the new end; averaging not yet begun moves with it. The
+ * checkpoints written from here on store the new plan (config.epochs,
+ * config.budget_steps, config.average) and the anchor, which a resumed run
+ * follows. */
+static void replan(rnnlm_trainer *t) {
+    t->replan_note[0] = 0;
+    if (!t->replans) return;
+    double now = run_seconds(t);
+    double d = now - t->epoch_end;
+    t->epoch_end = now;
+    if (t->n_epoch_s == REPLAN_EPOCHS) memmove(t->epoch_s, t->epoch_s + 1, (REPLAN_EPOCHS - 1) * sizeof *t->epoch_s);
+    else t->n_epoch_s++;
+    t->epoch_s[t->n_epoch_s - 1] = d;
+    double mean = 0;
+    for (int i = 0; i < t->n_epoch_s; i++) mean += t->epoch_s[i] / t->n_epoch_s;
+    const long cap = t->o.plan_max_epochs > 0 ? t->o.plan_max_epochs : RUN_MAX_EPOCHS;
+    long was = t->o.epochs, now_e = timeplan_replan(t->o.budget_minutes, now, mean, t->epoch, was, cap);
+    if (now_e == was) return;
+    size_t spe = step_steps_per_epoch(t->t);
+    int64_t total = (int64_t)was * (int64_t)spe;
+    double p = t->plan_step > 0 ? sched_progress(t->global_step, total, t->plan_step, t->plan_from)
+                                : (double)t->global_step / (double)total;
+    t->plan_step = t->global_step;
+    t->plan_from = p;
+    t->o.epochs = now_e;
+    t->o.budget_steps = now_e * (long)spe;
+    int n = snprintf(t->replan_note, sizeof t->replan_note, "after epoch %d, %ld epochs in place of %ld (an epoch "
+                     "took %.0f s, the mean of the last %d; %.1f of %g min gone)", t->epoch, now_e, was, mean,
+                     t->n_epoch_s, now / 60.0, t->o.budget_minutes);
+    if (t->o.average_from > 0 && !t->avg_start) {
+        long a = sched_replan_average(t->o.average_from, p, t->epoch, now_e);
+        if (a != t->o.average && n > 0 && (size_t)n < sizeof t->replan_note)
+            snprintf(t->replan_note + n, sizeof t->replan_note - (size_t)n, "; averaging from epoch %ld, not %ld",
+                     a, t->o.average);
+        t->o.average = a;
+    }
+    format_config(t);
+}
+
 rnnlm_status rnnlm_trainer_end_epoch(rnnlm_trainer *t, const rnnlm_epoch_result *e, rnnlm_err *err) {
     (void)e;
     /* every rank holds the same weights, or the run stops before it saves them */
@@ -686,6 +795,7 @@ rnnlm_status rnnlm_trainer_end_epoch(rnnlm_trainer *t, const rnnlm_epoch_result 
         if (t->rl && (st = runlog_flush(t->rl, err))) return at(t, RNNLM_AT_LOG, st);
         return RNNLM_OK;
     }
+    replan(t);
     if ((st = save_named(t, "last", err)) || (t->improved && (st = save_named(t, "best", err)))) return st;
     if (t->o.keep_epochs && t->o.save_dir) {   /* the weights this epoch was validated with */
         char path[4096];
