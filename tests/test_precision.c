@@ -20,6 +20,7 @@
 #include "model/checkpoint.h"
 #include "model/precision.h"
 #include "util.h"
+#include "util_train.h"
 
 /* ---- the choice from a measurement ------------------------------------------- */
 
@@ -67,15 +68,9 @@ static void toy_run(const char *dir, int precision, long epochs, const char *res
     rnnlm_err err;
     rnnlm_train_options o;
     rnnlm_data_options d;
-    rnnlm_train_options_default(&o);
-    rnnlm_data_options_default(&d);
-    assert_int_equal(rnnlm_preset_apply("toy", &o, &d, &err), RNNLM_OK);
-    rnnlm_checkpoint *ck = NULL;
-    if (resume) {
-        assert_int_equal(rnnlm_checkpoint_open(&ck, resume, &err), RNNLM_OK);
-        assert_int_equal(rnnlm_checkpoint_options(ck, &o, &d, &err), RNNLM_OK);
-        o.dirs_mode = RNNLM_DIRS_RESUME;
-    } else {
+    rnnlm_checkpoint *ck;
+    if (util_toy_options(&o, &d, resume, &ck, &err)) fail_msg("%s", err.msg);
+    if (!resume) {
         o.precision = precision;
     }
     o.epochs = epochs;

@@ -26,6 +26,7 @@
 #include "train/schedule.h"
 #include "train/timeplan.h"
 #include "util.h"
+#include "util_train.h"
 
 /* ---- the arithmetic ------------------------------------------------------------ */
 
@@ -95,15 +96,9 @@ static void toy_run(const char *dir, int fixed, double epoch_s, int stop_after, 
     rnnlm_err err;
     rnnlm_train_options o;
     rnnlm_data_options d;
-    rnnlm_train_options_default(&o);
-    rnnlm_data_options_default(&d);
-    assert_int_equal(rnnlm_preset_apply("toy", &o, &d, &err), RNNLM_OK);
-    rnnlm_checkpoint *ck = NULL;
-    if (resume) {
-        assert_int_equal(rnnlm_checkpoint_open(&ck, resume, &err), RNNLM_OK);
-        assert_int_equal(rnnlm_checkpoint_options(ck, &o, &d, &err), RNNLM_OK);
-        o.dirs_mode = RNNLM_DIRS_RESUME;
-    } else {
+    rnnlm_checkpoint *ck;
+    if (util_toy_options(&o, &d, resume, &ck, &err)) fail_msg("%s", err.msg);
+    if (!resume) {
         o.epochs = 1;
         o.budget_minutes = 1;
         o.plan_max_epochs = 10;

@@ -1,6 +1,8 @@
 /* util_train.h: a few optimiser steps of a fresh step engine over random
  * ids, for the tests that compare two ways of running the same steps
- * (tests/test_isa.c, tests/test_bf16_fused.c). */
+ * (tests/test_isa.c, tests/test_bf16_fused.c); the toy preset's options
+ * for the tests that run the trainer and resume it (tests/test_precision.c,
+ * tests/test_replan.c). */
 #ifndef RNNLM_TESTS_UTIL_TRAIN_H
 #define RNNLM_TESTS_UTIL_TRAIN_H
 
@@ -39,6 +41,22 @@ out:
     step_free(t);
     free(ids);
     return rc;
+}
+
+/* The toy preset's options into o and d, or, when resume is set, the options
+ * stored in that checkpoint (opened into *ck, NULL otherwise) for a resume.
+ * RNNLM_OK, or a status (err says which). */
+static inline int util_toy_options(rnnlm_train_options *o, rnnlm_data_options *d, const char *resume,
+                                   rnnlm_checkpoint **ck, rnnlm_err *err) {
+    int rc;
+    *ck = NULL;
+    rnnlm_train_options_default(o);
+    rnnlm_data_options_default(d);
+    if ((rc = rnnlm_preset_apply("toy", o, d, err))) return rc;
+    if (!resume) return RNNLM_OK;
+    if ((rc = rnnlm_checkpoint_open(ck, resume, err)) || (rc = rnnlm_checkpoint_options(*ck, o, d, err))) return rc;
+    o->dirs_mode = RNNLM_DIRS_RESUME;
+    return RNNLM_OK;
 }
 
 #endif
