@@ -84,7 +84,9 @@ static double gflops(int kind, int threads, int M, int N, int K, int reps) {
 
 int main(int argc, char **argv) {
     int reps = argc > 1 ? atoi(argv[1]) : 3;
-    static const int shapes[][3] = {{100, 800, 200}, {2500, 800, 200}, {256, 10000, 200}, {2500, 10000, 200}};
+    /* the industrial model's shapes (H 200, B 100), then the hour preset's (H 400, B 64, T 35) */
+    static const int shapes[][3] = {{100, 800, 200},  {2500, 800, 200}, {256, 10000, 200}, {2500, 10000, 200},
+                                    {64, 1600, 400},  {2240, 1600, 400}, {256, 10000, 400}};
     for (int th = 1; th <= 2; th++) {
         nn_compute cc;
         compute_init(&cc, th);

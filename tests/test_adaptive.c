@@ -13,7 +13,10 @@
  *    hidden input Y against central finite differences of the mean loss,
  *    with targets in every class and slices smaller than the batch (the
  *    error per tensor max |a - n| / max(|a|, |n|, 1e-7) <= 1e-6);
- *  - fp32 against fp64: the same loss and gradients to fp32 accuracy;
+ *  - fp32 against fp64: the same loss and gradients to fp32 accuracy, on
+ *    one worker and with the rows shared between three;
+ *  - each of these for the tied head too (the embedding's rows as the
+ *    output vectors: the embedding's gradient checked as well);
  *  - in a whole model (an LSTM and a GRU under the head, B = 2, T = 3): the
  *    double-precision gradient check of every tensor and of the initial
  *    state through model_loss_f64;
@@ -47,7 +50,7 @@ static double uni(rnnlm_rng *r) { return rnnlm_rng_double(r); }
 static void refused(int V, const int *cut, int n, int div, const char *needle) {
     ada_layout a;
     rnnlm_err err = {0};
-    assert_int_equal(ada_layout_init(&a, V, 8, cut, n, div, &err), RNNLM_E_ARG);
+    assert_int_equal(ada_layout_init(&a, V, 8, cut, n, div, 0, &err), RNNLM_E_ARG);
     if (!strstr(err.msg, needle)) fail_msg("message \"%s\" lacks \"%s\"", err.msg, needle);
 }
 
@@ -72,7 +75,7 @@ static void test_cutoffs(void **state) {
     assert_int_equal(cut[0], 2000);
     assert_int_equal(cut[1], 10000);
     ada_layout a;
-    assert_int_equal(ada_layout_init(&a, 20000, 64, cut, n, 4, &err), RNNLM_OK);
+    assert_int_equal(ada_layout_init(&a, 20000, 64, cut, n, 4, 0, &err), RNNLM_OK);
     assert_int_equal(a.hs, 2002);
     assert_int_equal(a.d[1], 16);
     assert_int_equal(a.d[2], 4);
@@ -88,35 +91,53 @@ static void test_cutoffs(void **state) {
     assert_int_equal(at, a.n_params);
     assert_int_equal(a.n_params, (size_t)64 * 2002 + 2002 + 64 * 16 + 16 * 8000 + 8000 +
                                      64 * 4 + 4 * 10000 + 10000);
+    /* tied: the cluster tokens' vectors, the head's bias, a bias per cluster */
+    assert_int_equal(ada_layout_init(&a, 20000, 64, cut, n, 4, 1, &err), RNNLM_OK);
+    assert_int_equal(ada_n_tensors(&a), 4);
+    at = 0;
+    const char *names[4] = {"adaptive.head.clusters", "adaptive.head.bias", "adaptive.tail.1.bias",
+                            "adaptive.tail.2.bias"};
+    for (int i = 0; i < ada_n_tensors(&a); i++) {
+        char name[64];
+        int ndim, shape[2];
+        size_t off, count;
+        ada_tensor(&a, i, name, sizeof name, &ndim, shape, &off, &count);
+        assert_string_equal(name, names[i]);
+        assert_int_equal(off, at);
+        at += count;
+    }
+    assert_int_equal(a.n_params, (size_t)64 * 2 + 2002 + 8000 + 10000);
+    assert_int_equal(at, a.n_params);
 }
 
 /* V = 50 words: a head of 10, clusters [10, 25), [25, 50), H = 16, div 2 */
-static void small_layout(ada_layout *a, int V, int H) {
+static void small_layout(ada_layout *a, int V, int H, int tied) {
     rnnlm_err err = {0};
     int cut[2] = {V / 5, V / 2};
-    assert_int_equal(ada_layout_init(a, V, H, cut, 2, 2, &err), RNNLM_OK);
+    assert_int_equal(ada_layout_init(a, V, H, cut, 2, tied ? 4 : 2, tied, &err), RNNLM_OK);
 }
 
-static void test_sums_to_one(void **state) {
-    (void)state;
+static void sums_to_one(int tied) {
     ada_layout a;
     const int V = 50, H = 16, B = 8;
-    small_layout(&a, V, H);
+    small_layout(&a, V, H, tied);
     nn_compute cc;
     compute_init(&cc, 1);
     rnnlm_rng r;
     rnnlm_rng_seed(&r, 7);
     float *w = malloc(a.n_params * sizeof *w), *h = malloc((size_t)B * H * sizeof *h);
     float *logp = malloc((size_t)B * V * sizeof *logp);
+    float *emb = tied ? malloc((size_t)V * H * sizeof *emb) : NULL;
     void *ws = aligned_alloc(64, ada_infer_bytes(&a, B));
     for (size_t i = 0; i < a.n_params; i++) w[i] = (float)(2 * uni(&r) - 1);
+    for (int i = 0; tied && i < V * H; i++) emb[i] = (float)(uni(&r) - 0.5);
     int32_t tgt[B];
     double lp[B], worst = 0;
     for (int ctx = 0; ctx < 50; ctx++) {
         for (int i = 0; i < B * H; i++) h[i] = (float)(4 * uni(&r) - 2);
         for (int b = 0; b < B; b++) tgt[b] = (int32_t)(rnnlm_rng_next(&r) % V);
-        ada_logprob_all_f32(&a, w, &cc, h, B, ws, logp);
-        ada_logprob_f32(&a, w, &cc, h, B, tgt, ws, lp);
+        ada_logprob_all_f32(&a, w, emb, &cc, h, B, ws, logp);
+        ada_logprob_f32(&a, w, emb, &cc, h, B, tgt, ws, lp);
         for (int b = 0; b < B; b++) {
             double s = 0;
             for (int j = 0; j < V; j++) s += exp((double)logp[b * V + j]);
@@ -129,18 +150,25 @@ static void test_sums_to_one(void **state) {
         assert_int_equal(ada_reserve_f32(&tw, &a, B, 3, &cc, &err), RNNLM_OK);
         double loss = 0, want = 0;
         int64_t cor = 0, cnt = 0;
-        ada_head_f32(tw, &a, w, NULL, &cc, h, tgt, B, 0, 1.0, &loss, &cor, &cnt, NULL);
+        ada_head_f32(tw, &a, w, NULL, emb, NULL, &cc, h, tgt, B, 0, 1.0, &loss, &cor, &cnt, NULL);
         for (int b = 0; b < B; b++) want -= lp[b];
         assert_int_equal(cnt, B);
         assert_true(fabs(loss - want) < 1e-4 * fmax(1, fabs(want)));
         ada_free_f32(tw, &cc);
     }
-    printf("400 contexts: worst |sum p - 1| = %.2e\n", worst);
+    printf("%s400 contexts: worst |sum p - 1| = %.2e\n", tied ? "tied: " : "", worst);
     assert_true(worst <= 1e-5);
     free(w);
     free(h);
     free(logp);
+    free(emb);
     free(ws);
+}
+
+static void test_sums_to_one(void **state) {
+    (void)state;
+    sums_to_one(0);
+    sums_to_one(1);
 }
 
 typedef struct {
@@ -149,13 +177,14 @@ typedef struct {
     ada_ws_f64 *ws;
     int N;
     int32_t tgt[12];
-    double *w, *Y;
+    double *w, *Y, *emb;   /* emb (V, H): tied only, else NULL */
 } problem;
 
 static double loss_at(problem *p) {
     double loss = 0;
     int64_t cor = 0, cnt = 0;
-    ada_head_f64(p->ws, &p->a, p->w, NULL, &p->cc, p->Y, p->tgt, p->N, 0, 0, &loss, &cor, &cnt, NULL);
+    ada_head_f64(p->ws, &p->a, p->w, NULL, p->emb, NULL, &p->cc, p->Y, p->tgt, p->N, 0, 0, &loss, &cor, &cnt,
+                 NULL);
     return loss / p->N;
 }
 
@@ -179,12 +208,11 @@ static double error_of(problem *p, const double *an, double *v, size_t n) {
     return diff / mag;
 }
 
-static void test_gradcheck(void **state) {
-    (void)state;
+static void gradcheck(int tied) {
     problem p;
     const int V = 20, H = 6;
     rnnlm_err err = {0};
-    assert_int_equal(ada_layout_init(&p.a, V, H, (int[]){5, 9, 14}, 3, 2, &err), RNNLM_OK);
+    assert_int_equal(ada_layout_init(&p.a, V, H, (int[]){5, 9, 14}, 3, tied ? 4 : 2, tied, &err), RNNLM_OK);
     compute_init(&p.cc, 1);
     p.N = 12;
     /* every class: head words, each cluster, the edges of the ranges */
@@ -196,13 +224,21 @@ static void test_gradcheck(void **state) {
     p.w = malloc(p.a.n_params * sizeof *p.w);
     p.Y = malloc((size_t)p.N * H * sizeof *p.Y);
     double *g = calloc(p.a.n_params, sizeof *g), *dY = malloc((size_t)p.N * H * sizeof *dY);
+    p.emb = tied ? malloc((size_t)V * H * sizeof *p.emb) : NULL;
+    double *gemb = tied ? calloc((size_t)V * H, sizeof *gemb) : NULL;
     for (size_t i = 0; i < p.a.n_params; i++) p.w[i] = uni(&r) - 0.5;
     for (int i = 0; i < p.N * H; i++) p.Y[i] = 2 * uni(&r) - 1;
+    for (int i = 0; tied && i < V * H; i++) p.emb[i] = uni(&r) - 0.5;
     double loss = 0;
     int64_t cor = 0, cnt = 0;
-    ada_head_f64(p.ws, &p.a, p.w, g, &p.cc, p.Y, p.tgt, p.N, 1, 1.0 / p.N, &loss, &cor, &cnt, dY);
+    ada_head_f64(p.ws, &p.a, p.w, g, p.emb, gemb, &p.cc, p.Y, p.tgt, p.N, 1, 1.0 / p.N, &loss, &cor, &cnt, dY);
     double worst = 0;
-    for (int i = 0; i < 2 + 3 * p.a.n; i++) {
+    if (tied) {   /* every row of the embedding: head words' and each cluster's */
+        double e = error_of(&p, gemb, p.emb, (size_t)V * H);
+        printf("%-24s error %.2e\n", "tied: embedding", e);
+        worst = fmax(worst, e);
+    }
+    for (int i = 0; i < ada_n_tensors(&p.a); i++) {
         char name[64];
         int ndim, shape[2];
         size_t off, count;
@@ -219,32 +255,64 @@ static void test_gradcheck(void **state) {
     /* fp32 against fp64 */
     float *w32 = malloc(p.a.n_params * sizeof *w32), *Y32 = malloc((size_t)p.N * H * sizeof *Y32);
     float *g32 = calloc(p.a.n_params, sizeof *g32), *dY32 = malloc((size_t)p.N * H * sizeof *dY32);
+    float *emb32 = tied ? malloc((size_t)V * H * sizeof *emb32) : NULL;
+    float *gemb32 = tied ? calloc((size_t)V * H, sizeof *gemb32) : NULL;
     for (size_t i = 0; i < p.a.n_params; i++) w32[i] = (float)p.w[i];
     for (int i = 0; i < p.N * H; i++) Y32[i] = (float)p.Y[i];
+    for (int i = 0; tied && i < V * H; i++) emb32[i] = (float)p.emb[i];
     ada_ws_f32 *ws32;
     assert_int_equal(ada_reserve_f32(&ws32, &p.a, p.N, 5, &p.cc, &err), RNNLM_OK);
     double l32 = 0;
     int64_t c32 = 0, n32 = 0;
-    ada_head_f32(ws32, &p.a, w32, g32, &p.cc, Y32, p.tgt, p.N, 1, 1.0 / p.N, &l32, &c32, &n32, dY32);
+    ada_head_f32(ws32, &p.a, w32, g32, emb32, gemb32, &p.cc, Y32, p.tgt, p.N, 1, 1.0 / p.N, &l32, &c32, &n32,
+                 dY32);
     assert_true(fabs(l32 - loss) < 1e-5 * fabs(loss));
     assert_int_equal(c32, cor);
     for (size_t i = 0; i < p.a.n_params; i++) assert_true(fabs(g32[i] - g[i]) < 1e-6);
     for (int i = 0; i < p.N * H; i++) assert_true(fabs(dY32[i] - dY[i]) < 1e-6);
+    for (int i = 0; tied && i < V * H; i++) assert_true(fabs(gemb32[i] - gemb[i]) < 1e-6);
     ada_free_f32(ws32, &p.cc);
+
+    /* the rows shared between 3 workers (helpers' private gradients added
+     * after): the same loss, hits and gradients */
+    nn_compute cc3;
+    compute_init(&cc3, 3);
+    assert_int_equal(ada_reserve_f32(&ws32, &p.a, p.N, 2, &cc3, &err), RNNLM_OK);
+    memset(g32, 0, p.a.n_params * sizeof *g32);
+    if (tied) memset(gemb32, 0, (size_t)V * H * sizeof *gemb32);
+    l32 = 0, c32 = 0, n32 = 0;
+    ada_head_f32(ws32, &p.a, w32, g32, emb32, gemb32, &cc3, Y32, p.tgt, p.N, 1, 1.0 / p.N, &l32, &c32, &n32,
+                 dY32);
+    assert_true(fabs(l32 - loss) < 1e-5 * fabs(loss));
+    assert_int_equal(c32, cor);
+    for (size_t i = 0; i < p.a.n_params; i++) assert_true(fabs(g32[i] - g[i]) < 1e-6);
+    for (int i = 0; i < p.N * H; i++) assert_true(fabs(dY32[i] - dY[i]) < 1e-6);
+    for (int i = 0; tied && i < V * H; i++) assert_true(fabs(gemb32[i] - gemb[i]) < 1e-6);
+    ada_free_f32(ws32, &cc3);
     ada_free_f64(p.ws, &p.cc);
     free(w32);
     free(Y32);
     free(g32);
     free(dY32);
+    free(emb32);
+    free(gemb32);
     free(p.w);
     free(p.Y);
+    free(p.emb);
     free(g);
+    free(gemb);
     free(dY);
 }
 
-static model *adaptive_model(cell_kind cell, int V) {
-    model_config c = {.cell = cell, .V = V, .E = 5, .H = 6, .L = 1, .init = INIT_UNIFORM,
-                      .adaptive = 1, .ada_n = 2, .ada_cut = {4, 8}, .ada_div = 2};
+static void test_gradcheck(void **state) {
+    (void)state;
+    gradcheck(0);
+    gradcheck(1);
+}
+
+static model *adaptive_model(cell_kind cell, int V, int tied) {
+    model_config c = {.cell = cell, .V = V, .E = tied ? 6 : 5, .H = 6, .L = 1, .init = INIT_UNIFORM,
+                      .tied = tied, .adaptive = 1, .ada_n = 2, .ada_cut = {4, 8}, .ada_div = tied ? 4 : 2};
     model *m = NULL;
     rnnlm_err err = {0};
     if (model_create(&m, &c, &err)) fail_msg("model_create: %s", err.msg);
@@ -282,9 +350,10 @@ static void test_model_gradcheck(void **state) {
     (void)state;
     const cell_kind cells[2] = {CELL_LSTM, CELL_GRU};
     const int32_t x[6] = {1, 5, 9, 2, 11, 7}, y[6] = {5, 9, 3, 11, 0, 8};   /* every class */
-    for (int c = 0; c < 2; c++) {
-        model *m = adaptive_model(cells[c], 12);
-        size_t np = model_n_params(m), ns = (size_t)2 * 1 * 6 * (cells[c] == CELL_LSTM ? 2 : 1);
+    for (int c = 0; c < 4; c++) {
+        int tied = c >= 2;
+        model *m = adaptive_model(cells[c % 2], 12, tied);
+        size_t np = model_n_params(m), ns = (size_t)2 * 1 * 6 * (cells[c % 2] == CELL_LSTM ? 2 : 1);
         double *p = malloc(np * sizeof *p), *g = calloc(np, sizeof *g);
         double *s0 = malloc(ns * sizeof *s0), *gs = calloc(ns, sizeof *gs);
         rnnlm_rng r;
@@ -300,9 +369,9 @@ static void test_model_gradcheck(void **state) {
             worst = fmax(worst, model_error(m, p, s0, x, y, g + t->offset, p + t->offset, t->count));
         }
         worst = fmax(worst, model_error(m, p, s0, x, y, gs, s0, ns));
-        printf("%s under the adaptive head: %d tensors, worst gradient error %.2e\n",
-               cells[c] == CELL_LSTM ? "LSTM" : "GRU", model_n_tensors(m), worst);
-        assert_int_equal(model_n_tensors(m), 3 + 1 + 2 + 3 * 2);
+        printf("%s under the %sadaptive head: %d tensors, worst gradient error %.2e\n",
+               cells[c % 2] == CELL_LSTM ? "LSTM" : "GRU", tied ? "tied " : "", model_n_tensors(m), worst);
+        assert_int_equal(model_n_tensors(m), 3 + 1 + 2 + (tied ? 1 : 3) * 2);
         assert_true(worst <= 1e-6);
         free(p);
         free(g);
@@ -327,12 +396,11 @@ static rnnlm_vocab *small_vocab(int V) {
     return v;
 }
 
-static void test_checkpoint_roundtrip(void **state) {
-    (void)state;
+static void checkpoint_roundtrip(int tied) {
     const int V = 12;
     rnnlm_err err = {0};
     rnnlm_vocab *v = small_vocab(V);
-    model *m = adaptive_model(CELL_LSTM, V);
+    model *m = adaptive_model(CELL_LSTM, V, tied);
     char path[] = "/tmp/test_adaptive_XXXXXX";
     int fd = mkstemp(path);
     assert_true(fd >= 0);
@@ -344,10 +412,11 @@ static void test_checkpoint_roundtrip(void **state) {
     if (checkpoint_load(path, &m2, &v2, NULL, &err)) fail_msg("checkpoint_load: %s", err.msg);
     const model_config *c = model_cfg(m2);
     assert_int_equal(c->adaptive, 1);
+    assert_int_equal(c->tied, tied);
     assert_int_equal(c->ada_n, 2);
     assert_int_equal(c->ada_cut[0], 4);
     assert_int_equal(c->ada_cut[1], 8);
-    assert_int_equal(c->ada_div, 2);
+    assert_int_equal(c->ada_div, tied ? 4 : 2);
     assert_int_equal(model_n_params(m2), model_n_params(m));
     assert_memory_equal(model_params(m2), model_params(m), model_n_params(m) * sizeof(float));
     unlink(path);
@@ -357,11 +426,16 @@ static void test_checkpoint_roundtrip(void **state) {
     rnnlm_vocab_free(v2);
 }
 
-static void test_inference(void **state) {
+static void test_checkpoint_roundtrip(void **state) {
     (void)state;
+    checkpoint_roundtrip(0);
+    checkpoint_roundtrip(1);
+}
+
+static void inference(int tied) {
     const int V = 12;
     rnnlm_err err = {0};
-    model *m = adaptive_model(CELL_LSTM, V);
+    model *m = adaptive_model(CELL_LSTM, V, tied);
     /* weights large enough that the distributions are far from uniform */
     rnnlm_rng r;
     rnnlm_rng_seed(&r, 9);
@@ -401,6 +475,12 @@ static void test_inference(void **state) {
     }
     rnnlm_state_free(st);
     rnnlm_model_free(rm);
+}
+
+static void test_inference(void **state) {
+    (void)state;
+    inference(0);
+    inference(1);
 }
 
 int main(void) {

@@ -5,7 +5,8 @@
 # byte-identical last and best checkpoints (weights of the head and clusters,
 # the optimiser's slots over them, everything) and the same figures. The
 # checkpoint records the head (softmax, adaptive_cutoffs, adaptive_div), so
-# `rnnlm eval` of it prints the perplexity the run printed for its test split;
+# `rnnlm eval` of it prints the perplexity the run printed for its test split
+# (the tied head too, its rows shared between two workers);
 # a full-softmax checkpoint carries none of those keys.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -66,14 +67,33 @@ PY
   grep -q "python ok 20" "$dir/py.txt" || fail "python: $(cat "$dir/py.txt")"
 fi
 
-# a full-softmax checkpoint holds no head keys; an adaptive one refuses --tied and --loss sampled
+# a full-softmax checkpoint holds no head keys; an adaptive one refuses --loss sampled, and
+# --adaptive-div with --tied (a tied head has no projections)
 "$R" train "${args[@]:0:14}" --epochs 1 --save-dir "$dir/full" > /dev/null || fail "full run"
 grep -a -q '"adaptive_cutoffs"' "$dir/full/last.safetensors" && fail "full checkpoint names adaptive_cutoffs"
 grep -a -q '"adaptive_cutoffs":"40,120"' "$dir/straight/last.safetensors" || fail "no adaptive_cutoffs key"
-expect_run 2 "to tie (--tied)" "$R" train "${args[@]}" --save-dir "$dir/t" --tied --embed 32
+expect_run 2 "no width to divide" "$R" train "${args[@]}" --save-dir "$dir/t" --tied --embed 32
 expect_run 2 "needs --loss full" "$R" train "${args[@]}" --save-dir "$dir/s" --loss sampled
 expect_run 2 '--adaptive-cutoffs "12x"' "$R" train "${args[@]}" --save-dir "$dir/c" --adaptive-cutoffs 12x
 expect_run 1 "strictly increasing" "$R" train "${args[@]}" --save-dir "$dir/c" --adaptive-cutoffs 120,40
 expect_run 1 "below the vocabulary's size 300" "$R" train "${args[@]}" --save-dir "$dir/c" --adaptive-cutoffs 40,300
+
+# the tied head (the embedding's rows as output vectors), its rows shared
+# between two workers: stopped and resumed, byte-identical; its checkpoint
+# names the cluster tokens' vectors and no projection; eval agrees
+targs=(--corpus "$dir/corpus.txt" --vocab-size 300 --batch-size 8 --max-time 10 --threads 2 --dropout 0.2
+       --hidden 32 --epochs 2 --softmax adaptive --adaptive-cutoffs 40,120 --tied)
+"$R" train "${targs[@]}" --save-dir "$dir/tstraight" > "$dir/tstraight.log" || fail "tied straight run"
+grep -q '^Adaptive softmax tied to the embedding: head of 40 words' "$dir/tstraight.log" || fail "no tied head in the summary"
+"$R" train "${targs[@]}" --save-dir "$dir/tcut" --stop-at-step 450 > "$dir/tcut.log" || fail "tied cut run"
+"$R" train --resume "$dir/tcut/last.safetensors" --save-dir "$dir/tcut" > "$dir/tresumed.log" || fail "tied resume"
+cmp "$dir/tstraight/last.safetensors" "$dir/tcut/last.safetensors" || fail "tied: last checkpoints differ"
+grep -a -q '"adaptive.head.clusters"' "$dir/tstraight/last.safetensors" || fail "tied: no adaptive.head.clusters"
+grep -a -q '"adaptive.tail.1.proj"' "$dir/tstraight/last.safetensors" && fail "tied: a projection in the file"
+ppl=$(sed -n 's/^best test perplexity \([0-9.]*\) .*/\1/p' "$dir/tstraight.log")
+"$R" eval "$dir/tstraight/best.safetensors" --corpus "$dir/corpus.txt" > "$dir/teval.log" 2>&1 || fail "tied eval"
+eval_ppl=$(sed -n 's/^perplexity \([0-9.]*\).*/\1/p' "$dir/teval.log")
+awk -v a="$eval_ppl" -v b="$ppl" 'BEGIN { exit !(a > 0 && b > 0 && (a - b) / b < 2e-3 && (b - a) / b < 2e-3) }' ||
+  fail "tied: eval perplexity '$eval_ppl', the run's $ppl"
 [ "$failures" = 0 ] || exit 1
 echo "test_adaptive_resume: ok"

@@ -45,8 +45,8 @@ static void pt_add(pt_tensor *t, int *n, pt_kind kind, int layer, const char *na
  * them (no transpose), layer = their index; c's head was checked by the caller. */
 static void pt_adaptive(const model_config *c, pt_tensor *t, int *n) {
     ada_layout a;
-    if (ada_layout_init(&a, c->V, c->H, c->ada_cut, c->ada_n, c->ada_div, NULL)) return;
-    for (int i = 0; i < 2 + 3 * a.n; i++) {
+    if (ada_layout_init(&a, c->V, c->H, c->ada_cut, c->ada_n, c->ada_div, c->tied, NULL)) return;
+    for (int i = 0; i < ada_n_tensors(&a); i++) {
         char name[48];
         int ndim, shape[2];
         size_t off, count;
@@ -93,7 +93,7 @@ static const nn_tensor *keras_tensor(const model *m, pt_kind kind, int layer) {
     case PT_BIH: case PT_BHH: return &lay->layer[layer].bias;
     case PT_OUTW: return lay->tied ? NULL : &lay->out_w;
     case PT_OUTB: return &lay->out_b;
-    case PT_ADA: return lay->adaptive && layer < 2 + 3 * lay->ada.n ? &lay->ada_t[layer] : NULL;
+    case PT_ADA: return lay->adaptive && layer < ada_n_tensors(&lay->ada) ? &lay->ada_t[layer] : NULL;
     }
     return NULL;
 }
@@ -362,7 +362,7 @@ static rnnlm_status read_adaptive(const st_file *f, model_config *c, const char 
     c->adaptive = 1;
     c->ada_div = (int)div;
     if (ada_parse_cutoffs(cuts, c->ada_cut, &c->ada_n, &e2) ||
-        ada_layout_init(&a, c->V, c->H, c->ada_cut, c->ada_n, c->ada_div, &e2))
+        ada_layout_init(&a, c->V, c->H, c->ada_cut, c->ada_n, c->ada_div, c->tied, &e2))
         return rnnlm_fail(err, RNNLM_E_FORMAT, "%s: adaptive softmax: %s", path, e2.msg);
     return RNNLM_OK;
 }

@@ -70,11 +70,8 @@ rnnlm_status model_create(model **out, const model_config *cfg, rnnlm_err *err) 
         return rnnlm_fail(err, RNNLM_E_ARG, "initialiser %d: expected recipe or uniform",
                           (int)cfg->init);
     ada_layout ada;
-    if (cfg->adaptive && cfg->tied)
-        return rnnlm_fail(err, RNNLM_E_ARG, "the adaptive softmax has no dense output layer to tie "
-                          "to the embedding (`softmax` adaptive with `tied`)");
     if (cfg->adaptive) {
-        rnnlm_status s = ada_layout_init(&ada, cfg->V, cfg->H, cfg->ada_cut, cfg->ada_n, cfg->ada_div, err);
+        rnnlm_status s = ada_layout_init(&ada, cfg->V, cfg->H, cfg->ada_cut, cfg->ada_n, cfg->ada_div, cfg->tied, err);
         if (s) return s;
     }
     model *m = rnnlm_calloc(1, sizeof *m, "model", err);
@@ -249,12 +246,13 @@ void model_init_params(model *m, uint64_t seed) {
     if (!lay->tied) fill_uniform(p + lay->out_w.offset, lay->out_w.count, 1.0f, &r);
     memset(p + lay->out_b.offset, 0, lay->out_b.count * sizeof *p);
     /* the adaptive head: its kernels as the recipe's output layer (uniform
-     * [-1, 1]), each projection uniform with variance 1 / H (it keeps the
-     * hidden state's scale, so a cluster's logits start as the full layer's
+     * [-1, 1]; tied, the cluster tokens' vectors as the embedding's rows),
+     * each projection uniform with variance 1 / H (it keeps the hidden
+     * state's scale, so a cluster's logits start as the full layer's
      * would), zero biases */
-    for (int i = 0; lay->adaptive && i < 2 + 3 * lay->ada.n; i++) {
+    for (int i = 0; lay->adaptive && i < ada_n_tensors(&lay->ada); i++) {
         const nn_tensor *t = &lay->ada_t[i];
-        int proj = i >= 2 && (i - 2) % 3 == 0;
+        int proj = !lay->ada.tied && i >= 2 && (i - 2) % 3 == 0;
         if (t->ndim == 2) fill_uniform(p + t->offset, t->count, proj ? sqrtf(3.0f / (float)lay->H) : 1.0f, &r);
         else memset(p + t->offset, 0, t->count * sizeof *p);
     }
@@ -593,7 +591,14 @@ void model_summary(const model *m, char *buf, size_t cap) {
     if (r->ar > 0 || r->tar > 0)
         APPEND("Activation regularisation of the last layer: ar %g, tar %g\n", (double)r->ar, (double)r->tar);
     shape_str(b, sizeof b, &lay->out_b);
-    if (c->adaptive) {
+    if (c->adaptive && lay->ada.tied) {
+        const ada_layout *a = &lay->ada;
+        APPEND("Adaptive softmax tied to the embedding: head of %d words (the embedding's rows) + %d "
+               "cluster%s, weights (%d, %d)\n", a->cut[0], a->n, a->n == 1 ? "" : "s", a->H, a->n);
+        for (int k = 1; k <= a->n; k++)
+            APPEND("Tail cluster %d: words [%d, %d), the embedding's rows at full width\n", k,
+                   a->cut[k - 1], a->cut[k]);
+    } else if (c->adaptive) {
         const ada_layout *a = &lay->ada;
         APPEND("Adaptive softmax: head of %d words + %d cluster%s, weights (%d, %d)\n", a->cut[0], a->n,
                a->n == 1 ? "" : "s", a->H, a->hs);

@@ -20,7 +20,7 @@ double NN_SFX(nn_weight_decay_f32, nn_weight_decay_f64)(const nn_layout *lay, co
     for (int l = 0; l < lay->L; l++)
         sq += decay_tensor(&lay->layer[l].w_ih, w, g, wd) + decay_tensor(&lay->layer[l].w_hh, w, g, wd);
     if (lay->out_w.count) sq += decay_tensor(&lay->out_w, w, g, wd);
-    for (int i = 0; lay->adaptive && i < 2 + 3 * lay->ada.n; i++)   /* its kernels and projections */
+    for (int i = 0; lay->adaptive && i < ada_n_tensors(&lay->ada); i++)   /* its kernels and projections */
         if (lay->ada_t[i].ndim == 2) sq += decay_tensor(&lay->ada_t[i], w, g, wd);
     return 0.5 * wd * sq;
 }

@@ -185,7 +185,7 @@ void NN_SFX(net_batch_f32, net_batch_f64)(net *n, const int32_t *x, const int32_
     net_forward(n, x, y, T, h, c, train_reg, rate, rng);
     const int N = T * n->B;
     if (n->lay->adaptive)
-        ada_head(n->ada, &n->lay->ada, n->w.ada, n->g.ada, &n->cc, n->acts[n->L - 1].y, n->ty, N, train,
+        ada_head(n->ada, &n->lay->ada, n->w.ada, n->g.ada, n->w.emb, n->g.emb, &n->cc, n->acts[n->L - 1].y, n->ty, N, train,
                  1.0 / N, &st->loss_sum, &st->correct, &st->count, n->dya);
     else
         softmax_head(n->dya, n, n->acts[n->L - 1].y, N, train, st);

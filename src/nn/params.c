@@ -55,7 +55,7 @@ void nn_layout_set_adaptive(nn_layout *lay, const ada_layout *a) {
     lay->adaptive = 1;
     lay->ada = *a;
     lay->ada_base = at;
-    int n = 2 + 3 * a->n;
+    int n = ada_n_tensors(a);
     for (int i = 0; i < n; i++) {
         nn_tensor *t = &lay->ada_t[i];
         ada_tensor(a, i, t->name, sizeof t->name, &t->ndim, t->shape, &t->offset, &t->count);

@@ -157,7 +157,7 @@ void infer_output_target_f32(const nn_weights_f32 *w, const float *X, int R, int
     step_carve(w->lay, B, ws, &p);
     for (int r = 0; r < R; r += B) {   /* the head's scratch holds B rows */
         int n = R - r < B ? R - r : B;
-        ada_logprob_f32(&w->lay->ada, w->p.ada, &w->cc, X + (size_t)r * (size_t)w->lay->H, n, y + r, p.ada,
+        ada_logprob_f32(&w->lay->ada, w->p.ada, w->p.emb, &w->cc, X + (size_t)r * (size_t)w->lay->H, n, y + r, p.ada,
                         lp + r);
     }
 }
@@ -169,7 +169,7 @@ void infer_step_f32(const nn_weights_f32 *w, const int32_t *x, int B, float *h, 
     step_carve(lay, B, ws, &p);
     const float *X = step_layers(w, x, B, h, c, &p);
     if (lay->adaptive) {   /* the log-probabilities through the head: lse 0 */
-        ada_logprob_all_f32(&lay->ada, w->p.ada, &w->cc, X, B, p.ada, logits);
+        ada_logprob_all_f32(&lay->ada, w->p.ada, w->p.emb, &w->cc, X, B, p.ada, logits);
         for (int b = 0; lse && b < B; b++) lse[b] = 0;
         return;
     }
@@ -181,6 +181,6 @@ void infer_step_target_f32(const nn_weights_f32 *w, const int32_t *x, int B, flo
     step_ws p;
     step_carve(w->lay, B, ws, &p);
     const float *X = step_layers(w, x, B, h, c, &p);
-    ada_logprob_f32(&w->lay->ada, w->p.ada, &w->cc, X, B, y, p.ada, lp);
+    ada_logprob_f32(&w->lay->ada, w->p.ada, w->p.emb, &w->cc, X, B, y, p.ada, lp);
 }
 #endif

@@ -31,9 +31,11 @@ static void carve(net *n, nn_carver *cv, size_t B, size_t T, size_t chunk) {
     n->wscale = n->reg.word > 0 ? carve_take(cv, V, 1, 1, sizeof(real)) : NULL;
     n->dya = carve_take(cv, T, B, W, sizeof(real));
     n->dyb = carve_take(cv, T, B, W, sizeof(real));
-    n->logits = carve_take(cv, (size_t)n->nth, chunk, V, sizeof(real));
-    n->gbt = carve_take(cv, NN_MAX_THREADS - 1, V, 1, sizeof(real));
-    n->gwt = carve_take(cv, (size_t)n->nth - 1, V, W, sizeof(real));
+    /* the full softmax's slices and helpers' gradients (the adaptive head has its own) */
+    const size_t full = n->lay->adaptive ? 0 : 1;
+    n->logits = carve_take(cv, full * (size_t)n->nth, chunk, V, sizeof(real));
+    n->gbt = carve_take(cv, full * (NN_MAX_THREADS - 1), V, 1, sizeof(real));
+    n->gwt = carve_take(cv, full * ((size_t)n->nth - 1), V, W, sizeof(real));
     n->dh = carve_take(cv, B, H, 1, sizeof(real));
     n->dc = carve_take(cv, B, H, 1, sizeof(real));
     n->dh0 = carve_take(cv, (size_t)n->L, B, H, sizeof(real));

@@ -127,8 +127,10 @@ rnnlm_status rnnlm_train_options_check(const rnnlm_train_options *o, rnnlm_err *
     if (o->softmax == 1 && o->loss == 1)
         return rnnlm_fail(err, RNNLM_E_ARG, "`softmax` adaptive needs `loss` full (the sampled loss "
                           "samples the dense output layer)");
-    if (o->softmax == 1 && o->tied)
-        return rnnlm_fail(err, RNNLM_E_ARG, "`softmax` adaptive has no dense output layer to tie (`tied`)");
+    if (o->softmax == 1 && o->tied && o->adaptive_div != 4)
+        return rnnlm_fail(err, RNNLM_E_ARG, "`adaptive_div` %ld with `tied`: a tied adaptive softmax's clusters "
+                          "are the embedding's rows at full width, so there is no width to divide",
+                          (long)o->adaptive_div);
     if (o->softmax == 1 && o->adaptive_cutoffs && ada_parse_cutoffs(o->adaptive_cutoffs, cut, &n, err))
         return err ? err->status : RNNLM_E_ARG;
     if (o->dirs_mode < RNNLM_DIRS_NEW || o->dirs_mode > RNNLM_DIRS_RESUME)
