@@ -11,17 +11,26 @@
 # Prints the adaptive/full ratios of speed and perplexity.
 # (Each run also tests its best weights at its end, as rnnlm train does; the
 # figures here are the validation split's.)
+# With SHAPE=hour: the `hour` preset's model instead (tied LSTM 2 x 400, its
+# regularisers, B = 64, T = 35, precision auto), the tied full softmax
+# against the tied adaptive one (no divisor: its clusters are full width),
+# each run given EPOCHS epochs in place of the preset's hour.
 # usage: bench/bench_adaptive.sh [BUILD_DIR] [EPOCHS] [THREADS]
-# env CUTOFFS (default 2000,6000), DIV (default 4)
+# env CUTOFFS (default 2000,6000), DIV (default 4), SHAPE (industrial or hour)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${1:-build}; EPOCHS=${2:-2}; TH=${3:-2}
-CUTOFFS=${CUTOFFS:-2000,6000}; DIV=${DIV:-4}
+CUTOFFS=${CUTOFFS:-2000,6000}; DIV=${DIV:-4}; SHAPE=${SHAPE:-industrial}
 R="$B/rnnlm"
 [ -x "$R" ] || { echo "no $R (run make first)"; exit 1; }
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/bench_adaptive.XXXXXX"); trap 'rm -rf "$tmp"' EXIT
-common=(--corpus brown --valid-split 0.05 --threads "$TH")
-adaptive=(--softmax adaptive --adaptive-cutoffs "$CUTOFFS" --adaptive-div "$DIV")
+case $SHAPE in
+  industrial) common=(--corpus brown --valid-split 0.05 --threads "$TH")
+              adaptive=(--softmax adaptive --adaptive-cutoffs "$CUTOFFS" --adaptive-div "$DIV") ;;
+  hour)       common=(--config hour --threads "$TH" --softmax full)
+              adaptive=(--softmax adaptive --adaptive-cutoffs "$CUTOFFS"); DIV="none (tied)" ;;
+  *) echo "SHAPE: industrial or hour, not '$SHAPE'"; exit 1 ;;
+esac
 
 # run NAME ARGS...: rnnlm train, its log in $tmp/NAME.log, its wall seconds in $tmp/NAME.secs
 run() {
@@ -39,7 +48,7 @@ tps()       { epochs "$1" | sed -n 's/^epoch [0-9]*\/[0-9]* - [0-9]*s - \([0-9.]
               awk '{s += $1; n++} END {printf "%.0f", n ? s / n : 0}'; }
 n_epochs()  { epochs "$1" | grep -c . || true; }
 
-echo "== Brown V = 10000, industrial shape, $TH thread(s); adaptive: cutoffs $CUTOFFS, div $DIV"
+echo "== Brown V = 10000, $SHAPE shape, $TH thread(s); adaptive: cutoffs $CUTOFFS, div $DIV"
 echo "-- 1. equal steps: $EPOCHS epoch(s) each"
 run full --epochs "$EPOCHS"
 run adaptive --epochs "$EPOCHS" "${adaptive[@]}"

@@ -11,7 +11,10 @@
  *    relative and every parameter within 1e-4 absolute in fp32; in bf16
  *    (weights rounded through the model's mirror) each loss within 1e-3
  *    relative, and within 1e-2 of fp32's;
- *  - the path line names the forced set.
+ *  - the path line names the forced set;
+ *  - bf16 products at every reduction K = 1 .. 130, each in a forked child
+ *    (a crash fails the test), equal the double-precision sum of the same
+ *    rounded inputs (oneDNN 2.6.3's AMX kernels crashed at K = 63).
  * Sets: AVX2 (no AVX-512) and SSE41, the lowest oneDNN 2.6 knows (where it
  * has no bf16 matmul, as below AVX-512, the bf16 products run on OpenBLAS
  * over the rounded inputs). On a CPU whose native set is at or below the
@@ -307,12 +310,69 @@ static void test_packed_weights(void **state) {
     free(A); free(B); free(At); free(C1); free(C2); free(D1); free(D2); free(B16);
 }
 
+/* bf16 products at every reduction K = 1 .. 130 (and at shapes where
+ * oneDNN 2.6.3's AMX kernels once executed an invalid instruction for
+ * K = 63), each in a forked child so that a crash is a failure of this test,
+ * against a double-precision sum of the same rounded inputs. */
+static int small_k_product(int ta, int tb, int M, int N, int K) {
+    float *A = random_matrix((size_t)M * K, 31 + K), *B = random_matrix((size_t)K * N, 37 + K);
+    float *C = calloc((size_t)M * N, sizeof *C);
+    uint16_t *a16 = malloc((size_t)M * K * sizeof *a16), *b16 = malloc((size_t)K * N * sizeof *b16);
+    if (!A || !B || !C || !a16 || !b16) return 2;
+    nn_compute c;
+    compute_init(&c, 1);
+    c.bf16 = 1;
+    int lda = ta ? M : K, ldb = tb ? K : N;
+    compute_gemm_f32(&c, ta, tb, M, N, K, 1.0f, A, lda, B, ldb, 0.0f, C, N);
+    compute_bf16_mirror(a16, A, (size_t)M * K);
+    compute_bf16_mirror(b16, B, (size_t)K * N);
+    double worst = 0, mag = 1e-30;
+    for (int i = 0; i < M; i++)
+        for (int j = 0; j < N; j++) {
+            double sum = 0;
+            for (int k = 0; k < K; k++) {
+                uint32_t ua = (uint32_t)a16[ta ? (size_t)k * lda + i : (size_t)i * lda + k] << 16;
+                uint32_t ub = (uint32_t)b16[tb ? (size_t)j * ldb + k : (size_t)k * ldb + j] << 16;
+                float fa, fb;
+                memcpy(&fa, &ua, 4);
+                memcpy(&fb, &ub, 4);
+                sum += (double)fa * (double)fb;
+            }
+            worst = fmax(worst, fabs(sum - C[(size_t)i * N + j]));
+            mag = fmax(mag, fabs(sum));
+        }
+    free(A); free(B); free(C); free(a16); free(b16);
+    return worst <= 1e-5 * mag + 1e-6 ? 0 : 1;
+}
+
+static void test_bf16_every_small_k(void **state) {
+    (void)state;
+    static const int shapes[][4] = {{0, 0, 7, 400}, {0, 0, 1, 400}, {1, 0, 2000, 1}, {0, 1, 64, 17}, {1, 0, 400, 2}};
+    int bad = 0;
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
+        for (int K = 1; K <= 130; K++) {
+            if (s && K != 63 && K != 64 && K != 31) continue;   /* the sweep on the first shape, the edges on all */
+            fflush(NULL);
+            pid_t pid = fork();
+            if (pid == 0) _exit(small_k_product(shapes[s][0], shapes[s][1], shapes[s][2], shapes[s][3], K));
+            int ws = 0;
+            assert_int_equal(waitpid(pid, &ws, 0), pid);
+            if (!WIFEXITED(ws) || WEXITSTATUS(ws)) {
+                printf("bf16 product ta=%d tb=%d M=%d N=%d K=%d: %s %d\n", shapes[s][0], shapes[s][1], shapes[s][2],
+                       shapes[s][3], K, WIFEXITED(ws) ? "exit" : "signal", WIFEXITED(ws) ? WEXITSTATUS(ws) : WTERMSIG(ws));
+                bad++;
+            }
+        }
+    assert_int_equal(bad, 0);
+}
+
 int main(void) {
     start_children();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_forced_isa_matches_native),
         cmocka_unit_test(test_mirror_same_as_rounding),
         cmocka_unit_test(test_packed_weights),
+        cmocka_unit_test(test_bf16_every_small_k),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

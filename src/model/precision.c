@@ -2,14 +2,15 @@
  *
  * One probe holds random operands of the model's widths and runs, in one
  * precision, the products one batch of (B, T) runs, as the network runs
- * them (src/nn/softmax.c, cell.c, cell_*.c): the output layer on one slice
- * of rows per worker, the workers side by side with single-threaded
- * products; each distinct layer's products over a slice of rows with the
- * context's threads; the recurrent products once. Each part's time is
- * scaled by how often a batch runs it, so the total estimates a batch's
- * product time. With bf16 a training pass also rounds the weights' mirror
- * and gives it a new generation, as every training batch does (the packed
- * weights are redone), and rounds each slice's logit gradient. */
+ * them (src/nn/softmax.c, cell.c, cell_*.c): the output layer (an adaptive
+ * one as its head's classes alone) on one slice of rows per worker, the
+ * workers side by side with single-threaded products; each distinct
+ * layer's products over a slice of rows with the context's threads; the
+ * recurrent products once. Each part's time is scaled by how often a batch
+ * runs it, so the total estimates a batch's product time. With bf16 a
+ * training pass also rounds the weights' mirror and gives it a new
+ * generation, as every training batch does (the packed weights are
+ * redone), and rounds each slice's logit gradient. */
 #include "model/precision.h"
 
 #include <stdio.h>
@@ -130,6 +131,10 @@ static rnnlm_status probe_init(probe *p, const model_config *cfg, int B, int T, 
     memset(p, 0, sizeof *p);
     compute_init(&p->cc, cfg->threads);
     p->V = cfg->V, p->E = cfg->E, p->H = cfg->H, p->GH = nn_cell_of(cfg->cell)->gates * cfg->H;
+    /* an adaptive head: most positions run only the head's c0 + n classes
+     * (its clusters' products, at the positions whose target is in them,
+     * are left out of the estimate) */
+    if (cfg->adaptive && cfg->ada_n > 0 && cfg->ada_cut[0] + cfg->ada_n < cfg->V) p->V = cfg->ada_cut[0] + cfg->ada_n;
     p->B = B, p->T = T, p->N = B * T, p->train = train, p->tied = cfg->tied && cfg->E == cfg->H;
     p->layers = cfg->L;
     p->nt = p->cc.threads < 1 ? 1 : p->cc.threads > NN_MAX_THREADS ? NN_MAX_THREADS : p->cc.threads;

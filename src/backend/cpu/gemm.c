@@ -137,9 +137,22 @@ static mm_cache *dn_cache(void) {
     return dn_tc = tc;
 }
 
+/* oneDNN 2.6.3's AMX bf16 matmul executes an invalid AMX instruction
+ * (SIGILL: tdpbf16ps under a tile configuration that does not fit) for a
+ * reduction of exactly 63, at shapes such as (1, 400) and (2000, 1) of C
+ * (every transpose; K = 1 .. 520 swept at the model's shapes on a Xeon with
+ * AMX, tests/test_isa.c): such products run on OpenBLAS over the rounded
+ * inputs instead, the path of a shape oneDNN refuses. */
+#define AMX_BAD_K 63
+
 /* Builds the primitive of e's key; e->blas = 1 where oneDNN has none. */
 /* impl: where the implementation's name is copied (NULL: not wanted). */
 static void mm_entry_build(mm_entry *e, char *impl, size_t cap) {
+    if (e->bf16 && e->K == AMX_BAD_K && dnnl_get_effective_cpu_isa() >= dnnl_cpu_isa_avx512_core_amx) {
+        e->blas = 1;
+        if (impl) snprintf(impl, cap, "none (K = %d on AMX)", AMX_BAD_K);
+        return;
+    }
     dnnl_data_type_t in = e->bf16 ? dnnl_bf16 : dnnl_f32;
     dnnl_memory_desc_t amd, bmd, cmd;
     dnnl_dims_t ad = {e->M, e->K}, bd = {e->K, e->N}, cd = {e->M, e->N};
