@@ -260,35 +260,26 @@ static void gradcheck(int tied) {
     for (size_t i = 0; i < p.a.n_params; i++) w32[i] = (float)p.w[i];
     for (int i = 0; i < p.N * H; i++) Y32[i] = (float)p.Y[i];
     for (int i = 0; tied && i < V * H; i++) emb32[i] = (float)p.emb[i];
-    ada_ws_f32 *ws32;
-    assert_int_equal(ada_reserve_f32(&ws32, &p.a, p.N, 5, &p.cc, &err), RNNLM_OK);
-    double l32 = 0;
-    int64_t c32 = 0, n32 = 0;
-    ada_head_f32(ws32, &p.a, w32, g32, emb32, gemb32, &p.cc, Y32, p.tgt, p.N, 1, 1.0 / p.N, &l32, &c32, &n32,
-                 dY32);
-    assert_true(fabs(l32 - loss) < 1e-5 * fabs(loss));
-    assert_int_equal(c32, cor);
-    for (size_t i = 0; i < p.a.n_params; i++) assert_true(fabs(g32[i] - g[i]) < 1e-6);
-    for (int i = 0; i < p.N * H; i++) assert_true(fabs(dY32[i] - dY[i]) < 1e-6);
-    for (int i = 0; tied && i < V * H; i++) assert_true(fabs(gemb32[i] - gemb[i]) < 1e-6);
-    ada_free_f32(ws32, &p.cc);
-
-    /* the rows shared between 3 workers (helpers' private gradients added
-     * after): the same loss, hits and gradients */
-    nn_compute cc3;
-    compute_init(&cc3, 3);
-    assert_int_equal(ada_reserve_f32(&ws32, &p.a, p.N, 2, &cc3, &err), RNNLM_OK);
-    memset(g32, 0, p.a.n_params * sizeof *g32);
-    if (tied) memset(gemb32, 0, (size_t)V * H * sizeof *gemb32);
-    l32 = 0, c32 = 0, n32 = 0;
-    ada_head_f32(ws32, &p.a, w32, g32, emb32, gemb32, &cc3, Y32, p.tgt, p.N, 1, 1.0 / p.N, &l32, &c32, &n32,
-                 dY32);
-    assert_true(fabs(l32 - loss) < 1e-5 * fabs(loss));
-    assert_int_equal(c32, cor);
-    for (size_t i = 0; i < p.a.n_params; i++) assert_true(fabs(g32[i] - g[i]) < 1e-6);
-    for (int i = 0; i < p.N * H; i++) assert_true(fabs(dY32[i] - dY[i]) < 1e-6);
-    for (int i = 0; tied && i < V * H; i++) assert_true(fabs(gemb32[i] - gemb[i]) < 1e-6);
-    ada_free_f32(ws32, &cc3);
+    /* on one worker, then with the rows shared between 3 (the helpers'
+     * private gradients added after): the same loss, hits and gradients */
+    for (int workers = 1; workers <= 3; workers += 2) {
+        nn_compute cw;
+        compute_init(&cw, workers);
+        ada_ws_f32 *ws32;
+        assert_int_equal(ada_reserve_f32(&ws32, &p.a, p.N, workers == 1 ? 5 : 2, &cw, &err), RNNLM_OK);
+        memset(g32, 0, p.a.n_params * sizeof *g32);
+        if (tied) memset(gemb32, 0, (size_t)V * H * sizeof *gemb32);
+        double l32 = 0;
+        int64_t c32 = 0, n32 = 0;
+        ada_head_f32(ws32, &p.a, w32, g32, emb32, gemb32, &cw, Y32, p.tgt, p.N, 1, 1.0 / p.N, &l32, &c32, &n32,
+                     dY32);
+        assert_true(fabs(l32 - loss) < 1e-5 * fabs(loss));
+        assert_int_equal(c32, cor);
+        for (size_t i = 0; i < p.a.n_params; i++) assert_true(fabs(g32[i] - g[i]) < 1e-6);
+        for (int i = 0; i < p.N * H; i++) assert_true(fabs(dY32[i] - dY[i]) < 1e-6);
+        for (int i = 0; tied && i < V * H; i++) assert_true(fabs(gemb32[i] - gemb[i]) < 1e-6);
+        ada_free_f32(ws32, &cw);
+    }
     ada_free_f64(p.ws, &p.cc);
     free(w32);
     free(Y32);
