@@ -101,7 +101,7 @@ static void train_steps(double *loss, float **params, size_t *n_params) {
                                 .reg = {.out = 0.3f, .emb = 0.2f, .word = 0.1f, .weight = 0.4f, .locked = 1,
                                         .ar = 2.0f, .tar = 1.0f}};
     cfg.opt = opt_config_default(OPT_ADAM);
-    cfg.B = 12;
+    cfg.B = 16;   /* two slices of 8 rows for the recurrences (cell_rows) */
     cfg.T = 9;
     cfg.seed = 7;
     cfg.max_bad_steps = 10;

@@ -47,6 +47,31 @@ const char *rnnlm_cell_name(int cell) {
     const nn_cell *c = nn_cell_of((cell_kind)cell);
     return c ? c->name : NULL;
 }
+
+typedef struct {
+    cell_rows_fn body;
+    void *arg;
+    int B, nt;
+    nn_compute one;
+} rows_job;
+
+static void rows_slice(void *p, int i) {
+    const rows_job *j = p;
+    j->body(j->arg, (int)((long)j->B * i / j->nt), (int)((long)j->B * (i + 1) / j->nt), &j->one);
+}
+
+void cell_rows(const nn_compute *cc, int B, cell_rows_fn body, void *arg) {
+    int nt = cc->threads < 1 ? 1 : cc->threads;
+    if (nt > B / CELL_MIN_ROWS) nt = B / CELL_MIN_ROWS;
+    if (nt > COMPUTE_MAX_THREADS) nt = COMPUTE_MAX_THREADS;
+    if (nt <= 1) {
+        body(arg, 0, B, cc);
+        return;
+    }
+    rows_job j = {body, arg, B, nt, *cc};
+    j.one.threads = 1;
+    compute_parallel_for(cc, nt, rows_slice, &j);
+}
 #endif
 
 void NN_SFX(cell_weight_backward_f32, cell_weight_backward_f64)(

@@ -8,20 +8,52 @@
  * forward with T = 1 (step.c). Size letters as in net.h; G = 3. */
 #include "nn/net_internal.h"
 
+/* The recurrence's operands, for its row slices (cell_rows). */
+typedef struct {
+    const nn_layer *w;
+    layer_acts *a;
+    const real *dY;
+    real *dh;
+    int T, B, H;
+} gru_rec;
+
+/* Rows [r0, r1) through the T steps. */
+static void gru_forward_rows(void *p, int r0, int r1, const nn_compute *one) {
+    const gru_rec *s = p;
+    const int H = s->H, GH = 3 * H, R = r1 - r0;
+    const size_t BH = (size_t)s->B * H, off = (size_t)r0 * H;
+    layer_acts *a = s->a;
+    for (int t = 0; t < s->T; t++) {
+        real *zt = a->z + t * BH * 3 + off * 3, *qt = a->hp + t * BH * 3 + off * 3;
+        nn_k(one)->bias_rows(qt, s->w->b_hh, (size_t)R, GH);
+        /* q_t (R, 3H) += h_{t-1} (R, H) @ W_hh (H, 3H) */
+        compute_gemm(one, NN_NOTRANS, NN_NOTRANS, R, GH, H, 1, a->hs + t * BH + off, H, s->w->w_hh, GH, 1,
+                     qt, GH);
+        /* the gates and h_t of the R rows (the backend's kernel) */
+        nn_k(one)->gru_forward(zt, qt, s->w->b_ih, a->hs + t * BH + off, a->hs + (t + 1) * BH + off, R, H);
+    }
+}
+
 static void gru_forward(const nn_layer *w, layer_acts *a, int in, const real *X, int T, int B,
                         int H, const nn_compute *cc) {
-    const size_t BH = (size_t)B * H;
     const int GH = 3 * H;
     /* z (T*B, 3H) = X (T*B, in) @ W_ih (in, 3H) */
     compute_gemm(cc, NN_NOTRANS, NN_NOTRANS, T * B, GH, in, 1, X, in, w->w_ih, GH, 0, a->z, GH);
-    for (int t = 0; t < T; t++) {
-        real *zt = a->z + t * BH * 3, *qt = a->hp + t * BH * 3;
-        nn_k(cc)->bias_rows(qt, w->b_hh, (size_t)B, GH);
-        /* q_t (B, 3H) += h_{t-1} (B, H) @ W_hh (H, 3H) */
-        compute_gemm(cc, NN_NOTRANS, NN_NOTRANS, B, GH, H, 1, a->hs + t * BH, H, w->w_hh, GH, 1,
-                     qt, GH);
-        /* the gates and h_t of the B rows (the backend's kernel) */
-        nn_k(cc)->gru_forward(zt, qt, w->b_ih, a->hs + t * BH, a->hs + (t + 1) * BH, B, H);
+    gru_rec s = {w, a, NULL, NULL, T, B, H};
+    cell_rows(cc, B, gru_forward_rows, &s);
+}
+
+/* Rows [r0, r1) back through the T steps. */
+static void gru_backward_rows(void *p, int r0, int r1, const nn_compute *one) {
+    const gru_rec *s = p;
+    const int H = s->H, GH = 3 * H, R = r1 - r0;
+    const size_t BH = (size_t)s->B * H, off = (size_t)r0 * H;
+    const layer_acts *a = s->a;
+    for (int t = s->T - 1; t >= 0; t--) {
+        real *zt = a->z + t * BH * 3 + off * 3, *qt = a->hp + t * BH * 3 + off * 3;
+        nn_k(one)->gru_backward(zt, qt, s->dh + off, s->dY + t * BH + off, a->hs + t * BH + off, R, H);
+        /* dh_{t-1} (R, H) += dq_t (R, 3H) @ W_hh^T (3H, H) */
+        compute_gemm(one, NN_NOTRANS, NN_TRANS, R, H, GH, 1, qt, GH, s->w->w_hh, GH, 1, s->dh + off, H);
     }
 }
 
@@ -45,12 +77,8 @@ static void gru_backward(nn_layer *g, const nn_layer *w, layer_acts *a, int in, 
     const size_t BH = (size_t)B * H;
     const int GH = 3 * H;
     memset(dh, 0, BH * sizeof *dh);
-    for (int t = T - 1; t >= 0; t--) {
-        real *zt = a->z + t * BH * 3, *qt = a->hp + t * BH * 3;
-        nn_k(cc)->gru_backward(zt, qt, dh, dY + t * BH, a->hs + t * BH, B, H);
-        /* dh_{t-1} (B, H) += dq_t (B, 3H) @ W_hh^T (3H, H) */
-        compute_gemm(cc, NN_NOTRANS, NN_TRANS, B, H, GH, 1, qt, GH, w->w_hh, GH, 1, dh, H);
-    }
+    gru_rec s = {w, a, dY, dh, T, B, H};
+    cell_rows(cc, B, gru_backward_rows, &s);
     memcpy(dh0, dh, BH * sizeof *dh);
     /* the input side (dz) feeds W_ih, bx and x; the recurrent side (dq) W_hh and bh */
     cell_weight_backward(g, w, a, in, X, dX, a->z, a->hp, T * B, H, GH, cc);

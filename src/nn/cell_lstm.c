@@ -6,21 +6,39 @@
  * forward with T = 1 (step.c). Size letters as in net.h; G = 4. */
 #include "nn/net_internal.h"
 
+/* The recurrence's operands, for its row slices (cell_rows). */
+typedef struct {
+    const nn_layer *w;
+    layer_acts *a;
+    const real *dY;
+    real *dh, *dc;
+    int T, B, H;
+} lstm_rec;
+
+/* Rows [r0, r1) through the T steps. */
+static void lstm_forward_rows(void *p, int r0, int r1, const nn_compute *one) {
+    const lstm_rec *s = p;
+    const int H = s->H, GH = 4 * H, R = r1 - r0;
+    const size_t BH = (size_t)s->B * H, off = (size_t)r0 * H;
+    layer_acts *a = s->a;
+    for (int t = 0; t < s->T; t++) {
+        real *zt = a->z + t * BH * 4 + off * 4;
+        /* z_t (R, 4H) += h_{t-1} (R, H) @ W_hh (H, 4H) */
+        compute_gemm(one, NN_NOTRANS, NN_NOTRANS, R, GH, H, 1, a->hs + t * BH + off, H, s->w->w_hh, GH, 1,
+                     zt, GH);
+        /* the gates, c_t, tanh(c_t) and h_t of the R rows (the backend's kernel) */
+        nn_k(one)->lstm_forward(zt, s->w->b_ih, a->cs + t * BH + off, a->cs + (t + 1) * BH + off,
+                                a->tc + t * BH + off, a->hs + (t + 1) * BH + off, R, H);
+    }
+}
+
 static void lstm_forward(const nn_layer *w, layer_acts *a, int in, const real *X, int T, int B,
                          int H, const nn_compute *cc) {
-    const size_t BH = (size_t)B * H;
     const int GH = 4 * H;
     /* z (T*B, 4H) = X (T*B, in) @ W_ih (in, 4H) */
     compute_gemm(cc, NN_NOTRANS, NN_NOTRANS, T * B, GH, in, 1, X, in, w->w_ih, GH, 0, a->z, GH);
-    for (int t = 0; t < T; t++) {
-        real *zt = a->z + t * BH * 4;
-        /* z_t (B, 4H) += h_{t-1} (B, H) @ W_hh (H, 4H) */
-        compute_gemm(cc, NN_NOTRANS, NN_NOTRANS, B, GH, H, 1, a->hs + t * BH, H, w->w_hh, GH, 1,
-                     zt, GH);
-        /* the gates, c_t, tanh(c_t) and h_t of the B rows (the backend's kernel) */
-        nn_k(cc)->lstm_forward(zt, w->b_ih, a->cs + t * BH, a->cs + (t + 1) * BH, a->tc + t * BH,
-                               a->hs + (t + 1) * BH, B, H);
-    }
+    lstm_rec s = {w, a, NULL, NULL, NULL, T, B, H};
+    cell_rows(cc, B, lstm_forward_rows, &s);
 }
 
 /* Backward through one row of step t. With dh_t = dy + dh (the gradient
@@ -37,6 +55,21 @@ static void lstm_forward(const nn_layer *w, layer_acts *a, int in, const real *X
  * the kernel also rounds dz into a->z16 as it computes it, and the four
  * products that read dz (this step's and the three weight products) read
  * that copy (the context's mirror[1]) instead of each rounding dz again. */
+/* Rows [r0, r1) back through the T steps. */
+static void lstm_backward_rows(void *p, int r0, int r1, const nn_compute *one) {
+    const lstm_rec *s = p;
+    const int H = s->H, GH = 4 * H, R = r1 - r0;
+    const size_t BH = (size_t)s->B * H, off = (size_t)r0 * H;
+    const layer_acts *a = s->a;
+    for (int t = s->T - 1; t >= 0; t--) {
+        real *zt = a->z + t * BH * 4 + off * 4;
+        nn_k(one)->lstm_backward(zt, s->dc + off, s->dY + t * BH + off, s->dh + off, a->tc + t * BH + off,
+                                 a->cs + t * BH + off, R, H, a->z16 ? a->z16 + t * BH * 4 + off * 4 : NULL);
+        /* dh_{t-1} (R, H) = dz_t (R, 4H) @ W_hh^T (4H, H) */
+        compute_gemm(one, NN_NOTRANS, NN_TRANS, R, H, GH, 1, zt, GH, s->w->w_hh, GH, 0, s->dh + off, H);
+    }
+}
+
 static void lstm_backward(nn_layer *g, const nn_layer *w, layer_acts *a, int in, const real *X,
                           const real *dY, real *dX, real *dh, real *dc, real *dh0, real *dc0,
                           int T, int B, int H, const nn_compute *cc) {
@@ -53,13 +86,8 @@ static void lstm_backward(nn_layer *g, const nn_layer *w, layer_acts *a, int in,
 #endif
     memset(dh, 0, BH * sizeof *dh);
     memset(dc, 0, BH * sizeof *dc);
-    for (int t = T - 1; t >= 0; t--) {
-        real *zt = a->z + t * BH * 4;
-        nn_k(cc)->lstm_backward(zt, dc, dY + t * BH, dh, a->tc + t * BH, a->cs + t * BH, B, H,
-                                a->z16 ? a->z16 + t * BH * 4 : NULL);
-        /* dh_{t-1} (B, H) = dz_t (B, 4H) @ W_hh^T (4H, H) */
-        compute_gemm(&lc, NN_NOTRANS, NN_TRANS, B, H, GH, 1, zt, GH, w->w_hh, GH, 0, dh, H);
-    }
+    lstm_rec s = {w, a, dY, dh, dc, T, B, H};
+    cell_rows(&lc, B, lstm_backward_rows, &s);
     memcpy(dh0, dh, BH * sizeof *dh);
     memcpy(dc0, dc, BH * sizeof *dc);
     /* z = x W_ih + h W_hh + b: the same dz feeds W_ih, W_hh, b and x */

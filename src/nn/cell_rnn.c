@@ -4,18 +4,49 @@
  * forward with T = 1 (step.c). Size letters as in net.h; G = 1. */
 #include "nn/net_internal.h"
 
+/* The recurrence's operands, for its row slices (cell_rows). */
+typedef struct {
+    const nn_layer *w;
+    layer_acts *a;
+    const real *dY;
+    real *dh;
+    int T, B, H;
+} rnn_rec;
+
+/* Rows [r0, r1) through the T steps. */
+static void rnn_forward_rows(void *p, int r0, int r1, const nn_compute *one) {
+    const rnn_rec *s = p;
+    const int H = s->H, R = r1 - r0;
+    const size_t BH = (size_t)s->B * H, off = (size_t)r0 * H;
+    layer_acts *a = s->a;
+    for (int t = 0; t < s->T; t++) {
+        real *zt = a->z + t * BH + off;
+        /* z_t (R, H) += h_{t-1} (R, H) @ W_hh (H, H) */
+        compute_gemm(one, NN_NOTRANS, NN_NOTRANS, R, H, H, 1, a->hs + t * BH + off, H, s->w->w_hh, H, 1, zt, H);
+        nn_k(one)->rnn_forward(a->hs + (t + 1) * BH + off, zt, (size_t)R * H);
+    }
+}
+
 static void rnn_forward(const nn_layer *w, layer_acts *a, int in, const real *X, int T, int B,
                         int H, const nn_compute *cc) {
-    const size_t BH = (size_t)B * H;
     nn_k(cc)->bias_rows(a->z, w->b_ih, (size_t)T * B, H);
     /* z (T*B, H) += X (T*B, in) @ W_ih (in, H) */
     compute_gemm(cc, NN_NOTRANS, NN_NOTRANS, T * B, H, in, 1, X, in, w->w_ih, H, 1, a->z, H);
-    for (int t = 0; t < T; t++) {
-        real *zt = a->z + t * BH;
-        /* z_t (B, H) += h_{t-1} (B, H) @ W_hh (H, H) */
-        compute_gemm(cc, NN_NOTRANS, NN_NOTRANS, B, H, H, 1, a->hs + t * BH, H, w->w_hh, H, 1, zt,
-                     H);
-        nn_k(cc)->rnn_forward(a->hs + (t + 1) * BH, zt, BH);
+    rnn_rec s = {w, a, NULL, NULL, T, B, H};
+    cell_rows(cc, B, rnn_forward_rows, &s);
+}
+
+/* Rows [r0, r1) back through the T steps. */
+static void rnn_backward_rows(void *p, int r0, int r1, const nn_compute *one) {
+    const rnn_rec *s = p;
+    const int H = s->H, R = r1 - r0;
+    const size_t BH = (size_t)s->B * H, off = (size_t)r0 * H;
+    const layer_acts *a = s->a;
+    for (int t = s->T - 1; t >= 0; t--) {
+        real *dz = a->z + t * BH + off;
+        nn_k(one)->rnn_backward(dz, s->dY + t * BH + off, s->dh + off, a->hs + (t + 1) * BH + off, (size_t)R * H);
+        /* dh_{t-1} (R, H) = dz_t (R, H) @ W_hh^T (H, H) */
+        compute_gemm(one, NN_NOTRANS, NN_TRANS, R, H, H, 1, dz, H, s->w->w_hh, H, 0, s->dh + off, H);
     }
 }
 
@@ -29,12 +60,8 @@ static void rnn_backward(nn_layer *g, const nn_layer *w, layer_acts *a, int in, 
     (void)dc0;
     const size_t BH = (size_t)B * H;
     memset(dh, 0, BH * sizeof *dh);
-    for (int t = T - 1; t >= 0; t--) {
-        real *dz = a->z + t * BH;
-        nn_k(cc)->rnn_backward(dz, dY + t * BH, dh, a->hs + (t + 1) * BH, BH);
-        /* dh_{t-1} (B, H) = dz_t (B, H) @ W_hh^T (H, H) */
-        compute_gemm(cc, NN_NOTRANS, NN_TRANS, B, H, H, 1, dz, H, w->w_hh, H, 0, dh, H);
-    }
+    rnn_rec s = {w, a, dY, dh, T, B, H};
+    cell_rows(cc, B, rnn_backward_rows, &s);
     memcpy(dh0, dh, BH * sizeof *dh);
     cell_weight_backward(g, w, a, in, X, dX, a->z, a->z, T * B, H, H, cc);
 }

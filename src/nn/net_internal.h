@@ -65,6 +65,17 @@ void NN_SFX(cell_weight_backward_f32, cell_weight_backward_f64)(
     const real *dzx, const real *dzh, int N, int H, int GH, const nn_compute *cc);
 #define cell_weight_backward NN_SFX(cell_weight_backward_f32, cell_weight_backward_f64)
 
+/* The rows of a recurrence are independent (row b of h_t depends only on
+ * row b of h_{t-1}), so a cell runs its T steps over slices [r0, r1) of the
+ * B batch rows, one slice per thread of cc, each thread through all T steps
+ * with single-threaded products and no wait for the others (cell.c):
+ * body(arg, r0, r1, one). With one thread, or fewer than 2 * CELL_MIN_ROWS
+ * rows, body runs once over [0, B) with cc itself (its products then
+ * sliced by columns). */
+#define CELL_MIN_ROWS 8
+typedef void (*cell_rows_fn)(void *arg, int r0, int r1, const nn_compute *one);
+void cell_rows(const nn_compute *cc, int B, cell_rows_fn body, void *arg);
+
 struct NN_SFX(net_f32, net_f64) {
     const nn_layout *lay;
     const nn_cell *kind;
