@@ -8,18 +8,9 @@
  * forward with T = 1 (step.c). Size letters as in net.h; G = 3. */
 #include "nn/net_internal.h"
 
-/* The recurrence's operands, for its row slices (cell_rows). */
-typedef struct {
-    const nn_layer *w;
-    layer_acts *a;
-    const real *dY;
-    real *dh;
-    int T, B, H;
-} gru_rec;
-
 /* Rows [r0, r1) through the T steps. */
 static void gru_forward_rows(void *p, int r0, int r1, const nn_compute *one) {
-    const gru_rec *s = p;
+    const cell_rec *s = p;
     const int H = s->H, GH = 3 * H, R = r1 - r0;
     const size_t BH = (size_t)s->B * H, off = (size_t)r0 * H;
     layer_acts *a = s->a;
@@ -39,13 +30,13 @@ static void gru_forward(const nn_layer *w, layer_acts *a, int in, const real *X,
     const int GH = 3 * H;
     /* z (T*B, 3H) = X (T*B, in) @ W_ih (in, 3H) */
     compute_gemm(cc, NN_NOTRANS, NN_NOTRANS, T * B, GH, in, 1, X, in, w->w_ih, GH, 0, a->z, GH);
-    gru_rec s = {w, a, NULL, NULL, T, B, H};
+    cell_rec s = {w, a, NULL, NULL, NULL, T, B, H};
     cell_rows(cc, B, gru_forward_rows, &s);
 }
 
 /* Rows [r0, r1) back through the T steps. */
 static void gru_backward_rows(void *p, int r0, int r1, const nn_compute *one) {
-    const gru_rec *s = p;
+    const cell_rec *s = p;
     const int H = s->H, GH = 3 * H, R = r1 - r0;
     const size_t BH = (size_t)s->B * H, off = (size_t)r0 * H;
     const layer_acts *a = s->a;
@@ -77,7 +68,7 @@ static void gru_backward(nn_layer *g, const nn_layer *w, layer_acts *a, int in, 
     const size_t BH = (size_t)B * H;
     const int GH = 3 * H;
     memset(dh, 0, BH * sizeof *dh);
-    gru_rec s = {w, a, dY, dh, T, B, H};
+    cell_rec s = {w, a, dY, dh, NULL, T, B, H};
     cell_rows(cc, B, gru_backward_rows, &s);
     memcpy(dh0, dh, BH * sizeof *dh);
     /* the input side (dz) feeds W_ih, bx and x; the recurrent side (dq) W_hh and bh */

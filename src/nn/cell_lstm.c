@@ -6,18 +6,9 @@
  * forward with T = 1 (step.c). Size letters as in net.h; G = 4. */
 #include "nn/net_internal.h"
 
-/* The recurrence's operands, for its row slices (cell_rows). */
-typedef struct {
-    const nn_layer *w;
-    layer_acts *a;
-    const real *dY;
-    real *dh, *dc;
-    int T, B, H;
-} lstm_rec;
-
 /* Rows [r0, r1) through the T steps. */
 static void lstm_forward_rows(void *p, int r0, int r1, const nn_compute *one) {
-    const lstm_rec *s = p;
+    const cell_rec *s = p;
     const int H = s->H, GH = 4 * H, R = r1 - r0;
     const size_t BH = (size_t)s->B * H, off = (size_t)r0 * H;
     layer_acts *a = s->a;
@@ -37,7 +28,7 @@ static void lstm_forward(const nn_layer *w, layer_acts *a, int in, const real *X
     const int GH = 4 * H;
     /* z (T*B, 4H) = X (T*B, in) @ W_ih (in, 4H) */
     compute_gemm(cc, NN_NOTRANS, NN_NOTRANS, T * B, GH, in, 1, X, in, w->w_ih, GH, 0, a->z, GH);
-    lstm_rec s = {w, a, NULL, NULL, NULL, T, B, H};
+    cell_rec s = {w, a, NULL, NULL, NULL, T, B, H};
     cell_rows(cc, B, lstm_forward_rows, &s);
 }
 
@@ -57,7 +48,7 @@ static void lstm_forward(const nn_layer *w, layer_acts *a, int in, const real *X
  * that copy (the context's mirror[1]) instead of each rounding dz again. */
 /* Rows [r0, r1) back through the T steps. */
 static void lstm_backward_rows(void *p, int r0, int r1, const nn_compute *one) {
-    const lstm_rec *s = p;
+    const cell_rec *s = p;
     const int H = s->H, GH = 4 * H, R = r1 - r0;
     const size_t BH = (size_t)s->B * H, off = (size_t)r0 * H;
     const layer_acts *a = s->a;
@@ -86,7 +77,7 @@ static void lstm_backward(nn_layer *g, const nn_layer *w, layer_acts *a, int in,
 #endif
     memset(dh, 0, BH * sizeof *dh);
     memset(dc, 0, BH * sizeof *dc);
-    lstm_rec s = {w, a, dY, dh, dc, T, B, H};
+    cell_rec s = {w, a, dY, dh, dc, T, B, H};
     cell_rows(&lc, B, lstm_backward_rows, &s);
     memcpy(dh0, dh, BH * sizeof *dh);
     memcpy(dc0, dc, BH * sizeof *dc);

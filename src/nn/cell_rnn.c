@@ -4,18 +4,9 @@
  * forward with T = 1 (step.c). Size letters as in net.h; G = 1. */
 #include "nn/net_internal.h"
 
-/* The recurrence's operands, for its row slices (cell_rows). */
-typedef struct {
-    const nn_layer *w;
-    layer_acts *a;
-    const real *dY;
-    real *dh;
-    int T, B, H;
-} rnn_rec;
-
 /* Rows [r0, r1) through the T steps. */
 static void rnn_forward_rows(void *p, int r0, int r1, const nn_compute *one) {
-    const rnn_rec *s = p;
+    const cell_rec *s = p;
     const int H = s->H, R = r1 - r0;
     const size_t BH = (size_t)s->B * H, off = (size_t)r0 * H;
     layer_acts *a = s->a;
@@ -32,13 +23,13 @@ static void rnn_forward(const nn_layer *w, layer_acts *a, int in, const real *X,
     nn_k(cc)->bias_rows(a->z, w->b_ih, (size_t)T * B, H);
     /* z (T*B, H) += X (T*B, in) @ W_ih (in, H) */
     compute_gemm(cc, NN_NOTRANS, NN_NOTRANS, T * B, H, in, 1, X, in, w->w_ih, H, 1, a->z, H);
-    rnn_rec s = {w, a, NULL, NULL, T, B, H};
+    cell_rec s = {w, a, NULL, NULL, NULL, T, B, H};
     cell_rows(cc, B, rnn_forward_rows, &s);
 }
 
 /* Rows [r0, r1) back through the T steps. */
 static void rnn_backward_rows(void *p, int r0, int r1, const nn_compute *one) {
-    const rnn_rec *s = p;
+    const cell_rec *s = p;
     const int H = s->H, R = r1 - r0;
     const size_t BH = (size_t)s->B * H, off = (size_t)r0 * H;
     const layer_acts *a = s->a;
@@ -60,7 +51,7 @@ static void rnn_backward(nn_layer *g, const nn_layer *w, layer_acts *a, int in, 
     (void)dc0;
     const size_t BH = (size_t)B * H;
     memset(dh, 0, BH * sizeof *dh);
-    rnn_rec s = {w, a, dY, dh, T, B, H};
+    cell_rec s = {w, a, dY, dh, NULL, T, B, H};
     cell_rows(cc, B, rnn_backward_rows, &s);
     memcpy(dh0, dh, BH * sizeof *dh);
     cell_weight_backward(g, w, a, in, X, dX, a->z, a->z, T * B, H, H, cc);

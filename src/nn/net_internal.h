@@ -74,6 +74,16 @@ void NN_SFX(cell_weight_backward_f32, cell_weight_backward_f64)(
  * sliced by columns). */
 #define CELL_MIN_ROWS 8
 typedef void (*cell_rows_fn)(void *arg, int r0, int r1, const nn_compute *one);
+/* What a cell's row slices read and write: the layer's weights and
+ * activations; backward: dY (T, B, H) and the carried gradients dh, dc
+ * (B, H) (dc: LSTM only). */
+typedef struct {
+    const nn_layer *w;
+    layer_acts *a;
+    const real *dY;
+    real *dh, *dc;
+    int T, B, H;
+} cell_rec;
 void cell_rows(const nn_compute *cc, int B, cell_rows_fn body, void *arg);
 
 struct NN_SFX(net_f32, net_f64) {
