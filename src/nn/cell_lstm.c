@@ -32,9 +32,9 @@ static void lstm_forward(const nn_layer *w, layer_acts *a, int in, const real *X
     cell_rows(cc, B, lstm_forward_rows, &s);
 }
 
-/* Backward through one row of step t. With dh_t = dy + dh (the gradient
- * from the layer above plus the one carried from step t+1) and dc the
- * gradient carried into c_t from step t+1:
+/* Rows [r0, r1) back through the T steps. For one row of step t, with
+ * dh_t = dy + dh (the gradient from the layer above plus the one carried
+ * from step t+1) and dc the gradient carried into c_t from step t+1:
  *   h = o tanh(c)     =>  dc_t = dc + dh_t o (1 - tanh^2 c),  do = dh_t tanh c
  *   c = f cp + i g    =>  di = dc_t g,  df = dc_t cp,  dg = dc_t i,  dcp = dc_t f
  *   through the nonlinearities (s' = s (1 - s), tanh' = 1 - tanh^2):
@@ -46,7 +46,6 @@ static void lstm_forward(const nn_layer *w, layer_acts *a, int in, const real *X
  * the kernel also rounds dz into a->z16 as it computes it, and the four
  * products that read dz (this step's and the three weight products) read
  * that copy (the context's mirror[1]) instead of each rounding dz again. */
-/* Rows [r0, r1) back through the T steps. */
 static void lstm_backward_rows(void *p, int r0, int r1, const nn_compute *one) {
     const cell_rec *s = p;
     const int H = s->H, GH = 4 * H, R = r1 - r0;
