@@ -3,8 +3,16 @@
  * ids (V = 10000), 2-layer LSTM H = E = 200, dropout 0.1, B = 100, T = 25,
  * Adam 0.01 with global clip 5, stateful batches; warm-up steps, then timed
  * steps. Prints "path ..." (library, implementation, ISA, precision,
- * threads), "tokens_per_s X" and "peak_rss_mb Y".
- * usage: bench_train [threads] [steps] [--eval] [--bf16] [--cell lstm|gru|rnn] */
+ * threads), "tokens_per_s X", the median and the fastest step in ms
+ * ("step_ms_median", "step_ms_min": on a shared host, where other guests
+ * take the CPU for seconds at a time, the median compares builds better
+ * than the mean) and "peak_rss_mb Y".
+ * --hour: the `hour` preset's model and batch instead (H = E = 400, tied
+ * adaptive softmax with a head of 2000 words, its dropouts, DropConnect,
+ * AR and TAR, B = 64, T = 35, Adam 0.005, clip 1), over ids drawn from a
+ * Zipf law (p(rank r) proportional to 1 / (r + 1)), so that the head and
+ * the tail see about the shares of tokens a corpus gives them.
+ * usage: bench_train [threads] [steps] [--eval] [--bf16] [--hour] [--cell lstm|gru|rnn] */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,12 +27,19 @@ static double now(void) {
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
 int main(int argc, char **argv) {
     int threads = argc > 1 ? atoi(argv[1]) : 1, steps = argc > 2 ? atoi(argv[2]) : 30, warmup = 3, eval = 0, bf16 = 0;
+    int hour = 0;
     cell_kind cell = CELL_LSTM;
     for (int i = 3; i < argc; i++) {
         if (strcmp(argv[i], "--eval") == 0) eval = 1;
         if (strcmp(argv[i], "--bf16") == 0) bf16 = 1;
+        if (strcmp(argv[i], "--hour") == 0) hour = 1;
         if (strcmp(argv[i], "--cell") == 0 && i + 1 < argc) {
             i++;
             cell = strcmp(argv[i], "gru") == 0 ? CELL_GRU : strcmp(argv[i], "rnn") == 0 ? CELL_RNN : CELL_LSTM;
@@ -37,13 +52,42 @@ int main(int argc, char **argv) {
     cfg.opt = opt_config_default(OPT_ADAM);
     cfg.B = 100;
     cfg.T = 25;
+    if (hour) {
+        cfg.model.E = cfg.model.H = 400;
+        cfg.model.tied = cfg.model.adaptive = 1;
+        cfg.model.ada_n = 1;
+        cfg.model.ada_cut[0] = 2000;
+        cfg.model.ada_div = 4;
+        cfg.model.dropout = 0.25f;
+        cfg.model.reg = (nn_reg){.out = 0.4f, .emb = 0.3f, .word = 0.1f, .weight = 0.3f, .locked = 1, .ar = 2, .tar = 1};
+        cfg.opt.lr = 0.005f;
+        cfg.opt.clip = 1;
+        cfg.B = 64;
+        cfg.T = 35;
+    }
     cfg.seed = 1;
     cfg.max_bad_steps = 100;
     size_t n = (size_t)(steps + warmup + 1) * cfg.B * cfg.T + 1;
     int32_t *ids = malloc(n * sizeof *ids);
+    double *cdf = malloc(10000 * sizeof *cdf), *step_ms = malloc((size_t)(steps + warmup) * sizeof *step_ms);
+    if (!ids || !cdf || !step_ms) return 1;
+    for (int k = 0; k < 10000; k++) cdf[k] = (k ? cdf[k - 1] : 0) + 1.0 / (k + 1);
     rnnlm_rng r;
     rnnlm_rng_seed(&r, 7);
-    for (size_t i = 0; i < n; i++) ids[i] = (int32_t)rnnlm_rng_below(&r, 10000);
+    for (size_t i = 0; i < n; i++) {
+        if (!hour) {
+            ids[i] = (int32_t)rnnlm_rng_below(&r, 10000);
+            continue;
+        }
+        double u = rnnlm_rng_float(&r) * cdf[9999];
+        int lo = 0, hi = 9999;   /* the first rank whose cumulative weight passes u */
+        while (lo < hi) {
+            int mid = (lo + hi) / 2;
+            if (cdf[mid] < u) lo = mid + 1;
+            else hi = mid;
+        }
+        ids[i] = lo;
+    }
     rnnlm_err err;
     step_engine *t;
     if (step_create(&t, &cfg, ids, ids + 1, n - 1, &err)) { fprintf(stderr, "%s\n", err.msg); return 1; }
@@ -56,23 +100,31 @@ int main(int argc, char **argv) {
         model *m = step_model(t);
         batch_stats bs;
         for (int k = 0; k < steps + warmup; k++) {
-            if (k == warmup) t0 = now();
+            double s0 = now();
+            if (k == warmup) t0 = s0;
             const int32_t *x = ids + (size_t)k * cfg.B * cfg.T;   /* any (B, T) block of ids */
             if (model_eval_batch(m, x, x + 1, cfg.B, cfg.T, &bs, &err)) { fprintf(stderr, "%s\n", err.msg); return 1; }
+            step_ms[k] = 1e3 * (now() - s0);
         }
     } else {
         step_progress p;
         int done;
         for (int k = 0; k < steps + warmup; k++) {
-            if (k == warmup) t0 = now();
+            double s0 = now();
+            if (k == warmup) t0 = s0;
             if (step_run(t, &p, &done, &err)) { fprintf(stderr, "%s\n", err.msg); return 1; }
+            step_ms[k] = 1e3 * (now() - s0);
         }
     }
     double dt = now() - t0;
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    printf("tokens_per_s %.1f\npeak_rss_mb %.1f\n", (double)steps * cfg.B * cfg.T / dt, ru.ru_maxrss / 1024.0);
+    qsort(step_ms + warmup, (size_t)steps, sizeof *step_ms, cmp_double);
+    printf("tokens_per_s %.1f\nstep_ms_median %.2f\nstep_ms_min %.2f\npeak_rss_mb %.1f\n",
+           (double)steps * cfg.B * cfg.T / dt, step_ms[warmup + steps / 2], step_ms[warmup], ru.ru_maxrss / 1024.0);
     step_free(t);
     free(ids);
+    free(cdf);
+    free(step_ms);
     return 0;
 }

@@ -15,7 +15,8 @@ ROUNDS=${3:-5}; STEPS=${4:-20}
 # extra arguments of the new build's bench_train and rnnlm score (for example
 # NEW_ARGS=--bf16 and NEW_SCORE_ARGS="--precision bf16": bf16 against the old fp32),
 # and of the old build's (OLD_ARGS=--bf16 OLD_SCORE_ARGS="--precision bf16" with
-# the same for the new: bf16 against bf16)
+# the same for the new: bf16 against bf16); OLD_ARGS="--hour --bf16" NEW_ARGS="--hour --bf16"
+# compares the `hour` preset's model instead of the industrial one
 NEW_ARGS=${NEW_ARGS:-}; NEW_SCORE_ARGS=${NEW_SCORE_ARGS:-}
 OLD_ARGS=${OLD_ARGS:-}; OLD_SCORE_ARGS=${OLD_SCORE_ARGS:-}
 for b in "$OLD" "$NEW"; do
