@@ -7,9 +7,9 @@
  * ("step_ms_median", "step_ms_min": on a shared host, where other guests
  * take the CPU for seconds at a time, the median compares builds better
  * than the mean) and "peak_rss_mb Y".
- * --hour: the `hour` preset's model and batch instead (H = E = 400, tied
- * adaptive softmax with a head of 2000 words, its dropouts, DropConnect,
- * AR and TAR, B = 64, T = 35, Adam 0.005, clip 1), over ids drawn from a
+ * --hour: the `hour` preset's model, regularisers, batch and optimiser
+ * instead (src/train/presets.c, mapped as `rnnlm train` maps them: today
+ * H = E = 400, the tied adaptive softmax, B = 64, T = 35), over ids drawn from a
  * Zipf law (p(rank r) proportional to 1 / (r + 1)), so that the head and
  * the tail see about the shares of tokens a corpus gives them.
  * usage: bench_train [threads] [steps] [--eval] [--bf16] [--hour] [--cell lstm|gru|rnn] */
@@ -19,6 +19,8 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "rnnlm.h"
+#include "train/options.h"
 #include "train/step.h"
 
 static double now(void) {
@@ -34,6 +36,7 @@ static int cmp_double(const void *a, const void *b) {
 
 int main(int argc, char **argv) {
     int threads = argc > 1 ? atoi(argv[1]) : 1, steps = argc > 2 ? atoi(argv[2]) : 30, warmup = 3, eval = 0, bf16 = 0;
+    if (steps < 1) steps = 1;
     int hour = 0;
     cell_kind cell = CELL_LSTM;
     for (int i = 3; i < argc; i++) {
@@ -52,26 +55,23 @@ int main(int argc, char **argv) {
     cfg.opt = opt_config_default(OPT_ADAM);
     cfg.B = 100;
     cfg.T = 25;
-    if (hour) {
-        cfg.model.E = cfg.model.H = 400;
-        cfg.model.tied = cfg.model.adaptive = 1;
-        cfg.model.ada_n = 1;
-        cfg.model.ada_cut[0] = 2000;
-        cfg.model.ada_div = 4;
-        cfg.model.dropout = 0.25f;
-        cfg.model.reg = (nn_reg){.out = 0.4f, .emb = 0.3f, .word = 0.1f, .weight = 0.3f, .locked = 1, .ar = 2, .tar = 1};
-        cfg.opt.lr = 0.005f;
-        cfg.opt.clip = 1;
-        cfg.B = 64;
-        cfg.T = 35;
+    if (hour) {   /* the preset through the same mapping as the command line's */
+        rnnlm_train_options o;
+        rnnlm_data_options d;
+        rnnlm_train_options_default(&o);
+        rnnlm_data_options_default(&d);
+        if (rnnlm_preset_apply("hour", &o, &d, NULL) != RNNLM_OK) return 1;
+        cfg = options_step_config(&o, 10000);
+        cfg.model.threads = threads;
+        cfg.model.bf16 = bf16;
     }
     cfg.seed = 1;
     cfg.max_bad_steps = 100;
     size_t n = (size_t)(steps + warmup + 1) * cfg.B * cfg.T + 1;
     int32_t *ids = malloc(n * sizeof *ids);
-    double *cdf = malloc(10000 * sizeof *cdf), *step_ms = malloc((size_t)(steps + warmup) * sizeof *step_ms);
-    if (!ids || !cdf || !step_ms) return 1;
-    for (int k = 0; k < 10000; k++) cdf[k] = (k ? cdf[k - 1] : 0) + 1.0 / (k + 1);
+    double *cdf = hour ? malloc(10000 * sizeof *cdf) : NULL, *step_ms = malloc((size_t)(steps + warmup) * sizeof *step_ms);
+    if (!ids || (hour && !cdf) || !step_ms) return 1;
+    for (int k = 0; hour && k < 10000; k++) cdf[k] = (k ? cdf[k - 1] : 0) + 1.0 / (k + 1);
     rnnlm_rng r;
     rnnlm_rng_seed(&r, 7);
     for (size_t i = 0; i < n; i++) {
