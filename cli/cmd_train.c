@@ -201,8 +201,9 @@ static void print_header(const train_cli *c, const rnnlm_trainer *t, const rnnlm
     const long B = rnnlm_trainer_batch(t);   /* the time plan may have chosen a smaller one */
     printf("data: %s, %zu training ids, %zu %s ids, V = %zu\n%s", d->source, d->train.n_ids, val ? val->n_ids : 0,
            val ? val->name : "validation", rnnlm_vocab_size(d->vocab), rnnlm_trainer_summary(t));
-    printf("training: %s pipeline, B = %ld, T = %ld, %s lr %g, clip %g, %ld epochs of %zu steps, %ld threads\n",
-           train_opts_choice("pipeline", c->o.pipeline, pipeline, sizeof pipeline), B, c->o.max_time,
+    printf("training: %s pipeline%s, B = %ld, T = %ld, %s lr %g, clip %g, %ld epochs of %zu steps, %ld threads\n",
+           train_opts_choice("pipeline", c->o.pipeline, pipeline, sizeof pipeline),
+           c->o.reshuffle ? " (sentences reshuffled each epoch)" : "", B, c->o.max_time,
            train_opts_choice("optimizer", c->o.optimizer, optimizer, sizeof optimizer), rnnlm_trainer_lr(t),
            (double)(float)c->o.clip, rnnlm_trainer_epochs(t), rnnlm_trainer_steps_per_epoch(t),
            rnnlm_trainer_threads(t));

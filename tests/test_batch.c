@@ -4,7 +4,10 @@
  *    last batch, drop_tail, data smaller than one batch;
  *  - windowed (the recipe's pipeline): the window count (Brown's 969,925 x
  *    ids at T = 25), every window once per epoch, the guarantees of a
- *    tf.data-style shuffle buffer, seeds, the last partial batch, drop_tail. */
+ *    tf.data-style shuffle buffer, seeds, the last partial batch, drop_tail;
+ *  - the stateful stream's sentences reshuffled each epoch (src/data/reshuffle.c):
+ *    the same sentences, each whole and after its marker, in an order that is a
+ *    function of the seed, all orders equally likely; the streams it refuses. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +18,7 @@
 #include <cmocka.h>
 
 #include "rnnlm.h"
+#include "data/reshuffle.h"
 
 #define SENTINEL (-7)
 
@@ -373,6 +377,112 @@ static void test_window_tail(void **state) {
     free(ids);
 }
 
+/* A stream of `ns` sentences "<s> w..." with distinct words (sentence k has
+ * k % 4 + 1 words, each word id names its sentence: 100 k + j), then the
+ * closing marker; *n receives its pairs. */
+static int32_t *sentences(size_t ns, size_t *n) {
+    int32_t *ids = malloc((ns * 5 + 1) * sizeof *ids);
+    assert_non_null(ids);
+    size_t k = 0;
+    for (size_t s = 0; s < ns; s++) {
+        ids[k++] = RNNLM_BOS;
+        for (size_t j = 0; j < s % 4 + 1; j++) ids[k++] = (int32_t)(100 * (s + 1) + j);
+    }
+    ids[k++] = RNNLM_BOS;
+    *n = k - 1;
+    return ids;
+}
+
+/* The sentence order of a shuffled stream, checked to be the sentences of
+ * sentences(ns) each whole, each once, between markers. */
+static void read_order(const sentence_shuffler *s, size_t ns, uint32_t *order) {
+    const int32_t *b = s->buf;
+    char *seen = calloc(ns, 1);
+    assert_non_null(seen);
+    assert_int_equal(b[0], RNNLM_BOS);
+    assert_int_equal(b[s->n], RNNLM_BOS);
+    size_t k = 0, i = 0;
+    while (i < s->n) {
+        assert_int_equal(b[i++], RNNLM_BOS);
+        assert_true(b[i] >= 100);
+        size_t sent = (size_t)b[i] / 100 - 1;
+        assert_true(sent < ns);
+        assert_false(seen[sent]);
+        seen[sent] = 1;
+        for (size_t j = 0; j < sent % 4 + 1; j++) assert_int_equal(b[i++], (int32_t)(100 * (sent + 1) + j));
+        order[k++] = (uint32_t)sent;
+    }
+    assert_int_equal(k, ns);
+    assert_int_equal(i, s->n);
+    free(seen);
+}
+
+static void test_reshuffle_stream(void **state) {
+    (void)state;
+    size_t n, ns = 50;
+    int32_t *ids = sentences(ns, &n);
+    sentence_shuffler s;
+    rnnlm_err err = {0};
+    assert_int_equal(sentence_shuffler_init(&s, ids, ids + 1, n, RNNLM_BOS, &err), RNNLM_OK);
+    assert_int_equal(s.n_sent, ns);
+    uint32_t a[50], b[50], c[50];
+    read_order(&s, ns, a);   /* before any epoch: the stream as given */
+    for (size_t k = 0; k < ns; k++) assert_int_equal(a[k], k);
+    sentence_shuffler_epoch(&s, 7);
+    read_order(&s, ns, a);
+    sentence_shuffler_epoch(&s, 8);
+    read_order(&s, ns, b);
+    sentence_shuffler_epoch(&s, 7);   /* a function of the seed alone */
+    read_order(&s, ns, c);
+    assert_memory_equal(a, c, sizeof a);
+    assert_memory_not_equal(a, b, sizeof a);
+    size_t moved = 0;
+    for (size_t k = 0; k < ns; k++) moved += a[k] != k;
+    assert_true(moved > ns / 2);
+    sentence_shuffler_free(&s);
+    assert_null(s.buf);
+
+    /* three sentences: each of the 6 orders about 1/6 of 6,000 draws */
+    size_t n3;
+    int32_t *ids3 = sentences(3, &n3);
+    assert_int_equal(sentence_shuffler_init(&s, ids3, ids3 + 1, n3, RNNLM_BOS, &err), RNNLM_OK);
+    int count[27] = {0};
+    for (uint64_t seed = 0; seed < 6000; seed++) {
+        uint32_t o[3];
+        sentence_shuffler_epoch(&s, seed);
+        read_order(&s, 3, o);
+        count[o[0] * 9 + o[1] * 3 + o[2]]++;
+    }
+    int orders = 0;
+    for (int k = 0; k < 27; k++)
+        if (count[k]) {
+            orders++;
+            assert_true(count[k] > 850 && count[k] < 1150);   /* 1000 +- 4.9 sd */
+        }
+    assert_int_equal(orders, 6);
+    sentence_shuffler_free(&s);
+
+    /* refused: no marker first or last, pairs that are not one stream, one sentence */
+    assert_int_equal(sentence_shuffler_init(&s, ids + 1, ids + 2, n - 1, RNNLM_BOS, &err), RNNLM_E_ARG);
+    assert_non_null(strstr(err.msg, "marker"));
+    assert_int_equal(sentence_shuffler_init(&s, ids, ids + 1, n - 1, RNNLM_BOS, &err), RNNLM_E_ARG);
+    int32_t *y = malloc(n * sizeof *y);
+    assert_non_null(y);
+    memcpy(y, ids + 1, n * sizeof *y);
+    y[10] = 9999;
+    assert_int_equal(sentence_shuffler_init(&s, ids, y, n, RNNLM_BOS, &err), RNNLM_E_ARG);
+    assert_non_null(strstr(err.msg, "position 10"));
+    assert_null(s.buf);
+    size_t n1;
+    int32_t *ids1 = sentences(1, &n1);
+    assert_int_equal(sentence_shuffler_init(&s, ids1, ids1 + 1, n1, RNNLM_BOS, &err), RNNLM_E_ARG);
+    assert_non_null(strstr(err.msg, "1 sentence"));
+    free(y);
+    free(ids1);
+    free(ids3);
+    free(ids);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_stream_reference_example),
@@ -383,6 +493,7 @@ int main(void) {
         cmocka_unit_test(test_window_shuffle_buffer),
         cmocka_unit_test(test_window_shuffle_uniform),
         cmocka_unit_test(test_window_tail),
+        cmocka_unit_test(test_reshuffle_stream),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

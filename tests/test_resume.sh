@@ -7,7 +7,8 @@
 # carved validation split, killed in epoch 4 (averaging under way, the lr
 # decayed; patience stops it at epoch 5 of 6); one with the cosine schedule
 # and averaging from epoch 2, both planned from a budget of steps and a
-# fraction of the run (the preset's way), killed in epoch 2. Then an epoch-boundary
+# fraction of the run (the preset's way), and the sentences reshuffled each
+# epoch, killed in epoch 2. Then an epoch-boundary
 # resume of the second run (3 epochs, then --epochs 6, the last
 # checkpoint compared). Last, runs cut by this invocation's limits
 # (--max-minutes, --stop-at-step) and resumed without them end as the run that
@@ -73,11 +74,12 @@ grep -q '^epoch 4/6.*(averaged over [0-9]* steps) - lr 0.025$' "$d/straight.log"
 grep -q '^early stopping: 2 epochs' "$d/straight.log" || { echo "FAIL: no early stop"; exit 1; }
 ! grep -q '^epoch 6/6' "$d/straight.log" || { echo "FAIL: epoch 6 ran despite --patience 2"; exit 1; }
 
-# with every regulariser on: their masks come from the saved generator, in a fixed order;
+# with every regulariser on: their masks come from the saved generator, in a fixed order; the
+# sentences reshuffled each epoch (the killed epoch's order is made again from the seed);
 # 900 steps of this corpus's 302-step epochs are 3 epochs, averaged from epoch ceil(0.5 * 3) = 2
 kill_and_resume cosine 2 - 7 "${base[@]}" --hidden 160 --layers 1 --budget-steps 900 --lr-schedule cosine \
   --lr-min 0.001 --average-from 0.5 --tied --locked --dropout-out 0.3 --dropout-emb 0.2 --dropout-word 0.1 --weight-drop 0.2 \
-  --weight-decay 0.001 --ar 2 --tar 1
+  --weight-decay 0.001 --ar 2 --tar 1 --reshuffle
 grep -q '^epoch 3/3.*(averaged over [0-9]* steps) - lr 0.001' "$dir/cosine/straight.log" ||
   { echo "FAIL: cosine: $(grep '^epoch 3/3' "$dir/cosine/straight.log")"; exit 1; }
 grep -q '^epoch 2/3.*(averaged over 302 steps)' "$dir/cosine/straight.log" && ! grep -q '^epoch 1/3.*averaged' \

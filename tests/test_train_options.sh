@@ -195,5 +195,18 @@ for sched in constant plateau step cosine; do
   expect 0 "" "${short[@]}" --lr-schedule "$sched" --optimizer sgd --lr-min 0.1
 done
 
+# --- --reshuffle: the stateful pipeline's sentences in a new order each epoch; refused where there
+# is no stream of sentences to reorder (windows, no markers, one sentence) ---------------------
+awk 'BEGIN { for (i = 0; i < 60; i++) print "w" i % 7, "w" (i * 3) % 11, "w" (i * 5) % 13 }' > "$tmp/sents.txt"
+rs=(--corpus "$tmp/sents.txt" --epochs 2 --batch-size 2 --max-time 5 --hidden 8 --threads 1)
+expect 2 "--reshuffle" "${rs[@]}" --reshuffle --pipeline windowed
+expect 1 "--reshuffle" "${rs[@]}" --reshuffle --no-markers
+expect 1 "sentence marker" "${short[@]}" --reshuffle
+expect 0 "" "${rs[@]}" --reshuffle
+grep -q '^training: stateful pipeline (sentences reshuffled each epoch), B = 2,' "$tmp/out" ||
+  fail "--reshuffle: $(grep '^training:' "$tmp/out")"
+expect 0 "" "${rs[@]}"
+grep -q '^training: stateful pipeline, B = 2,' "$tmp/out" || fail "no --reshuffle: $(grep '^training:' "$tmp/out")"
+
 echo "$failures failure(s)"
 [ "$failures" -eq 0 ]

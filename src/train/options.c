@@ -68,6 +68,7 @@ step_config options_step_config(const rnnlm_train_options *o, long V) {
     c.B = (int)o->batch;
     c.T = (int)o->max_time;
     c.pipeline = (pipeline_kind)o->pipeline;
+    c.reshuffle = o->reshuffle != 0;
     c.seed = (uint64_t)o->train_seed;
     c.max_bad_steps = (int)o->max_bad;
     c.max_steps = (size_t)o->max_steps;
@@ -133,6 +134,9 @@ rnnlm_status rnnlm_train_options_check(const rnnlm_train_options *o, rnnlm_err *
                           (long)o->adaptive_div);
     if (o->softmax == 1 && o->adaptive_cutoffs && ada_parse_cutoffs(o->adaptive_cutoffs, cut, &n, err))
         return err ? err->status : RNNLM_E_ARG;
+    if (o->reshuffle && o->pipeline == RNNLM_PIPE_WINDOWED)
+        return rnnlm_fail(err, RNNLM_E_ARG, "`reshuffle` is for `pipeline` stateful (the windowed pipeline "
+                          "shuffles its windows already)");
     if (o->dirs_mode < RNNLM_DIRS_NEW || o->dirs_mode > RNNLM_DIRS_RESUME)
         return rnnlm_fail(err, RNNLM_E_ARG, "dirs_mode %d is not an rnnlm_dirs_mode", o->dirs_mode);
     return RNNLM_OK;

@@ -6,6 +6,7 @@
 #include "core/elapsed.h"
 #include "core/sampler.h"
 #include "model/eval.h"
+#include "data/reshuffle.h"
 
 #include <float.h>
 #include <inttypes.h>
@@ -22,6 +23,7 @@ struct step_engine {
     optim *o;
     rnnlm_stream_batcher sb;
     rnnlm_window_batcher wb;
+    sentence_shuffler shuf;    /* cfg.reshuffle: the epoch's stream, which sb reads */
     int B, T;                  /* the batches' shape: cfg's, smaller on data too short for one */
     int32_t *xb, *yb;          /* (cfg B, cfg T) the current batch */
     rnnlm_rng rng;             /* dropout masks */
@@ -141,6 +143,7 @@ rnnlm_status step_create(step_engine **out, const step_config *cfg, const int32_
     } else {
         eval_fit_shape(n, cfg->B, cfg->T, &t->B, &t->T);   /* (B, T) as the recipe when the data fill it */
         st = rnnlm_stream_batcher_init(&t->sb, x, y, n, t->B, t->T, 0, err);
+        if (!st && cfg->reshuffle) st = sentence_shuffler_init(&t->shuf, x, y, n, RNNLM_BOS, err);
     }
     t->rb = t->B / t->size;
     t->r0 = t->rank * t->rb;
@@ -186,6 +189,7 @@ void step_free(step_engine *t) {
     model_free(t->m);
     optim_free(t->o);
     rnnlm_window_batcher_free(&t->wb);
+    sentence_shuffler_free(&t->shuf);
     free(t->xb); free(t->yb);
     logu_sampler_free(&t->smp);
     free(t->cand);
@@ -207,6 +211,20 @@ size_t step_steps_per_epoch(const step_engine *t) {
     return t->cfg.max_steps && t->cfg.max_steps < n ? t->cfg.max_steps : n;
 }
 
+/* The epoch's order of the data: the windowed pipeline's windows, or with
+ * `reshuffle` the stateful stream's sentences; each a function of (seed,
+ * epoch) alone, so that a resumed run reads what the first would have. */
+static void epoch_order(step_engine *t, int epoch) {
+    uint64_t seed = t->cfg.seed * 1000003u + (uint64_t)epoch;
+    if (t->cfg.pipeline == PIPE_WINDOWED) {
+        rnnlm_window_batcher_shuffle(&t->wb, seed);
+    } else if (t->cfg.reshuffle) {
+        sentence_shuffler_epoch(&t->shuf, seed ^ 0x5e47e4ceu);
+        t->sb.x = t->shuf.buf;
+        t->sb.y = t->shuf.buf + 1;
+    }
+}
+
 void step_begin_epoch(step_engine *t) {
     int epoch = t->p.epoch + 1;
     size_t skipped = t->p.skipped_total;
@@ -215,8 +233,7 @@ void step_begin_epoch(step_engine *t) {
     t->p.skipped_total = skipped;
     t->p.n_steps = step_steps_per_epoch(t);
     model_reset_state(t->m);
-    if (t->cfg.pipeline == PIPE_WINDOWED)
-        rnnlm_window_batcher_shuffle(&t->wb, t->cfg.seed * 1000003u + (uint64_t)epoch);
+    epoch_order(t, epoch);
     t->bad_run = 0;
     elapsed_start(&t->t0);
 }
@@ -466,8 +483,7 @@ rnnlm_status step_restore(step_engine *t, const model *m, const st_file *f, rnnl
     t->p.epoch_sum.count = (int64_t)count;
     t->p.skipped_total = skipped;
     t->bad_run = 0;
-    if (t->cfg.pipeline == PIPE_WINDOWED)
-        rnnlm_window_batcher_shuffle(&t->wb, t->cfg.seed * 1000003u + (uint64_t)epoch);
+    epoch_order(t, (int)epoch);
     elapsed_start(&t->t0);
     return RNNLM_OK;
 }

@@ -27,6 +27,7 @@ typedef struct {
     opt_config opt;
     int B, T;                 /* rows and time steps of a batch */
     pipeline_kind pipeline;   /* stateful truncated BPTT (default) or the recipe's windows (docs/DATA.md) */
+    int reshuffle;            /* stateful: the sentences in a new order each epoch (data/reshuffle.h) */
     uint64_t seed;            /* initialisation, dropout masks, window shuffling */
     int max_bad_steps;        /* consecutive non-finite steps before training stops */
     size_t max_steps;         /* per epoch; 0: every batch */
