@@ -30,6 +30,7 @@ typedef struct {
     rnnlm_data_options data;   /* --corpus, its split, and the text reader's line limit */
     long batch, time, threads;
     int part, allow_nonfinite, recipe, precision;
+    const char *ensemble;      /* further members, comma-separated (docs/ENSEMBLE.md) */
     lm_options lm;             /* the sentence path's flags (lmscore.h) */
     adapt_cli adapt;           /* evaluation-time adaptation (adapt_opts.h) */
 } eval_options;
@@ -52,6 +53,9 @@ static opt_table eval_table(eval_options *o) {
         {"allow-nonfinite", OPT_FLAG, &o->allow_nonfinite, 0, 0, NULL, "load a model whose weights hold NaN or Inf (refused by default), for inspection"},
         {"recipe-batching", OPT_FLAG, &o->recipe, 0, 0, NULL,
          "drop the last n mod B predictions as the recipe's B x T batching does (its figure)"},
+        {"ensemble", OPT_STR, &o->ensemble, 0, 0, NULL,
+         "further models (checkpoints, comma-separated) mixed with MODEL at equal weights: P(w) the mean of the "
+         "members' P(w); the id stream only (docs/ENSEMBLE.md)"},
         ADAPT_OPT_ROWS(&o->adapt),
         OPT_TABLE_END,
     }};
@@ -227,7 +231,7 @@ static int eval_ids(rnnlm_model *m, eval_options *o, const char *model_path, con
     rnnlm_err err;
     eval_stream s;
     if (eval_stream_load(&s, o, m, path)) goto done;
-    rnnlm_eval_options eo = {(int)o->batch, (int)o->time, o->recipe, (int)o->threads};
+    rnnlm_eval_options eo = {(int)o->batch, (int)o->time, o->recipe, (int)o->threads, NULL};
     if ((o->threads > 0 && rnnlm_model_set_threads(m, (int)o->threads, &err)) ||
         rnnlm_model_set_precision(m, o->precision, &err)) {   /* auto measures at these threads */
         fprintf(stderr, "rnnlm eval: %s\n", err.msg);
@@ -255,6 +259,84 @@ static int eval_ids(rnnlm_model *m, eval_options *o, const char *model_path, con
     status = 0;
 done:
     eval_stream_free(&s);
+    return status;
+}
+
+/* The ensemble path: MODEL and the --ensemble members on the id stream,
+ * each member as the id path evaluates it, then their mixture. */
+static int eval_ensemble(rnnlm_model *m, eval_options *o, const char *model_path, const char *path) {
+    enum { MAX_MEMBERS = 64 };
+    rnnlm_model *mm[MAX_MEMBERS] = {m};
+    const char *names[MAX_MEMBERS] = {model_path};
+    char *list = strdup(o->ensemble);
+    size_t k = 1;
+    int status = 1;
+    rnnlm_err err;
+    eval_stream s;
+    memset(&s, 0, sizeof s);
+    if (!list) {
+        fprintf(stderr, "rnnlm eval: out of memory\n");
+        return 1;
+    }
+    for (char *save = NULL, *p = strtok_r(list, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+        if (k == MAX_MEMBERS) {
+            fprintf(stderr, "rnnlm eval: --ensemble: more than %d members\n", MAX_MEMBERS);
+            goto done;
+        }
+        names[k] = p;
+        if (!(mm[k] = load_model("eval", p, o->allow_nonfinite))) goto done;
+        k++;
+        if ((o->threads > 0 && rnnlm_model_set_threads(mm[k - 1], (int)o->threads, &err)) ||
+            rnnlm_model_set_precision(mm[k - 1], o->precision, &err)) {
+            fprintf(stderr, "rnnlm eval: %s: %s\n", p, err.msg);
+            goto done;
+        }
+    }
+    if (k < 2) {
+        fprintf(stderr, "rnnlm eval: --ensemble names no model\n");
+        goto done;
+    }
+    if (eval_stream_load(&s, o, m, path)) goto done;
+    if ((o->threads > 0 && rnnlm_model_set_threads(m, (int)o->threads, &err)) ||
+        rnnlm_model_set_precision(m, o->precision, &err)) {
+        fprintf(stderr, "rnnlm eval: %s\n", err.msg);
+        goto done;
+    }
+    char cpath[512];
+    rnnlm_model_compute_path(m, cpath, sizeof cpath);
+    printf("compute: %s\n", cpath);
+    fflush(stdout);
+    rnnlm_eval_options eo = {(int)o->batch, (int)o->time, 0, (int)o->threads, NULL};
+    rnnlm_eval_stream_result res;
+    double member_loss[MAX_MEMBERS];
+    const char *data_name = o->data.corpus ? o->data.corpus : path;
+    if (rnnlm_eval_ensemble((const rnnlm_model *const *)mm, k, s.x, s.y, s.n, &eo, &res, member_loss, &err)) {
+        fprintf(stderr, "rnnlm eval: %s: %s\n", data_name, err.msg);
+        goto done;
+    }
+    char ppl[32];
+    for (size_t j = 0; j < k; j++) {
+        rnnlm_model_info cfg;
+        rnnlm_model_info_get(mm[j], &cfg);
+        long mb = 0, mt = 0;
+        rnnlm_model_train_shape(mm[j], &mb, &mt, &err);
+        printf("member %zu: %s (%s, V %d, E %d, H %d, L %d) - perplexity %s (B %ld, T %ld)\n", j + 1, names[j],
+               rnnlm_cell_name(cfg.cell), cfg.V, cfg.E, cfg.H, cfg.L,
+               fmt_ppl(ppl, sizeof ppl, exp(member_loss[j] / (double)res.r.count), 4), o->batch ? o->batch : mb,
+               o->time ? o->time : mt);
+    }
+    double ce = res.r.loss_sum / (double)res.r.count;
+    printf("data: %s (%s): %zu sentences, %zu tokens, %lld predictions\n", data_name, s.what, s.sentences, s.tokens,
+           (long long)res.r.count);
+    printf("ensemble of %zu (equal weights): perplexity %s\n", k, fmt_ppl(ppl, sizeof ppl, exp(ce), 4));
+    printf("cross-entropy %.6f nats %.6f bits\n", ce, ce / log(2.0));
+    printf("oov-rate %.6f (%zu of %lld targets are <unk>)\n", (double)res.unk / (double)res.r.count, res.unk,
+           (long long)res.r.count);
+    status = fflush(stdout) ? 1 : 0;
+done:
+    eval_stream_free(&s);
+    for (size_t j = 1; j < k; j++) rnnlm_model_free(mm[j]);
+    free(list);
     return status;
 }
 
@@ -292,6 +374,11 @@ int cmd_eval(int argc, char **argv) {
                         "(rnnlm score scores lines adapted)\n");
         return 2;
     }
+    if (o.ensemble && (by_sentence || adapt_active(&o.adapt) || o.recipe)) {
+        fprintf(stderr, "rnnlm eval: --ensemble evaluates the id stream: not with --ngram, --format, --utt-ids, "
+                        "--independent, --carry-state, the adaptations or --recipe-batching\n");
+        return 2;
+    }
     if (eval_check(&o, n_pos, by_sentence)) return 2;
     rnnlm_err err;
     rnnlm_model *m = load_model("eval", pos[0], o.allow_nonfinite);
@@ -305,6 +392,8 @@ int cmd_eval(int argc, char **argv) {
         status = 1;
     } else if (by_sentence) {
         status = eval_sentences(m, &o, pos[0], pos[1]);
+    } else if (o.ensemble) {
+        status = eval_ensemble(m, &o, pos[0], pos[1]);
     } else {
         if (!o.batch) o.batch = mb;
         if (!o.time) o.time = mt;

@@ -261,11 +261,12 @@ static int create(train_cli *c, const rnnlm_checkpoint *ck, rnnlm_comm *comm, rn
     return 0;
 }
 
-static int train_main(train_cli *c, int argc, char **argv, rnnlm_comm *comm) {
-    rnnlm_checkpoint *ck = NULL;
-    int status = read_options(c, argc, argv, &ck);
+/* One run of c's options (ck: the checkpoint of --resume, or NULL; freed
+ * here): create, load, train, test. The exit status. */
+static int train_one(train_cli *c, rnnlm_checkpoint *ck, rnnlm_comm *comm) {
+    int status;
     rnnlm_trainer *t = NULL;
-    if (status || (status = create(c, ck, comm, &t))) {
+    if ((status = create(c, ck, comm, &t))) {
         rnnlm_checkpoint_free(ck);
         return status < 0 ? 0 : status;
     }
@@ -285,6 +286,17 @@ static int train_main(train_cli *c, int argc, char **argv, rnnlm_comm *comm) {
     rnnlm_dataset_free(&d);
     rnnlm_checkpoint_free(ck);
     return status;
+}
+
+static int train_main(train_cli *c, int argc, char **argv, rnnlm_comm *comm) {
+    rnnlm_checkpoint *ck = NULL;
+    int status = read_options(c, argc, argv, &ck);
+    if (status) {
+        rnnlm_checkpoint_free(ck);
+        return status < 0 ? 0 : status;
+    }
+    if (c->o.members > 1) return train_members(c, comm, train_one);   /* docs/ENSEMBLE.md */
+    return train_one(c, ck, comm);
 }
 
 int cmd_train(int argc, char **argv) {

@@ -52,4 +52,12 @@ const char *train_opts_message(const char *msg, char *buf, size_t cap);
 /* The name of choice i of the option `key` ("" when there is none). */
 const char *train_opts_choice(const char *key, int i, char *buf, size_t cap);
 
+/* --members N (N > 1, docs/ENSEMBLE.md): N runs of c side by side, each a
+ * child process running run_one on c with its member's seed, threads and
+ * directories (member 1's output on stdout, the others' in
+ * --save-dir/member-K.log), then the members' mixture evaluated on the
+ * validation and test splits. The exit status (train_members.c). */
+typedef int (*train_run_fn)(train_cli *c, rnnlm_checkpoint *ck, rnnlm_comm *comm);
+int train_members(train_cli *c, rnnlm_comm *comm, train_run_fn run_one);
+
 #endif

@@ -710,6 +710,9 @@ typedef struct {
     int B, T;          /* rows and steps of a batch; 0: the model's training B and T (else 100, 25) */
     int recipe;        /* 1: drop the n mod B pairs left over by the rows (the recipe's figure) */
     int threads;       /* compute threads of the evaluation (0: the model's) */
+    double *logprob;   /* NULL, or (n): each pair's natural-log P(y[i]) in stream order (NaN where the
+                          recipe drops it); each softmax row then runs alone, so loss_sum may differ in
+                          its last bits */
 } rnnlm_eval_options;
 
 typedef struct {
@@ -730,6 +733,23 @@ typedef struct {
 RNNLM_API rnnlm_status rnnlm_eval_stream(const rnnlm_model *m, const int32_t *x, const int32_t *y, size_t n,
                                          const rnnlm_eval_options *o, rnnlm_eval_stream_result *out,
                                          rnnlm_err *err);
+
+/* ---- ensembles (docs/ENSEMBLE.md) ---------------------------------------------- */
+
+/* The equal-weight mixture of the k models m[0..k), P(w | h) = (1/k) sum_j
+ * P_j(w | h_j), on the pairs x[i] -> y[i], i < n: each member evaluates the
+ * stream as rnnlm_eval_stream does with o (o->B and o->T 0: each member's
+ * own training shape; o->logprob is ignored), every pair's probability kept,
+ * and the mixture's are summed. out->r: the mixture's loss sum and count
+ * (n); its correct is 0, the mixture's arg-max not being computed; B, T,
+ * unk and tail are member 1's. member_loss (k) or NULL: each member's own
+ * loss sum over the same pairs. RNNLM_E_ARG when k is 0, when the members'
+ * vocabularies differ (words, ids or canonicalisation), with o->recipe, or
+ * when n is 0. */
+RNNLM_API rnnlm_status rnnlm_eval_ensemble(const rnnlm_model *const *m, size_t k, const int32_t *x,
+                                           const int32_t *y, size_t n, const rnnlm_eval_options *o,
+                                           rnnlm_eval_stream_result *out, double *member_loss,
+                                           rnnlm_err *err);
 
 /* ---- adapting at evaluation (docs/ADAPTATION.md) --------------------------------
  * A stream scored in order as one row (B = 1, the state carried from the

@@ -4,6 +4,7 @@
  * stay as they were (a loaded model is read-only). */
 #include "model/eval.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,14 +47,23 @@ static rnnlm_status eval_rows(model *m, const int32_t *x, const int32_t *y, size
                               batch_stats *out, size_t *unk, rnnlm_err *err) {
     rnnlm_stream_batcher sb;
     rnnlm_status st = rnnlm_stream_batcher_init(&sb, x, y, n, p->B, p->T, 0, err);
+    double *lp = NULL;
+    if (!st && p->lp) {
+        lp = rnnlm_calloc((size_t)p->rows * (size_t)p->T, sizeof *lp, "log-probabilities", err);
+        if (!lp) st = RNNLM_E_NOMEM;
+    }
     for (size_t k = 0; !st && k < sb.n_batches; k++) {
         batch_stats bs;
         int w = rnnlm_stream_batch(&sb, k, p->xb, p->yb);
         size_t o = (size_t)p->r0 * (size_t)w;   /* rows w apart */
-        if ((st = model_eval_batch(m, p->xb + o, p->yb + o, p->rows, w, &bs, err))) break;
+        if ((st = model_eval_batch_logp(m, p->xb + o, p->yb + o, p->rows, w, &bs, lp, err))) break;
+        for (int r = 0; lp && r < p->rows; r++)   /* row r0 + r is the pairs from (r0 + r) * rows_len on */
+            memcpy(p->lp + (size_t)(p->r0 + r) * sb.rows_len + k * (size_t)p->T, lp + (size_t)r * (size_t)w,
+                   (size_t)w * sizeof *lp);
         batch_stats_add(out, &bs);
         if (unk) *unk += count_unk(p->yb + o, (size_t)p->rows * (size_t)w);
     }
+    free(lp);
     return st;
 }
 
@@ -71,7 +81,7 @@ rnnlm_status eval_pairs(model *m, const int32_t *x, const int32_t *y, size_t n, 
  * layout, row B-1 of each layer's h and c) becomes the state of a one-row
  * batch, then up to T pairs a batch. Adds to *tot and *unk. */
 static rnnlm_status eval_tail(model *m, const int32_t *x, const int32_t *y, size_t n, int B, int T,
-                              batch_stats *tot, size_t *unk, rnnlm_err *err) {
+                              batch_stats *tot, size_t *unk, double *lp, rnnlm_err *err) {
     const model_config *cfg = model_cfg(m);
     size_t H = (size_t)cfg->H, L = (size_t)cfg->L, parts = cfg->cell == CELL_LSTM ? 2 : 1;
     float *row = rnnlm_calloc(parts * L * H, sizeof *row, "state row", err);
@@ -86,7 +96,7 @@ static rnnlm_status eval_tail(model *m, const int32_t *x, const int32_t *y, size
     for (size_t c = 0; !st && c < n; c += (size_t)T) {
         int w = n - c < (size_t)T ? (int)(n - c) : T;
         batch_stats bs;
-        if ((st = model_eval_batch(m, x + c, y + c, 1, w, &bs, err))) break;
+        if ((st = model_eval_batch_logp(m, x + c, y + c, 1, w, &bs, lp ? lp + c : NULL, err))) break;
         batch_stats_add(tot, &bs);
         *unk += count_unk(y + c, (size_t)w);
     }
@@ -108,10 +118,11 @@ static rnnlm_status eval_copy(model **out, const model *src, int threads, rnnlm_
 /* The pairs as B rows carried across batches of T steps, on the copy m,
  * then the rows' leftover (unless recipe). */
 static rnnlm_status eval_stream_on(model *m, const int32_t *x, const int32_t *y, size_t n, int B, int T,
-                                   int recipe, batch_stats *tot, size_t *unk, size_t *tail, rnnlm_err *err) {
+                                   int recipe, batch_stats *tot, size_t *unk, size_t *tail, double *lp,
+                                   rnnlm_err *err) {
     rnnlm_status st = model_reserve(m, B, T, err);
     if (st) return st;
-    eval_plan p = {B, T, 0, 0, B, NULL, NULL};
+    eval_plan p = {B, T, 0, 0, B, NULL, NULL, lp};
     p.xb = rnnlm_calloc((size_t)B * (size_t)T, sizeof *p.xb, "batch", err);
     p.yb = p.xb ? rnnlm_calloc((size_t)B * (size_t)T, sizeof *p.yb, "batch", err) : NULL;
     if (!p.xb || !p.yb) { free(p.xb); return RNNLM_E_NOMEM; }
@@ -119,7 +130,10 @@ static rnnlm_status eval_stream_on(model *m, const int32_t *x, const int32_t *y,
     free(p.xb);
     free(p.yb);
     *tail = n - (size_t)B * (n / (size_t)B);   /* what the B rows of n / B pairs leave over */
-    if (!st && !recipe && *tail) st = eval_tail(m, x + (n - *tail), y + (n - *tail), *tail, B, T, tot, unk, err);
+    if (lp && recipe)   /* the pairs the recipe drops have no figure */
+        for (size_t i = n - *tail; i < n; i++) lp[i] = NAN;
+    if (!st && !recipe && *tail)
+        st = eval_tail(m, x + (n - *tail), y + (n - *tail), *tail, B, T, tot, unk, lp ? lp + (n - *tail) : NULL, err);
     return st;
 }
 
@@ -137,7 +151,7 @@ rnnlm_status rnnlm_eval_stream(const rnnlm_model *rm, const int32_t *x, const in
     if ((st = eval_copy(&m, infer_model(rm), o->threads, err))) return st;
     batch_stats tot = {0, 0, 0};
     size_t unk = 0, tail = 0;
-    st = eval_stream_on(m, x, y, n, B, T, o->recipe, &tot, &unk, &tail, err);
+    st = eval_stream_on(m, x, y, n, B, T, o->recipe, &tot, &unk, &tail, o->logprob, err);
     model_free(m);
     if (st) return st;
     out->r = (rnnlm_eval_result){tot.loss_sum, tot.correct, tot.count};

@@ -25,6 +25,8 @@ typedef struct {
     int r0, rows;      /* the rows [r0, r0 + rows) of each batch run here (one process: 0, B;
                           a rank of a data-parallel run: its share; rows 0: nothing) */
     int32_t *xb, *yb;  /* (B, T) scratch for a batch */
+    double *lp;        /* NULL, or (n) each pair's log p of its target, in stream order (rows only, not
+                          windowed; the rows run here) */
 } eval_plan;
 
 /* Adds the figures of the n pairs x[i] -> y[i] to *out and, when unk is

@@ -467,6 +467,28 @@ rnnlm_status model_eval_batch(model *m, const int32_t *x, const int32_t *y, int 
     return RNNLM_OK;
 }
 
+rnnlm_status model_eval_batch_logp(model *m, const int32_t *x, const int32_t *y, int B, int T,
+                                   batch_stats *st, double *logp, rnnlm_err *err) {
+    if (!logp) return model_eval_batch(m, x, y, B, T, st, err);
+    rnnlm_status s = check_batch(m, x, y, B, T, err);
+    if (s) return s;
+    size_t N = (size_t)B * (size_t)T;
+    double *pos = rnnlm_calloc(N, sizeof *pos, "log-probabilities", err);
+    if (!pos) return RNNLM_E_NOMEM;
+    bf16_refresh(m);
+    batch_stats local = {0, 0, 0};
+    size_t LBH = (size_t)m->cfg.L * B * m->cfg.H;
+    float *c = m->lay.kind->has_c ? m->state + LBH : NULL;
+    net_set_pos_logp_f32(m->net, pos);
+    net_batch_f32(m->net, x, y, T, m->state, c, 0, 0.0f, NULL, &local);
+    net_set_pos_logp_f32(m->net, NULL);
+    for (int b = 0; b < B; b++)   /* time-major positions to the rows of x */
+        for (int t = 0; t < T; t++) logp[(size_t)b * T + t] = pos[(size_t)t * B + b];
+    free(pos);
+    if (st) *st = local;
+    return RNNLM_OK;
+}
+
 /* The double twin of one batch: the full softmax when cand is NULL, else
  * the sampled one (see model_loss_f64 and model_loss_sampled_f64). */
 static rnnlm_status loss_f64(const model *m, const double *params, const double *state0,

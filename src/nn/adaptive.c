@@ -149,6 +149,7 @@ struct NN_SFX(ada_ws_f32, ada_ws_f64) {
     int32_t *perm;                     /* (N) the position of each sorted row */
     int32_t *ht, *ct;                  /* (N) the head's class and the cluster's word of each row */
     int32_t *hc;                       /* (N) 1 when the head's arg-max was the row's class */
+    double *pos;                       /* NULL, or (N) each position's log p of its target (ada_set_pos_logp) */
     real *Yp, *dYp;                    /* (N, H) the rows sorted, their gradient */
     ada_part part[NN_MAX_THREADS];
     void *mem;
@@ -194,6 +195,10 @@ rnnlm_status NN_SFX(ada_reserve_f32, ada_reserve_f64)(ada_ws **out, const ada_la
     ws->chunk = chunk;
     *out = ws;
     return RNNLM_OK;
+}
+
+void NN_SFX(ada_set_pos_logp_f32, ada_set_pos_logp_f64)(ada_ws *ws, double *pos) {
+    if (ws) ws->pos = pos;
 }
 
 void NN_SFX(ada_free_f32, ada_free_f64)(ada_ws *ws, const nn_compute *cc) {
@@ -301,6 +306,16 @@ typedef struct {
     int64_t correct;
 } ada_job;
 
+/* The softmax of sorted row i (logits row, width columns), its loss added
+ * to the job's and, when the workspace records positions, its log p added
+ * to the position's (the head's and the cluster's add up). */
+static void row_xent(ada_job *j, real *row, const int32_t *tgt, const real *b, real *gb, int width, int i,
+                     int64_t *hit) {
+    double before = j->loss;
+    nn_k(&j->one)->softmax_xent(row, tgt, b, gb, width, 1, j->train, j->inv_n, &j->loss, hit, NULL);
+    if (j->ws->pos) j->ws->pos[j->ws->perm[i]] += before - j->loss;
+}
+
 /* The head's softmax over the job's rows, in slices: the head words' rows
  * as one block, each tail row alone (its arg-max hit kept in hc); with
  * train, the head's gradients ADDED and dYp written. */
@@ -315,13 +330,14 @@ static void head_pass(ada_job *j) {
         const real *Yc = ws->Yp + (size_t)r0 * H;
         head_fwd(a, j->w, j->emb, &j->one, Yc, nc, lg, hs);
         int e0 = r1 < ws->start[1] ? r1 : ws->start[1];
-        if (e0 > r0)
+        if (e0 > r0 && !ws->pos)
             nn_k(&j->one)->softmax_xent(lg, ws->ht + r0, bh, gb, hs, e0 - r0, j->train, j->inv_n, &j->loss,
                                         &j->correct, NULL);
+        else
+            for (int i = r0; i < e0; i++) row_xent(j, lg + (size_t)(i - r0) * hs, ws->ht + i, bh, gb, hs, i, &j->correct);
         for (int i = e0 > r0 ? e0 : r0; i < r1; i++) {
             int64_t hit = 0;
-            nn_k(&j->one)->softmax_xent(lg + (size_t)(i - r0) * hs, ws->ht + i, bh, gb, hs, 1, j->train,
-                                        j->inv_n, &j->loss, &hit, NULL);
+            row_xent(j, lg + (size_t)(i - r0) * hs, ws->ht + i, bh, gb, hs, i, &hit);
             ws->hc[i] = (int32_t)hit;
         }
         if (j->train) head_bwd(a, j->w, j->g, j->emb, j->gemb, &j->one, Yc, lg, nc, ws->dYp + (size_t)r0 * H);
@@ -344,8 +360,7 @@ static void cluster_pass(ada_job *j, int k) {
         cluster_fwd(a, k, j->w, j->emb, &j->one, Yc, nc, j->p->P, lg, s);
         for (int i = r0; i < r1; i++) {
             int64_t hit = 0;
-            nn_k(&j->one)->softmax_xent(lg + (size_t)(i - r0) * s, ws->ct + i, bk, gb, s, 1, j->train,
-                                        j->inv_n, &j->loss, &hit, NULL);
+            row_xent(j, lg + (size_t)(i - r0) * s, ws->ct + i, bk, gb, s, i, &hit);
             j->correct += hit && ws->hc[i];
         }
         if (j->train)
@@ -387,6 +402,7 @@ void NN_SFX(ada_head_f32, ada_head_f64)(ada_ws *ws, const ada_layout *a, const r
                                         int64_t *count, real *dY) {
     const int H = a->H;
     sort_rows(ws, a, tgt, N);
+    if (ws->pos) memset(ws->pos, 0, (size_t)N * sizeof *ws->pos);
     nn_k(cc)->gather_rows(ws->Yp, Y, (size_t)H, ws->perm, N, H);
     int nt = cc->threads < 1 ? 1 : cc->threads;
     if (nt > ws->nth) nt = ws->nth;

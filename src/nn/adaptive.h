@@ -105,6 +105,12 @@ void ada_head_f64(ada_ws_f64 *ws, const ada_layout *a, const double *w, double *
                   int train, double inv_n, double *loss, int64_t *correct, int64_t *count,
                   double *dY);
 
+/* The next ada_head's per-position output (NULL: none): pos (N) receives
+ * the natural-log probability of each position's target, each row's
+ * softmax then run alone (net_set_pos_logp). */
+void ada_set_pos_logp_f32(ada_ws_f32 *ws, double *pos);
+void ada_set_pos_logp_f64(ada_ws_f64 *ws, double *pos);
+
 /* Inference over B rows h (B, H) (no training workspace needed), with
  * scratch ws of ada_infer_bytes(a, B) bytes, 64-byte aligned:
  * ada_logprob: out (B) = log p(tgt[b] | h_b), from the head and the one

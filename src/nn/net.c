@@ -47,6 +47,10 @@ void NN_SFX(net_state_grad_f32, net_state_grad_f64)(const net *n, const real **d
 
 double NN_SFX(net_penalty_f32, net_penalty_f64)(const net *n) { return n->penalty; }
 
+#ifndef NN_F64
+void net_set_pos_logp_f32(net *n, double *pos) { n->pos_logp = pos; }
+#endif
+
 const int32_t *NN_SFX(net_sampled_union_f32, net_sampled_union_f64)(const net *n, int *U) {
     *U = n->n_union;
     return n->uid;
@@ -184,10 +188,11 @@ void NN_SFX(net_batch_f32, net_batch_f64)(net *n, const int32_t *x, const int32_
     const int train_reg = rng != NULL;
     net_forward(n, x, y, T, h, c, train_reg, rate, rng);
     const int N = T * n->B;
-    if (n->lay->adaptive)
+    if (n->lay->adaptive) {
+        ada_set_pos_logp(n->ada, train ? NULL : n->pos_logp);
         ada_head(n->ada, &n->lay->ada, n->w.ada, n->g.ada, n->w.emb, n->g.emb, &n->cc, n->acts[n->L - 1].y, n->ty, N, train,
                  1.0 / N, &st->loss_sum, &st->correct, &st->count, n->dya);
-    else
+    } else
         softmax_head(n->dya, n, n->acts[n->L - 1].y, N, train, st);
     n->penalty = train_reg ? actreg_forward(n, T, train) : 0;
     if (train) net_backward(n, T, train_reg);

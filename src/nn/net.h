@@ -106,6 +106,13 @@ void net_batch_sampled_f64(net_f64 *n, const int32_t *x, const int32_t *y, int T
                            double *c, int train, float rate, rnnlm_rng *rng, const int32_t *cand,
                            int K, int64_t tries, batch_stats *st);
 
+/* From now on (NULL: off), an evaluation batch (train 0, full or adaptive
+ * softmax) also writes into pos (B * T entries) the natural-log probability
+ * of each position's target, in time-major order: position (b, t) at
+ * t * B + b. Each row's softmax then runs alone, so the batch's loss sum may
+ * differ from the unrecorded one in its last bits. */
+void net_set_pos_logp_f32(net_f32 *n, double *pos);
+
 /* Gradient of the last training batch w.r.t. its initial state: dh0, dc0
  * (L, B, H) each (dc0 meaningful only for kinds with a cell state). */
 void net_state_grad_f32(const net_f32 *n, const float **dh0, const float **dc0);

@@ -97,6 +97,8 @@ struct NN_SFX(net_f32, net_f64) {
     layer_acts acts[NN_MAX_LAYERS];   /* the first L */
     nn_reg reg;               /* regularisers (net_set_reg) */
     double penalty;           /* AR + TAR of the last batch (actreg.c); 0 without them */
+    double *pos_logp;         /* NULL, or (N) where an evaluation batch writes each position's log p of its
+                                 target, positions in the workspace's time-major order (net_set_pos_logp) */
     real *x0;                 /* (T, B, E) embedded inputs, after the input regularisers */
     real *xmask;              /* (T, B, E) per-position scale of x0: word and embedding dropout */
     real *wscale;             /* (V) word dropout's scale of each vocabulary row this batch */
@@ -208,5 +210,6 @@ void NN_SFX(sampled_head_f32, sampled_head_f64)(real *dY, net *n, const real *Y,
                                                 int train, batch_stats *st);
 #define sampled_head NN_SFX(sampled_head_f32, sampled_head_f64)
 #define ada_head NN_SFX(ada_head_f32, ada_head_f64)
+#define ada_set_pos_logp NN_SFX(ada_set_pos_logp_f32, ada_set_pos_logp_f64)
 
 #endif

@@ -35,8 +35,16 @@ static void output_rows(void *arg, int w) {
             compute_gemm(&one, NN_NOTRANS, NN_NOTRANS, nc, V, H, 1, Yc, H, n->w.out_w, V, 0, lg, V);
         /* the slice's softmax: its loss, its arg-max hits, with train
          * dlogits = (p - onehot) / N, also added into the bias gradient */
-        nn_k(&n->cc)->softmax_xent(lg, n->ty + r0, n->w.out_b, jb->gb, V, nc, jb->train, 1.0 / jb->N,
-                                   &jb->st.loss_sum, &jb->st.correct, jb->train ? jb->lg16 : NULL);
+        if (n->pos_logp && !jb->train) {   /* each row alone, its log p kept */
+            for (int i = 0; i < nc; i++) {
+                double before = jb->st.loss_sum;
+                nn_k(&n->cc)->softmax_xent(lg + (size_t)i * V, n->ty + r0 + i, n->w.out_b, NULL, V, 1, 0, 0,
+                                           &jb->st.loss_sum, &jb->st.correct, NULL);
+                n->pos_logp[r0 + i] = before - jb->st.loss_sum;
+            }
+        } else
+            nn_k(&n->cc)->softmax_xent(lg, n->ty + r0, n->w.out_b, jb->gb, V, nc, jb->train, 1.0 / jb->N,
+                                       &jb->st.loss_sum, &jb->st.correct, jb->train ? jb->lg16 : NULL);
         jb->st.count += nc;
         if (!jb->train) continue;
         real *dYc = jb->dY + (size_t)r0 * H;

@@ -21,6 +21,7 @@ void rnnlm_train_options_default(rnnlm_train_options *o) {
     o->lr = -1;
     o->clip = 5;
     o->train_seed = 1;
+    o->members = 1;
     o->max_bad = 20;
     o->log_every = 1;
     /* schedules, early stopping, averaged weights: all off */

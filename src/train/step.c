@@ -313,7 +313,7 @@ rnnlm_status step_evaluate(step_engine *t, const int32_t *x, const int32_t *y, s
      * (full batches only for windows); on data too short for one such batch,
      * fewer rows: a smaller batch rather than a refusal, and pairs too few
      * for one window are one stream */
-    eval_plan p = {t->cfg.B, t->cfg.T, 0, 0, 0, t->xb, t->yb};
+    eval_plan p = {t->cfg.B, t->cfg.T, 0, 0, 0, t->xb, t->yb, NULL};
     p.windowed = t->cfg.pipeline == PIPE_WINDOWED && window_count(n, p.T) > 0;
     if (p.windowed) p.B = window_rows(n, p.B, p.T);
     else eval_fit_shape(n, p.B, p.T, &p.B, &p.T);
