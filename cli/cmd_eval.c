@@ -30,7 +30,6 @@ typedef struct {
     rnnlm_data_options data;   /* --corpus, its split, and the text reader's line limit */
     long batch, time, threads;
     int part, allow_nonfinite, recipe, precision;
-    const char *ensemble;      /* further members, comma-separated (docs/ENSEMBLE.md) */
     lm_options lm;             /* the sentence path's flags (lmscore.h) */
     adapt_cli adapt;           /* evaluation-time adaptation (adapt_opts.h) */
 } eval_options;
@@ -53,9 +52,6 @@ static opt_table eval_table(eval_options *o) {
         {"allow-nonfinite", OPT_FLAG, &o->allow_nonfinite, 0, 0, NULL, "load a model whose weights hold NaN or Inf (refused by default), for inspection"},
         {"recipe-batching", OPT_FLAG, &o->recipe, 0, 0, NULL,
          "drop the last n mod B predictions as the recipe's B x T batching does (its figure)"},
-        {"ensemble", OPT_STR, &o->ensemble, 0, 0, NULL,
-         "further models (checkpoints, comma-separated) mixed with MODEL at equal weights: P(w) the mean of the "
-         "members' P(w); the id stream only (docs/ENSEMBLE.md)"},
         ADAPT_OPT_ROWS(&o->adapt),
         OPT_TABLE_END,
     }};
@@ -76,7 +72,7 @@ static int eval_sentences(rnnlm_model *m, eval_options *o, const char *model_pat
     const char *pre = srilm ? "rnnlm eval: " : "";
     if ((o->threads > 0 && rnnlm_model_set_threads(m, (int)o->threads, &err)) ||
         rnnlm_model_set_precision(m, o->precision, &err) ||   /* auto measures at these threads */
-        lm_scorer_open(&sc, m, &o->lm, 64, &err)) {
+        lm_scorer_open(&sc, m, &o->lm, 64, (int)o->threads, o->precision, &err)) {
         fprintf(stderr, "rnnlm eval: %s\n", err.msg);
         goto done;
     }
@@ -87,6 +83,9 @@ static int eval_sentences(rnnlm_model *m, eval_options *o, const char *model_pat
     rnnlm_model_info_get(m, &cfg);
     fprintf(info, "%smodel: %s (%s, V %d, E %d, H %d, L %d)\n", pre, model_path, rnnlm_cell_name(cfg.cell), cfg.V,
             cfg.E, cfg.H, cfg.L);
+    if (sc.n_members)
+        fprintf(info, "%sensemble: %s and %zu more (%s), equal weights: the RNN's P(w) the mean of theirs\n", pre,
+                model_path, sc.n_members, o->lm.ensemble);
     if (sc.g) {
         static const char *const unk[] = {"split evenly among them", "whole to each", "replaced by the n-gram's"};
         fprintf(info, "%sngram: %s (order %d, %zu words; %zu of them the RNN lacks: P_rnn(<unk>) %s)\n", pre,
@@ -268,7 +267,7 @@ static int eval_ensemble(rnnlm_model *m, eval_options *o, const char *model_path
     enum { MAX_MEMBERS = 64 };
     rnnlm_model *mm[MAX_MEMBERS] = {m};
     const char *names[MAX_MEMBERS] = {model_path};
-    char *list = strdup(o->ensemble);
+    char *list = strdup(o->lm.ensemble);
     size_t k = 1;
     int status = 1;
     rnnlm_err err;
@@ -374,9 +373,9 @@ int cmd_eval(int argc, char **argv) {
                         "(rnnlm score scores lines adapted)\n");
         return 2;
     }
-    if (o.ensemble && (by_sentence || adapt_active(&o.adapt) || o.recipe)) {
-        fprintf(stderr, "rnnlm eval: --ensemble evaluates the id stream: not with --ngram, --format, --utt-ids, "
-                        "--independent, --carry-state, the adaptations or --recipe-batching\n");
+    if (o.lm.ensemble && (adapt_active(&o.adapt) || o.recipe)) {
+        fprintf(stderr, "rnnlm eval: --ensemble scores every pair with every member: not with the adaptations "
+                        "or --recipe-batching\n");
         return 2;
     }
     if (eval_check(&o, n_pos, by_sentence)) return 2;
@@ -392,7 +391,7 @@ int cmd_eval(int argc, char **argv) {
         status = 1;
     } else if (by_sentence) {
         status = eval_sentences(m, &o, pos[0], pos[1]);
-    } else if (o.ensemble) {
+    } else if (o.lm.ensemble) {
         status = eval_ensemble(m, &o, pos[0], pos[1]);
     } else {
         if (!o.batch) o.batch = mb;

@@ -64,6 +64,11 @@ int cmd_score(int argc, char **argv) {
                         "(--dynamic-lr, --cache-size) score the text as one stream\n");
         return 2;
     }
+    if (adapted && lm.ensemble) {
+        fprintf(stderr, "rnnlm score: the adaptations (--dynamic-lr, --cache-size) adapt one model, not an "
+                        "--ensemble\n");
+        return 2;
+    }
     if (n_pos != 2) {
         fprintf(stderr, "rnnlm score: needs a model and a text file (or - for stdin): rnnlm score MODEL FILE|-\n");
         return 2;
@@ -83,7 +88,7 @@ int cmd_score(int argc, char **argv) {
     lm_scores res;
     memset(&res, 0, sizeof res);
     int status = 1;
-    if (lm_scorer_open(&sc, m, &lm, (int)o.lanes, &err) ||
+    if (lm_scorer_open(&sc, m, &lm, (int)o.lanes, (int)o.threads, o.precision, &err) ||
         (lm.lambda_auto && lm_estimate_lambda(&sc, (size_t)o.max_line, stderr, "rnnlm score: ", &err)) ||
         text_input_read(&in, pos[1], lm.utt_ids, (size_t)o.max_line, &err) ||
         (adapted && adapt_tune(&o.adapt, m, (size_t)o.max_line, stderr, "rnnlm score: ", &err))) {
@@ -99,6 +104,9 @@ int cmd_score(int argc, char **argv) {
     char path[512];   /* stdout holds the scores only: the path goes to stderr */
     rnnlm_model_compute_path(m, path, sizeof path);
     fprintf(stderr, "rnnlm score: compute: %s\n", path);
+    if (sc.n_members)
+        fprintf(stderr, "rnnlm score: ensemble: %s and %zu more, equal weights: P(w) the mean of theirs\n", pos[0],
+                sc.n_members);
     if (lm_score_text(&sc, &in, &res, &err)) {
         fprintf(stderr, "rnnlm score: %s\n", err.msg);
         goto done;

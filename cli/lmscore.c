@@ -10,6 +10,9 @@
 
 opt_table lm_opt_table(lm_options *o) {
     return (opt_table){{
+        {"ensemble", OPT_STR, &o->ensemble, 0, 0, NULL,
+         "further models (checkpoints, comma-separated) mixed with MODEL at equal weights: P(w) the mean of the "
+         "members' P(w) (docs/ENSEMBLE.md)"},
         {"ngram", OPT_STR, &o->ngram, 0, 0, NULL,
          "ARPA n-gram (plain or gzip) to interpolate with: each word L*p_rnn + (1-L)*p_ngram"},
         {"lambda", OPT_STR, &o->lambda_s, 0, 0, NULL,
@@ -88,11 +91,52 @@ int lm_opts_check(const char *cmd, lm_options *o, int kaldi_ok) {
 
 /* ------------------------------------------------------------ scoring */
 
-int lm_scorer_open(lm_scorer *sc, rnnlm_model *m, lm_options *opt, int lanes, rnnlm_err *err) {
+/* The --ensemble members of sc, loaded and checked; 0 or -1 (err set). */
+static int open_members(lm_scorer *sc, const char *list, int threads, int precision, rnnlm_err *err) {
+    char *copy = strdup(list);
+    if (!copy) {
+        rnnlm_fail(err, RNNLM_E_NOMEM, "out of memory");
+        return -1;
+    }
+    int rc = 0;
+    const rnnlm_model *all[LM_MAX_MEMBERS + 1] = {sc->m};
+    for (char *save = NULL, *p = strtok_r(copy, ",", &save); p && !rc; p = strtok_r(NULL, ",", &save)) {
+        rnnlm_model *x = NULL;
+        char where[64];
+        if (sc->n_members == LM_MAX_MEMBERS) {
+            rnnlm_fail(err, RNNLM_E_ARG, "--ensemble: more than %d models", LM_MAX_MEMBERS);
+            rc = -1;
+        } else if (rnnlm_model_load(&x, p, err) || (threads > 0 && rnnlm_model_set_threads(x, threads, err)) ||
+                   rnnlm_model_set_precision(x, precision, err)) {
+            rc = -1;
+        } else if (rnnlm_model_nonfinite(x, where, sizeof where)) {
+            rnnlm_fail(err, RNNLM_E_FORMAT, "%s: its weights hold NaN or Inf (%s)", p, where);
+            rc = -1;
+        }
+        if (x) {
+            sc->member[sc->n_members] = x;
+            all[++sc->n_members] = x;
+        }
+    }
+    free(copy);
+    if (!rc && !sc->n_members) {
+        rnnlm_fail(err, RNNLM_E_ARG, "--ensemble names no model");
+        rc = -1;
+    }
+    if (!rc && rnnlm_ensemble_check(all, 1 + sc->n_members, err)) rc = -1;
+    return rc;
+}
+
+int lm_scorer_open(lm_scorer *sc, rnnlm_model *m, lm_options *opt, int lanes, int threads, int precision,
+                   rnnlm_err *err) {
     memset(sc, 0, sizeof *sc);
     sc->m = m;
     sc->opt = opt;
     sc->lanes = lanes;
+    if (opt->ensemble && open_members(sc, opt->ensemble, threads, precision, err)) {
+        lm_scorer_close(sc);
+        return -1;
+    }
     if (!opt->ngram) return 0;
     if (rnnlm_ngram_load(&sc->g, opt->ngram, err) ||
         rnnlm_mix_create(&sc->mx, rnnlm_model_vocab(m), sc->g, opt->rnn_unk,
@@ -104,6 +148,8 @@ int lm_scorer_open(lm_scorer *sc, rnnlm_model *m, lm_options *opt, int lanes, rn
 }
 
 void lm_scorer_close(lm_scorer *sc) {
+    for (size_t j = 0; j < sc->n_members; j++) rnnlm_model_free(sc->member[j]);
+    sc->n_members = 0;
     rnnlm_mix_free(sc->mx);
     rnnlm_ngram_free(sc->g);
     sc->mx = NULL;
@@ -116,6 +162,20 @@ void lm_scores_free(lm_scores *s) {
     free(s->s);
     free(s->mw);
     memset(s, 0, sizeof *s);
+}
+
+/* Sentence i's figures from its per-word values. */
+static void sentence_from_words(const text_input *in, lm_scores *o, size_t i) {
+    size_t len = in->sent[i + 1] - in->sent[i], oov = 0;
+    double sum = 0.0;
+    for (size_t p = 0; p <= len; p++) sum += o->per[in->sent[i] + i + p];
+    for (size_t w = in->sent[i]; w < in->sent[i + 1]; w++) oov += o->ids[w] == RNNLM_UNK;
+    rnnlm_sentence_score *s = &o->s[i];
+    s->logprob = sum;
+    s->log10prob = sum / log(10.0);
+    s->words = len;
+    s->oovs = oov;
+    s->ppl = exp(-sum / (double)(len + 1));
 }
 
 /* --carry-state: one state fed the whole text, <s> once at the start and
@@ -169,19 +229,34 @@ static int score_adapted(const lm_scorer *sc, const text_input *in, lm_scores *o
     rnnlm_status st = rnnlm_eval_adapt(sc->m, ids, ids + 1, n, sc->adapt, &r, o->per, err);
     free(ids);
     if (st) return -1;
-    for (size_t i = 0; i < in->n_sent; i++) {
-        size_t len = in->sent[i + 1] - in->sent[i], oov = 0;
-        double sum = 0.0;
-        for (size_t p = 0; p <= len; p++) sum += o->per[in->sent[i] + i + p];
-        for (size_t w = in->sent[i]; w < in->sent[i + 1]; w++) oov += o->ids[w] == RNNLM_UNK;
-        rnnlm_sentence_score *s = &o->s[i];
-        s->logprob = sum;
-        s->log10prob = sum / log(10.0);
-        s->words = len;
-        s->oovs = oov;
-        s->ppl = exp(-sum / (double)(len + 1));
-    }
+    for (size_t i = 0; i < in->n_sent; i++) sentence_from_words(in, o, i);
     return 0;
+}
+
+/* o's per-word values, those of sc->m, become those of the equal-weight
+ * mixture of sc->m and the --ensemble members (each scored the same way),
+ * and the sentences' figures follow. 0 or -1. */
+static int score_members(const lm_scorer *sc, const text_input *in, lm_scores *o, rnnlm_err *err) {
+    size_t n_per = in->n_tok + in->n_sent;
+    lm_scores mo = *o;
+    mo.per = rnnlm_calloc(n_per ? n_per : 1, sizeof *mo.per, "member scores", err);
+    mo.s = mo.per ? rnnlm_calloc(in->n_sent ? in->n_sent : 1, sizeof *mo.s, "member scores", err) : NULL;
+    int rc = mo.s ? 0 : -1;
+    for (size_t j = 0; j < sc->n_members && !rc; j++) {
+        const rnnlm_model *x = sc->member[j];
+        rc = sc->opt->carry ? score_carried(x, in, &mo, err)
+                            : rnnlm_score_batch(x, o->ids, in->sent, in->n_sent, sc->lanes, mo.s, mo.per, err) ? -1 : 0;
+        for (size_t k = 0; k < n_per && !rc; k++) {   /* log(e^a + e^b), the larger first */
+            double a = o->per[k] > mo.per[k] ? o->per[k] : mo.per[k], b = o->per[k] > mo.per[k] ? mo.per[k] : o->per[k];
+            o->per[k] = a == -INFINITY ? a : a + log1p(exp(b - a));
+        }
+    }
+    double lk = log((double)(1 + sc->n_members));
+    for (size_t k = 0; k < n_per && !rc; k++) o->per[k] -= lk;
+    for (size_t i = 0; i < in->n_sent && !rc; i++) sentence_from_words(in, o, i);
+    free(mo.per);
+    free(mo.s);
+    return rc;
 }
 
 int lm_score_text(const lm_scorer *sc, const text_input *in, lm_scores *o, rnnlm_err *err) {
@@ -200,6 +275,7 @@ int lm_score_text(const lm_scorer *sc, const text_input *in, lm_scores *o, rnnlm
         : sc->opt->carry ? score_carried(sc->m, in, o, err)
                          : rnnlm_score_batch(sc->m, o->ids, in->sent, in->n_sent, sc->lanes, o->s, o->per, err) != RNNLM_OK)
         goto fail;
+    if (sc->n_members && score_members(sc, in, o, err)) goto fail;
     if (!sc->mx) return 0;
     const char **words = rnnlm_calloc(in->n_tok ? in->n_tok : 1, sizeof *words, "words", err);
     o->mw = words ? rnnlm_calloc(n_per ? n_per : 1, sizeof *o->mw, "mixture scores", err) : NULL;

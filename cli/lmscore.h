@@ -19,6 +19,7 @@ enum { LM_FMT_DEFAULT = 0, LM_FMT_SRILM = 1, LM_FMT_KALDI = 2 };
 /* The shared options' values (set by lm_opts_defaults, then the parser,
  * then lm_opts_check). */
 typedef struct {
+    const char *ensemble;   /* further models, comma-separated: the RNN is their mixture with MODEL */
     const char *ngram;      /* ARPA file to interpolate with (NULL: the RNN alone) */
     const char *lambda_s;   /* "auto" or a number in [0, 1] */
     const char *mix_dev;    /* held-out text for --lambda auto */
@@ -42,9 +43,15 @@ void lm_opts_defaults(lm_options *o);
  * kaldi_ok: the command has the kaldi format. */
 int lm_opts_check(const char *cmd, lm_options *o, int kaldi_ok);
 
-/* A model, and the n-gram and mixture when --ngram is given. */
+enum { LM_MAX_MEMBERS = 64 };
+
+/* A model (with --ensemble, the first member of the RNN's equal-weight
+ * mixture, docs/ENSEMBLE.md), and the n-gram and mixture when --ngram is
+ * given. */
 typedef struct {
     rnnlm_model *m;
+    rnnlm_model *member[LM_MAX_MEMBERS];   /* the --ensemble models after m (owned) */
+    size_t n_members;
     rnnlm_ngram *g;
     rnnlm_mix *mx;
     lm_options *opt;   /* the command's (lm_estimate_lambda sets its lambda) */
@@ -53,8 +60,11 @@ typedef struct {
                                            adaptation (rnnlm_eval_adapt; the state carried) */
 } lm_scorer;
 
-/* Loads the n-gram and builds the mixture (nothing without opt->ngram). */
-int lm_scorer_open(lm_scorer *sc, rnnlm_model *m, lm_options *opt, int lanes, rnnlm_err *err);
+/* Loads the --ensemble members (each with threads when > 0 and precision,
+ * as m has them; refused unless they share m's vocabulary), the n-gram,
+ * and builds the mixture (nothing without opt->ngram). */
+int lm_scorer_open(lm_scorer *sc, rnnlm_model *m, lm_options *opt, int lanes, int threads, int precision,
+                   rnnlm_err *err);
 void lm_scorer_close(lm_scorer *sc);
 
 /* The scores of a text: the RNN's ids and natural-log probabilities of

@@ -746,6 +746,10 @@ RNNLM_API rnnlm_status rnnlm_eval_stream(const rnnlm_model *m, const int32_t *x,
  * loss sum over the same pairs. RNNLM_E_ARG when k is 0, when the members'
  * vocabularies differ (words, ids or canonicalisation), with o->recipe, or
  * when n is 0. */
+/* RNNLM_OK when the k models m[0..k) can be mixed: k >= 1, none NULL, one
+ * vocabulary (the same words with the same ids and canonicalisation);
+ * else RNNLM_E_ARG naming the first member and id that differ. */
+RNNLM_API rnnlm_status rnnlm_ensemble_check(const rnnlm_model *const *m, size_t k, rnnlm_err *err);
 RNNLM_API rnnlm_status rnnlm_eval_ensemble(const rnnlm_model *const *m, size_t k, const int32_t *x,
                                            const int32_t *y, size_t n, const rnnlm_eval_options *o,
                                            rnnlm_eval_stream_result *out, double *member_loss,

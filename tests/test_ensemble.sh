@@ -12,7 +12,10 @@
 #  - refusals: --members without --save-dir, out of range, with --resume; a
 #    member that fails (its directory holds another run) ends the command
 #    with status 1 naming its log; --ensemble with --recipe-batching, with
-#    the sentence path, and with a member of another vocabulary.
+#    an adaptation, and with a member of another vocabulary (eval and score);
+#  - the sentence path: score's per-word probability is the mean of the
+#    members' (lines independent, and with the state carried), and eval
+#    --independent --ensemble scores the mixture.
 # Env: BUILD, the build directory holding rnnlm (default build).
 set -u
 . tests/lib.sh
@@ -67,6 +70,25 @@ read -r p1 p2 < <(grep -o '^member [12]: .* perplexity [0-9.]*' "$tmp/eval.out" 
 awk -v e="$again" -v a="$p1" -v b="$p2" 'BEGIN { exit !(log(e) < (log(a) + log(b)) / 2) }' ||
   fail "the ensemble's $again is not below the members' mean cross-entropy ($p1, $p2)"
 
+# the sentence path: score's per-word P is the mean of the members' own, lines
+# independent and with the state carried; eval --independent prints the same perplexity
+M1="$tmp/e/member-1/best.safetensors" M2="$tmp/e/member-2/best.safetensors"
+printf 'a b c\nthe quick fox\n\nb a\n' > "$tmp/text.txt"
+for mode in --independent --carry-state; do
+  ok=1
+  "$R" score "$M1" "$tmp/text.txt" --per-word --exact $mode > "$tmp/s1" 2>/dev/null || ok=0
+  "$R" score "$M2" "$tmp/text.txt" --per-word --exact $mode > "$tmp/s2" 2>/dev/null || ok=0
+  "$R" score "$M1" "$tmp/text.txt" --per-word --exact $mode --ensemble "$M2" > "$tmp/se" 2> "$tmp/se.err" || ok=0
+  [ "$ok" -eq 1 ] || fail "score $mode: $(cat "$tmp/se.err")"
+  grep -q "ensemble: .* and 1 more" "$tmp/se.err" || fail "score $mode does not say it scores an ensemble"
+  paste "$tmp/s1" "$tmp/s2" "$tmp/se" | awk -F'\t' -v mode="$mode" '
+    $1 == "" { n++; want = ($3 + $7) / 2; if ((want - $11) > 1e-9 * want || ($11 - want) > 1e-9 * want) bad++ }
+    END { if (!n || bad) { printf "FAIL score %s: %d of %d words are not the mean of the members\n", mode, bad, n; exit 1 } }' ||
+    failures=$((failures + 1))
+done
+"$R" eval "$M1" "$tmp/text.txt" --independent --ensemble "$M2" > "$tmp/ev" 2>&1 || fail "eval --independent --ensemble"
+grep -q "^ensemble: " "$tmp/ev" && grep -q "^perplexity " "$tmp/ev" || fail "eval --independent --ensemble: $(cat "$tmp/ev")"
+
 # a member resumes as a lone run (one epoch more)
 "$R" train --resume "$tmp/e/member-2/last.safetensors" --epochs 3 --threads 1 > "$tmp/res.out" 2>&1 < /dev/null ||
   fail "resuming member 2: $(tail -n 2 "$tmp/res.out")"
@@ -81,13 +103,13 @@ mkdir -p "$tmp/f/member-2" && cp "$tmp/e/member-1/last.safetensors" "$tmp/f/memb
 expect_run 1 "member 2 failed" "$R" train "${short[@]}" --members 2 --save-dir "$tmp/f"
 grep -q "member-2.log" "$tmp/err" || fail "the failed member's log is not named: $(cat "$tmp/err")"
 grep -q "another run" "$tmp/f/member-2.log" || fail "member 2's log lacks the cause: $(tail -n 2 "$tmp/f/member-2.log")"
-M1="$tmp/e/member-1/best.safetensors" M2="$tmp/e/member-2/best.safetensors"
 expect_run 2 "--ensemble" "$R" eval "$M1" --ensemble "$M2" --corpus toy --recipe-batching
-printf 'a b c\n' > "$tmp/text.txt"
-expect_run 2 "--ensemble" "$R" eval "$M1" --ensemble "$M2" "$tmp/text.txt" --independent
+expect_run 2 "--ensemble" "$R" eval "$M1" --ensemble "$M2" --corpus toy --dynamic-lr 0.1
+expect_run 2 "--ensemble" "$R" score "$M1" "$tmp/text.txt" --ensemble "$M2" --dynamic-lr 0.1
 for i in $(seq 60); do echo "the cat sat on the mat $((i % 7))"; done > "$tmp/small.txt"
 "$R" train "${short[@]}" --train "$tmp/small.txt" --save-dir "$tmp/small" > /dev/null 2>&1 < /dev/null || fail "small-corpus run"
 expect_run 1 "vocabulary" "$R" eval "$M1" --ensemble "$tmp/small/last.safetensors" --corpus toy
+expect_run 1 "vocabulary" "$R" score "$M1" "$tmp/text.txt" --ensemble "$tmp/small/last.safetensors"
 expect_run 1 "cannot" "$R" eval "$M1" --ensemble "$tmp/nothing.safetensors" --corpus toy
 
 [ "$failures" -eq 0 ] && echo "test_ensemble.sh: ok" || exit 1

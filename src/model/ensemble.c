@@ -27,6 +27,17 @@ static rnnlm_status same_vocab(const rnnlm_model *a, const rnnlm_model *b, size_
     return RNNLM_OK;
 }
 
+rnnlm_status rnnlm_ensemble_check(const rnnlm_model *const *m, size_t k, rnnlm_err *err) {
+    if (!m) return rnnlm_fail(err, RNNLM_E_ARG, "rnnlm_ensemble_check: NULL argument");
+    if (k < 1) return rnnlm_fail(err, RNNLM_E_ARG, "an ensemble needs at least one model");
+    for (size_t j = 0; j < k; j++) {
+        if (!m[j]) return rnnlm_fail(err, RNNLM_E_ARG, "ensemble member %zu is NULL", j + 1);
+        rnnlm_status st = j ? same_vocab(m[0], m[j], j, err) : RNNLM_OK;
+        if (st) return st;
+    }
+    return RNNLM_OK;
+}
+
 /* log(e^a + e^b) without overflow; -inf on both sides stays -inf. */
 static double log_add(double a, double b) {
     if (a < b) { double t = a; a = b; b = t; }
@@ -39,16 +50,12 @@ rnnlm_status rnnlm_eval_ensemble(const rnnlm_model *const *m, size_t k, const in
                                  rnnlm_err *err) {
     if (out) memset(out, 0, sizeof *out);
     if (!m || !o || !out || (n && (!x || !y))) return rnnlm_fail(err, RNNLM_E_ARG, "rnnlm_eval_ensemble: NULL argument");
-    if (k < 1) return rnnlm_fail(err, RNNLM_E_ARG, "an ensemble needs at least one model");
+    rnnlm_status st0 = rnnlm_ensemble_check(m, k, err);
+    if (st0) return st0;
     if (o->recipe)
         return rnnlm_fail(err, RNNLM_E_ARG, "an ensemble scores every pair: the recipe's dropped tail depends on "
                           "each member's B");
     if (n < 1) return rnnlm_fail(err, RNNLM_E_ARG, "nothing to evaluate");
-    for (size_t j = 0; j < k; j++) {
-        if (!m[j]) return rnnlm_fail(err, RNNLM_E_ARG, "rnnlm_eval_ensemble: member %zu is NULL", j + 1);
-        rnnlm_status st = j ? same_vocab(m[0], m[j], j, err) : RNNLM_OK;
-        if (st) return st;
-    }
     double *acc = rnnlm_calloc(n, sizeof *acc, "ensemble log-probabilities", err);
     double *lp = acc ? rnnlm_calloc(n, sizeof *lp, "member log-probabilities", err) : NULL;
     if (!lp) {
