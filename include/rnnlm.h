@@ -923,9 +923,12 @@ RNNLM_API void rnnlm_train_options_default(rnnlm_train_options *o);
  * weight_decay with the sampled loss). RNNLM_E_ARG naming the option by its
  * key in backquotes (`lr_min`), as every message of training does. */
 RNNLM_API rnnlm_status rnnlm_train_options_check(const rnnlm_train_options *o, rnnlm_err *err);
-/* The named configurations, "industrial|toy|medium" (docs/RECIPE.md): industrial
- * is the recipe's (the defaults), toy its toy run, medium the strongest
- * model of an hour on a 2-core machine. */
+/* The named configurations, "industrial|toy|medium|hour" (docs/RECIPE.md):
+ * industrial is the recipe's (the defaults), toy its toy run, medium the
+ * strongest single model of an hour on a 2-core machine, hour an ensemble of
+ * two (members 2: a trainer trains one model and refuses it; train each
+ * member with members 1 and its own train_seed, as `rnnlm train` does,
+ * docs/ENSEMBLE.md). */
 RNNLM_API const char *rnnlm_preset_names(void);
 /* Sets the preset's options in t and d (which the caller has set to their
  * defaults, rnnlm_train_options_default and rnnlm_data_options_default).

@@ -82,7 +82,20 @@ static void medium(rnnlm_train_options *t, rnnlm_data_options *d) {
  * the tied full softmax epoch for epoch (169.10 against 169.02 after one
  * epoch, 140.21 against 140.25 after two, 127.37 against 127.49 after three)
  * at 1.6 times its tokens a second on one thread of a Xeon with AMX, and
- * 1.4 times on two. */
+ * 1.4 times on two.
+ *
+ * The hour trains two such models side by side, one process and one thread
+ * each (`members`), and the model is their equal-weight mixture: on a
+ * 2-core Xeon with AMX two single-threaded runs trained 1.6-1.7 times the
+ * tokens a second of one run on both cores (bench/bench_members.sh), and
+ * two members of 19 epochs each, validation 93.93 and 94.06, test 95.95
+ * and 95.80, mixed to test 92.01 (4.0% below either), where one model on
+ * both cores of the same kind of machine had reached 92.51 in its best
+ * hour (36 epochs at B = 128) and 94.20 on a slow day (24 epochs at
+ * B = 64). Each member runs at B = 128 with the learning rate scaled by
+ * about sqrt(2): on one AMX core 1.3-1.45 times the tokens a second of
+ * B = 64, level with it at the hour's end (validation 90.68 after 36
+ * epochs against 90.54 after 27). */
 static void hour(rnnlm_train_options *t, rnnlm_data_options *d) {
     medium(t, d);
     t->softmax = 1;   /* adaptive, tied as medium is */
@@ -92,6 +105,9 @@ static void hour(rnnlm_train_options *t, rnnlm_data_options *d) {
     t->plan_min_batch = 32;
     t->ar = 2;
     t->tar = 1;
+    t->members = 2;   /* two models side by side, one thread each, their mixture (docs/ENSEMBLE.md) */
+    t->batch = 128;   /* the planner halves it where the hour has time to spare */
+    t->lr = 0.007;    /* medium's 0.005 at B = 64, times about sqrt(2) */
 }
 
 /* Every preset, once: a new one is a function above and a name here. */
