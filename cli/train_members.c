@@ -151,7 +151,8 @@ int train_members(train_cli *c, rnnlm_comm *comm, train_run_fn run_one) {
         return 2;
     }
     if (!c->o.save_dir) {
-        fprintf(stderr, "rnnlm train: --members %ld needs --save-dir: the members' weights are kept there\n", k);
+        fprintf(stderr, "rnnlm train: --members %ld (an ensemble; the hour preset's) needs --save-dir DIR, where "
+                        "the members' weights are kept (or --members 1: one model)\n", k);
         return 2;
     }
     if (k > MAX_MEMBERS) return 2;   /* the option's range */
