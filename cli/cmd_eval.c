@@ -224,6 +224,22 @@ static int print_adapted(const rnnlm_model *m, const adapt_cli *a, const char *d
     return 0;
 }
 
+/* m's threads and precision from o (auto measures at these threads), and
+ * the compute line; 0 or -1 after a message. */
+static int eval_compute(rnnlm_model *m, const eval_options *o) {
+    rnnlm_err err;
+    if ((o->threads > 0 && rnnlm_model_set_threads(m, (int)o->threads, &err)) ||
+        rnnlm_model_set_precision(m, o->precision, &err)) {
+        fprintf(stderr, "rnnlm eval: %s\n", err.msg);
+        return -1;
+    }
+    char cpath[512];
+    rnnlm_model_compute_path(m, cpath, sizeof cpath);
+    printf("compute: %s\n", cpath);
+    fflush(stdout);
+    return 0;
+}
+
 /* The id path: the stream cut into B rows of T steps (rnnlm_eval_stream). */
 static int eval_ids(rnnlm_model *m, eval_options *o, const char *model_path, const char *path) {
     int status = 1;
@@ -231,15 +247,7 @@ static int eval_ids(rnnlm_model *m, eval_options *o, const char *model_path, con
     eval_stream s;
     if (eval_stream_load(&s, o, m, path)) goto done;
     rnnlm_eval_options eo = {(int)o->batch, (int)o->time, o->recipe, (int)o->threads, NULL};
-    if ((o->threads > 0 && rnnlm_model_set_threads(m, (int)o->threads, &err)) ||
-        rnnlm_model_set_precision(m, o->precision, &err)) {   /* auto measures at these threads */
-        fprintf(stderr, "rnnlm eval: %s\n", err.msg);
-        goto done;
-    }
-    char cpath[512];
-    rnnlm_model_compute_path(m, cpath, sizeof cpath);
-    printf("compute: %s\n", cpath);
-    fflush(stdout);
+    if (eval_compute(m, o)) goto done;
     rnnlm_eval_stream_result res;
     const char *data_name = o->data.corpus ? o->data.corpus : path;
     if (rnnlm_eval_stream(m, s.x, s.y, s.n, &eo, &res, &err)) {
@@ -261,66 +269,41 @@ done:
     return status;
 }
 
-/* The ensemble path: MODEL and the --ensemble members on the id stream,
- * each member as the id path evaluates it, then their mixture. */
+/* The ensemble path: MODEL and the --ensemble members (loaded and checked
+ * by lm_scorer_open) on the id stream, each member as the id path
+ * evaluates it, then their mixture. */
 static int eval_ensemble(rnnlm_model *m, eval_options *o, const char *model_path, const char *path) {
-    enum { MAX_MEMBERS = 64 };
-    rnnlm_model *mm[MAX_MEMBERS] = {m};
-    const char *names[MAX_MEMBERS] = {model_path};
-    char *list = strdup(o->lm.ensemble);
-    size_t k = 1;
     int status = 1;
     rnnlm_err err;
     eval_stream s;
     memset(&s, 0, sizeof s);
-    if (!list) {
-        fprintf(stderr, "rnnlm eval: out of memory\n");
-        return 1;
-    }
-    for (char *save = NULL, *p = strtok_r(list, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
-        if (k == MAX_MEMBERS) {
-            fprintf(stderr, "rnnlm eval: --ensemble: more than %d members\n", MAX_MEMBERS);
-            goto done;
-        }
-        names[k] = p;
-        if (!(mm[k] = load_model("eval", p, o->allow_nonfinite))) goto done;
-        k++;
-        if ((o->threads > 0 && rnnlm_model_set_threads(mm[k - 1], (int)o->threads, &err)) ||
-            rnnlm_model_set_precision(mm[k - 1], o->precision, &err)) {
-            fprintf(stderr, "rnnlm eval: %s: %s\n", p, err.msg);
-            goto done;
-        }
-    }
-    if (k < 2) {
-        fprintf(stderr, "rnnlm eval: --ensemble names no model\n");
-        goto done;
-    }
-    if (eval_stream_load(&s, o, m, path)) goto done;
-    if ((o->threads > 0 && rnnlm_model_set_threads(m, (int)o->threads, &err)) ||
-        rnnlm_model_set_precision(m, o->precision, &err)) {
+    lm_scorer sc;
+    memset(&sc, 0, sizeof sc);
+    char *names = strdup(o->lm.ensemble);
+    if (!names || eval_stream_load(&s, o, m, path) || eval_compute(m, o)) goto done;
+    if (lm_scorer_open(&sc, m, &o->lm, 64, (int)o->threads, o->precision, &err)) {
         fprintf(stderr, "rnnlm eval: %s\n", err.msg);
         goto done;
     }
-    char cpath[512];
-    rnnlm_model_compute_path(m, cpath, sizeof cpath);
-    printf("compute: %s\n", cpath);
-    fflush(stdout);
+    const rnnlm_model *mm[LM_MAX_MEMBERS + 1] = {m};
+    size_t k = 1 + sc.n_members;
+    for (size_t j = 1; j < k; j++) mm[j] = sc.member[j - 1];
     rnnlm_eval_options eo = {(int)o->batch, (int)o->time, 0, (int)o->threads, NULL};
     rnnlm_eval_stream_result res;
-    double member_loss[MAX_MEMBERS];
+    double member_loss[LM_MAX_MEMBERS + 1];
     const char *data_name = o->data.corpus ? o->data.corpus : path;
-    if (rnnlm_eval_ensemble((const rnnlm_model *const *)mm, k, s.x, s.y, s.n, &eo, &res, member_loss, &err)) {
+    if (rnnlm_eval_ensemble(mm, k, s.x, s.y, s.n, &eo, &res, member_loss, &err)) {
         fprintf(stderr, "rnnlm eval: %s: %s\n", data_name, err.msg);
         goto done;
     }
-    char ppl[32];
-    for (size_t j = 0; j < k; j++) {
+    char ppl[32], *save = NULL, *name = strtok_r(names, ",", &save);
+    for (size_t j = 0; j < k; j++, name = j > 1 ? strtok_r(NULL, ",", &save) : name) {
         rnnlm_model_info cfg;
         rnnlm_model_info_get(mm[j], &cfg);
         long mb = 0, mt = 0;
         rnnlm_model_train_shape(mm[j], &mb, &mt, &err);
-        printf("member %zu: %s (%s, V %d, E %d, H %d, L %d) - perplexity %s (B %ld, T %ld)\n", j + 1, names[j],
-               rnnlm_cell_name(cfg.cell), cfg.V, cfg.E, cfg.H, cfg.L,
+        printf("member %zu: %s (%s, V %d, E %d, H %d, L %d) - perplexity %s (B %ld, T %ld)\n", j + 1,
+               j ? name : model_path, rnnlm_cell_name(cfg.cell), cfg.V, cfg.E, cfg.H, cfg.L,
                fmt_ppl(ppl, sizeof ppl, exp(member_loss[j] / (double)res.r.count), 4), o->batch ? o->batch : mb,
                o->time ? o->time : mt);
     }
@@ -333,9 +316,10 @@ static int eval_ensemble(rnnlm_model *m, eval_options *o, const char *model_path
            (long long)res.r.count);
     status = fflush(stdout) ? 1 : 0;
 done:
+    if (!names) fprintf(stderr, "rnnlm eval: out of memory\n");
+    lm_scorer_close(&sc);
     eval_stream_free(&s);
-    for (size_t j = 1; j < k; j++) rnnlm_model_free(mm[j]);
-    free(list);
+    free(names);
     return status;
 }
 
