@@ -3,7 +3,7 @@
 # a second on this machine (docs/ENSEMBLE.md). Each round trains the
 # `hour` preset's model (tied LSTM 2 x 400, adaptive softmax, AR/TAR,
 # --precision bf16 where the CPU has it, else fp32) for about TOKENS
-# tokens (default 7,680: 60 steps of B = 64) in two ways, one after the
+# tokens (default 134,400: 60 steps of B = 64) in two ways, one after the
 # other: one run with every core (`--threads 0`), then the cores' count of
 # single-threaded runs side by side (what `--members N` starts). Prints each
 # round's tokens a second (the training line of `epoch 1/1`), the sum of the
@@ -13,7 +13,7 @@
 # BUILD_DIR defaults to build; needs the Brown corpus (scripts/setup.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROUNDS=${2:-3}; TOKENS=${3:-7680}; B=${4:-64}
+ROUNDS=${2:-3}; TOKENS=${3:-134400}; B=${4:-64}
 R="${1:-build}/rnnlm"
 [ -x "$R" ] || { echo "no $R (run make first)"; exit 1; }
 N=$(nproc)

@@ -87,7 +87,8 @@ static void medium(rnnlm_train_options *t, rnnlm_data_options *d) {
  * The hour trains two such models side by side, one process and one thread
  * each (`members`), and the model is their equal-weight mixture: on a
  * 2-core Xeon with AMX two single-threaded runs trained 1.6-1.7 times the
- * tokens a second of one run on both cores (bench/bench_members.sh), and
+ * tokens a second of one run on both cores (bench/bench_members.sh; 1.4-1.5
+ * times on a busier hour of the same machine), and
  * two members of 19 epochs each, validation 93.93 and 94.06, test 95.95
  * and 95.80, mixed to test 92.01 (4.0% below either), where one model on
  * both cores of the same kind of machine had reached 92.51 in its best
@@ -95,7 +96,9 @@ static void medium(rnnlm_train_options *t, rnnlm_data_options *d) {
  * B = 64). Each member runs at B = 128 with the learning rate scaled by
  * about sqrt(2): on one AMX core 1.3-1.45 times the tokens a second of
  * B = 64, level with it at the hour's end (validation 90.68 after 36
- * epochs against 90.54 after 27). */
+ * epochs against 90.54 after 27). On State of the Union (planned down to
+ * B = 32), the two members' mixture scored test 65.84, 36.3% below the
+ * modified Kneser-Ney 5-gram, where one model had scored 70.91. */
 static void hour(rnnlm_train_options *t, rnnlm_data_options *d) {
     medium(t, d);
     t->softmax = 1;   /* adaptive, tied as medium is */
