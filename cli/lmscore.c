@@ -187,22 +187,12 @@ static int score_carried(const rnnlm_model *m, const text_input *in, lm_scores *
     int rc = -1;
     if (!lp || rnnlm_state_create(&st, m, err) || rnnlm_feed(st, RNNLM_BOS, lp, err)) goto out;
     for (size_t i = 0; i < in->n_sent; i++) {
-        double sum = 0.0;
-        size_t oov = 0, n = in->sent[i + 1] - in->sent[i];
         for (size_t k = in->sent[i]; k <= in->sent[i + 1]; k++) {
             int32_t y = k < in->sent[i + 1] ? o->ids[k] : RNNLM_BOS;
-            double l = (double)lp[y];
-            o->per[k + i] = l;
-            sum += l;
-            oov += k < in->sent[i + 1] && y == RNNLM_UNK;
+            o->per[k + i] = (double)lp[y];
             if (rnnlm_feed(st, y, lp, err)) goto out;
         }
-        rnnlm_sentence_score *s = &o->s[i];
-        s->logprob = sum;
-        s->log10prob = sum / log(10.0);
-        s->words = n;
-        s->oovs = oov;
-        s->ppl = exp(-sum / (double)(n + 1));
+        sentence_from_words(in, o, i);
     }
     rc = 0;
 out:
