@@ -145,7 +145,7 @@ done:
 }
 
 int train_members(train_cli *c, rnnlm_comm *comm, train_run_fn run_one) {
-    const long k = c->o.members;
+    const long k = c->o.members;   /* at most MAX_MEMBERS: the option's range */
     if (rnnlm_comm_launched() || rnnlm_comm_size(comm) > 1) {
         fprintf(stderr, "rnnlm train: --members trains the members as processes of this machine, not under mpirun\n");
         return 2;
@@ -155,7 +155,6 @@ int train_members(train_cli *c, rnnlm_comm *comm, train_run_fn run_one) {
                         "the members' weights are kept (or --members 1: one model)\n", k);
         return 2;
     }
-    if (k > MAX_MEMBERS) return 2;   /* the option's range */
     long cores = sysconf(_SC_NPROCESSORS_ONLN), threads = c->o.threads;
     if (cores < 1) cores = 1;
     if (!threads) threads = cores / k > 0 ? cores / k : 1;

@@ -456,33 +456,24 @@ void model_zero_grads_touched(model *m) {
 
 rnnlm_status model_eval_batch(model *m, const int32_t *x, const int32_t *y, int B, int T,
                               batch_stats *st, rnnlm_err *err) {
-    rnnlm_status s = check_batch(m, x, y, B, T, err);
-    if (s) return s;
-    bf16_refresh(m);   /* the weights may have changed since the last batch */
-    batch_stats local = {0, 0, 0};
-    size_t LBH = (size_t)m->cfg.L * B * m->cfg.H;
-    float *c = m->lay.kind->has_c ? m->state + LBH : NULL;
-    net_batch_f32(m->net, x, y, T, m->state, c, 0, 0.0f, NULL, &local);
-    if (st) *st = local;
-    return RNNLM_OK;
+    return model_eval_batch_logp(m, x, y, B, T, st, NULL, err);
 }
 
 rnnlm_status model_eval_batch_logp(model *m, const int32_t *x, const int32_t *y, int B, int T,
                                    batch_stats *st, double *logp, rnnlm_err *err) {
-    if (!logp) return model_eval_batch(m, x, y, B, T, st, err);
     rnnlm_status s = check_batch(m, x, y, B, T, err);
     if (s) return s;
-    size_t N = (size_t)B * (size_t)T;
-    double *pos = rnnlm_calloc(N, sizeof *pos, "log-probabilities", err);
-    if (!pos) return RNNLM_E_NOMEM;
-    bf16_refresh(m);
+    double *pos = NULL;   /* the net's time-major positions, when logp is asked for */
+    if (logp && !(pos = rnnlm_calloc((size_t)B * (size_t)T, sizeof *pos, "log-probabilities", err)))
+        return RNNLM_E_NOMEM;
+    bf16_refresh(m);   /* the weights may have changed since the last batch */
     batch_stats local = {0, 0, 0};
     size_t LBH = (size_t)m->cfg.L * B * m->cfg.H;
     float *c = m->lay.kind->has_c ? m->state + LBH : NULL;
     net_set_pos_logp_f32(m->net, pos);
     net_batch_f32(m->net, x, y, T, m->state, c, 0, 0.0f, NULL, &local);
     net_set_pos_logp_f32(m->net, NULL);
-    for (int b = 0; b < B; b++)   /* time-major positions to the rows of x */
+    for (int b = 0; pos && b < B; b++)   /* time-major positions to the rows of x */
         for (int t = 0; t < T; t++) logp[(size_t)b * T + t] = pos[(size_t)t * B + b];
     free(pos);
     if (st) *st = local;

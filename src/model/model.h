@@ -116,7 +116,8 @@ void model_zero_grads(model *m);
 /* Forward only, no dropout, carrying state: loss and accuracy of the batch. */
 rnnlm_status model_eval_batch(model *m, const int32_t *x, const int32_t *y, int B, int T,
                               batch_stats *st, rnnlm_err *err);
-/* model_eval_batch that also writes logp (B, T), row-major like x and y:
+/* model_eval_batch that also writes logp (B, T), row-major like x and y,
+ * when logp is not NULL:
  * the natural-log probability of each target (model_eval_batch's loss sum
  * may differ in its last bits: each row's softmax runs alone). */
 rnnlm_status model_eval_batch_logp(model *m, const int32_t *x, const int32_t *y, int B, int T,
