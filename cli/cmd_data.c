@@ -2,7 +2,8 @@
  * split sizes, id counts, the first ids and their words, <unk> rates),
  * optionally a check of the batchers on those streams, and optionally the
  * id streams and the vocabulary written out (--write-ids) for other tools
- * such as the n-gram baseline dev/kn_baseline.py. */
+ * such as the n-gram baseline dev/kn_baseline.py, or the splits as text
+ * (--write-text) for an n-gram toolkit. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 typedef struct {
     long show, batch, time;
     const char *write_ids;   /* NULL: nothing written */
+    const char *write_text;  /* NULL: nothing written */
 } data_cmd_options;
 
 static const data_cmd_options DATA_CMD_DEFAULTS = {.show = 25, .batch = 0, .time = 25};
@@ -26,6 +28,9 @@ static opt_table data_cmd_table(data_cmd_options *o) {
         {"max-time", OPT_INT, &o->time, 1, 1 << 20, NULL, "T, steps per batch, with --batch-size"},
         {"write-ids", OPT_STR, &o->write_ids, 0, 0, NULL,
          "write DIR/{train,valid,test}.ids (each split's id stream, space-separated, one line) and DIR/vocab.tsv"},
+        {"write-text", OPT_STR, &o->write_text, 0, 0, NULL,
+         "write DIR/{train,valid,test}.txt: each split, one sentence a line, in the vocabulary's words (<unk> "
+         "for the rest): the text to train an n-gram on for `--ngram`"},
         OPT_TABLE_END,
     }};
 }
@@ -52,12 +57,45 @@ static int write_split_ids(const char *dir, const rnnlm_split_data *s) {
     return 0;
 }
 
-/* --write-ids DIR: the vocabulary and each present split's id stream. */
-static int write_ids(const char *dir, const rnnlm_dataset *d) {
+/* DIR, made when absent; 0, or -1 after a message. */
+static int make_dir(const char *dir) {
     if (mkdir(dir, 0777) && errno != EEXIST) {
         fprintf(stderr, "rnnlm data: cannot create %s: %s\n", dir, strerror(errno));
         return -1;
     }
+    return 0;
+}
+
+/* --write-text DIR: each present split as text, DIR/NAME.txt. */
+static int write_text(const char *dir, const rnnlm_dataset *d, int no_markers) {
+    if (no_markers) {
+        fprintf(stderr, "rnnlm data: --write-text writes a sentence a line, and with --no-markers the streams "
+                        "have no sentence boundaries\n");
+        return -1;
+    }
+    if (make_dir(dir)) return -1;
+    const rnnlm_split_data *sp[3] = {&d->train, &d->valid, &d->test};
+    for (int k = 0; k < 3; k++) {
+        if (!sp[k]->n_ids) continue;
+        char path[4096];
+        rnnlm_err err;
+        if (snprintf(path, sizeof path, "%s/%s.txt", dir, sp[k]->name) >= (int)sizeof path) {
+            fprintf(stderr, "rnnlm data: --write-text: path too long\n");
+            return -1;
+        }
+        if (rnnlm_ids_save_text(path, sp[k]->ids, sp[k]->n_ids, d->vocab, &err)) {
+            fprintf(stderr, "rnnlm data: %s\n", err.msg);
+            return -1;
+        }
+    }
+    printf("wrote the text of %s%s%sin %s\n", d->train.n_ids ? "train " : "", d->valid.n_ids ? "valid " : "",
+           d->test.n_ids ? "test " : "", dir);
+    return 0;
+}
+
+/* --write-ids DIR: the vocabulary and each present split's id stream. */
+static int write_ids(const char *dir, const rnnlm_dataset *d) {
+    if (make_dir(dir)) return -1;
     char path[4096];
     if (snprintf(path, sizeof path, "%s/vocab.tsv", dir) >= (int)sizeof path) {
         fprintf(stderr, "rnnlm data: --write-ids: path too long\n");
@@ -105,6 +143,7 @@ int cmd_data(int argc, char **argv) {
     }
     int status = 0;
     if (o.write_ids && write_ids(o.write_ids, &d)) status = 1;
+    if (o.write_text && write_text(o.write_text, &d, dopt.no_markers)) status = 1;
     if (o.batch > 0) {
         rnnlm_err err;
         rnnlm_stream_batcher sb;

@@ -37,8 +37,11 @@ typedef struct {
 static opt_table eval_table(eval_options *o) {
     return (opt_table){{
         {"corpus", OPT_STR, &o->data.corpus, 0, 0, NULL, "brown or toy instead of FILE: evaluate on a split of it"},
-        {"part", OPT_CHOICE, &o->part, 0, 0, "test|train", "which split of --corpus"},
+        {"part", OPT_CHOICE, &o->part, 0, 0, "test|train|valid", "which split of --corpus (valid: needs --valid-split)"},
         {"split", OPT_FLOAT, &o->data.split, -1e300, 1e300, NULL, "training fraction of --corpus's shuffled sentences"},
+        {"valid-split", OPT_FLOAT, &o->data.valid_split, 0, 1, NULL,
+         "fraction of --corpus's training sentences held out as validation, as the run did (0: none): "
+         "--part valid evaluates it, --ngram --lambda auto fits L on it"},
         {"seed", OPT_INT, &o->data.seed, 0, 4294967295.0, NULL, "shuffle seed of the split"},
         {"brown-dir", OPT_STR, &o->data.brown_dir, 0, 0, NULL, "directory of the Brown files"},
         {"max-line-bytes", OPT_INT, &o->data.max_line, 1, 1 << 30, NULL, "longest accepted line of FILE"},
@@ -76,6 +79,7 @@ static int eval_sentences(rnnlm_model *m, eval_options *o, const char *model_pat
         fprintf(stderr, "rnnlm eval: %s\n", err.msg);
         goto done;
     }
+    if (sc.g) note_ngram_rounding("eval", o->lm.ngram, sc.g);
     char cpath[512];
     rnnlm_model_compute_path(m, cpath, sizeof cpath);
     fprintf(info, "%scompute: %s\n", pre, cpath);
@@ -140,13 +144,13 @@ static int eval_stream_load(eval_stream *s, eval_options *o, const rnnlm_model *
     if (o->data.corpus) {
         o->data.fixed_vocab = rnnlm_model_vocab(m);
         if (dataset_load(&s->d, &o->data)) return -1;
-        const rnnlm_split_data *sp = o->part == 1 ? &s->d.train : &s->d.test;
+        const rnnlm_split_data *sp = o->part == 1 ? &s->d.train : o->part == 2 ? &s->d.valid : &s->d.test;
         s->x = sp->x;
         s->y = sp->y;
         s->n = sp->n;
         s->sentences = sp->sentences;
         s->tokens = sp->tokens;
-        s->what = o->part == 1 ? "train" : "test";
+        s->what = o->part == 1 ? "train" : o->part == 2 ? "valid" : "test";
         return 0;
     }
     rnnlm_err err;
@@ -269,9 +273,37 @@ done:
     return status;
 }
 
+/* --lambda auto on --corpus: L fitted by EM on the validation split of s's
+ * dataset, MODEL and its members (mm[0..k)) scoring it as they score the
+ * evaluated split; into o->lm.lambda, with a line. 0, or -1 after a message. */
+static int fit_lambda(eval_options *o, const rnnlm_model *const *mm, size_t k, const lm_scorer *sc,
+                      const eval_stream *s) {
+    const rnnlm_split_data *v = &s->d.valid;
+    rnnlm_err err;
+    double *lp = rnnlm_calloc(v->n ? v->n : 1, sizeof *lp, "log-probabilities", &err);
+    rnnlm_mix_word *mw = lp ? rnnlm_calloc(v->n ? v->n : 1, sizeof *mw, "the validation split's mixture", &err) : NULL;
+    rnnlm_eval_options eo = {(int)o->batch, (int)o->time, 0, (int)o->threads, lp};
+    rnnlm_eval_stream_result r;
+    int iters, status = -1;
+    if (mw && rnnlm_eval_ensemble(mm, k, v->x, v->y, v->n, &eo, &r, NULL, &err) == RNNLM_OK &&
+        rnnlm_mix_stream(sc->mx, v->x, v->y, v->n, lp, mw, &err) == RNNLM_OK &&
+        rnnlm_mix_em(mw, v->n, 0, 0, &o->lm.lambda, &iters, &err) == RNNLM_OK) {
+        printf("lambda: L = %.6f, fitted by EM on the validation split (%zu pairs, %d steps)\n", o->lm.lambda, v->n,
+               iters);
+        status = 0;
+    } else {
+        fprintf(stderr, "rnnlm eval: --lambda auto on the validation split: %s\n", err.msg);
+    }
+    free(mw);
+    free(lp);
+    return status;
+}
+
 /* The ensemble path: MODEL and the --ensemble members (loaded and checked
  * by lm_scorer_open) on the id stream, each member as the id path
- * evaluates it, then their mixture. */
+ * evaluates it, then their mixture; with --ngram (and --corpus), the
+ * model's or the mixture's probability of each pair interpolated with the
+ * n-gram's at --lambda (rnnlm_mix_stream). */
 static int eval_ensemble(rnnlm_model *m, eval_options *o, const char *model_path, const char *path) {
     int status = 1;
     rnnlm_err err;
@@ -279,44 +311,72 @@ static int eval_ensemble(rnnlm_model *m, eval_options *o, const char *model_path
     memset(&s, 0, sizeof s);
     lm_scorer sc;
     memset(&sc, 0, sizeof sc);
-    char *names = strdup(o->lm.ensemble);
-    if (!names || eval_stream_load(&s, o, m, path) || eval_compute(m, o)) goto done;
+    double *lp = NULL;
+    rnnlm_mix_word *mw = NULL;
+    char *names = o->lm.ensemble ? strdup(o->lm.ensemble) : NULL;
+    if ((o->lm.ensemble && !names) || eval_stream_load(&s, o, m, path) || eval_compute(m, o)) goto done;
     if (lm_scorer_open(&sc, m, &o->lm, 64, (int)o->threads, o->precision, &err)) {
         fprintf(stderr, "rnnlm eval: %s\n", err.msg);
         goto done;
     }
+    if (sc.g) note_ngram_rounding("eval", o->lm.ngram, sc.g);
     const rnnlm_model *mm[LM_MAX_MEMBERS + 1] = {m};
     size_t k = 1 + sc.n_members;
     for (size_t j = 1; j < k; j++) mm[j] = sc.member[j - 1];
-    rnnlm_eval_options eo = {(int)o->batch, (int)o->time, 0, (int)o->threads, NULL};
+    if (sc.mx && o->lm.lambda_auto && fit_lambda(o, mm, k, &sc, &s)) goto done;
+    if (sc.mx && (!(lp = rnnlm_calloc(s.n, sizeof *lp, "log-probabilities", &err)) ||
+                  !(mw = rnnlm_calloc(s.n, sizeof *mw, "the mixture's pairs", &err)))) {
+        fprintf(stderr, "rnnlm eval: %s\n", err.msg);
+        goto done;
+    }
+    rnnlm_eval_options eo = {(int)o->batch, (int)o->time, 0, (int)o->threads, lp};
     rnnlm_eval_stream_result res;
     double member_loss[LM_MAX_MEMBERS + 1];
     const char *data_name = o->data.corpus ? o->data.corpus : path;
-    if (rnnlm_eval_ensemble(mm, k, s.x, s.y, s.n, &eo, &res, member_loss, &err)) {
+    if (rnnlm_eval_ensemble(mm, k, s.x, s.y, s.n, &eo, &res, member_loss, &err) ||
+        (mw && rnnlm_mix_stream(sc.mx, s.x, s.y, s.n, lp, mw, &err))) {
         fprintf(stderr, "rnnlm eval: %s: %s\n", data_name, err.msg);
         goto done;
     }
-    char ppl[32], *save = NULL, *name = strtok_r(names, ",", &save);
+    char ppl[32], *save = NULL, *name = names ? strtok_r(names, ",", &save) : NULL;
     for (size_t j = 0; j < k; j++, name = j > 1 ? strtok_r(NULL, ",", &save) : name) {
         rnnlm_model_info cfg;
         rnnlm_model_info_get(mm[j], &cfg);
         long mb = 0, mt = 0;
         rnnlm_model_train_shape(mm[j], &mb, &mt, &err);
-        printf("member %zu: %s (%s, V %d, E %d, H %d, L %d) - perplexity %s (B %ld, T %ld)\n", j + 1,
-               j ? name : model_path, rnnlm_cell_name(cfg.cell), cfg.V, cfg.E, cfg.H, cfg.L,
+        char who[32] = "model";
+        if (k > 1) snprintf(who, sizeof who, "member %zu", j + 1);
+        printf("%s: %s (%s, V %d, E %d, H %d, L %d) - perplexity %s (B %ld, T %ld)\n", who, j ? name : model_path, rnnlm_cell_name(cfg.cell), cfg.V, cfg.E, cfg.H, cfg.L,
                fmt_ppl(ppl, sizeof ppl, exp(member_loss[j] / (double)res.r.count), 4), o->batch ? o->batch : mb,
                o->time ? o->time : mt);
     }
     double ce = res.r.loss_sum / (double)res.r.count;
     printf("data: %s (%s): %zu sentences, %zu tokens, %lld predictions\n", data_name, s.what, s.sentences, s.tokens,
            (long long)res.r.count);
-    printf("ensemble of %zu (equal weights): perplexity %s\n", k, fmt_ppl(ppl, sizeof ppl, exp(ce), 4));
+    if (k > 1) printf("ensemble of %zu (equal weights): perplexity %s\n", k, fmt_ppl(ppl, sizeof ppl, exp(ce), 4));
+    if (mw) {   /* both components are positive at every pair but where the n-gram lacks the word */
+        double sum = 0.0, sg = 0.0, L = o->lm.lambda;
+        size_t zeros = 0;
+        for (size_t i = 0; i < s.n; i++) {
+            sum -= log(L * mw[i].p_rnn + (1.0 - L) * mw[i].p_ngram);
+            if (mw[i].p_ngram > 0) sg -= log(mw[i].p_ngram);
+            else zeros++;
+        }
+        char gp[32], zs[96] = "";
+        if (zeros) snprintf(zs, sizeof zs, ", %zu pairs at probability 0 left out", zeros);
+        printf("interpolated with the %d-gram %s, L %g: perplexity %s (the n-gram alone %s%s)\n",
+               rnnlm_ngram_order(sc.g), o->lm.ngram, L, fmt_ppl(ppl, sizeof ppl, exp(sum / (double)s.n), 4),
+               fmt_ppl(gp, sizeof gp, s.n > zeros ? exp(sg / (double)(s.n - zeros)) : NAN, 4), zs);
+        ce = sum / (double)s.n;
+    }
     printf("cross-entropy %.6f nats %.6f bits\n", ce, ce / log(2.0));
     printf("oov-rate %.6f (%zu of %lld targets are <unk>)\n", (double)res.unk / (double)res.r.count, res.unk,
            (long long)res.r.count);
     status = fflush(stdout) ? 1 : 0;
 done:
-    if (!names) fprintf(stderr, "rnnlm eval: out of memory\n");
+    if (o->lm.ensemble && !names) fprintf(stderr, "rnnlm eval: out of memory\n");
+    free(mw);
+    free(lp);
     lm_scorer_close(&sc);
     eval_stream_free(&s);
     free(names);
@@ -326,7 +386,7 @@ done:
 /* The arguments' combinations: 0, or 2 after a message. */
 static int eval_check(const eval_options *o, int n_pos, int by_sentence) {
     if (by_sentence && o->data.corpus) {
-        fprintf(stderr, "rnnlm eval: --ngram, --format, --utt-ids, --independent and --carry-state score a FILE "
+        fprintf(stderr, "rnnlm eval: --format, --utt-ids, --independent and --carry-state score a FILE "
                         "sentence by sentence, not --corpus\n");
         return 2;
     }
@@ -349,8 +409,22 @@ int cmd_eval(int argc, char **argv) {
     int n_pos, rc = opts_parse("eval", argc, argv, t.opt, lt.opt, pos, 2, &n_pos,
                                "MODEL FILE | MODEL --corpus brown|toy [options]");
     if (rc) return rc > 0 ? 0 : 2;
-    if (lm_opts_check("eval", &o.lm, 0) || adapt_opts_check("eval", &o.adapt)) return 2;
-    int by_sentence = o.lm.ngram || o.lm.format != LM_FMT_DEFAULT || o.lm.utt_ids || o.lm.independent || o.lm.carry;
+    /* --ngram on a FILE scores it sentence by sentence; on --corpus's stream, pair by pair */
+    int stream_ngram = o.lm.ngram && o.data.corpus;
+    if (lm_opts_check("eval", &o.lm, stream_ngram ? LM_CHECK_SPLIT : 0) || adapt_opts_check("eval", &o.adapt))
+        return 2;
+    if ((o.part == 2 || (stream_ngram && o.lm.lambda_auto)) && !(o.data.corpus && o.data.valid_split > 0)) {
+        fprintf(stderr, "rnnlm eval: %s the validation split of --corpus: give --valid-split F, the fraction the "
+                        "run held out\n", o.part == 2 ? "--part valid evaluates" : "--lambda auto is fitted on");
+        return 2;
+    }
+    int by_sentence = (o.lm.ngram && !stream_ngram) || o.lm.format != LM_FMT_DEFAULT || o.lm.utt_ids ||
+                      o.lm.independent || o.lm.carry;
+    if (stream_ngram && (adapt_active(&o.adapt) || o.recipe)) {
+        fprintf(stderr, "rnnlm eval: --ngram with --corpus interpolates every pair of the stream: not with the "
+                        "adaptations or --recipe-batching\n");
+        return 2;
+    }
     if (by_sentence && adapt_active(&o.adapt)) {
         fprintf(stderr, "rnnlm eval: the adaptations (--dynamic-lr, --cache-size) evaluate the id stream, not "
                         "the sentence path of --ngram, --format, --utt-ids, --independent, --carry-state "
@@ -375,7 +449,7 @@ int cmd_eval(int argc, char **argv) {
         status = 1;
     } else if (by_sentence) {
         status = eval_sentences(m, &o, pos[0], pos[1]);
-    } else if (o.lm.ensemble) {
+    } else if (o.lm.ensemble || stream_ngram) {
         status = eval_ensemble(m, &o, pos[0], pos[1]);
     } else {
         if (!o.batch) o.batch = mb;

@@ -151,6 +151,7 @@ static int cmd_ppl(int argc, char **argv) {
         fprintf(stderr, "rnnlm ngram ppl: %s\n", err.msg);
         return 1;
     }
+    note_ngram_rounding("ngram ppl", pos[0], g);
     FILE *f = strcmp(pos[1], "-") == 0 ? stdin : fopen(pos[1], "r");
     const char *name = f == stdin ? "<stdin>" : pos[1];
     if (!f) {
@@ -178,6 +179,7 @@ static int cmd_info(int argc, char **argv) {
         fprintf(stderr, "rnnlm ngram info: %s\n", err.msg);
         return 1;
     }
+    note_ngram_rounding("ngram info", pos[0], g);
     printf("order %d\n", rnnlm_ngram_order(g));
     for (int k = 1; k <= rnnlm_ngram_order(g); k++) printf("ngram %d=%zu\n", k, rnnlm_ngram_count(g, k));
     printf("vocabulary %zu words; <s> %s, </s> %s, <unk> %s\n", rnnlm_ngram_vocab_size(g),

@@ -160,6 +160,7 @@ static rnnlm_status rescore_load(const rescore_cli_options *o, const char *model
         fprintf(stderr, "rnnlm rescore: compute: %s\n", path);
     }
     if (o->ngram && rnnlm_ngram_load(g, o->ngram, err)) return err->status;
+    if (o->ngram) note_ngram_rounding("rescore", o->ngram, *g);
     return RNNLM_OK;
 }
 

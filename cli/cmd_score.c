@@ -57,7 +57,7 @@ int cmd_score(int argc, char **argv) {
     const char *pos[2];
     int n_pos, rc = opts_parse("score", argc, argv, t.opt, lt.opt, pos, 2, &n_pos, "MODEL FILE|- [options]");
     if (rc) return rc > 0 ? 0 : 2;
-    if (lm_opts_check("score", &lm, 1) || adapt_opts_check("score", &o.adapt)) return 2;
+    if (lm_opts_check("score", &lm, LM_CHECK_KALDI) || adapt_opts_check("score", &o.adapt)) return 2;
     int adapted = adapt_active(&o.adapt);
     if (adapted && lm.independent) {
         fprintf(stderr, "rnnlm score: --independent scores each line from <s> alone; the adaptations "
@@ -88,7 +88,9 @@ int cmd_score(int argc, char **argv) {
     lm_scores res;
     memset(&res, 0, sizeof res);
     int status = 1;
-    if (lm_scorer_open(&sc, m, &lm, (int)o.lanes, (int)o.threads, o.precision, &err) ||
+    int opened = lm_scorer_open(&sc, m, &lm, (int)o.lanes, (int)o.threads, o.precision, &err) == 0;
+    if (opened && sc.g) note_ngram_rounding("score", lm.ngram, sc.g);
+    if (!opened ||
         (lm.lambda_auto && lm_estimate_lambda(&sc, (size_t)o.max_line, stderr, "rnnlm score: ", &err)) ||
         text_input_read(&in, pos[1], lm.utt_ids, (size_t)o.max_line, &err) ||
         (adapted && adapt_tune(&o.adapt, m, (size_t)o.max_line, stderr, "rnnlm score: ", &err))) {

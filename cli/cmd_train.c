@@ -295,8 +295,33 @@ static int train_main(train_cli *c, int argc, char **argv, rnnlm_comm *comm) {
         rnnlm_checkpoint_free(ck);
         return status < 0 ? 0 : status;
     }
+    if (c->ngram) c->o.ngram_order = 0;   /* a file given: nothing to build */
+    if ((c->ngram || c->o.ngram_order) && (!c->o.save_dir || rnnlm_comm_size(comm) > 1)) {
+        rnnlm_checkpoint_free(ck);
+        fprintf(stderr, "rnnlm train: --%s interpolates the model the run keeps in --save-dir with an n-gram, %s\n",
+                c->ngram ? "ngram" : "ngram-order (the hour preset's)",
+                c->o.save_dir ? "in one process, not under mpirun (`rnnlm eval MODEL FILE --ngram` afterwards)"
+                              : "and this run has none: give --save-dir DIR (or --ngram-order 0: no n-gram)");
+        return 2;
+    }
+    if (c->o.ngram_order && (status = train_ngram_build(c))) {
+        rnnlm_checkpoint_free(ck);
+        return status;
+    }
+    if (c->ngram) {   /* read once before any training, so that a bad file does not wait for the run's end */
+        rnnlm_err err;
+        rnnlm_ngram *g = NULL;
+        status = rnnlm_ngram_load(&g, c->ngram, &err);
+        rnnlm_ngram_free(g);
+        if (status) {
+            rnnlm_checkpoint_free(ck);
+            fprintf(stderr, "rnnlm train: --ngram %s: %s\n", c->ngram, err.msg);
+            return 1;
+        }
+    }
     if (c->o.members > 1) return train_members(c, comm, train_one);   /* docs/ENSEMBLE.md */
-    return train_one(c, ck, comm);
+    status = train_one(c, ck, comm);
+    return status || !c->ngram ? status : train_final_mix(c);
 }
 
 int cmd_train(int argc, char **argv) {

@@ -43,6 +43,16 @@ static inline void warn_nonfinite(const char *cmd, const char *path, const rnnlm
                 "not meaningful, even where they are finite\n", cmd, path, n, n == 1 ? "" : "s", where);
 }
 
+/* After an ARPA model is loaded: one line on stderr when some of its log10
+ * probabilities were positive within rounding and read as 0 (IRSTLM writes
+ * such values), so that nothing is changed silently. */
+static inline void note_ngram_rounding(const char *cmd, const char *path, const rnnlm_ngram *g) {
+    size_t n = rnnlm_ngram_rounded(g);
+    if (n)
+        fprintf(stderr, "rnnlm %s: note: %s: %zu log10 probabilit%s positive by at most 1e-6 (a probability of 1 "
+                "written with a rounding error) read as 0\n", cmd, path, n, n == 1 ? "y" : "ies");
+}
+
 /* The model at path for command cmd (non-finite weights refused unless
  * allow_nonfinite, then warned about); NULL after printing why. */
 static inline rnnlm_model *load_model(const char *cmd, const char *path, int allow_nonfinite) {

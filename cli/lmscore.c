@@ -44,12 +44,12 @@ void lm_opts_defaults(lm_options *o) {
     o->lambda = 0.5;
 }
 
-int lm_opts_check(const char *cmd, lm_options *o, int kaldi_ok) {
+int lm_opts_check(const char *cmd, lm_options *o, unsigned flags) {
     if (o->independent && o->carry) {
         fprintf(stderr, "rnnlm %s: --independent and --carry-state exclude each other\n", cmd);
         return -1;
     }
-    if (o->format == LM_FMT_KALDI && !kaldi_ok) {
+    if (o->format == LM_FMT_KALDI && !(flags & LM_CHECK_KALDI)) {
         fprintf(stderr, "rnnlm %s: --format kaldi is rnnlm score's (one cost per utterance)\n", cmd);
         return -1;
     }
@@ -65,8 +65,14 @@ int lm_opts_check(const char *cmd, lm_options *o, int kaldi_ok) {
     }
     if (o->lambda_s && strcmp(o->lambda_s, "auto") == 0) {
         o->lambda_auto = 1;
-        if (!o->mix_dev) {
-            fprintf(stderr, "rnnlm %s: --lambda auto needs --mix-dev FILE, held-out text to estimate it on\n", cmd);
+        if (!o->mix_dev && !(flags & LM_CHECK_SPLIT)) {
+            fprintf(stderr, "rnnlm %s: --lambda auto needs --mix-dev FILE, held-out text to estimate it on%s\n", cmd,
+                    strcmp(cmd, "eval") == 0 ? " (on --corpus: --valid-split F, its validation split)" : "");
+            return -1;
+        }
+        if (o->mix_dev && (flags & LM_CHECK_SPLIT)) {
+            fprintf(stderr, "rnnlm %s: --lambda auto on --corpus is fitted on its validation split "
+                            "(--valid-split), not on --mix-dev\n", cmd);
             return -1;
         }
     } else if (o->lambda_s) {

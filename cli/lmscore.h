@@ -38,10 +38,15 @@ typedef struct {
 /* The table of the shared flags, over o. */
 opt_table lm_opt_table(lm_options *o);
 void lm_opts_defaults(lm_options *o);
+/* Flags of lm_opts_check. */
+enum {
+    LM_CHECK_KALDI = 1,   /* the command has the kaldi format */
+    LM_CHECK_SPLIT = 2,   /* --lambda auto is fitted on the command's own held-out split, not --mix-dev */
+};
 /* Checks the combination after parsing (and derives lambda, lambda_auto,
  * utt_ids for kaldi); prints one line and returns -1 when it is wrong.
- * kaldi_ok: the command has the kaldi format. */
-int lm_opts_check(const char *cmd, lm_options *o, int kaldi_ok);
+ * flags: LM_CHECK_*. */
+int lm_opts_check(const char *cmd, lm_options *o, unsigned flags);
 
 enum { LM_MAX_MEMBERS = 64 };
 

@@ -78,71 +78,184 @@ static void member_child(train_cli *c, rnnlm_comm *comm, train_run_fn run_one, l
     _exit(status);
 }
 
-/* Member k's best weights, else its last; NULL after a message. */
-static rnnlm_model *member_model(const train_cli *c, long k, char *path, size_t cap) {
+/* Member k's best weights, else its last (of a lone run, n 1: its own); NULL after a message. */
+static rnnlm_model *member_model(const train_cli *c, long k, long n, char *path, size_t cap) {
     char dir[4096];
     struct stat sb;
-    if (member_path(dir, sizeof dir, c->o.save_dir, k, "")) return NULL;
+    if (n == 1) snprintf(dir, sizeof dir, "%s", c->o.save_dir);
+    else if (member_path(dir, sizeof dir, c->o.save_dir, k, "")) return NULL;
     snprintf(path, cap, "%s/best.safetensors", dir);
     if (stat(path, &sb) != 0) snprintf(path, cap, "%s/last.safetensors", dir);
     return load_model("train", path, 0);
 }
 
-/* The mixture of the members on one split, printed. 0 or -1 after a message. */
-static int eval_split(rnnlm_model *const *m, long k, const rnnlm_split_data *sp, long threads) {
-    rnnlm_eval_options eo = {0, 0, 0, (int)threads, NULL};
-    rnnlm_eval_stream_result r;
-    double member_loss[MAX_MEMBERS];
+/* The mixture of the members on one split, printed (for a lone model, k 1,
+ * only with an n-gram to follow); with mw, each pair's components with the
+ * n-gram's (mw[0..sp->n)). 0 or -1 after a message. */
+static int eval_split(rnnlm_model *const *m, long k, const rnnlm_split_data *sp, long threads, const rnnlm_mix *mx,
+                      rnnlm_mix_word *mw) {
     rnnlm_err err;
-    if (rnnlm_eval_ensemble((const rnnlm_model *const *)m, (size_t)k, sp->x, sp->y, sp->n, &eo, &r, member_loss,
-                            &err)) {
-        fprintf(stderr, "rnnlm train: the ensemble on the %s split: %s\n", sp->name, err.msg);
+    double *lp = mw ? rnnlm_calloc(sp->n, sizeof *lp, "log-probabilities", &err) : NULL;
+    if (mw && !lp) {
+        fprintf(stderr, "rnnlm train: the %s split: %s\n", sp->name, err.msg);
         return -1;
     }
+    rnnlm_eval_options eo = {0, 0, 0, (int)threads, lp};
+    rnnlm_eval_stream_result r;
+    double member_loss[MAX_MEMBERS];
+    if (rnnlm_eval_ensemble((const rnnlm_model *const *)m, (size_t)k, sp->x, sp->y, sp->n, &eo, &r, member_loss,
+                            &err) ||
+        (mw && rnnlm_mix_stream(mx, sp->x, sp->y, sp->n, lp, mw, &err))) {
+        fprintf(stderr, "rnnlm train: the %s on the %s split: %s\n", k > 1 ? "ensemble" : "model", sp->name,
+                err.msg);
+        free(lp);
+        return -1;
+    }
+    free(lp);
     char ppl[32];
     double ce = r.r.loss_sum / (double)r.r.count;
-    printf("ensemble of %ld: %s_loss %.4f - %s_ppl %s (members:", k, sp->name, ce, sp->name,
-           fmt_ppl(ppl, sizeof ppl, exp(ce), 2));
-    for (long j = 0; j < k; j++)
-        printf(" %s", fmt_ppl(ppl, sizeof ppl, exp(member_loss[j] / (double)r.r.count), 2));
-    printf(")\n");
+    if (k > 1) {
+        printf("ensemble of %ld: %s_loss %.4f - %s_ppl %s (members:", k, sp->name, ce, sp->name,
+               fmt_ppl(ppl, sizeof ppl, exp(ce), 2));
+        for (long j = 0; j < k; j++)
+            printf(" %s", fmt_ppl(ppl, sizeof ppl, exp(member_loss[j] / (double)r.r.count), 2));
+        printf(")\n");
+    } else {
+        printf("model: %s_loss %.4f - %s_ppl %s\n", sp->name, ce, sp->name, fmt_ppl(ppl, sizeof ppl, exp(ce), 2));
+    }
     fflush(stdout);
     return 0;
 }
 
-/* The `rnnlm eval` command that evaluates the mixture on the test split again. */
-static void print_again(const train_cli *c, long k, const char *file) {
-    printf("ensemble of %ld: rnnlm eval %s/member-1/%s --ensemble ", k, c->o.save_dir, file);
-    for (long j = 2; j <= k; j++) printf("%s%s/member-%ld/%s", j > 2 ? "," : "", c->o.save_dir, j, file);
+/* The perplexity of the pairs w[0..n) mixed at L (L 0: the n-gram alone,
+ * its zero probabilities counted in *zeros and left out, as SRILM does). */
+static double mix_ppl(const rnnlm_mix_word *w, size_t n, double L, size_t *zeros) {
+    double sum = 0.0;
+    size_t m = 0, z = 0;
+    for (size_t i = 0; i < n; i++) {
+        double p = L * w[i].p_rnn + (1.0 - L) * w[i].p_ngram;
+        if (p > 0) sum -= log(p), m++;
+        else z++;
+    }
+    if (zeros) *zeros = z;
+    return m ? exp(sum / (double)m) : NAN;
+}
+
+/* One split's figures with the n-gram: the mixture at L and the n-gram alone. */
+static void print_mix(const char *who, const rnnlm_split_data *sp, const rnnlm_mix_word *w, double L) {
+    char a[32], b[32], zs[64] = "";
+    size_t z0, z;
+    double pm = mix_ppl(w, sp->n, L, &z), pg = mix_ppl(w, sp->n, 0.0, &z0);
+    if (z0) snprintf(zs, sizeof zs, ", %zu of its pairs at probability 0 left out", z0);
+    printf("%s with the n-gram: %s_ppl %s%s (L %.6f; the n-gram alone %s%s)\n", who, sp->name,
+           fmt_ppl(a, sizeof a, pm, 2), z ? " (with zero probabilities left out)" : "", L, fmt_ppl(b, sizeof b, pg, 2),
+           zs);
+}
+
+/* The `rnnlm eval` command that evaluates the mixture on the test split
+ * again (L >= 0: with the n-gram at L). */
+static void print_again(const train_cli *c, long k, const char *file, double L) {
+    const char *who = k > 1 ? "ensemble" : "model";
+    if (k > 1) {
+        printf("%s of %ld: rnnlm eval %s/member-1/%s --ensemble ", who, k, c->o.save_dir, file);
+        for (long j = 2; j <= k; j++) printf("%s%s/member-%ld/%s", j > 2 ? "," : "", c->o.save_dir, j, file);
+    } else {
+        printf("%s: rnnlm eval %s/%s", who, c->o.save_dir, file);
+    }
+    if (L >= 0) printf(" --ngram %s --lambda %.6f", c->ngram, L);
     if (c->d.test) printf(" %s", c->d.test);
     else if (!c->d.train && c->d.corpus) {
         printf(" --corpus %s", c->d.corpus);
         if (c->d.split != 0.8 || c->d.seed != 42) printf(" --split %g --seed %ld", c->d.split, (long)c->d.seed);
     } else printf(" TEST-TEXT");
-    printf(" evaluates it again\n");
+    if (L >= 0 && c->d.test)   /* a FILE with --ngram is scored sentence by sentence: one stream, B 1 */
+        printf(" --carry-state scores the test text again as one stream (B 1)\n");
+    else printf(" evaluates it again\n");
 }
 
-/* The members' mixture on the validation and test splits (fp32). */
+/* --ngram's side of the final figures: the n-gram, the mixture and each
+ * split's pairs (validation, test). */
+typedef struct {
+    rnnlm_ngram *g;
+    rnnlm_mix *mx;
+    rnnlm_mix_word *mv, *mt;
+} ngram_side;
+
+static void ngram_side_free(ngram_side *s) {
+    free(s->mt);
+    free(s->mv);
+    rnnlm_mix_free(s->mx);
+    rnnlm_ngram_free(s->g);
+}
+
+/* The n-gram of --ngram mixed with m's vocabulary, room for d's pairs; 0 or -1 after a message. */
+static int ngram_side_open(ngram_side *s, const char *path, const rnnlm_model *m, const rnnlm_dataset *d) {
+    rnnlm_err err;
+    if (!d->valid.n) {
+        fprintf(stderr, "rnnlm train: --ngram: the n-gram's weight is fitted on the validation split, and this "
+                        "run has none\n");
+        return -1;
+    }
+    if (rnnlm_ngram_load(&s->g, path, &err) ||
+        rnnlm_mix_create(&s->mx, rnnlm_model_vocab(m), s->g, RNNLM_MIX_UNK_WHOLE, 0, &err) ||
+        !(s->mv = rnnlm_calloc(d->valid.n, sizeof *s->mv, "the validation split's mixture", &err)) ||
+        (d->test.n && !(s->mt = rnnlm_calloc(d->test.n, sizeof *s->mt, "the test split's mixture", &err)))) {
+        fprintf(stderr, "rnnlm train: --ngram %s: %s\n", path, err.msg);
+        return -1;
+    }
+    note_ngram_rounding("train", path, s->g);
+    return 0;
+}
+
+/* L fitted on the validation split, then both splits' figures at L; 0 or -1 after a message. */
+static int ngram_side_report(const ngram_side *s, const char *who, const char *path, const rnnlm_dataset *d,
+                             double *L) {
+    rnnlm_err err;
+    int iters;
+    if (rnnlm_mix_em(s->mv, d->valid.n, 0, 0, L, &iters, &err)) {
+        fprintf(stderr, "rnnlm train: --ngram: %s\n", err.msg);
+        return -1;
+    }
+    printf("%s with the %d-gram %s: L = %.6f, the RNN's weight, fitted by EM on the validation split (%d "
+           "steps)\n", who, rnnlm_ngram_order(s->g), path, *L, iters);
+    print_mix(who, &d->valid, s->mv, *L);
+    if (d->test.n) print_mix(who, &d->test, s->mt, *L);
+    return 0;
+}
+
+/* The members' mixture (k 1: the lone run's model) on the validation and
+ * test splits (fp32); with --ngram, interpolated with the n-gram, its
+ * weight L fitted by EM on the validation split. */
 static int eval_members(const train_cli *c, long k) {
     rnnlm_model *m[MAX_MEMBERS] = {NULL};
     char path[4200];
     int status = 1;
     rnnlm_dataset d;
     memset(&d, 0, sizeof d);
+    ngram_side ng = {0};
+    const char *who = k > 1 ? "ensemble" : "model", *kept;
     for (long j = 0; j < k; j++)
-        if (!(m[j] = member_model(c, j + 1, path, sizeof path))) goto done;
-    if (dataset_load(&d, &c->d)) goto done;
-    printf("ensemble of %ld: the members' %s weights, fp32, P(w) the mean of theirs:\n", k,
-           strstr(path, "best.") ? "best" : "last");
-    if (d.valid.n && eval_split(m, k, &d.valid, c->o.threads)) goto done;
-    if (d.test.n && eval_split(m, k, &d.test, c->o.threads)) goto done;
-    print_again(c, k, strrchr(path, '/') + 1);
+        if (!(m[j] = member_model(c, j + 1, k, path, sizeof path))) goto done;
+    kept = strstr(path, "best.") ? "best" : "last";
+    if (dataset_load(&d, &c->d) || (c->ngram && ngram_side_open(&ng, c->ngram, m[0], &d))) goto done;
+    if (k > 1) printf("ensemble of %ld: the members' %s weights, fp32, P(w) the mean of theirs:\n", k, kept);
+    else printf("model: its %s weights, fp32, interpolated with the %d-gram %s:\n", kept, rnnlm_ngram_order(ng.g),
+                c->ngram);
+    if (d.valid.n && eval_split(m, k, &d.valid, c->o.threads, ng.mx, ng.mv)) goto done;
+    if (d.test.n && eval_split(m, k, &d.test, c->o.threads, ng.mx, ng.mt)) goto done;
+    double L = -1;
+    if (c->ngram && ngram_side_report(&ng, who, c->ngram, &d, &L)) goto done;
+    print_again(c, k, strrchr(path, '/') + 1, L);
     status = 0;
 done:
+    ngram_side_free(&ng);
     rnnlm_dataset_free(&d);
     for (long j = 0; j < k; j++) rnnlm_model_free(m[j]);
+    fflush(stdout);
     return status;
 }
+
+int train_final_mix(const train_cli *c) { return eval_members(c, 1) ? 1 : 0; }
 
 int train_members(train_cli *c, rnnlm_comm *comm, train_run_fn run_one) {
     const long k = c->o.members;   /* at most MAX_MEMBERS: the option's range */

@@ -26,6 +26,7 @@ typedef struct {
     int overwrite;          /* --overwrite: o.dirs_mode, set by `train` */
     const char *resume;     /* --resume */
     const char *average;    /* --average off|auto|EPOCH, into o.average by train_opts_check */
+    const char *ngram;      /* --ngram: an ARPA n-gram interpolated with the final model (train_members.c) */
     opt_spec model_table[TRAIN_OPTS_ROWS];   /* the model's shape: `summary` */
     opt_spec table[TRAIN_OPTS_ROWS];         /* the model's shape and training: `train` */
     opt_spec data_table[TRAIN_OPTS_DATA_ROWS];
@@ -59,5 +60,15 @@ const char *train_opts_choice(const char *key, int i, char *buf, size_t cap);
  * validation and test splits. The exit status (train_members.c). */
 typedef int (*train_run_fn)(train_cli *c, rnnlm_checkpoint *ck, rnnlm_comm *comm);
 int train_members(train_cli *c, rnnlm_comm *comm, train_run_fn run_one);
+/* --ngram after a lone run: its best weights (else its last) in --save-dir
+ * on the validation and test splits, alone and interpolated with the
+ * n-gram, the RNN's weight fitted by EM on the validation split. The exit
+ * status. */
+int train_final_mix(const train_cli *c);
+/* --ngram-order N (without --ngram): the N-gram of the training split built
+ * with IRSTLM into --save-dir/knN.arpa, its time taken from
+ * --budget-minutes; then c->ngram is its path and o.ngram_order 0. The exit
+ * status (train_ngram.c). */
+int train_ngram_build(train_cli *c);
 
 #endif

@@ -155,6 +155,14 @@ RNNLM_API rnnlm_status rnnlm_ids_build(const rnnlm_corpus *c, const rnnlm_vocab 
  * temporary name, fsync'ed, renamed over path (a link there is replaced,
  * never followed). */
 RNNLM_API rnnlm_status rnnlm_ids_save(const char *path, const int32_t *ids, size_t n, rnnlm_err *err);
+/* Writes the id stream ids[0..n) of the vocabulary v to path as text, as
+ * rnnlm_ids_save writes (atomically): one sentence a line, the words
+ * between two <s> markers as v spells them (canonical, "<unk>" for the
+ * words the cap left out), one space apart; no line for an empty sentence.
+ * The text an n-gram toolkit is trained on to see the model's words.
+ * RNNLM_E_ARG for an id outside v. */
+RNNLM_API rnnlm_status rnnlm_ids_save_text(const char *path, const int32_t *ids, size_t n, const rnnlm_vocab *v,
+                                           rnnlm_err *err);
 
 /* ---- batching ------------------------------------------------------------ */
 /* Both iterators read (input, target) pairs x[i] -> y[i], i < n, in place; for
@@ -376,6 +384,10 @@ RNNLM_API int32_t rnnlm_ngram_lookup(const rnnlm_ngram *g, const char *word, siz
 RNNLM_API int32_t rnnlm_ngram_bos(const rnnlm_ngram *g);
 RNNLM_API int32_t rnnlm_ngram_eos(const rnnlm_ngram *g);
 RNNLM_API int32_t rnnlm_ngram_unk(const rnnlm_ngram *g);
+/* How many log10 probabilities of the file were positive by no more than
+ * 1e-6 (a probability of 1 with a rounding error, as IRSTLM writes some)
+ * and were read as 0; a larger positive value is refused when loading. */
+RNNLM_API size_t rnnlm_ngram_rounded(const rnnlm_ngram *g);
 /* log10 P(w | ctx) by back-off, with no allocation: ctx[0..n) is the history
  * in text order (ctx[n-1] the word just before w; only the last N-1 count; an
  * id < 0, a word the model lacks, cuts the history there). w must be an id
@@ -473,6 +485,18 @@ RNNLM_API size_t rnnlm_mix_unk_words(const rnnlm_mix *mx);
  * words), out (n + 1) each word's components, then the end's. */
 RNNLM_API rnnlm_status rnnlm_mix_sentence(const rnnlm_mix *mx, const char *const *words, size_t n,
                                           const double *rnn_logprob, rnnlm_mix_word *out, rnnlm_err *err);
+/* The components of the pairs x[i] -> y[i], i < n, of an id stream of the
+ * mixture's vocabulary (<s> between sentences, as rnnlm_eval_stream reads
+ * it): rnn_logprob (n) each pair's natural-log RNN probability
+ * (rnnlm_eval_options.logprob), out (n) each pair's components. The
+ * n-gram's history restarts at each x[i] that is <s> (the n-gram's "<s>")
+ * and holds the words of x since; a target <s> is the n-gram's "</s>",
+ * any other target the n-gram's entry for the vocabulary's spelling of it
+ * (the n-gram's "<unk>" for the RNN's <unk>, p_rnn its whole class);
+ * p_ngram 0 where the n-gram lacks it (its history cut there). No pair is
+ * an OOV. RNNLM_E_ARG for an id outside the vocabulary or NULL. */
+RNNLM_API rnnlm_status rnnlm_mix_stream(const rnnlm_mix *mx, const int32_t *x, const int32_t *y, size_t n,
+                                        const double *rnn_logprob, rnnlm_mix_word *out, rnnlm_err *err);
 /* log10 of L * p_rnn + (1 - L) * p_ngram: -INFINITY for a zero probability,
  * NAN for an OOV. */
 RNNLM_API double rnnlm_mix_log10(const rnnlm_mix_word *w, double lambda);
@@ -739,8 +763,8 @@ RNNLM_API rnnlm_status rnnlm_eval_stream(const rnnlm_model *m, const int32_t *x,
 /* The equal-weight mixture of the k models m[0..k), P(w | h) = (1/k) sum_j
  * P_j(w | h_j), on the pairs x[i] -> y[i], i < n: each member evaluates the
  * stream as rnnlm_eval_stream does with o (o->B and o->T 0: each member's
- * own training shape; o->logprob is ignored), every pair's probability kept,
- * and the mixture's are summed. out->r: the mixture's loss sum and count
+ * own training shape), every pair's probability kept, and the mixture's
+ * are summed; o->logprob (n) or NULL receives the mixture's per pair. out->r: the mixture's loss sum and count
  * (n); its correct is 0, the mixture's arg-max not being computed; B, T,
  * unk and tail are member 1's. member_loss (k) or NULL: each member's own
  * loss sum over the same pairs. RNNLM_E_ARG when k is 0, when the members'

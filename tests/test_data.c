@@ -595,6 +595,34 @@ static void test_ids_save(void **state) {
     assert_non_null(strstr(err.msg, "y.ids"));
 }
 
+/* rnnlm_ids_save_text: a sentence a line between the <s> markers, in the
+ * vocabulary's spellings; no line for an empty sentence or before the
+ * first marker; a last sentence without its marker still ends its line;
+ * bad ids and arguments. */
+static void test_ids_save_text(void **state) {
+    (void)state;
+    const char *words[] = {"<s>", "</s>", "<unk>", "the", "cat", "sat"};
+    rnnlm_vocab *v = NULL;
+    rnnlm_err err = {0};
+    assert_int_equal(rnnlm_vocab_from_words(&v, words, NULL, 6, RNNLM_CANON_NONE, 6, &err), RNNLM_OK);
+    char path[512];
+    snprintf(path, sizeof path, "%s/x.txt", g_tmp);
+    const int32_t ids[] = {0, 3, 4, 5, 0, 0, 3, 2, 0, 4};
+    assert_int_equal(rnnlm_ids_save_text(path, ids, 10, v, &err), RNNLM_OK);
+    char *text = util_read_file(path, NULL);
+    assert_string_equal(text, "the cat sat\nthe <unk>\ncat\n");
+    free(text);
+    assert_int_equal(rnnlm_ids_save_text(path, ids, 0, v, &err), RNNLM_OK);
+    text = util_read_file(path, NULL);
+    assert_string_equal(text, "");
+    free(text);
+    const int32_t bad[] = {0, 6};
+    assert_int_equal(rnnlm_ids_save_text(path, bad, 2, v, &err), RNNLM_E_ARG);
+    assert_non_null(strstr(err.msg, "outside the vocabulary"));
+    assert_int_equal(rnnlm_ids_save_text(path, ids, 10, NULL, &err), RNNLM_E_ARG);
+    rnnlm_vocab_free(v);
+}
+
 static void test_vocab_load_errors(void **state) {
     (void)state;
 #define HDR "#rnnlm-vocab 1 canon=recipe size=4 distinct=1\n"
@@ -952,6 +980,7 @@ int main(void) {
         cmocka_unit_test(test_ids_build),
         cmocka_unit_test(test_vocab_save_load),
         cmocka_unit_test(test_ids_save),
+        cmocka_unit_test(test_ids_save_text),
         cmocka_unit_test(test_vocab_load_errors),
         cmocka_unit_test(test_text_utf8),
         cmocka_unit_test(test_text_errors),

@@ -189,14 +189,22 @@ static void test_trainer_trains_one(void **state) {
     t.members = 0;
     assert_int_equal(rnnlm_trainer_create(&tr, &t, &d, &err), RNNLM_E_ARG);
     assert_non_null(strstr(err.msg, "members"));
+    /* nor does it build an n-gram: the command line does */
+    t.members = 1;
+    t.ngram_order = 5;
+    assert_int_equal(rnnlm_trainer_create(&tr, &t, &d, &err), RNNLM_E_ARG);
+    assert_null(tr);
+    assert_non_null(strstr(err.msg, "`ngram_order` 5"));
     /* the hour preset is an ensemble of two at B = 128; medium one model */
     rnnlm_train_options_default(&t);
     assert_int_equal(rnnlm_preset_apply("hour", &t, &d, &err), RNNLM_OK);
     assert_int_equal(t.members, 2);
     assert_int_equal(t.batch, 128);
+    assert_int_equal(t.ngram_order, 5);
     rnnlm_train_options_default(&t);
     assert_int_equal(rnnlm_preset_apply("medium", &t, &d, &err), RNNLM_OK);
     assert_int_equal(t.members, 1);
+    assert_int_equal(t.ngram_order, 0);
 }
 
 int main(void) {

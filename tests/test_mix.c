@@ -7,6 +7,10 @@
  *  - RNNLM_MIX_NGRAM_CANON: the n-gram sees the RNN's form of a word;
  *  - the mixture's log10 (zero, OOV) and the EM weight against a fine grid
  *    of the log-likelihood, boundary optima included;
+ *  - an id stream's pairs (rnnlm_mix_stream) have the components that each
+ *    of its sentences has scored alone (rnnlm_mix_sentence), the history
+ *    restarting at every <s>, longer than the order, cut by a word the
+ *    n-gram lacks; a stream that does not begin with <s>;
  *  - bad arguments. */
 #include <math.h>
 #include <setjmp.h>
@@ -186,6 +190,58 @@ static void test_em(void **state) {
     free(w);
 }
 
+static void test_stream(void **state) {
+    (void)state;
+    rnnlm_vocab *v = rnn_vocab(RNNLM_CANON_NONE);
+    rnnlm_ngram *g = ngram();
+    rnnlm_err err;
+    rnnlm_mix *mx = NULL;
+    assert_int_equal(rnnlm_mix_create(&mx, v, g, RNNLM_MIX_UNK_WHOLE, 0, &err), RNNLM_OK);
+    /* <s> a b <s> a c b a <s> <unk> a <s>: ids a 3, b 4, c 5 (c cuts the n-gram's history) */
+    static const int32_t ids[] = {0, 3, 4, 0, 3, 5, 4, 3, 0, 2, 3, 0};
+    enum { N = sizeof ids / sizeof ids[0] - 1 };
+    double rnn[N];
+    for (int i = 0; i < N; i++) rnn[i] = log(0.05 + 0.07 * i);
+    rnnlm_mix_word o[N], want[8];
+    assert_int_equal(rnnlm_mix_stream(mx, ids, ids + 1, N, rnn, o, &err), RNNLM_OK);
+    /* each sentence alone: its words, the RNN's values of its pairs */
+    const char *s1[] = {"a", "b"}, *s2[] = {"a", "c", "b", "a"}, *s3[] = {"<unk>", "a"};
+    const char *const *sent[] = {s1, s2, s3};
+    const size_t len[] = {2, 4, 2};
+    size_t at = 0;
+    for (int k = 0; k < 3; k++) {
+        assert_int_equal(rnnlm_mix_sentence(mx, sent[k], len[k], rnn + at, want, &err), RNNLM_OK);
+        for (size_t i = 0; i <= len[k]; i++, at++) {
+            REL(o[at].p_rnn, want[i].p_rnn);
+            if (want[i].p_ngram == 0) assert_true(o[at].p_ngram == 0);
+            else REL(o[at].p_ngram, want[i].p_ngram);
+            assert_int_equal(o[at].rnn_id, want[i].rnn_id);
+            assert_int_equal(o[at].ngram_id, want[i].ngram_id);
+            assert_int_equal(o[at].order, want[i].order);
+            assert_int_equal(o[at].oov, 0);
+        }
+    }
+    assert_int_equal(at, N);
+    assert_int_equal(o[1].order, 2);   /* "a b": the bigram */
+    assert_true(o[4].p_ngram == 0);    /* c: the n-gram lacks it */
+    assert_int_equal(o[5].order, 1);   /* b after c: the history was cut */
+    /* from a word, not <s>: the history is the words seen (b -> a: no bigram, a's unigram) */
+    assert_int_equal(rnnlm_mix_stream(mx, ids + 6, ids + 7, 1, rnn, o, &err), RNNLM_OK);
+    assert_int_equal(o[0].order, 1);
+    REL(o[0].p_ngram, p10(-0.5));
+    assert_int_equal(rnnlm_mix_stream(mx, ids + 3, ids + 4, 1, rnn, o, &err), RNNLM_OK);
+    REL(o[0].p_ngram, p10(-0.25));     /* <s> -> a */
+    /* an id outside the vocabulary; NULL */
+    static const int32_t bad[] = {0, 6};
+    assert_int_equal(rnnlm_mix_stream(mx, bad, bad + 1, 1, rnn, o, &err), RNNLM_E_ARG);
+    assert_non_null(strstr(err.msg, "outside the vocabulary"));
+    assert_int_equal(rnnlm_mix_stream(mx, ids, ids + 1, 1, NULL, o, &err), RNNLM_E_ARG);
+    assert_int_equal(rnnlm_mix_stream(mx, NULL, NULL, 0, NULL, NULL, &err), RNNLM_OK);
+    rnnlm_mix_free(mx);
+    rnnlm_ngram_free(g);
+    rnnlm_vocab_free(v);
+}
+
 static void test_bad_arguments(void **state) {
     (void)state;
     rnnlm_vocab *v = rnn_vocab(RNNLM_CANON_NONE);
@@ -222,6 +278,7 @@ int main(void) {
         cmocka_unit_test(test_sentence_rules),
         cmocka_unit_test(test_canon),
         cmocka_unit_test(test_em),
+        cmocka_unit_test(test_stream),
         cmocka_unit_test(test_bad_arguments),
     };
     return cmocka_run_group_tests_name("mix", tests, util_group_setup, util_group_teardown);

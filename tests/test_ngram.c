@@ -328,6 +328,7 @@ static void test_malformed(void **state) {
         {"-0.8\tb\t-0.2\n", "-0.8\ta\t-0.2\n", ":13: duplicate 1-gram 'a'"},
         {"-0.1\t<s> a b\n", "-0.1\t<s> a d\n", ":24: word 'd' of this 3-gram is not among the 1-grams"},
         {"-0.2\ta b c\n", "0.2\ta b c\n", ":25: log10 probability 0.2 is positive"},
+        {"-0.2\ta b c\n", "1.1e-6\ta b c\n", ":25: log10 probability 1.1e-6 is positive"},
         {"-0.2\ta b c\n", "nan\ta b c\n", ":25: log10 probability 'nan' is not finite"},
         {"-0.2\ta b c\n", "-inf\ta b c\n", ":25: log10 probability '-inf' is not finite"},
         {"-0.2\ta b c\n", "-1e400\ta b c\n", ":25: log10 probability '-1e400' is not finite"},
@@ -355,6 +356,33 @@ static void test_malformed(void **state) {
                      cases[i].expect);
         assert_null(g);
     }
+}
+
+/* A probability of 1 written with a rounding error (IRSTLM writes such
+ * values: log10 P = 3.28641e-09): read as 1 and counted; 0 and -0 are no
+ * rounding. */
+static void test_rounding(void **state) {
+    (void)state;
+    char *text = edit("-0.05\tb c a\n", "3.28641e-09\tb c a\n");
+    char *t2 = NULL;
+    rnnlm_ngram *g = load_text("round.arpa", text);
+    assert_int_equal(rnnlm_ngram_rounded(g), 1);
+    int m = 0;
+    assert_true(lp(g, B, C, A, &m) == 0.0);   /* log10 1 */
+    assert_int_equal(m, 3);
+    rnnlm_ngram_free(g);
+    free(text);
+    text = edit("-0.05\tb c a\n", "1e-6\tb c a\n");   /* the bound itself */
+    t2 = edit("-0.2\ta b c\n", "-0\ta b c\n");
+    g = load_text("round2.arpa", text);
+    assert_int_equal(rnnlm_ngram_rounded(g), 1);
+    rnnlm_ngram_free(g);
+    g = load_text("round3.arpa", t2);
+    assert_int_equal(rnnlm_ngram_rounded(g), 0);
+    assert_int_equal(rnnlm_ngram_rounded(NULL), 0);
+    rnnlm_ngram_free(g);
+    free(text);
+    free(t2);
 }
 
 /* A NUL byte (line 17), a line over the limit, an empty file, a missing file,
@@ -471,6 +499,7 @@ int main(void) {
         cmocka_unit_test(test_sentences),
         cmocka_unit_test(test_gzip_and_crlf),
         cmocka_unit_test(test_malformed),
+        cmocka_unit_test(test_rounding),
         cmocka_unit_test(test_bytes_and_sizes),
         cmocka_unit_test(test_markers_missing),
         cmocka_unit_test(test_word_cache),

@@ -249,7 +249,7 @@ for cmd in score eval; do
   expect 1 "$tmp/missing_dev.txt" $cmd "$M" "$T" --ngram "$A" --lambda auto --mix-dev "$tmp/missing_dev.txt"
 done
 expect 2 "--format kaldi" eval "$M" "$T" --format kaldi
-expect 2 "not --corpus" eval "$M" --corpus toy --ngram "$A"
+expect 2 "not --corpus" eval "$M" --corpus toy --ngram "$A" --carry-state
 printf 'Mary had\nbad \377 byte\n' > "$tmp/bad_utf8.txt"
 expect 1 "$tmp/bad_utf8.txt:2: invalid UTF-8" score "$M" "$tmp/bad_utf8.txt" --ngram "$A" --format srilm
 [ -s "$tmp/out" ] && fail "invalid UTF-8: output written before the error: $(cat "$tmp/out")"

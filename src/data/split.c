@@ -72,6 +72,32 @@ rnnlm_status rnnlm_ids_save(const char *path, const int32_t *ids, size_t n, rnnl
     return rnnlm_atomic_commit(&af, err);
 }
 
+rnnlm_status rnnlm_ids_save_text(const char *path, const int32_t *ids, size_t n, const rnnlm_vocab *v,
+                                 rnnlm_err *err) {
+    if (!path || !v || (!ids && n)) return rnnlm_fail(err, RNNLM_E_ARG, "rnnlm_ids_save_text: NULL argument");
+    const size_t V = rnnlm_vocab_size(v);
+    for (size_t i = 0; i < n; i++)
+        if (ids[i] < 0 || (size_t)ids[i] >= V)
+            return rnnlm_fail(err, RNNLM_E_ARG, "rnnlm_ids_save_text: id %ld at %zu is outside the vocabulary's %zu",
+                              (long)ids[i], i, V);
+    rnnlm_atomic_file af;
+    rnnlm_status st = rnnlm_atomic_open(&af, path, err);
+    if (st) return st;
+    int open_line = 0;   /* words written since the last <s> */
+    for (size_t i = 0; i < n; i++) {
+        if (ids[i] == RNNLM_BOS) {
+            if (open_line) fputc('\n', af.f);
+            open_line = 0;
+            continue;
+        }
+        if (open_line) fputc(' ', af.f);
+        fputs(rnnlm_vocab_word(v, ids[i]), af.f);
+        open_line = 1;
+    }
+    if (open_line) fputc('\n', af.f);
+    return rnnlm_atomic_commit(&af, err);
+}
+
 rnnlm_status split_carve(size_t *idx, size_t n, double frac, uint32_t seed, size_t *n_keep, rnnlm_err *err) {
     if (!(frac > 0.0 && frac < 1.0))
         return rnnlm_fail(err, RNNLM_E_ARG, "validation fraction %g is outside (0, 1)", frac);

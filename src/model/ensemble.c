@@ -77,7 +77,10 @@ rnnlm_status rnnlm_eval_ensemble(const rnnlm_model *const *m, size_t k, const in
     }
     if (!st) {
         double lk = log((double)k), sum = 0.0;
-        for (size_t i = 0; i < n; i++) sum -= acc[i] - lk;
+        for (size_t i = 0; i < n; i++) {
+            sum -= acc[i] - lk;
+            if (o->logprob) o->logprob[i] = acc[i] - lk;
+        }
         out->r.loss_sum = sum;
         out->r.correct = 0;   /* the mixture's arg-max is not computed */
         out->r.count = (int64_t)n;

@@ -92,6 +92,7 @@ int32_t rnnlm_ngram_lookup(const rnnlm_ngram *g, const char *word, size_t len) {
 int32_t rnnlm_ngram_bos(const rnnlm_ngram *g) { return g ? g->bos : -1; }
 int32_t rnnlm_ngram_eos(const rnnlm_ngram *g) { return g ? g->eos : -1; }
 int32_t rnnlm_ngram_unk(const rnnlm_ngram *g) { return g ? g->unk : -1; }
+size_t rnnlm_ngram_rounded(const rnnlm_ngram *g) { return g ? g->rounded : 0; }
 
 /* ---- back-off -------------------------------------------------------------- */
 

@@ -43,7 +43,12 @@ struct rnnlm_ngram {
     strtab vocab;                      /* unigram words, ids in file order */
     ngram_table t[NGRAM_MAX_ORDER];    /* t[k-1]: order k */
     int32_t bos, eos, unk;
+    size_t rounded;   /* log10 probabilities in (0, NGRAM_ROUNDING_LOG10] read as 0 */
 };
+
+/* The largest positive log10 probability read as a rounding error of 0
+ * (rnnlm_ngram_rounded); anything above is refused. */
+#define NGRAM_ROUNDING_LOG10 1e-6
 
 /* The slot where the probe for (ctx, word) starts: the key through a full
  * 64-bit mixer (MurmurHash3's finaliser; a plain multiplicative hash of the

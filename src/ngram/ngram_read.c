@@ -122,7 +122,7 @@ static rnnlm_status suffix_index(rnnlm_ngram *g, const uint32_t *w, int k, int i
 /* An entry line's fields f[0..nf) as values: the log10 probability (-99,
  * SRILM's zero, as -inf) and the optional back-off weight, in single
  * precision. */
-static rnnlm_status entry_values(const reader *rd, int k, char *const *f, size_t nf, float *p, float *b,
+static rnnlm_status entry_values(reader *rd, int k, char *const *f, size_t nf, float *p, float *b,
                                  rnnlm_err *err) {
     const char *path = rd->r->name;
     size_t ln = rd->r->lineno;
@@ -136,9 +136,13 @@ static rnnlm_status entry_values(const reader *rd, int k, char *const *f, size_t
         return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: log10 probability '%s' is not a number", path, ln, f[0]);
     if (!isfinite(prob))
         return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: log10 probability '%s' is not finite", path, ln, f[0]);
-    if (prob > 0)
+    if (prob > NGRAM_ROUNDING_LOG10)
         return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: log10 probability %s is positive (a probability above 1)",
                           path, ln, f[0]);
+    if (prob > 0) {   /* a probability of 1 written with a rounding error (IRSTLM does): 1, and counted */
+        prob = 0;
+        rd->g->rounded++;
+    }
     if (nf == (size_t)k + 2) {
         if (k == rd->g->order)
             return rnnlm_fail(err, RNNLM_E_FORMAT, "%s:%zu: a back-off weight on an n-gram of the highest order %d",

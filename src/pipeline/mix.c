@@ -117,6 +117,50 @@ rnnlm_status rnnlm_mix_sentence(const rnnlm_mix *mx, const char *const *words, s
     return st;
 }
 
+rnnlm_status rnnlm_mix_stream(const rnnlm_mix *mx, const int32_t *x, const int32_t *y, size_t n,
+                              const double *rnn_logprob, rnnlm_mix_word *out, rnnlm_err *err) {
+    if (!mx || (n && (!x || !y || !rnn_logprob || !out)))
+        return rnnlm_fail(err, RNNLM_E_ARG, "rnnlm_mix_stream: NULL argument");
+    const size_t V = rnnlm_vocab_size(mx->v);
+    for (size_t i = 0; i < n; i++)
+        if (x[i] < 0 || (size_t)x[i] >= V || y[i] < 0 || (size_t)y[i] >= V)
+            return rnnlm_fail(err, RNNLM_E_ARG, "rnnlm_mix_stream: pair %zu (%ld -> %ld) holds an id outside the "
+                              "vocabulary's %zu", i, (long)x[i], (long)y[i], V);
+    /* each vocabulary id's n-gram id, once: <s> is the n-gram's </s> as a target */
+    int32_t *gid = rnnlm_calloc(V ? V : 1, sizeof *gid, "n-gram ids of the vocabulary", err);
+    const int ctx_max = rnnlm_ngram_order(mx->g) > 1 ? rnnlm_ngram_order(mx->g) - 1 : 1;
+    int32_t *ctx = gid ? rnnlm_calloc((size_t)ctx_max + 1, sizeof *ctx, "n-gram history", err) : NULL;
+    if (!ctx) {
+        free(gid);
+        return RNNLM_E_NOMEM;
+    }
+    for (size_t i = 0; i < V; i++) {
+        const char *w = rnnlm_vocab_word(mx->v, (int32_t)i);
+        gid[i] = i == RNNLM_BOS ? mx->g_eos : rnnlm_ngram_lookup(mx->g, w, strlen(w));
+    }
+    /* the history: the last ctx_max ids of x since its last <s> (the n-gram's <s> first) */
+    size_t h = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (x[i] == RNNLM_BOS) {
+            ctx[0] = mx->g_bos;
+            h = 1;
+        } else {
+            if (h == (size_t)ctx_max) memmove(ctx, ctx + 1, (size_t)(ctx_max - 1) * sizeof *ctx);
+            else h++;
+            ctx[h - 1] = gid[x[i]];
+        }
+        rnnlm_mix_word *o = &out[i];
+        memset(o, 0, sizeof *o);
+        o->rnn_id = y[i];
+        o->ngram_id = gid[y[i]];
+        o->p_rnn = exp(rnn_logprob[i]);   /* a vocabulary id: the RNN's own (<unk> the whole class) */
+        if (o->ngram_id >= 0) o->p_ngram = pow(10.0, rnnlm_ngram_logprob(mx->g, ctx, h, o->ngram_id, &o->order));
+    }
+    free(ctx);
+    free(gid);
+    return RNNLM_OK;
+}
+
 double rnnlm_mix_log10(const rnnlm_mix_word *w, double lambda) {
     if (!w || w->oov) return NAN;
     double p = lambda * w->p_rnn + (1.0 - lambda) * w->p_ngram;

@@ -117,6 +117,9 @@ rnnlm_status rnnlm_trainer_create(rnnlm_trainer **out, const rnnlm_train_options
     *out = NULL;
     rnnlm_status st0 = rnnlm_train_options_check(o, err);
     if (st0) return st0;
+    if (o->ngram_order)   /* the command line builds it; never a run without its n-gram silently */
+        return rnnlm_fail(err, RNNLM_E_ARG, "`ngram_order` %ld: a trainer trains the RNN; the n-gram is built and "
+                          "interpolated by `rnnlm train` (docs/PIPELINE.md)", o->ngram_order);
     if (o->members != 1)   /* an ensemble is N runs; never one run silently */
         return rnnlm_fail(err, RNNLM_E_ARG, "`members` %ld: a trainer trains one model; an ensemble's members are "
                           "trained each by its own trainer (as `rnnlm train` does, docs/ENSEMBLE.md)", o->members);
