@@ -50,25 +50,35 @@ static int fresh_path(char *buf, size_t cap, const char *dir, const char *name) 
     return 0;
 }
 
-/* Runs argv (argv[0] a path) with IRSTLM's environment, its output
- * appended to log (an open descriptor); 0 when it exits 0, else -1 after a
- * message naming the log. */
+/* IRSTLM's environment for the programs run_tool starts: $IRSTLM its
+ * prefix, its bin first on $PATH (build-lm.sh calls its siblings by name).
+ * Set in this process before any fork, so that a child only redirects and
+ * executes. 0, or -1 after a message. */
+static int irstlm_env(void) {
+    static char path[8192];
+    const char *old = getenv("PATH");
+    int n = snprintf(path, sizeof path, "%s/bin:%s", irstlm_prefix(), old ? old : "/usr/bin:/bin");
+    if (n < 0 || (size_t)n >= sizeof path || setenv("IRSTLM", irstlm_prefix(), 1) || setenv("PATH", path, 1)) {
+        fprintf(stderr, "rnnlm train: --ngram-order: cannot set IRSTLM's environment\n");
+        return -1;
+    }
+    return 0;
+}
+
+/* Runs argv (argv[0] a path), its input /dev/null and its output appended
+ * to log (an open descriptor); 0 when it exits 0, else -1 after a message
+ * naming the log. */
 static int run_tool(char *const *argv, int log, const char *log_path) {
     fflush(stdout);
     fflush(stderr);
-    pid_t pid = fork();
-    if (pid == 0) {
-        char path[8192];
-        const char *old = getenv("PATH");
-        snprintf(path, sizeof path, "%s/bin:%s", irstlm_prefix(), old ? old : "/usr/bin:/bin");
-        if (setenv("IRSTLM", irstlm_prefix(), 1) || setenv("PATH", path, 1) || dup2(log, STDOUT_FILENO) < 0 ||
-            dup2(log, STDERR_FILENO) < 0)
-            _exit(127);
-        int nul = open("/dev/null", O_RDONLY);
-        if (nul >= 0) dup2(nul, STDIN_FILENO);
+    int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    pid_t pid = nul >= 0 ? fork() : -1;
+    if (pid == 0) {   /* async-signal-safe calls only */
+        if (dup2(log, STDOUT_FILENO) < 0 || dup2(log, STDERR_FILENO) < 0 || dup2(nul, STDIN_FILENO) < 0) _exit(127);
         execv(argv[0], argv);
         _exit(127);
     }
+    if (nul >= 0) close(nul);
     int ws = 0;
     if (pid > 0)
         while (waitpid(pid, &ws, 0) < 0 && errno == EINTR) {}
@@ -253,7 +263,7 @@ int train_ngram_build(train_cli *c) {
     char *build[] = {p.build, "-i", p.text, "-n", n_s, "-o", p.ilm, "-k", "1", "-s", "improved-kneser-ney",
                      "-t", p.tmp, NULL};
     char *compile[] = {p.compile, p.ilm, "--text=yes", p.irst, NULL};
-    int status = write_training_text(c, p.text) || run_tool(build, log, p.logp) ||
+    int status = irstlm_env() || write_training_text(c, p.text) || run_tool(build, log, p.logp) ||
                  run_tool(compile, log, p.logp) || fix_arpa(p.irst, p.arpa);
     struct stat sb;
     if (!status && (stat(p.arpa, &sb) != 0 || sb.st_size == 0)) {   /* build-lm.sh's status does not say */
