@@ -195,16 +195,20 @@ static void test_trainer_trains_one(void **state) {
     assert_int_equal(rnnlm_trainer_create(&tr, &t, &d, &err), RNNLM_E_ARG);
     assert_null(tr);
     assert_non_null(strstr(err.msg, "`ngram_order` 5"));
-    /* the hour preset is an ensemble of two at B = 128; medium one model */
+    /* the hour preset is an ensemble of two at B = 128 whose cosine holds its rate for 40% of the
+     * run; medium one model on the plain cosine */
     rnnlm_train_options_default(&t);
     assert_int_equal(rnnlm_preset_apply("hour", &t, &d, &err), RNNLM_OK);
     assert_int_equal(t.members, 2);
     assert_int_equal(t.batch, 128);
     assert_int_equal(t.ngram_order, 5);
+    assert_true(t.lr_hold == 0.4 && t.lr_schedule == RNNLM_LR_COSINE);   /* the cosine over the last 60% */
+    assert_int_equal(rnnlm_train_options_check(&t, &err), RNNLM_OK);
     rnnlm_train_options_default(&t);
     assert_int_equal(rnnlm_preset_apply("medium", &t, &d, &err), RNNLM_OK);
     assert_int_equal(t.members, 1);
     assert_int_equal(t.ngram_order, 0);
+    assert_true(t.lr_hold == 0);
 }
 
 int main(void) {

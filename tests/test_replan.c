@@ -11,7 +11,8 @@
  * checkpoint stores the new plan and its anchor, and a run stopped after
  * epoch 2 and resumed (on a clock that would re-plan it again, had a
  * resumed run re-planned) ends byte-identical to the run never stopped.
- * `plan_fixed` keeps the first plan. */
+ * `plan_fixed` keeps the first plan. `lr_hold` holds the starting rate for
+ * a fraction of the run, re-planned or not, and resumes exactly. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -88,11 +89,12 @@ static void on_step(const rnnlm_train_progress *p, void *user) {
     if (p->global_step > c->n_lr) c->n_lr = (int)p->global_step;
 }
 
-/* The toy run planned for 1 minute, at most 10 epochs, cosine, averaged over
- * the last quarter, into dir; stops after stop_after epochs (0: the end);
+/* The toy run planned for 1 minute, at most 10 epochs, cosine (held at its
+ * rate for the fraction hold of the run), averaged over the last quarter,
+ * into dir; stops after stop_after epochs (0: the end);
  * resumes from resume when set. notes gets the re-plans' notes. */
-static void toy_run(const char *dir, int fixed, double epoch_s, int stop_after, const char *resume, run_clock *c,
-                    char *notes, size_t cap) {
+static void toy_run(const char *dir, int fixed, double hold, double epoch_s, int stop_after, const char *resume,
+                    run_clock *c, char *notes, size_t cap) {
     rnnlm_err err;
     rnnlm_train_options o;
     rnnlm_data_options d;
@@ -105,6 +107,7 @@ static void toy_run(const char *dir, int fixed, double epoch_s, int stop_after, 
         o.plan_fixed = fixed;
         o.lr_schedule = RNNLM_LR_COSINE;
         o.lr_min = 1e-4;
+        o.lr_hold = hold;
         o.average_from = 0.75;
     }
     o.threads = 1;
@@ -149,7 +152,7 @@ static void test_run_replans(void **state) {
     snprintf(path2, sizeof path2, "%s/last.safetensors", dir2);
     run_clock c;
     /* 12 s an epoch: after the first, 1 + floor((57.6 - 12) / 12) = 4 of the plan's 10 fit */
-    toy_run(dir, 0, 12, 0, NULL, &c, notes, sizeof notes);
+    toy_run(dir, 0, 0, 12, 0, NULL, &c, notes, sizeof notes);
     print_message("%s", notes);
     assert_non_null(strstr(notes, "after epoch 1, 4 epochs in place of 10 (an epoch took 12 s, the mean of the "
                                   "last 1; 0.2 of 1 min gone); averaging from epoch 4, not 8\n"));
@@ -181,8 +184,8 @@ static void test_run_replans(void **state) {
     assert_string_equal(meta(f, "run.avg_start"), "4");
     st_free(f);
     /* stopped after epoch 2 and resumed on a clock 100 times slower: the same run to the byte */
-    toy_run(dir2, 0, 12, 2, NULL, &c, notes, sizeof notes);
-    toy_run(dir2, 0, 1200, 0, path2, &c, notes, sizeof notes);
+    toy_run(dir2, 0, 0, 12, 2, NULL, &c, notes, sizeof notes);
+    toy_run(dir2, 0, 0, 1200, 0, path2, &c, notes, sizeof notes);
     assert_string_equal(notes, "");
     size_t n1, n2;
     char *a = util_read_file(path, &n1), *b = util_read_file(path2, &n2);
@@ -191,7 +194,7 @@ static void test_run_replans(void **state) {
     free(a);
     free(b);
     /* plan_fixed: the same clock changes nothing, and no anchor is stored */
-    toy_run(dir3, 1, 12, 0, NULL, &c, notes, sizeof notes);
+    toy_run(dir3, 1, 0, 12, 0, NULL, &c, notes, sizeof notes);
     assert_string_equal(notes, "");
     assert_int_equal(c.n_lr, 10 * spe);
     snprintf(path, sizeof path, "%s/last.safetensors", dir3);
@@ -201,11 +204,64 @@ static void test_run_replans(void **state) {
     st_free(f);
 }
 
+/* `lr_hold`: the cosine held at the starting rate for the first half of the
+ * run, then annealed over the rest; a fixed plan of 10 epochs holds 5, and a
+ * plan cut to 4 after the first epoch holds to half of the anchored progress
+ * (between epochs 2 and 3), then runs on to the floor at the new end. The
+ * key is stored, and a run stopped after epoch 2 and resumed ends
+ * byte-identical to the run never stopped. */
+static void test_run_held(void **state) {
+    (void)state;
+    char dir[4096], dir2[4096], path[4200], path2[4200], notes[1024];
+    util_tmp_path(dir, sizeof dir, "held-fixed");
+    run_clock c;
+    toy_run(dir, 1, 0.5, 12, 0, NULL, &c, notes, sizeof notes);
+    int spe = c.n_lr / 10;
+    assert_int_equal(c.n_lr, 10 * spe);
+    double lr0 = c.lr[0];
+    for (int s = 0; s < c.n_lr; s++) {
+        double want = s <= 5 * spe ? lr0 : sched_cosine_at(lr0, 1e-4, (s - 5.0 * spe) / (5.0 * spe));
+        if (fabs(c.lr[s] - want) > 1e-9 * lr0) fail_msg("step %d: lr %.9g, want %.9g", s, c.lr[s], want);
+    }
+    snprintf(path, sizeof path, "%s/last.safetensors", dir);
+    rnnlm_err err;
+    st_file *f;
+    assert_int_equal(st_read_file(&f, path, &err), RNNLM_OK);
+    assert_true(strtod(meta(f, "config.lr_hold"), NULL) == 0.5);
+    st_free(f);
+    /* re-planned to 4 epochs after the first (progress 0.1 there, 1 at step 4 spe) */
+    util_tmp_path(dir, sizeof dir, "held");
+    util_tmp_path(dir2, sizeof dir2, "held-stopped");
+    toy_run(dir, 0, 0.5, 12, 0, NULL, &c, notes, sizeof notes);
+    assert_non_null(strstr(notes, "after epoch 1, 4 epochs in place of 10"));
+    assert_int_equal(c.n_lr, 4 * spe);
+    int held = 0;
+    for (int s = 0; s < c.n_lr; s++) {
+        double p = s < spe ? (double)s / (10.0 * spe) : sched_progress(s, 4 * spe, spe, 0.1);
+        double want = sched_cosine_held(lr0, 1e-4, 0.5, p);
+        if (fabs(c.lr[s] - want) > 1e-9 * lr0) fail_msg("step %d: lr %.9g, want %.9g", s, c.lr[s], want);
+        held += c.lr[s] == lr0;
+    }
+    assert_true(held > spe && held < 3 * spe);
+    assert_true(c.lr[c.n_lr - 1] < 0.05 * lr0);
+    snprintf(path, sizeof path, "%s/last.safetensors", dir);
+    snprintf(path2, sizeof path2, "%s/last.safetensors", dir2);
+    toy_run(dir2, 0, 0.5, 12, 2, NULL, &c, notes, sizeof notes);
+    toy_run(dir2, 0, 0.5, 1200, 0, path2, &c, notes, sizeof notes);
+    size_t n1, n2;
+    char *a = util_read_file(path, &n1), *b = util_read_file(path2, &n2);
+    assert_int_equal(n1, n2);
+    assert_memory_equal(a, b, n1);
+    free(a);
+    free(b);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_replan_epochs),
         cmocka_unit_test(test_anchored_cosine),
         cmocka_unit_test(test_run_replans),
+        cmocka_unit_test(test_run_held),
     };
     return cmocka_run_group_tests(tests, util_group_setup, util_group_teardown);
 }

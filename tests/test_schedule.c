@@ -43,6 +43,41 @@ static void test_cosine(void **state) {
     }
 }
 
+/* The cosine held at lr0 for a fraction of the run: lr0 up to and at the
+ * fraction, the whole cosine compressed into the rest (its midpoint at the
+ * middle of the rest, the floor at the end), non-increasing; hold 0 is the
+ * plain cosine to the bit. The option: only with the cosine schedule, in
+ * [0, 0.99]. */
+static void test_cosine_held(void **state) {
+    (void)state;
+    for (int i = 0; i <= 100; i++)
+        assert_true(sched_cosine_held(0.01, 0.001, 0, i / 100.0) == sched_cosine_at(0.01, 0.001, i / 100.0));
+    assert_true(sched_cosine_held(0.01, 0.001, 0.4, 0) == 0.01);
+    assert_true(sched_cosine_held(0.01, 0.001, 0.4, 0.4) == 0.01);
+    assert_true(fabs(sched_cosine_held(0.01, 0.001, 0.4, 0.7) - 0.0055) < 1e-15);
+    assert_true(fabs(sched_cosine_held(0.01, 0.001, 0.4, 1) - 0.001) < 1e-15);
+    assert_true(sched_cosine_held(0.01, 0.001, 0.4, 0.41) < 0.01);
+    for (int i = 1; i <= 100; i++)
+        assert_true(sched_cosine_held(0.01, 0.001, 0.4, i / 100.0) <=
+                    sched_cosine_held(0.01, 0.001, 0.4, (i - 1) / 100.0));
+    rnnlm_train_options o;
+    rnnlm_train_options_default(&o);
+    rnnlm_err err;
+    o.lr_hold = 0.4;
+    for (int s = RNNLM_LR_CONSTANT; s < RNNLM_LR_COSINE; s++) {
+        o.lr_schedule = s;
+        assert_int_equal(rnnlm_train_options_check(&o, &err), RNNLM_E_ARG);
+        assert_non_null(strstr(err.msg, "`lr_hold`"));
+    }
+    o.lr_schedule = RNNLM_LR_COSINE;
+    assert_int_equal(rnnlm_train_options_check(&o, &err), RNNLM_OK);
+    o.lr_hold = 1;
+    assert_int_equal(rnnlm_train_options_check(&o, &err), RNNLM_E_ARG);
+    assert_non_null(strstr(err.msg, "`lr_hold`"));
+    o.lr_hold = -0.1;
+    assert_int_equal(rnnlm_train_options_check(&o, &err), RNNLM_E_ARG);
+}
+
 static void test_step(void **state) {
     (void)state;
     /* every 2 epochs: 1, 2 at lr0; 3, 4 halved; 5, 6 quartered */
@@ -402,6 +437,7 @@ static void test_dataset_carve_brown(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cosine),
+        cmocka_unit_test(test_cosine_held),
         cmocka_unit_test(test_step),
         cmocka_unit_test(test_plateau),
         cmocka_unit_test(test_plan),

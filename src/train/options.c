@@ -122,6 +122,9 @@ rnnlm_status rnnlm_train_options_check(const rnnlm_train_options *o, rnnlm_err *
         return rnnlm_fail(err, RNNLM_E_ARG, "`lr_min`: %g is above the starting learning rate %g (`lr`%s): "
                           "the floor of a schedule may not raise the rate", o->lr_min, (double)lr0,
                           o->lr > 0 ? "" : ", the optimiser's default");
+    if (o->lr_hold > 0 && o->lr_schedule != RNNLM_LR_COSINE)
+        return rnnlm_fail(err, RNNLM_E_ARG, "`lr_hold` %g: only the cosine schedule holds its rate "
+                          "(`lr_schedule` cosine)", o->lr_hold);
     if (o->weight_decay > 0 && o->loss == 1)
         return rnnlm_fail(err, RNNLM_E_ARG, "`weight_decay` is not available with `loss` sampled (its sparse "
                           "updates leave untouched rows as they are)");

@@ -121,6 +121,7 @@ static void hour(rnnlm_train_options *t, rnnlm_data_options *d) {
     t->batch = 128;   /* the planner halves it where the hour has time to spare */
     t->lr = 0.007;    /* medium's 0.005 at B = 64, times about sqrt(2) */
     t->ngram_order = 5;   /* the members' mixture interpolated with a 5-gram (docs/PIPELINE.md, 7b) */
+    t->lr_hold = 0.4;     /* the cosine anneals over the last 60% of the run */
 }
 
 /* Every preset, once: a new one is a function above and a name here. */

@@ -20,6 +20,12 @@ double sched_cosine_at(double lr0, double lr_min, double p) {
     return lr_min + (lr0 - lr_min) * 0.5 * (1.0 + cos(M_PI * p));
 }
 
+double sched_cosine_held(double lr0, double lr_min, double hold, double p) {
+    if (!(hold > 0)) return sched_cosine_at(lr0, lr_min, p);
+    if (p <= hold || hold >= 1) return lr0;
+    return sched_cosine_at(lr0, lr_min, (p - hold) / (1.0 - hold));
+}
+
 double sched_step(double lr0, double decay, double lr_min, long every, int epoch) {
     if (every < 1) every = 1;
     long k = epoch > 1 ? (long)(epoch - 1) / every : 0;

@@ -18,6 +18,10 @@ double sched_cosine(double lr0, double lr_min, int64_t step, int64_t total);
 double sched_progress(int64_t step, int64_t total, int64_t step0, double from0);
 /* Cosine at a progress p in [0, 1]: lr_min + (lr0 - lr_min) * 0.5 * (1 + cos(pi * p)). */
 double sched_cosine_at(double lr0, double lr_min, double p);
+/* Cosine held at lr0 for the fraction hold of the run (in [0, 1)), then
+ * annealed over the rest: sched_cosine_at at (p - hold) / (1 - hold), lr0
+ * while p <= hold; hold 0 is sched_cosine_at itself. */
+double sched_cosine_held(double lr0, double lr_min, double hold, double p);
 /* Step: lr0 * decay^floor((epoch - 1) / every) for epoch (from 1), not
  * below lr_min; every < 1 counts as 1. */
 double sched_step(double lr0, double decay, double lr_min, long every, int epoch);

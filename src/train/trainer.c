@@ -282,8 +282,11 @@ static double scheduled_lr(const rnnlm_trainer *t) {
     case RNNLM_LR_COSINE: {
         int64_t total = (int64_t)t->o.epochs * (int64_t)step_steps_per_epoch(t->t);
         if (t->plan_step > 0)   /* re-planned: from the anchor to the new end */
-            return sched_cosine_at(t->lr0, t->o.lr_min, sched_progress(t->global_step, total, t->plan_step,
-                                                                       t->plan_from));
+            return sched_cosine_held(t->lr0, t->o.lr_min, t->o.lr_hold,
+                                     sched_progress(t->global_step, total, t->plan_step, t->plan_from));
+        if (t->o.lr_hold > 0)
+            return sched_cosine_held(t->lr0, t->o.lr_min, t->o.lr_hold,
+                                     sched_progress(t->global_step, total, 0, 0));
         return sched_cosine(t->lr0, t->o.lr_min, t->global_step, total);
     }
     default: return t->lr;   /* constant; plateau: changed at epoch ends */
