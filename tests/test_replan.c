@@ -142,6 +142,16 @@ static const char *meta(const st_file *f, const char *key) {
     return v ? v : "(none)";
 }
 
+/* Two files equal to the byte. */
+static void assert_same_file(const char *path, const char *path2) {
+    size_t n1, n2;
+    char *a = util_read_file(path, &n1), *b = util_read_file(path2, &n2);
+    assert_int_equal(n1, n2);
+    assert_memory_equal(a, b, n1);
+    free(a);
+    free(b);
+}
+
 static void test_run_replans(void **state) {
     (void)state;
     char dir[4096], dir2[4096], dir3[4096], path[4200], path2[4200], notes[1024];
@@ -187,12 +197,7 @@ static void test_run_replans(void **state) {
     toy_run(dir2, 0, 0, 12, 2, NULL, &c, notes, sizeof notes);
     toy_run(dir2, 0, 0, 1200, 0, path2, &c, notes, sizeof notes);
     assert_string_equal(notes, "");
-    size_t n1, n2;
-    char *a = util_read_file(path, &n1), *b = util_read_file(path2, &n2);
-    assert_int_equal(n1, n2);
-    assert_memory_equal(a, b, n1);
-    free(a);
-    free(b);
+    assert_same_file(path, path2);
     /* plan_fixed: the same clock changes nothing, and no anchor is stored */
     toy_run(dir3, 1, 0, 12, 0, NULL, &c, notes, sizeof notes);
     assert_string_equal(notes, "");
@@ -248,12 +253,7 @@ static void test_run_held(void **state) {
     snprintf(path2, sizeof path2, "%s/last.safetensors", dir2);
     toy_run(dir2, 0, 0.5, 12, 2, NULL, &c, notes, sizeof notes);
     toy_run(dir2, 0, 0.5, 1200, 0, path2, &c, notes, sizeof notes);
-    size_t n1, n2;
-    char *a = util_read_file(path, &n1), *b = util_read_file(path2, &n2);
-    assert_int_equal(n1, n2);
-    assert_memory_equal(a, b, n1);
-    free(a);
-    free(b);
+    assert_same_file(path, path2);
 }
 
 int main(void) {

@@ -281,12 +281,10 @@ static double scheduled_lr(const rnnlm_trainer *t) {
     case RNNLM_LR_STEP: return sched_step(t->lr0, t->o.lr_decay, t->o.lr_min, t->o.lr_step, t->epoch);
     case RNNLM_LR_COSINE: {
         int64_t total = (int64_t)t->o.epochs * (int64_t)step_steps_per_epoch(t->t);
-        if (t->plan_step > 0)   /* re-planned: from the anchor to the new end */
+        if (t->plan_step > 0 || t->o.lr_hold > 0)   /* from the anchor (a re-plan's, else step 0) to the end */
             return sched_cosine_held(t->lr0, t->o.lr_min, t->o.lr_hold,
-                                     sched_progress(t->global_step, total, t->plan_step, t->plan_from));
-        if (t->o.lr_hold > 0)
-            return sched_cosine_held(t->lr0, t->o.lr_min, t->o.lr_hold,
-                                     sched_progress(t->global_step, total, 0, 0));
+                                     sched_progress(t->global_step, total, t->plan_step,
+                                                    t->plan_step > 0 ? t->plan_from : 0));
         return sched_cosine(t->lr0, t->o.lr_min, t->global_step, total);
     }
     default: return t->lr;   /* constant; plateau: changed at epoch ends */
